@@ -1,0 +1,1 @@
+"""The domain: cases, routing, SLA clocks, surveys, charging, analytics. Never calls WeChat."""

@@ -1,0 +1,65 @@
+"""The demo street (backend/demo_street/*.csv): compounds, departments, staff, charging stations."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChargingStation, Compound, Department, Staff
+
+DEMO_DIR = Path(__file__).parent / "demo_street"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(DEMO_DIR / name, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def demo_records() -> list[object]:
+    """Every demo row as a model object, keyed by its natural id."""
+    records: list[object] = []
+    for r in _rows("departments.csv"):
+        records.append(Department(id=r["dept_id"], name=r["name"], remit=r["remit"]))
+    for r in _rows("compounds.csv"):
+        records.append(Compound(id=r["compound_id"], name=r["compound"], aliases=_split(r["aliases"]),
+                                community=r["community"], lat=float(r["lat"]), lng=float(r["lng"]),
+                                buildings=int(r["buildings"]), grid_mode=r["grid_mode"]))
+    for r in _rows("staff.csv"):
+        records.append(Staff(id=r["staff_id"], name=r["name"], role=r["role"], dept_id=r["dept_id"],
+                             compounds=_split(r["compounds"]), mode=r["mode"]))
+    for r in _rows("charging_stations.csv"):
+        records.append(ChargingStation(id=r["station_id"], name=r["name"], compound_id=r["compound_id"],
+                                       kind=r["kind"], lat=float(r["lat"]), lng=float(r["lng"]),
+                                       spots=int(r["spots"])))
+    return records
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    added: int
+    updated: int
+
+
+async def seed_demo(session: AsyncSession) -> SeedResult:
+    """Load the demo street; running it again changes nothing (rows are matched by id)."""
+    added = updated = 0
+    for record in demo_records():
+        existing = await session.get(type(record), record.id)
+        if existing is None:
+            session.add(record)
+            added += 1
+            continue
+        changed = False
+        for column in type(record).__table__.columns.keys():
+            value = getattr(record, column)
+            if getattr(existing, column) != value:
+                setattr(existing, column, value)
+                changed = True
+        updated += changed
+    return SeedResult(added, updated)

@@ -1,0 +1,89 @@
+"""The aiohttp application: routes, start-up and shutdown."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.pipeline import Clock, MessagePipeline
+from bot.sandbox.credentials import load_or_create
+from bot.sandbox.fake_wechat import FakeWeChat
+from bot.wechat.webhook import WeChatWebhook
+from handlers import Router, build_router
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+SANDBOX_API_PREFIX = "/sandbox/wechat-api"
+DB_KEY = web.AppKey("db", Database)
+PIPELINE_KEY = web.AppKey("pipeline", MessagePipeline)
+FAKE_KEY = web.AppKey("fake_wechat", FakeWeChat)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def resolve_sandbox(settings: Settings) -> Settings:
+    """In sandbox mode, fill WeChat's credentials from the data directory and aim the API at the fake."""
+    if not settings.sandbox:
+        return settings
+    creds = load_or_create(settings.data_dir)
+    return settings.with_(
+        wechat_token=creds.token,
+        wechat_app_id=creds.app_id,
+        wechat_app_secret=creds.app_secret,
+        wechat_aes_key=creds.aes_key,
+        wechat_api_base=f"http://{settings.host}:{settings.port}{SANDBOX_API_PREFIX}",
+        extra={**settings.extra, "sandbox": True},
+    )
+
+
+@web.middleware
+async def no_tracebacks(request: web.Request, handler):
+    """Whatever goes wrong inside, the caller gets a short status line, never a traceback."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return web.Response(status=500, text="internal error\n")
+
+
+def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, router: Router | None = None,
+              ) -> web.Application:
+    """An application for already-resolved settings (see resolve_sandbox) on a migrated database."""
+    app = web.Application(middlewares=[no_tracebacks], client_max_size=settings.max_body_bytes)
+    pipeline = MessagePipeline(db, router or build_router(), clock=clock, budget_s=settings.reply_budget_s,
+                               lease_s=settings.claim_lease_s)
+    webhook = WeChatWebhook(pipeline, token=settings.wechat_token or "", app_id=settings.wechat_app_id,
+                            aes_key=settings.wechat_aes_key, clock=clock,
+                            replay_window_s=settings.replay_window_s, max_body_bytes=settings.max_body_bytes)
+    app[DB_KEY] = db
+    app[PIPELINE_KEY] = pipeline
+    app.add_routes(webhook.routes("/wechat"))
+    app.router.add_get("/healthz", healthz)
+    if settings.extra.get("sandbox"):
+        fake = FakeWeChat(settings.wechat_app_id or "", settings.wechat_app_secret or "")
+        app[FAKE_KEY] = fake
+        app.add_subapp(SANDBOX_API_PREFIX, fake.app())
+    app.on_shutdown.append(_drain)
+    return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    from sqlalchemy import text
+
+    try:
+        async with request.app[DB_KEY].sessions() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as exc:
+        return web.json_response({"ok": False, "database": str(exc)[:200]}, status=503)
+    return web.json_response({"ok": True})
+
+
+async def _drain(app: web.Application) -> None:
+    await app[PIPELINE_KEY].drain()

@@ -1,0 +1,102 @@
+"""Configuration from the environment (and an optional .env file), validated once at start."""
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from storage.db import UnsupportedDatabase, normalize_url
+
+WECHAT_API_DEFAULT = "https://api.weixin.qq.com"
+
+
+class ConfigError(ValueError):
+    """Configuration that cannot work; the message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///data/gongzhi.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    wechat_token: str | None = None
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_aes_key: str | None = None
+    wechat_api_base: str = WECHAT_API_DEFAULT
+    # the webhook's promises to WeChat
+    reply_budget_s: float = 4.0
+    replay_window_s: int = 300
+    max_body_bytes: int = 64 * 1024
+    claim_lease_s: float = 30.0
+    log_level: str = "INFO"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def sandbox(self) -> bool:
+        """No WeChat credentials: run against the local fake of WeChat's API."""
+        return not self.wechat_token
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if value and value.strip() else None
+
+        port_text = get("PORT") or "8080"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError(f"PORT must be a TCP port number, got {port_text!r}")
+        settings = cls(
+            database_url=get("DATABASE_URL") or cls.database_url,
+            host=get("HOST") or cls.host,
+            port=int(port_text),
+            data_dir=Path(get("DATA_DIR") or "data"),
+            wechat_token=get("WECHAT_TOKEN"),
+            wechat_app_id=get("WECHAT_APP_ID"),
+            wechat_app_secret=get("WECHAT_APP_SECRET"),
+            wechat_aes_key=get("WECHAT_AES_KEY"),
+            wechat_api_base=(get("WECHAT_API_BASE") or WECHAT_API_DEFAULT).rstrip("/"),
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        try:
+            normalize_url(self.database_url)
+        except UnsupportedDatabase as exc:
+            raise ConfigError(f"DATABASE_URL: {exc}") from None
+        if self.wechat_aes_key is not None:
+            check_aes_key(self.wechat_aes_key)
+            if not self.wechat_app_id:
+                raise ConfigError("WECHAT_AES_KEY is set but WECHAT_APP_ID is not: encryption needs the app id")
+        if self.wechat_token is None and (self.wechat_app_id or self.wechat_aes_key):
+            raise ConfigError("WECHAT_APP_ID/WECHAT_AES_KEY are set but WECHAT_TOKEN is not")
+
+
+def check_aes_key(key: str) -> None:
+    """An EncodingAESKey is 43 base64 characters (32 bytes once '=' is appended)."""
+    if len(key) != 43:
+        raise ConfigError(f"WECHAT_AES_KEY must be 43 characters (EncodingAESKey), got {len(key)}")
+    try:
+        raw = base64.b64decode(key + "=", validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError("WECHAT_AES_KEY is not valid base64 (letters and digits only)") from None
+    if len(raw) != 32:
+        raise ConfigError("WECHAT_AES_KEY does not decode to a 32-byte AES key")
+
+
+def load_dotenv_file(path: Path = Path(".env")) -> None:
+    """Read KEY=VALUE lines from .env into the environment; variables already set win."""
+    if path.exists():
+        from dotenv import load_dotenv
+
+        load_dotenv(path, override=False)

@@ -1,0 +1,202 @@
+"""The path of one inbound Update, the same for every platform:
+
+dedupe claim -> per-user lock -> router (one transaction, with the log row's completion) -> reply,
+or, when the reply is not ready within the budget, an empty answer now and the reply in the outbox.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from bot import texts
+from handlers.router import Context, Router
+from handlers.types import Reply, Update
+from storage import inbound, outbox
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the webhook answers now: a reply (rendered with the time it was made) or nothing."""
+
+    reply: Reply | None
+    at: datetime | None = None
+    duplicate: bool = False
+
+
+class _Ticket:
+    """Decides, without awaiting in between, whether a reply goes out inline or through the outbox.
+
+    The webhook side calls `defer()` when the budget runs out; the handler side calls `go_inline()`
+    right before committing. Whichever comes first wins, so a reply is never both lost and sent.
+    """
+
+    def __init__(self) -> None:
+        self.state = "pending"
+
+    def go_inline(self) -> bool:
+        if self.state == "pending":
+            self.state = "inline"
+        return self.state == "inline"
+
+    def defer(self) -> bool:
+        if self.state == "pending":
+            self.state = "deferred"
+        return self.state == "deferred"
+
+
+class UserLocks:
+    """One asyncio lock per user, so one user's messages are handled one at a time, in arrival order.
+
+    Process-local: with several server processes the per-user order needs a database lock as well.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._users: dict[tuple[str, str], int] = defaultdict(int)
+
+    def hold(self, platform: str, user_id: str):
+        return _Held(self, (platform, user_id))
+
+
+class _Held:
+    def __init__(self, locks: UserLocks, key: tuple[str, str]):
+        self.locks, self.key = locks, key
+
+    async def __aenter__(self):
+        locks = self.locks
+        locks._users[self.key] += 1
+        lock = locks._locks.setdefault(self.key, asyncio.Lock())
+        await lock.acquire()
+        return self
+
+    async def __aexit__(self, *exc):
+        locks = self.locks
+        locks._locks[self.key].release()
+        locks._users[self.key] -= 1
+        if locks._users[self.key] == 0:
+            del locks._users[self.key]
+            del locks._locks[self.key]
+
+
+class MessagePipeline:
+    def __init__(
+        self,
+        db: Database,
+        router: Router,
+        *,
+        clock: Clock,
+        budget_s: float = 4.0,
+        lease_s: float = 30.0,
+        services: dict[str, Any] | None = None,
+        poll_s: float = 0.05,
+    ):
+        self.db = db
+        self.router = router
+        self.clock = clock
+        self.budget_s = budget_s
+        self.lease = timedelta(seconds=lease_s)
+        self.services = services or {}
+        self.poll_s = poll_s
+        self.locks = UserLocks()
+        self._background: set[asyncio.Task] = set()
+
+    async def process(self, update: Update) -> Outcome:
+        started = time.monotonic()
+        result = await inbound.claim(
+            self.db.sessions,
+            platform=update.platform,
+            user_id=update.user_id,
+            msg_key=update.message_key,
+            kind=update.kind,
+            content=update.to_log(),
+            now=self.clock(),
+            lease=self.lease,
+        )
+        if isinstance(result, inbound.Seen):
+            return await self._answer_retry(update, result, started)
+        return await self._run(update, result, started)
+
+    async def _run(self, update: Update, claim: inbound.Claim, started: float) -> Outcome:
+        ticket = _Ticket()
+        task = asyncio.create_task(self._handle(update, claim, ticket))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        remaining = max(0.0, self.budget_s - (time.monotonic() - started))
+        done, _ = await asyncio.wait({task}, timeout=remaining)
+        if not done and ticket.defer():
+            log.warning("reply to %s %s not ready in %.1fs: answering empty, reply goes to the outbox",
+                        update.platform, update.message_key, self.budget_s)
+            return Outcome(None)
+        return await task
+
+    async def _handle(self, update: Update, claim: inbound.Claim, ticket: _Ticket) -> Outcome:
+        async with self.locks.hold(update.platform, update.user_id):
+            try:
+                async with self.db.transaction() as session:
+                    now = self.clock()
+                    ctx = Context(session=session, now=now, services=self.services)
+                    reply = await self.router.dispatch(update, ctx) or Reply()
+                    if ticket.go_inline():
+                        await inbound.complete(session, claim, status="done", reply=reply.to_data(), at=now)
+                        return Outcome(reply, now)
+                    if not reply.empty:
+                        outbox.enqueue(session, platform=update.platform, user_id=update.user_id, kind="reply",
+                                       payload=reply.to_data(), idempotency_key=f"reply:{claim.row_id}", now=now)
+                    await inbound.complete(session, claim, status="deferred", reply=reply.to_data(), at=now)
+                    return Outcome(None)
+            except inbound.ClaimLost:
+                log.warning("message %s was taken over by another handler; dropping this run", update.message_key)
+                return Outcome(None)
+            except Exception as exc:  # the resident gets an apology, the log keeps the error
+                log.exception("handler failed for %s %s", update.platform, update.message_key)
+                return await self._fail(update, claim, ticket, exc)
+
+    async def _fail(self, update: Update, claim: inbound.Claim, ticket: _Ticket, exc: Exception) -> Outcome:
+        reply = Reply(text=texts.HANDLER_FAILED)
+        now = self.clock()
+        try:
+            async with self.db.transaction() as session:
+                inline = ticket.go_inline()
+                if not inline:
+                    outbox.enqueue(session, platform=update.platform, user_id=update.user_id, kind="reply",
+                                   payload=reply.to_data(), idempotency_key=f"reply:{claim.row_id}", now=now)
+                await inbound.complete(session, claim, status="failed", reply=reply.to_data(), at=now,
+                                       error=f"{type(exc).__name__}: {exc}"[:2000])
+        except Exception:
+            log.exception("could not record the failure of %s", update.message_key)
+            inline = ticket.go_inline()
+        return Outcome(reply, now) if inline else Outcome(None)
+
+    async def _answer_retry(self, update: Update, seen: inbound.Seen, started: float) -> Outcome:
+        """A retry: the stored reply if the first delivery was answered, else wait for it (bounded)."""
+        while True:
+            if seen.status in ("done", "failed"):
+                return Outcome(Reply.from_data(seen.reply), seen.replied_at, duplicate=True)
+            if seen.status == "deferred":
+                return Outcome(None, duplicate=True)
+            now = self.clock()
+            if seen.claim_until < now:
+                claim = await inbound.take_over(self.db.sessions, seen.row_id, now=now, lease=self.lease)
+                if claim is not None:
+                    log.warning("taking over %s after its handler's lease expired", update.message_key)
+                    return await self._run(update, claim, started)
+            if time.monotonic() - started >= self.budget_s:
+                return Outcome(None, duplicate=True)
+            await asyncio.sleep(self.poll_s)
+            seen = await inbound.look(self.db.sessions, platform=update.platform, user_id=update.user_id,
+                                      msg_key=update.message_key) or seen
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for handlers still running after their webhook answered (used at shutdown)."""
+        if self._background:
+            await asyncio.wait(set(self._background), timeout=timeout)

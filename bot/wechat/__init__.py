@@ -1,0 +1,1 @@
+"""The WeChat official-account adapter: webhook, XML codec, crypto, and a client that plays WeChat."""

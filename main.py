@@ -1,0 +1,103 @@
+"""Gongzhi (共治) bot: one entry point with subcommands. `python main.py --help` lists them."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.config import ConfigError, Settings, load_dotenv_file
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description="Gongzhi (共治) community-governance bot")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("serve", help="start the server (migrates the database first)")
+
+    seed = commands.add_parser("seed", help="load data into the database")
+    seed.add_argument("--demo", action="store_true", required=True, help="load the demo street (idempotent)")
+
+    chat = commands.add_parser("chat", help="talk to a running server as WeChat would, from the terminal")
+    chat.add_argument("--as", dest="openid", default="demo-resident", help="the openid to chat as")
+    chat.add_argument("--no-pushes", action="store_true", help="do not poll the sandbox for pushes")
+
+    commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
+    return parser
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+async def open_database(settings: Settings):
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    await db.migrate()
+    return db
+
+
+async def cmd_serve(settings: Settings) -> int:
+    from bot.serve import run_server
+
+    db = await open_database(settings)
+    try:
+        await run_server(settings, db)
+    finally:
+        await db.dispose()
+    return 0
+
+
+async def cmd_seed(settings: Settings) -> int:
+    from backend.demo import seed_demo
+
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as session:
+            result = await seed_demo(session)
+    finally:
+        await db.dispose()
+    print(f"demo street: {result.added} rows added, {result.updated} updated")
+    return 0
+
+
+async def cmd_migrate(settings: Settings) -> int:
+    db = await open_database(settings)
+    await db.dispose()
+    print("database schema is up to date")
+    return 0
+
+
+async def cmd_chat(settings: Settings, args) -> int:
+    from bot.chat import run_chat
+
+    return await run_chat(settings, args.openid, show_pushes=not args.no_pushes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    load_dotenv_file()
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    from bot.app import resolve_sandbox
+
+    settings = resolve_sandbox(settings)
+    configure_logging(settings)
+    if args.command == "serve":
+        return asyncio.run(cmd_serve(settings))
+    if args.command == "seed":
+        return asyncio.run(cmd_seed(settings))
+    if args.command == "migrate":
+        return asyncio.run(cmd_migrate(settings))
+    if args.command == "chat":
+        return asyncio.run(cmd_chat(settings, args))
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Tables. Each class is one table; relations are kept by ids, the domain lives in backend/."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Float, Integer, String, Text, UniqueConstraint, Index
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class InboundMessage(Base):
+    """Every message or event that reached a webhook, with the reply it got: the start of the trace.
+
+    The unique key (platform, user_id, msg_key) is the durable dedupe of WeChat's retries. A row is
+    claimed (`handling`) before its handler runs and completed in the handler's own transaction, so a
+    handler's effects and the `done` mark commit together or not at all.
+    """
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("platform", "user_id", "msg_key", name="uq_inbound_dedupe"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    msg_key: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(32))
+    content: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # handling -> done | deferred (reply went to the outbox) | failed (an apology was the reply)
+    status: Mapped[str] = mapped_column(String(16))
+    claim_token: Mapped[str] = mapped_column(String(32))
+    claim_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    reply: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OutboxMessage(Base):
+    """What must reach a person, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    # pending -> sent | failed | undeliverable
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Department(Base):
+    __tablename__ = "departments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    remit: Mapped[str] = mapped_column(Text, default="")
+
+
+class Compound(Base):
+    """A residential compound (小区): the unit of the grid."""
+
+    __tablename__ = "compounds"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+    community: Mapped[str] = mapped_column(String(64))
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+    buildings: Mapped[int] = mapped_column(Integer)
+    grid_mode: Mapped[str] = mapped_column(String(16))  # resident (常驻) | roving (随驻)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # officer | liaison | supervisor
+    dept_id: Mapped[str] = mapped_column(String(32))
+    compounds: Mapped[list] = mapped_column(JSON, default=list)  # compound ids; ["*"] = all
+    mode: Mapped[str] = mapped_column(String(16))
+
+
+class ChargingStation(Base):
+    __tablename__ = "charging_stations"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    compound_id: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(8))  # ebike | car
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+    spots: Mapped[int] = mapped_column(Integer)

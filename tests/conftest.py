@@ -1,0 +1,123 @@
+"""Fixtures: a real database (a SQLite file, and PostgreSQL when TEST_DATABASE_URL is set), a clock
+tests can move, and the bot served over real HTTP on loopback with a simulator that plays WeChat."""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from sqlalchemy import func, select, text
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.wechat.simulator import WeChatSimulator
+from storage.db import Database
+from storage.models import InboundMessage, OutboxMessage
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+class Clock:
+    """A clock the test controls: starts at the real time, moves only when told."""
+
+    def __init__(self, start: datetime | None = None):
+        self.now = start or datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def timestamp(self) -> float:
+        return self.now.timestamp()
+
+    def advance(self, **kwargs) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'gongzhi.db'}"
+    return os.environ["TEST_DATABASE_URL"]
+
+
+@pytest.fixture
+async def db(db_url):
+    database = Database(db_url)
+    if not database.is_sqlite:
+        async with database.engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    await database.migrate()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def new_aes_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()[:43]
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(database_url="sqlite+aiosqlite:///unused.db", data_dir=tmp_path, wechat_token="test-token",
+                    wechat_app_id="wxtestapp000001", wechat_aes_key=new_aes_key())
+
+
+@dataclass
+class Bot:
+    """One running bot server and a WeChat simulator aimed at it."""
+
+    server: TestServer
+    db: Database
+    wechat: WeChatSimulator
+    http: aiohttp.ClientSession
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("/wechat"))
+
+    async def say(self, openid: str, content: str):
+        return await self.wechat.post(self.http, self.wechat.text(openid, content))
+
+    async def send(self, xml: str, **kwargs):
+        return await self.wechat.post(self.http, xml, **kwargs)
+
+    async def inbound_count(self) -> int:
+        async with self.db.sessions() as s:
+            return (await s.execute(select(func.count()).select_from(InboundMessage))).scalar_one()
+
+    async def outbox_rows(self) -> list[OutboxMessage]:
+        async with self.db.sessions() as s:
+            return list((await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
+
+
+@pytest.fixture
+async def start_bot(db, settings, clock):
+    """start_bot(settings=…, router=…, encrypted=True) -> Bot, served on 127.0.0.1."""
+    started: list[tuple[TestServer, aiohttp.ClientSession]] = []
+
+    async def start(*, settings_: Settings | None = None, router=None, encrypted: bool = True) -> Bot:
+        s = settings_ or settings
+        if not encrypted:
+            s = s.with_(wechat_aes_key=None)
+        server = TestServer(build_app(s, db, clock=clock, router=router), host="127.0.0.1")
+        await server.start_server()
+        http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        started.append((server, http))
+        sim = WeChatSimulator(url=str(server.make_url("/wechat")), token=s.wechat_token, app_id=s.wechat_app_id,
+                              aes_key=s.wechat_aes_key, clock=clock.timestamp)
+        return Bot(server, db, sim, http)
+
+    yield start
+    for server, http in started:
+        await http.close()
+        await server.close()
