@@ -57,8 +57,7 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
               ) -> web.Application:
     """An application for already-resolved settings (see resolve_sandbox) on a migrated database."""
     app = web.Application(middlewares=[no_tracebacks], client_max_size=settings.max_body_bytes)
-    pipeline = MessagePipeline(db, router or build_router(), clock=clock, budget_s=settings.reply_budget_s,
-                               lease_s=settings.claim_lease_s)
+    pipeline = MessagePipeline(db, router or build_router(), clock=clock, budget_s=settings.reply_budget_s)
     webhook = WeChatWebhook(pipeline, token=settings.wechat_token or "", app_id=settings.wechat_app_id,
                             aes_key=settings.wechat_aes_key, clock=clock,
                             replay_window_s=settings.replay_window_s, max_body_bytes=settings.max_body_bytes)

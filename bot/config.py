@@ -31,7 +31,6 @@ class Settings:
     reply_budget_s: float = 4.0
     replay_window_s: int = 300
     max_body_bytes: int = 64 * 1024
-    claim_lease_s: float = 30.0
     log_level: str = "INFO"
     extra: dict = field(default_factory=dict)
 

@@ -1,16 +1,15 @@
 """The path of one inbound Update, the same for every platform:
 
-dedupe claim -> per-user lock -> router (one transaction, with the log row's completion) -> reply,
+per-user lock -> one transaction: dedupe claim (the log row), router, completion -> reply;
 or, when the reply is not ready within the budget, an empty answer now and the reply in the outbox.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Callable
 
 from bot import texts
@@ -96,107 +95,82 @@ class MessagePipeline:
         *,
         clock: Clock,
         budget_s: float = 4.0,
-        lease_s: float = 30.0,
         services: dict[str, Any] | None = None,
-        poll_s: float = 0.05,
     ):
         self.db = db
         self.router = router
         self.clock = clock
         self.budget_s = budget_s
-        self.lease = timedelta(seconds=lease_s)
         self.services = services or {}
-        self.poll_s = poll_s
         self.locks = UserLocks()
         self._background: set[asyncio.Task] = set()
 
     async def process(self, update: Update) -> Outcome:
-        started = time.monotonic()
-        result = await inbound.claim(
-            self.db.sessions,
-            platform=update.platform,
-            user_id=update.user_id,
-            msg_key=update.message_key,
-            kind=update.kind,
-            content=update.to_log(),
-            now=self.clock(),
-            lease=self.lease,
-        )
-        if isinstance(result, inbound.Seen):
-            return await self._answer_retry(update, result, started)
-        return await self._run(update, result, started)
-
-    async def _run(self, update: Update, claim: inbound.Claim, started: float) -> Outcome:
+        """Handle one delivery of an Update and say what to answer within the budget."""
         ticket = _Ticket()
-        task = asyncio.create_task(self._handle(update, claim, ticket))
+        task = asyncio.create_task(self._handle(update, ticket))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-        remaining = max(0.0, self.budget_s - (time.monotonic() - started))
-        done, _ = await asyncio.wait({task}, timeout=remaining)
+        done, _ = await asyncio.wait({task}, timeout=self.budget_s)
         if not done and ticket.defer():
             log.warning("reply to %s %s not ready in %.1fs: answering empty, reply goes to the outbox",
                         update.platform, update.message_key, self.budget_s)
             return Outcome(None)
         return await task
 
-    async def _handle(self, update: Update, claim: inbound.Claim, ticket: _Ticket) -> Outcome:
+    async def _handle(self, update: Update, ticket: _Ticket) -> Outcome:
         async with self.locks.hold(update.platform, update.user_id):
             try:
                 async with self.db.transaction() as session:
                     now = self.clock()
+                    claimed = await inbound.claim(session, platform=update.platform, user_id=update.user_id,
+                                                  msg_key=update.message_key, kind=update.kind,
+                                                  content=update.to_log(), now=now)
+                    if isinstance(claimed, inbound.Seen):
+                        return _repeat(claimed)
                     ctx = Context(session=session, now=now, services=self.services)
                     reply = await self.router.dispatch(update, ctx) or Reply()
-                    if ticket.go_inline():
-                        await inbound.complete(session, claim, status="done", reply=reply.to_data(), at=now)
-                        return Outcome(reply, now)
-                    if not reply.empty:
-                        outbox.enqueue(session, platform=update.platform, user_id=update.user_id, kind="reply",
-                                       payload=reply.to_data(), idempotency_key=f"reply:{claim.row_id}", now=now)
-                    await inbound.complete(session, claim, status="deferred", reply=reply.to_data(), at=now)
-                    return Outcome(None)
-            except inbound.ClaimLost:
-                log.warning("message %s was taken over by another handler; dropping this run", update.message_key)
-                return Outcome(None)
+                    status = "done" if ticket.go_inline() else "deferred"
+                    if status == "deferred" and not reply.empty:
+                        self._enqueue_reply(session, update, claimed, reply, now)
+                    await inbound.complete(session, claimed, status=status, reply=reply.to_data(), at=now)
+                    return Outcome(reply, now) if status == "done" else Outcome(None)
             except Exception as exc:  # the resident gets an apology, the log keeps the error
                 log.exception("handler failed for %s %s", update.platform, update.message_key)
-                return await self._fail(update, claim, ticket, exc)
+                return await self._fail(update, ticket, exc)
 
-    async def _fail(self, update: Update, claim: inbound.Claim, ticket: _Ticket, exc: Exception) -> Outcome:
+    async def _fail(self, update: Update, ticket: _Ticket, exc: Exception) -> Outcome:
         reply = Reply(text=texts.HANDLER_FAILED)
         now = self.clock()
+        inline = ticket.go_inline()
         try:
             async with self.db.transaction() as session:
-                inline = ticket.go_inline()
+                claimed = await inbound.claim(session, platform=update.platform, user_id=update.user_id,
+                                              msg_key=update.message_key, kind=update.kind,
+                                              content=update.to_log(), now=now, status="failed")
+                if isinstance(claimed, inbound.Seen):
+                    return _repeat(claimed)
                 if not inline:
-                    outbox.enqueue(session, platform=update.platform, user_id=update.user_id, kind="reply",
-                                   payload=reply.to_data(), idempotency_key=f"reply:{claim.row_id}", now=now)
-                await inbound.complete(session, claim, status="failed", reply=reply.to_data(), at=now,
+                    self._enqueue_reply(session, update, claimed, reply, now)
+                await inbound.complete(session, claimed, status="failed", reply=reply.to_data(), at=now,
                                        error=f"{type(exc).__name__}: {exc}"[:2000])
         except Exception:
             log.exception("could not record the failure of %s", update.message_key)
-            inline = ticket.go_inline()
         return Outcome(reply, now) if inline else Outcome(None)
 
-    async def _answer_retry(self, update: Update, seen: inbound.Seen, started: float) -> Outcome:
-        """A retry: the stored reply if the first delivery was answered, else wait for it (bounded)."""
-        while True:
-            if seen.status in ("done", "failed"):
-                return Outcome(Reply.from_data(seen.reply), seen.replied_at, duplicate=True)
-            if seen.status == "deferred":
-                return Outcome(None, duplicate=True)
-            now = self.clock()
-            if seen.claim_until < now:
-                claim = await inbound.take_over(self.db.sessions, seen.row_id, now=now, lease=self.lease)
-                if claim is not None:
-                    log.warning("taking over %s after its handler's lease expired", update.message_key)
-                    return await self._run(update, claim, started)
-            if time.monotonic() - started >= self.budget_s:
-                return Outcome(None, duplicate=True)
-            await asyncio.sleep(self.poll_s)
-            seen = await inbound.look(self.db.sessions, platform=update.platform, user_id=update.user_id,
-                                      msg_key=update.message_key) or seen
+    @staticmethod
+    def _enqueue_reply(session, update: Update, row_id: int, reply: Reply, now: datetime) -> None:
+        outbox.enqueue(session, platform=update.platform, user_id=update.user_id, kind="reply",
+                       payload=reply.to_data(), idempotency_key=f"reply:{row_id}", now=now)
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for handlers still running after their webhook answered (used at shutdown)."""
         if self._background:
             await asyncio.wait(set(self._background), timeout=timeout)
+
+
+def _repeat(seen: inbound.Seen) -> Outcome:
+    """The answer to a retry: the stored reply, or nothing when the first went to the outbox."""
+    if seen.status == "deferred" or not seen.reply:
+        return Outcome(None, duplicate=True)
+    return Outcome(Reply.from_data(seen.reply), seen.replied_at, duplicate=True)

@@ -43,8 +43,8 @@ def normalize_url(url: str) -> str:
 
 
 class Database:
-    """One engine and its session factory. SQLite runs in WAL mode with a busy timeout and takes its
-    write lock at BEGIN, so two writers queue instead of failing with 'database is locked'."""
+    """One engine and its session factory. SQLite runs in WAL mode with a busy timeout; its writers
+    queue for the one connection instead of failing with 'database is locked'."""
 
     def __init__(self, url: str, *, pool_size: int = 10, busy_timeout_ms: int = 5000, echo: bool = False):
         self.url = normalize_url(url)
@@ -54,7 +54,14 @@ class Database:
             path = make_url(self.url).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
+            # The driver opens each write transaction with BEGIN IMMEDIATE (before the first write), so
+            # another process's writer waits on the busy timeout instead of failing mid-transaction.
+            kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000, "isolation_level": "IMMEDIATE"}
+            # One connection, handed out in turn by the pool's asyncio queue: in this process, sessions
+            # take turns there, in order, instead of in SQLite's sleeping busy handler. Transactions
+            # always end explicitly, so the pool's extra rollback on return is skipped.
+            kwargs.update(pool_size=1, max_overflow=0, pool_timeout=busy_timeout_ms / 1000 * 6,
+                          pool_reset_on_return=None)
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
@@ -91,15 +98,9 @@ class Database:
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection, _record):
-        # Let SQLAlchemy, not the driver, decide where transactions begin (see on_begin).
-        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,126 +1,75 @@
-"""The inbound log and its dedupe claims.
+"""The inbound log, which is also the durable dedupe of WeChat's retries.
 
-A message is claimed by inserting its row (unique on platform, user, msg_key) in a short transaction of
-its own, so a concurrent retry sees the claim at once. The handler later completes the row inside its
-own transaction, conditioned on still holding the claim: effects and completion commit together.
+A message is claimed by inserting its row (unique on platform, user, msg_key) as the first statement
+of the transaction its handler runs in, and the row is completed with the reply in the same
+transaction. So a handler's effects, its log row and its reply commit together or not at all: a
+process that dies mid-handler leaves nothing behind, and WeChat's next retry handles the message
+afresh. A retry arriving while the first delivery is in flight waits on the unique key (PostgreSQL
+blocks the second insert until the first transaction ends; SQLite's writers take turns) and then
+finds the finished row.
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboundMessage
-
-FINISHED = ("done", "deferred", "failed")
-
-
-@dataclass(frozen=True)
-class Claim:
-    """This process holds the right to handle one inbound message."""
-
-    row_id: int
-    token: str
 
 
 @dataclass(frozen=True)
 class Seen:
-    """The message had already arrived: its current state in the log."""
+    """The message had already been handled: how, and with which reply."""
 
     row_id: int
-    status: str
+    status: str  # done | deferred | failed
     reply: dict | None
     replied_at: datetime | None
-    claim_until: datetime
+
+
+def _insert(session: AsyncSession):
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
 async def claim(
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    platform: str,
-    user_id: str,
-    msg_key: str,
-    kind: str,
-    content: dict,
-    now: datetime,
-    lease: timedelta,
-) -> Claim | Seen:
-    """Insert the log row and claim it, or report the row that is already there."""
-    token = secrets.token_hex(8)
-    row = InboundMessage(
-        platform=platform,
-        user_id=user_id,
-        msg_key=msg_key,
-        kind=kind,
-        content=content,
-        received_at=now,
-        status="handling",
-        claim_token=token,
-        claim_until=now + lease,
-        attempts=1,
+    session: AsyncSession, *, platform: str, user_id: str, msg_key: str, kind: str, content: dict, now: datetime,
+    status: str = "handling",
+) -> int | Seen:
+    """Insert the log row inside the caller's transaction and return its id; if the message is already
+    logged, return what became of it instead (after waiting for an in-flight first delivery)."""
+    values = dict(platform=platform, user_id=user_id, msg_key=msg_key, kind=kind, content=content,
+                  received_at=now, status=status)
+    statement = (
+        _insert(session)(InboundMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["platform", "user_id", "msg_key"])
+        .returning(InboundMessage.id)
     )
-    try:
-        async with sessions() as session, session.begin():
-            session.add(row)
-            await session.flush()
-            return Claim(row.id, token)
-    except IntegrityError:
-        pass
-    seen = await look(sessions, platform=platform, user_id=user_id, msg_key=msg_key)
-    if seen is None:  # the conflicting row vanished (only a test reset does that): try once more
-        return await claim(sessions, platform=platform, user_id=user_id, msg_key=msg_key, kind=kind,
-                           content=content, now=now, lease=lease)
-    return seen
-
-
-async def look(sessions, *, platform: str, user_id: str, msg_key: str) -> Seen | None:
-    async with sessions() as session, session.begin():
-        row = (
-            await session.execute(
-                select(InboundMessage).where(
-                    InboundMessage.platform == platform,
-                    InboundMessage.user_id == user_id,
-                    InboundMessage.msg_key == msg_key,
-                )
+    row_id = (await session.execute(statement)).scalar_one_or_none()
+    if row_id is not None:
+        return row_id
+    row = (
+        await session.execute(
+            select(InboundMessage.id, InboundMessage.status, InboundMessage.reply, InboundMessage.replied_at).where(
+                InboundMessage.platform == platform,
+                InboundMessage.user_id == user_id,
+                InboundMessage.msg_key == msg_key,
             )
-        ).scalar_one_or_none()
-        if row is None:
-            return None
-        return Seen(row.id, row.status, row.reply, row.replied_at, row.claim_until)
-
-
-async def take_over(sessions, row_id: int, *, now: datetime, lease: timedelta) -> Claim | None:
-    """Take the claim of a message whose handler vanished (its lease expired while `handling`)."""
-    token = secrets.token_hex(8)
-    async with sessions() as session, session.begin():
-        result = await session.execute(
-            update(InboundMessage)
-            .where(
-                InboundMessage.id == row_id,
-                InboundMessage.status == "handling",
-                InboundMessage.claim_until < now,
-            )
-            .values(claim_token=token, claim_until=now + lease, attempts=InboundMessage.attempts + 1)
         )
-    return Claim(row_id, token) if result.rowcount == 1 else None
-
-
-class ClaimLost(RuntimeError):
-    """Another process took over this message; this handler's transaction must roll back."""
+    ).one()
+    return Seen(row.id, row.status, row.reply, row.replied_at)
 
 
 async def complete(
-    session: AsyncSession, claim_: Claim, *, status: str, reply: dict | None, at: datetime, error: str | None = None
+    session: AsyncSession, row_id: int, *, status: str, reply: dict | None, at: datetime, error: str | None = None
 ) -> None:
-    """Mark the message handled, inside the caller's transaction. Raises ClaimLost if not ours any more."""
-    result = await session.execute(
+    """Record how the message was answered, inside the caller's transaction."""
+    await session.execute(
         update(InboundMessage)
-        .where(InboundMessage.id == claim_.row_id, InboundMessage.claim_token == claim_.token)
+        .where(InboundMessage.id == row_id)
         .values(status=status, reply=reply, replied_at=at, error=error)
     )
-    if result.rowcount != 1:
-        raise ClaimLost(f"inbound message {claim_.row_id} was taken over")

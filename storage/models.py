@@ -19,9 +19,8 @@ class Base(DeclarativeBase):
 class InboundMessage(Base):
     """Every message or event that reached a webhook, with the reply it got: the start of the trace.
 
-    The unique key (platform, user_id, msg_key) is the durable dedupe of WeChat's retries. A row is
-    claimed (`handling`) before its handler runs and completed in the handler's own transaction, so a
-    handler's effects and the `done` mark commit together or not at all.
+    The unique key (platform, user_id, msg_key) is the durable dedupe of WeChat's retries; see
+    storage/inbound.py for how a row is claimed and completed in its handler's transaction.
     """
 
     __tablename__ = "inbound_messages"
@@ -34,11 +33,8 @@ class InboundMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     content: Mapped[dict] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # handling -> done | deferred (reply went to the outbox) | failed (an apology was the reply)
+    # done | deferred (the reply went to the outbox) | failed (the handler raised; an apology was the reply)
     status: Mapped[str] = mapped_column(String(16))
-    claim_token: Mapped[str] = mapped_column(String(32))
-    claim_until: Mapped[datetime] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=1)
     reply: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
