@@ -106,3 +106,103 @@ class ChargingStation(Base):
     lat: Mapped[float] = mapped_column(Float)
     lng: Mapped[float] = mapped_column(Float)
     spots: Mapped[int] = mapped_column(Integer)
+
+
+class Case(Base):
+    """A reported problem, from any channel, through its whole life (DESIGN.md: case lifecycle)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_dup", "compound_id", "category", "status", "created_at"),
+        Index("ix_cases_reporter", "reporter_platform", "reporter_id"),
+        Index("ix_cases_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)  # YYYYMMDD-NNNN
+    category: Mapped[str] = mapped_column(String(32))
+    compound_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    building: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    description: Mapped[str] = mapped_column(Text)
+    occurred: Mapped[str | None] = mapped_column(String(64), nullable=True)  # time of occurrence, as told
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lng: Mapped[float | None] = mapped_column(Float, nullable=True)
+    priority: Mapped[int] = mapped_column(Integer)  # 1 urgent, 2 high, 3 normal, 4 low
+    urgent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(32))  # wechat | open311 channel name | ...
+    reporter_platform: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reporter_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    contact_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)  # shown masked to staff
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    dept_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    officer_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    repeat_reports: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CaseEvent(Base):
+    """One step of a case's trace: append-only (who, when, what, note, media)."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(160))  # resident:<platform>:<id> | staff:<id> | system | channel:<name>
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    data: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class CaseMedia(Base):
+    __tablename__ = "case_media"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # image | voice | video
+    media_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    added_by: Mapped[str] = mapped_column(String(160))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseFollower(Base):
+    """A resident who gets a case's progress pushes: its reporter, or one who followed a duplicate."""
+
+    __tablename__ = "case_followers"
+    __table_args__ = (UniqueConstraint("case_id", "platform", "user_id", name="uq_case_follower"),
+                      Index("ix_case_followers_user", "platform", "user_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))  # reporter | follower
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseNumberDay(Base):
+    """The last case number issued on a day; incremented in the creating transaction, so numbers are
+    unique across processes (row lock on PostgreSQL, the single writer on SQLite)."""
+
+    __tablename__ = "case_number_days"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)  # YYYYMMDD, local date
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Conversation(Base):
+    """Where a person is in a dialog (state name + slots), per platform identity."""
+
+    __tablename__ = "conversations"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    state: Mapped[str] = mapped_column(String(48))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
