@@ -32,6 +32,8 @@ class Settings:
     replay_window_s: int = 300
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
+    nlp_model_dir: Path | None = None
+    draft_ttl_s: int = 1800
     extra: dict = field(default_factory=dict)
 
     @property
@@ -64,6 +66,8 @@ class Settings:
             wechat_aes_key=get("WECHAT_AES_KEY"),
             wechat_api_base=(get("WECHAT_API_BASE") or WECHAT_API_DEFAULT).rstrip("/"),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            nlp_model_dir=Path(get("NLP_MODEL_DIR")) if get("NLP_MODEL_DIR") else None,
+            draft_ttl_s=_int(get("DRAFT_TTL_S"), "DRAFT_TTL_S", 1800),
         )
         settings.validate()
         return settings
@@ -79,6 +83,14 @@ class Settings:
                 raise ConfigError("WECHAT_AES_KEY is set but WECHAT_APP_ID is not: encryption needs the app id")
         if self.wechat_token is None and (self.wechat_app_id or self.wechat_aes_key):
             raise ConfigError("WECHAT_APP_ID/WECHAT_AES_KEY are set but WECHAT_TOKEN is not")
+
+
+def _int(value: str | None, name: str, default: int) -> int:
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number of seconds, got {value!r}")
+    return int(value)
 
 
 def check_aes_key(key: str) -> None:
