@@ -23,6 +23,16 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--no-pushes", action="store_true", help="do not poll the sandbox for pushes")
 
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
+
+    cases = commands.add_parser("cases", help="look at cases (admin view; phone numbers masked)")
+    case_commands = cases.add_subparsers(dest="cases_command", required=True, metavar="ACTION")
+    listing = case_commands.add_parser("list", help="newest cases first")
+    listing.add_argument("--status", help="only cases in this status (e.g. new, dispatched, resolved)")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true", help="JSON instead of a table")
+    show = case_commands.add_parser("show", help="one case with its full trace")
+    show.add_argument("number", help="case number, e.g. 20261127-0012")
+    show.add_argument("--json", action="store_true", help="JSON instead of text")
     return parser
 
 
@@ -70,6 +80,45 @@ async def cmd_migrate(settings: Settings) -> int:
     return 0
 
 
+async def cmd_cases(settings: Settings, args) -> int:
+    import json
+
+    from backend import cases
+
+    db = await open_database(settings)
+    try:
+        async with db.sessions() as session:
+            if args.cases_command == "show":
+                case = await cases.by_number(session, args.number)
+                if case is None:
+                    print(f"no case {args.number}", file=sys.stderr)
+                    return 1
+                view = await cases.staff_view(session, case)
+                if args.json:
+                    print(json.dumps(view, ensure_ascii=False, indent=1))
+                else:
+                    for key, value in view.items():
+                        if key != "events":
+                            print(f"{key:>15}: {value}")
+                    for event in view["events"]:
+                        print(f"  {event['at']}  {event['kind']:<12} {event['actor']}  {event['note'] or ''}")
+                return 0
+            found = await cases.list_cases(session, status=args.status, limit=args.limit)
+            rows = [{"number": c.number, "status": c.status, "category": c.category, "compound": c.compound_id,
+                     "building": c.building, "priority": c.priority, "channel": c.channel,
+                     "created_at": c.created_at.isoformat()} for c in found]
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False, indent=1))
+            else:
+                for r in rows:
+                    print(f"{r['number']}  {r['status']:<10} {r['category']:<18} {r['compound'] or '-':<4} "
+                          f"{r['building'] or '':<8} P{r['priority']} {r['channel']}  {r['created_at']}")
+                print(f"{len(rows)} cases")
+            return 0
+    finally:
+        await db.dispose()
+
+
 async def cmd_chat(settings: Settings, args) -> int:
     from bot.chat import run_chat
 
@@ -94,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_seed(settings))
     if args.command == "migrate":
         return asyncio.run(cmd_migrate(settings))
+    if args.command == "cases":
+        return asyncio.run(cmd_cases(settings, args))
     if args.command == "chat":
         return asyncio.run(cmd_chat(settings, args))
     return 2

@@ -20,6 +20,7 @@ SANDBOX_API_PREFIX = "/sandbox/wechat-api"
 DB_KEY = web.AppKey("db", Database)
 PIPELINE_KEY = web.AppKey("pipeline", MessagePipeline)
 FAKE_KEY = web.AppKey("fake_wechat", FakeWeChat)
+SETTINGS_KEY = web.AppKey("settings", Settings)
 
 
 def utc_now() -> datetime:
@@ -54,10 +55,16 @@ async def no_tracebacks(request: web.Request, handler):
 
 
 def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, router: Router | None = None,
-              ) -> web.Application:
-    """An application for already-resolved settings (see resolve_sandbox) on a migrated database."""
+              services: dict | None = None) -> web.Application:
+    """An application for already-resolved settings (see resolve_sandbox) on a migrated database.
+
+    `services` (taxonomy, nlp analyzer) are built at start-up unless given (tests share one set)."""
     app = web.Application(middlewares=[no_tracebacks], client_max_size=settings.max_body_bytes)
-    pipeline = MessagePipeline(db, router or build_router(), clock=clock, budget_s=settings.reply_budget_s)
+    pipeline = MessagePipeline(db, router or build_router(), clock=clock, budget_s=settings.reply_budget_s,
+                               services=services)
+    if services is None:
+        app.on_startup.append(_start_services)
+    app[SETTINGS_KEY] = settings
     webhook = WeChatWebhook(pipeline, token=settings.wechat_token or "", app_id=settings.wechat_app_id,
                             aes_key=settings.wechat_aes_key, clock=clock,
                             replay_window_s=settings.replay_window_s, max_body_bytes=settings.max_body_bytes)
@@ -82,6 +89,12 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as exc:
         return web.json_response({"ok": False, "database": str(exc)[:200]}, status=503)
     return web.json_response({"ok": True})
+
+
+async def _start_services(app: web.Application) -> None:
+    from bot.services import build_services
+
+    app[PIPELINE_KEY].services.update(await build_services(app[SETTINGS_KEY], app[DB_KEY]))
 
 
 async def _drain(app: web.Application) -> None:

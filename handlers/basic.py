@@ -1,7 +1,7 @@
 """Greetings, the menu, and polite answers to messages no other handler takes."""
 from __future__ import annotations
 
-from handlers import texts
+from handlers import texts, words
 from handlers.router import Context, Router, event, kind
 from handlers.types import Reply, Update
 
@@ -64,6 +64,10 @@ async def text_menu(update: Update, ctx: Context) -> Reply:
         return Reply(text=texts.EMPTY_TEXT)
     if text.lower() in HELP_WORDS:
         return Reply(text=texts.HELP)
+    if words.is_word(text, words.CANCEL):
+        return Reply(text=texts.NOTHING_TO_CANCEL + texts.MENU)
+    if words.is_word(text, words.CONFIRM):
+        return Reply(text=texts.NOTHING_TO_CONFIRM)
     return Reply(text=texts.GREETING)
 
 

@@ -21,6 +21,10 @@ class Context:
     session: Any
     now: datetime
     services: dict[str, Any] = field(default_factory=dict)
+    # filled by router middlewares before a handler is chosen (see handlers/dialog.py, handlers/app.py)
+    dialog: Any = None
+    store: Any = None
+    understanding: Any = None
 
 
 Handler = Callable[[Update, Context], Awaitable[Reply | None]]
@@ -71,6 +75,7 @@ class Router:
     def __init__(self, name: str):
         self.name = name
         self._routes: list[tuple[Filter, Handler] | Router] = []
+        self.middlewares: list[Callable[[Update, Context], Awaitable[None]]] = []
 
     def on(self, filter_: Filter) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -94,6 +99,9 @@ class Router:
         return None
 
     async def dispatch(self, update: Update, ctx: Context) -> Reply | None:
+        """Run the middlewares (they prepare ctx for filters), then the first matching handler."""
+        for middleware in self.middlewares:
+            await middleware(update, ctx)
         handler = self.find(update, ctx)
         if handler is None:
             return None

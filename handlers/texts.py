@@ -32,3 +32,107 @@ LINK_RECEIVED = "已收到您分享的链接。如需反映问题，请直接用
 UNSUPPORTED = "暂时无法识别这类消息。请用文字描述您遇到的问题。\n\n" + MENU
 
 EMPTY_TEXT = "您好像发送了一条空消息。" + MENU
+
+# --- intake dialog ---------------------------------------------------------------------------
+
+ASK_DESCRIPTION = "请问遇到了什么问题？请简单描述一下，比如“楼下有人占道摆摊”。"
+ASK_PLACE = "请问是在哪个小区、几栋附近？也可以直接发送位置。"
+ASK_BUILDING = "请问是在{compound}的几号楼附近？（不清楚可回复“跳过”）"
+ASK_TIME = "请问一般是什么时间发生的？比如“每天晚上十点以后”。（不清楚可回复“跳过”）"
+CHOOSE_CATEGORY = "请问您反映的是哪一类问题？请回复序号：\n{options}\n都不是请直接再描述一下。"
+CHOOSE_COMPOUND = "“{alias}”对应多个小区，请问是哪一个？请回复序号：\n{options}"
+CONFIRM_LOCATION = "您发送的位置离「{compound}」最近（约{distance}米），是这个小区吗？回复 1 是，2 不是。"
+PLACE_NOT_FOUND = "没有找到这个小区。"
+LOCATION_NOT_NEAR = "您发送的位置不在本街道的小区附近，请直接告诉我们是哪个小区、几栋。"
+OPTION = "{n}. {label}"
+
+SUMMARY = (
+    "请核对您要反映的问题：\n"
+    "类别：{category}\n"
+    "地点：{place}\n"
+    "{time_line}"
+    "描述：{description}\n"
+    "照片：{photos}\n"
+    "联系电话：{phone}{anonymous}\n"
+    "回复 1 确认提交，2 修改，3 取消。\n"
+    "如需留联系电话可直接回复手机号；回复“匿名”可匿名反映。"
+)
+SUMMARY_TIME = "时间：{time}\n"
+NO_PHOTOS = "无（可随时发送照片补充）"
+PHOTOS = "{n}张"
+NO_PHONE = "未留（可选）"
+ANONYMOUS = "（匿名反映）"
+NOT_GIVEN = "未说明"
+
+MODIFY_MENU = "请问要修改哪一项？请回复序号：\n1. 问题类别\n2. 地点\n3. 问题描述\n4. 发生时间\n5. 联系电话\n回复“返回”回到确认页。"
+ASK_NEW_DESCRIPTION = "请重新描述一下问题。"
+ASK_PHONE = "请回复您的手机号码（仅用于工作人员联系您，对外隐藏）。"
+PHONE_NOT_UNDERSTOOD = "没有识别到手机号码，请回复11位手机号，或回复“跳过”。"
+BACK_WORDS = {"返回", "回到确认", "不改了"}
+
+DUPLICATE_FOUND = (
+    "该问题已有居民反映（工单号 {number}，{status}）。是否关注该工单的进度？\n"
+    "回复 1 关注该工单（进度会同步推送给您），回复 2 仍要单独反映。"
+)
+FOLLOWED = "已为您关注工单 {number}，办理进度会同步推送给您。发送“我的工单”可随时查看。"
+ALREADY_FOLLOWING = "您已经在关注工单 {number}，办理进度会同步推送给您。"
+
+CREATED = (
+    "已受理，工单号 {number}。\n"
+    "{promise}\n"
+    "处理进度会及时推送给您，发送“我的工单”可随时查询。"
+)
+PROMISE_1315 = "网格员将按“1315”承诺处理：1分钟响应、3分钟出发、15分钟到场。"
+PROMISE_SLOW = "此类问题需相关部门核查处理，办理周期较长，我们会全程告知进展。"
+URGENT_CREATED = (
+    "{notice}\n"
+    "我们已同步登记为紧急工单 {number}，已通知网格员和相关部门立即处置。"
+    "{place_hint}"
+)
+URGENT_PLACE_HINT = "\n如方便，请直接发送您的位置，便于快速到场。"
+URGENT_NOTICE = "情况紧急！请立即拨打119（火警）、110（报警）或120（急救），并远离危险区域。"
+
+CANCELLED = "已取消本次反映。如需反映其他问题，直接描述即可。"
+NOTHING_TO_CANCEL = "您当前没有正在填写的反映。" + "\n"
+NOTHING_TO_CONFIRM = "您当前没有待确认的反映。请直接描述您遇到的问题，比如“滨湖欣园3栋楼下有人占道摆摊”。"
+EXPIRED = "您之前未完成的反映已超过30分钟未回复，已自动取消。"
+PHOTO_ADDED = "已收到照片（共{n}张）。"
+PHOTO_LIMIT = "照片最多{n}张，这张没有添加。"
+VOICE_ADDED = "已收到语音：“{text}”。"
+IN_DIALOG_REMINDER = "（您正在反映问题）"
+NOT_UNDERSTOOD_CHOICE = "没能识别您的选择，请回复序号。"
+LOCATION_START = "已收到您的位置。"
+TOO_LONG_NOTE = "（描述较长，已保留前{n}字）"
+
+# --- progress -----------------------------------------------------------------------------------
+
+STATUS = {
+    "new": "已受理",
+    "dispatched": "已派单，等待网格员响应",
+    "accepted": "网格员已接单",
+    "en_route": "网格员已出发",
+    "on_site": "网格员已到场处理",
+    "resolved": "已办结，等待您的评价",
+    "closed": "已办结",
+    "reassigned": "正在转派相关部门",
+    "returned": "正在重新派单",
+    "suspended": "多部门联合核实中",
+    "reopened": "重新办理中",
+}
+EVENT = {
+    "created": "工单已受理",
+    "followed": "有居民关注了此问题",
+    "urged": "居民催办",
+    "media_added": "补充了照片",
+}
+NO_CASES = "您还没有反映过问题。直接描述您遇到的问题即可反映，比如“滨湖欣园3栋楼下有人占道摆摊”。"
+MY_CASES = "您的工单（最近{n}条）：\n{lines}\n发送工单号可查看办理详情，发送“催办 工单号”可催促办理。"
+CASE_LINE = "{number}｜{category}｜{place}｜{status}{role}\n  最新：{last}"
+FOLLOWED_MARK = "（关注）"
+CASE_DETAIL = "工单 {number}\n类别：{category}\n地点：{place}\n状态：{status}\n描述：{description}\n办理记录：\n{timeline}"
+TIMELINE_LINE = "{at} {what}{note}"
+CASE_NOT_FOUND = "没有找到工单 {number}，或该工单不是您反映或关注的。请检查工单号，发送“我的工单”可查看您的全部工单。"
+URGED = "已催办工单 {number}，我们会提醒处理人员尽快办理。"
+URGE_CLOSED = "工单 {number} 已办结，无需催办。如问题仍未解决，可直接再次反映。"
+URGE_WHICH = "请在“催办”后附上工单号，例如“催办 20261127-0012”。"
+DIALOG_PENDING = "\n\n（您还有一条未完成的反映，回复“取消”可放弃。）"

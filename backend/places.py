@@ -1,0 +1,45 @@
+"""The street's compounds as the rest of the domain needs them: lookup and nearest to a location."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Compound
+
+EARTH_RADIUS_M = 6_371_000
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    community: str
+    lat: float
+    lng: float
+    buildings: int
+    grid_mode: str
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+async def all_places(session: AsyncSession) -> list[Place]:
+    rows = (await session.execute(select(Compound).order_by(Compound.id))).scalars()
+    return [Place(r.id, r.name, tuple(r.aliases or ()), r.community, r.lat, r.lng, r.buildings, r.grid_mode)
+            for r in rows]
+
+
+def nearest(places: list[Place], lat: float, lng: float) -> tuple[Place, float] | None:
+    """The compound closest to a point, with its distance in metres."""
+    if not places:
+        return None
+    return min(((p, distance_m(lat, lng, p.lat, p.lng)) for p in places), key=lambda pd: pd[1])

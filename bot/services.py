@@ -1,0 +1,33 @@
+"""Long-lived objects the handlers use, built once at start: the taxonomy and the nlp analyzer
+(jieba loaded here, never on the first message), given the street's compounds from the database."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from backend.places import all_places
+from bot.config import Settings
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+async def nlp_places(db: Database) -> list:
+    from nlp import Place
+
+    async with db.sessions() as session:
+        compounds = await all_places(session)
+    return [Place(id=c.id, name=c.name, aliases=c.aliases, buildings=c.buildings, lat=c.lat, lng=c.lng)
+            for c in compounds]
+
+
+async def build_services(settings: Settings, db: Database) -> dict[str, Any]:
+    from nlp import Analyzer, load_taxonomy
+
+    started = time.perf_counter()
+    taxonomy = load_taxonomy()
+    analyzer = Analyzer(taxonomy, await nlp_places(db), model_dir=settings.nlp_model_dir,
+                        cache_dir=settings.data_dir)
+    log.info("nlp ready in %.2fs", time.perf_counter() - started)
+    return {"taxonomy": taxonomy, "nlp": analyzer}

@@ -1,0 +1,98 @@
+"""The report being put together in the intake dialog: its slots, how an understood message fills
+them, and which slot is the most important one still missing."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+DESCRIPTION_LIMIT = 1000  # characters kept of what the resident wrote
+MAX_PHOTOS = 9
+
+
+@dataclass
+class Draft:
+    category: str | None = None
+    candidates: list[str] = field(default_factory=list)  # categories to choose from (low confidence)
+    description: str = ""
+    compound: str | None = None
+    compound_candidates: list[str] = field(default_factory=list)  # ambiguous place name
+    location_compound: str | None = None  # nearest compound to a shared location, to confirm
+    location_distance: int | None = None  # metres from the shared location to that compound
+    building: str | None = None
+    occurred: str | None = None
+    photos: list[dict] = field(default_factory=list)
+    phone: str | None = None
+    anonymous: bool = False
+    lat: float | None = None
+    lng: float | None = None
+    urgent: bool = False
+    repeat: bool = False
+    skipped: list[str] = field(default_factory=list)
+    duplicate_checked: bool = False
+    duplicate: str | None = None  # number of an open case it may duplicate, while offering to follow it
+    editing: bool = False  # the resident chose 修改: after the next answer, back to the summary
+
+    def to_data(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any] | None) -> "Draft":
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in (data or {}).get("draft", {}).items() if k in known})
+
+    def add_text(self, text: str) -> None:
+        text = text.strip()
+        if not text or text in self.description:
+            return
+        joined = f"{self.description}；{text}" if self.description else text
+        self.description = joined[:DESCRIPTION_LIMIT]
+
+    def add_photo(self, media: dict) -> bool:
+        if len(self.photos) >= MAX_PHOTOS:
+            return False
+        self.photos.append(media)
+        return True
+
+    def absorb(self, u: Any, *, ask_below: float, overwrite: tuple[str, ...] = ()) -> None:
+        """Fill empty slots from an nlp Understanding (slots named in `overwrite` are replaced)."""
+        def take(slot: str, value: Any) -> None:
+            if value and (getattr(self, slot) in (None, "", [], False) or slot in overwrite):
+                setattr(self, slot, value)
+
+        if u.category and u.category != "other" and (self.category is None or "category" in overwrite):
+            if u.confidence >= ask_below:
+                self.category, self.candidates = u.category, []
+            elif self.category is None:
+                self.candidates = [code for code, _ in u.candidates][:3]
+        if u.compound:
+            take("compound", u.compound)
+            if self.compound == u.compound:
+                self.compound_candidates = []
+        elif len(u.compound_candidates or ()) > 1 and (self.compound is None or "compound" in overwrite):
+            self.compound, self.compound_candidates = None, list(u.compound_candidates)
+        take("building", u.building)
+        take("occurred", u.time)
+        take("phone", u.phone)
+        self.urgent = self.urgent or bool(u.urgent)
+        self.repeat = self.repeat or bool(u.repeat)
+
+
+def next_state(draft: Draft, slots: tuple[str, ...]) -> str:
+    """The state that asks for the most important missing slot, or `confirm` when nothing is missing.
+
+    Order: what the problem is, the place (a shared location to confirm, an ambiguous name to pick,
+    or a question), the building and the time where the category needs them, then the summary.
+    """
+    if draft.duplicate:
+        return "offer_follow"
+    if draft.category is None:
+        return "choose_category" if draft.candidates else "ask_description"
+    if draft.location_compound:
+        return "confirm_location"
+    if draft.compound is None:
+        return "choose_compound" if draft.compound_candidates else "ask_place"
+    if "building" in slots and not draft.building and "building" not in draft.skipped:
+        return "ask_building"
+    if "time" in slots and not draft.occurred and "time" not in draft.skipped:
+        return "ask_time"
+    return "confirm"

@@ -1,0 +1,34 @@
+"""Reading short answers: numbered choices, yes/no, confirm/modify/cancel/skip."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+CONFIRM = {"确认", "确定", "是", "是的", "好", "好的", "对", "对的", "可以", "没问题", "提交", "嗯", "ok", "yes", "y"}
+DENY = {"不是", "否", "不对", "不", "no", "n", "错了"}
+MODIFY = {"修改", "改", "更改", "改一下", "修改一下"}
+CANCEL = {"取消", "不用了", "算了", "取消反映", "撤销", "不报了"}
+SKIP = {"跳过", "不知道", "不清楚", "没有", "不记得", "略过", "无"}
+
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_PUNCT = re.compile(r"[\s。，,.!！?？~～、；;：:（）()【】\[\]\"'“”‘’]+")
+
+
+def normalize(text: str | None) -> str:
+    """Full-width to half-width, lower case, punctuation and spaces removed."""
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text or "")).lower()
+
+
+def is_word(text: str | None, words: set[str]) -> bool:
+    return normalize(text) in words
+
+
+def choice(text: str | None, count: int) -> int | None:
+    """The 1-based option a resident picked ("2", "２", "第二个", "选2"), or None."""
+    t = normalize(text)
+    match = re.fullmatch(r"(?:第|选|选择)?([0-9]+|[一二两三四五六七八九])(?:个|项|号)?", t)
+    if not match:
+        return None
+    raw = match.group(1)
+    number = int(raw) if raw.isdigit() else _CN_DIGITS[raw]
+    return number if 1 <= number <= count else None
