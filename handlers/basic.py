@@ -26,6 +26,8 @@ async def other_event(update: Update, ctx: Context) -> Reply | None:
     # acknowledged silently. CLICK keys get their own handlers as the menu grows.
     if update.event == "click" and update.event_key in ("HELP", "MENU"):
         return Reply(text=texts.HELP)
+    if update.event == "click" and update.event_key == "REPORT":
+        return Reply(text=texts.REPORT_PROMPT)
     return None
 
 

@@ -101,15 +101,17 @@ class Bot:
 
 
 @pytest.fixture
-async def start_bot(db, settings, clock):
+async def start_bot(db, settings, clock, nlp_services):
     """start_bot(settings=…, router=…, encrypted=True) -> Bot, served on 127.0.0.1."""
     started: list[tuple[TestServer, aiohttp.ClientSession]] = []
 
-    async def start(*, settings_: Settings | None = None, router=None, encrypted: bool = True) -> Bot:
+    async def start(*, settings_: Settings | None = None, router=None, encrypted: bool = True,
+                    services: dict | None = None) -> Bot:
         s = settings_ or settings
         if not encrypted:
             s = s.with_(wechat_aes_key=None)
-        server = TestServer(build_app(s, db, clock=clock, router=router), host="127.0.0.1")
+        server = TestServer(build_app(s, db, clock=clock, router=router, services=dict(services or nlp_services)),
+                            host="127.0.0.1")
         await server.start_server()
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
         started.append((server, http))
@@ -121,3 +123,57 @@ async def start_bot(db, settings, clock):
     for server, http in started:
         await http.close()
         await server.close()
+
+
+@pytest.fixture(scope="session")
+def nlp_services(tmp_path_factory):
+    """The taxonomy and analyzer, built once for the whole run from the demo street's compounds."""
+    from backend.demo import DEMO_DIR
+    from nlp import Analyzer, load_taxonomy, places_from_csv
+
+    taxonomy = load_taxonomy()
+    analyzer = Analyzer(taxonomy, places_from_csv(DEMO_DIR / "compounds.csv"), model_dir=None,
+                        cache_dir=tmp_path_factory.mktemp("jieba"))
+    return {"taxonomy": taxonomy, "nlp": analyzer}
+
+
+@dataclass
+class Resident:
+    """One WeChat user talking to the bot: `await r.say("…")` returns the reply text."""
+
+    bot: Bot
+    openid: str
+
+    async def say(self, text: str) -> str:
+        delivery = await self.bot.say(self.openid, text)
+        assert delivery.status == 200, delivery.body
+        return delivery.text or ""
+
+    async def send(self, msg_type: str, fields: dict) -> str:
+        delivery = await self.bot.send(self.bot.wechat.build(self.openid, msg_type, fields))
+        assert delivery.status == 200, delivery.body
+        return delivery.text or ""
+
+    async def photo(self, media_id: str = "photo-1") -> str:
+        return await self.send("image", {"PicUrl": f"http://wx.invalid/{media_id}.jpg", "MediaId": media_id,
+                                         "MsgId": self.bot.wechat.next_msg_id()})
+
+    async def location(self, lat: float, lng: float, label: str = "位置") -> str:
+        return await self.send("location", {"Location_X": str(lat), "Location_Y": str(lng), "Scale": 16,
+                                            "Label": label, "MsgId": self.bot.wechat.next_msg_id()})
+
+
+@pytest.fixture
+async def street(start_bot, db):
+    """The bot with the demo street loaded and the real nlp: street(openid) -> Resident."""
+    from backend.demo import seed_demo
+
+    async with db.transaction() as session:
+        await seed_demo(session)
+    bot = await start_bot()
+
+    def resident(openid: str) -> Resident:
+        return Resident(bot, openid)
+
+    resident.bot = bot
+    return resident
