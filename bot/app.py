@@ -9,7 +9,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.pipeline import Clock, MessagePipeline
 from bot.sandbox.credentials import load_or_create
-from bot.sandbox.fake_wechat import FakeWeChat
+from bot.sandbox.fake_wechat import FakeWeChat, window_from_inbound_log
 from bot.wechat.webhook import WeChatWebhook
 from handlers import Router, build_router
 from storage.db import Database
@@ -73,10 +73,16 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
     app.add_routes(webhook.routes("/wechat"))
     app.router.add_get("/healthz", healthz)
     if settings.extra.get("sandbox"):
-        fake = FakeWeChat(settings.wechat_app_id or "", settings.wechat_app_secret or "")
+        fake = FakeWeChat(settings.wechat_app_id or "", settings.wechat_app_secret or "",
+                          enforce_window=True, last_message_at=window_from_inbound_log(db))  # issue 6: 48 h rule
         app[FAKE_KEY] = fake
         app.add_subapp(SANDBOX_API_PREFIX, fake.app())
     app.on_shutdown.append(_drain)
+    # --- pushes and jobs (issue 6): the outbox sender and the job loop, see bot/workers.py ---
+    from bot.workers import background_workers
+
+    app.cleanup_ctx.append(background_workers(settings, db, clock))
+    # --- end pushes and jobs ---
     return app
 
 

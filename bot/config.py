@@ -34,6 +34,26 @@ class Settings:
     log_level: str = "INFO"
     nlp_model_dir: Path | None = None
     draft_ttl_s: int = 1800
+    # pushes and jobs (bot/outbox.py, bot/jobs.py, bot/wechat/delivery.py)
+    background: bool = True  # run the outbox sender and the job loop in this process
+    wechat_templates: dict = field(default_factory=dict)  # push kind -> "template:ID" | "subscribe:ID" | "ID"
+    wechat_templates_file: Path | None = None
+    wechat_cs_window_s: int = 48 * 3600
+    wechat_cs_allowance: int = 20
+    wechat_api_timeout_s: float = 10.0
+    token_refresh_ahead_s: int = 300
+    outbox_poll_s: float = 1.0
+    outbox_batch: int = 50
+    outbox_concurrency: int = 8
+    outbox_lease_s: int = 60
+    outbox_retry_base_s: float = 2.0
+    outbox_retry_max_s: float = 600.0
+    outbox_give_up_s: int = 86400
+    jobs_poll_s: float = 1.0
+    jobs_lease_s: int = 300
+    jobs_max_attempts: int = 5
+    jobs_retry_base_s: float = 30.0
+    jobs_retry_max_s: float = 3600.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -68,6 +88,27 @@ class Settings:
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             nlp_model_dir=Path(get("NLP_MODEL_DIR")) if get("NLP_MODEL_DIR") else None,
             draft_ttl_s=_int(get("DRAFT_TTL_S"), "DRAFT_TTL_S", 1800),
+            # pushes and jobs
+            background=_flag(get("BACKGROUND"), "BACKGROUND", True),
+            wechat_templates={name[len("WECHAT_TEMPLATE_"):].lower(): value for name in env
+                              if name.startswith("WECHAT_TEMPLATE_") and (value := get(name))},
+            wechat_templates_file=Path(get("WECHAT_TEMPLATES_FILE")) if get("WECHAT_TEMPLATES_FILE") else None,
+            wechat_cs_window_s=_int(get("WECHAT_CS_WINDOW_S"), "WECHAT_CS_WINDOW_S", 48 * 3600),
+            wechat_cs_allowance=_count(get("WECHAT_CS_ALLOWANCE"), "WECHAT_CS_ALLOWANCE", 20),
+            wechat_api_timeout_s=_seconds(get("WECHAT_API_TIMEOUT_S"), "WECHAT_API_TIMEOUT_S", 10.0),
+            token_refresh_ahead_s=_int(get("TOKEN_REFRESH_AHEAD_S"), "TOKEN_REFRESH_AHEAD_S", 300),
+            outbox_poll_s=_seconds(get("OUTBOX_POLL_S"), "OUTBOX_POLL_S", 1.0),
+            outbox_batch=_count(get("OUTBOX_BATCH"), "OUTBOX_BATCH", 50, minimum=1),
+            outbox_concurrency=_count(get("OUTBOX_CONCURRENCY"), "OUTBOX_CONCURRENCY", 8, minimum=1),
+            outbox_lease_s=_int(get("OUTBOX_LEASE_S"), "OUTBOX_LEASE_S", 60),
+            outbox_retry_base_s=_seconds(get("OUTBOX_RETRY_BASE_S"), "OUTBOX_RETRY_BASE_S", 2.0),
+            outbox_retry_max_s=_seconds(get("OUTBOX_RETRY_MAX_S"), "OUTBOX_RETRY_MAX_S", 600.0),
+            outbox_give_up_s=_int(get("OUTBOX_GIVE_UP_S"), "OUTBOX_GIVE_UP_S", 86400),
+            jobs_poll_s=_seconds(get("JOBS_POLL_S"), "JOBS_POLL_S", 1.0),
+            jobs_lease_s=_int(get("JOBS_LEASE_S"), "JOBS_LEASE_S", 300),
+            jobs_max_attempts=_count(get("JOBS_MAX_ATTEMPTS"), "JOBS_MAX_ATTEMPTS", 5, minimum=1),
+            jobs_retry_base_s=_seconds(get("JOBS_RETRY_BASE_S"), "JOBS_RETRY_BASE_S", 30.0),
+            jobs_retry_max_s=_seconds(get("JOBS_RETRY_MAX_S"), "JOBS_RETRY_MAX_S", 3600.0),
         )
         settings.validate()
         return settings
@@ -83,6 +124,12 @@ class Settings:
                 raise ConfigError("WECHAT_AES_KEY is set but WECHAT_APP_ID is not: encryption needs the app id")
         if self.wechat_token is None and (self.wechat_app_id or self.wechat_aes_key):
             raise ConfigError("WECHAT_APP_ID/WECHAT_AES_KEY are set but WECHAT_TOKEN is not")
+        from bot.wechat.templates import TemplateConfigError, load_templates
+
+        try:
+            load_templates(self.wechat_templates, self.wechat_templates_file)
+        except TemplateConfigError as exc:
+            raise ConfigError(str(exc)) from None
 
 
 def _int(value: str | None, name: str, default: int) -> int:
@@ -91,6 +138,36 @@ def _int(value: str | None, name: str, default: int) -> int:
     if not value.isdigit():
         raise ConfigError(f"{name} must be a whole number of seconds, got {value!r}")
     return int(value)
+
+
+def _count(value: str | None, name: str, default: int, *, minimum: int = 0) -> int:
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < minimum:
+        raise ConfigError(f"{name} must be a whole number of at least {minimum}, got {value!r}")
+    return int(value)
+
+
+def _seconds(value: str | None, name: str, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise ConfigError(f"{name} must be a positive number of seconds, got {value!r}")
+    return seconds
+
+
+def _flag(value: str | None, name: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be on or off, got {value!r}")
 
 
 def check_aes_key(key: str) -> None:

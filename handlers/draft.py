@@ -53,14 +53,14 @@ class Draft:
         self.photos.append(media)
         return True
 
-    def absorb(self, u: Any, *, ask_below: float, overwrite: tuple[str, ...] = ()) -> None:
+    def absorb(self, u: Any, *, overwrite: tuple[str, ...] = ()) -> None:
         """Fill empty slots from an nlp Understanding (slots named in `overwrite` are replaced)."""
         def take(slot: str, value: Any) -> None:
             if value and (getattr(self, slot) in (None, "", [], False) or slot in overwrite):
                 setattr(self, slot, value)
 
         if u.category and u.category != "other" and (self.category is None or "category" in overwrite):
-            if u.confidence >= ask_below:
+            if not u.ask_category:
                 self.category, self.candidates = u.category, []
             elif self.category is None:
                 self.candidates = [code for code, _ in u.candidates][:3]

@@ -50,10 +50,6 @@ def understand(update: Update, ctx: Context):
     return ctx.understanding
 
 
-def ask_below(ctx: Context) -> float:
-    return taxonomy(ctx).ask_below
-
-
 def slots_of(draft: Draft, ctx: Context) -> tuple[str, ...]:
     return tuple(taxonomy(ctx).category(draft.category).slots) if draft.category else ()
 
@@ -71,8 +67,8 @@ def numbered(labels: list[str]) -> str:
 
 
 def category_options(draft: Draft, ctx: Context) -> list[str]:
-    codes = draft.candidates or [c.code for c in taxonomy(ctx).categories if c.code != "other"]
-    return codes + ["other"]
+    codes = draft.candidates or [c.code for c in taxonomy(ctx).categories]
+    return [code for code in codes if code != "other"] + ["other"]
 
 
 async def question(state: str, draft: Draft, ctx: Context) -> str:
@@ -101,7 +97,8 @@ async def question(state: str, draft: Draft, ctx: Context) -> str:
     if state == "ask_phone":
         return T.ASK_PHONE
     if state == "offer_follow":
-        return T.DUPLICATE_FOUND.format(number=draft.duplicate)
+        case = await cases.by_number(ctx.session, draft.duplicate)
+        return T.DUPLICATE_FOUND.format(number=draft.duplicate, status=T.STATUS.get(case.status, case.status))
     raise KeyError(state)
 
 
@@ -129,7 +126,7 @@ def summary(draft: Draft, ctx: Context, names: dict[str, str]) -> str:
 async def on_description(draft: Draft, update: Update, ctx: Context) -> Step:
     u = understand(update, ctx)
     draft.add_text(update.text or "")
-    draft.absorb(u, ask_below=ask_below(ctx))
+    draft.absorb(u)
     return Step()
 
 
@@ -142,7 +139,7 @@ async def on_category_choice(draft: Draft, update: Update, ctx: Context) -> Step
         return Step()
     u = understand(update, ctx)
     draft.add_text(update.text or "")
-    draft.absorb(u, ask_below=ask_below(ctx), overwrite=("category",))
+    draft.absorb(u, overwrite=("category",))
     return Step(prefix="" if draft.category else T.NOT_UNDERSTOOD_CHOICE)
 
 
@@ -168,7 +165,7 @@ async def on_compound_choice(draft: Draft, update: Update, ctx: Context) -> Step
 async def on_place(draft: Draft, update: Update, ctx: Context) -> Step:
     u = understand(update, ctx)
     before = (draft.compound, tuple(draft.compound_candidates))
-    draft.absorb(u, ask_below=ask_below(ctx), overwrite=("compound", "building") if u.compound else ())
+    draft.absorb(u, overwrite=("compound", "building") if u.compound else ())
     draft.duplicate_checked = False
     if (draft.compound, tuple(draft.compound_candidates)) == before and not draft.compound:
         return Step(prefix=T.PLACE_NOT_FOUND)
@@ -183,7 +180,7 @@ async def on_building(draft: Draft, update: Update, ctx: Context) -> Step:
         draft.building = u.building
     else:
         draft.building = (update.text or "").strip()[:32] or None
-    draft.absorb(u, ask_below=ask_below(ctx))
+    draft.absorb(u)
     return Step()
 
 
@@ -226,7 +223,7 @@ async def on_confirm(draft: Draft, update: Update, ctx: Context) -> Step:
         draft.phone = u.phone
         return Step(state="confirm")
     draft.add_text(text)  # more detail: keep it and show the summary again
-    draft.absorb(u, ask_below=ask_below(ctx))
+    draft.absorb(u)
     return Step()
 
 
@@ -378,7 +375,7 @@ async def answer(update: Update, ctx: Context) -> Reply:
     u = understand(update, ctx)
     if u.urgent:  # whatever was being asked, an emergency goes first
         draft.add_text(update.text or "")
-        draft.absorb(u, ask_below=0.0)
+        draft.absorb(u)
         draft.urgent, draft.category = True, draft.category or u.category or "emergency"
         return await advance(draft, update, ctx, Step())
     if u.intent in ("greeting", "help") and ctx.dialog.state not in ("confirm", "offer_follow", "modify"):
@@ -423,7 +420,7 @@ async def start(update: Update, ctx: Context) -> Reply:
 async def on_first_text(draft: Draft, update: Update, ctx: Context) -> Reply:
     u = understand(update, ctx)
     draft.add_text(update.text or "")
-    draft.absorb(u, ask_below=ask_below(ctx))
+    draft.absorb(u)
     if u.urgent:
         draft.urgent, draft.category = True, draft.category or u.category or "emergency"
     return await advance(draft, update, ctx, Step())

@@ -41,10 +41,14 @@ class InboundMessage(Base):
 
 
 class OutboxMessage(Base):
-    """What must reach a person, written in the same transaction as the change that caused it."""
+    """What must reach a person, written in the same transaction as the change that caused it.
+
+    The payload convention and the statuses are described in storage/outbox.py.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_recipient", "platform", "user_id", "status", "id"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -52,7 +56,7 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
-    # pending -> sent | failed | undeliverable
+    # pending -> sent | failed | undeliverable (see storage/outbox.py)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -60,6 +64,10 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # added in 0003: who holds the lease, how it went out, and a short code for why it did not
+    lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    channel: Mapped[str | None] = mapped_column(String(16), nullable=True)  # custom | template | subscribe | …
+    error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class Department(Base):
@@ -206,3 +214,49 @@ class Conversation(Base):
     state: Mapped[str] = mapped_column(String(48))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- pushes and jobs (issue 6): the shared access token and the job queue ---------------------------
+
+class AccessToken(Base):
+    """An API access token shared by every server process (one row per account, e.g. "wechat:<appid>").
+
+    Whichever process holds the lease (`lease_owner` until `lease_until`, taken by a conditional update)
+    fetches a new token ahead of expiry; the others read this row. See storage/tokens.py.
+    """
+
+    __tablename__ = "access_tokens"
+
+    name: Mapped[str] = mapped_column(String(96), primary_key=True)
+    token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    fetches: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Job(Base):
+    """Time-based work: run `kind` with `payload` at `due_at` (again every `every_s` seconds if set).
+
+    pending -> done | parked (failed too often; `last_error` says why) | cancelled. A pending job with a
+    live lease is being run by `lease_owner`. See storage/jobs.py and bot/jobs.py.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str | None] = mapped_column(String(160), unique=True, nullable=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    every_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,11 +1,43 @@
-"""Writing to the outbox: what must reach a person, delivered later by the sender in bot/."""
+"""The outbox: what must reach a person, written in the caller's transaction and delivered later by the
+sender in bot/outbox.py.
+
+Rows
+    platform + user_id  the recipient; `platform` picks the delivery adapter ("wechat" now, "wecom" later)
+    kind                what the push is about (reply, case_status, dispatch, survey, charging, …)
+    idempotency_key     unique: the same push cannot be queued twice (e.g. "case:12:status:accepted");
+                        the sender also sends it along and logs it, and a crash between sending and
+                        marking repeats at most that one push
+    status              pending -> sent | failed | undeliverable
+                        sent:          delivered; `channel` says how (custom, template, subscribe, …)
+                        failed:        the platform refused it for good (e.g. 43004 the resident unfollowed,
+                                       40003 bad openid) or it kept failing for a day; see `error_code`
+                        undeliverable: no channel could carry it (outside the 48 h window and no template
+                                       configured for its kind); see `error_code` and `last_error`
+    error_code          short reason: a platform errcode ("43004"), or "no_template", "no_template_data",
+                        "gave_up"; `last_error` has the details in English
+
+Payload convention
+    {"text": "…"}                                   a text message, or
+    {"articles": [{"title", "description", "url", "image"}, …]}   news (handlers.types.Reply.to_data())
+    plus, optionally, the fallback for when the resident is outside WeChat's 48-hour window:
+    "template": {"kind": "case_status",            which configured template (WECHAT_TEMPLATE_CASE_STATUS)
+                 "fields": {"case_number": "20261127-0012", "status": "处理中", …},
+                 "url": "https://…"}                where tapping the notification leads (optional)
+    The fields are domain names; the template configuration maps them to the template's own keys
+    (bot/wechat/templates.py). A push without "template" outside the window is undeliverable.
+"""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from storage.models import OutboxMessage
+from storage.models import InboundMessage, OutboxMessage
+
+FINAL_STATUSES = ("sent", "failed", "undeliverable")
 
 
 def enqueue(
@@ -33,3 +65,123 @@ def enqueue(
     )
     session.add(row)
     return row
+
+
+@dataclass(frozen=True)
+class DeliveryProblem:
+    """A push that did not arrive, as staff see it."""
+
+    id: int
+    platform: str
+    user_id: str
+    kind: str
+    status: str  # failed | undeliverable
+    error_code: str | None
+    detail: str | None
+    payload: dict
+    created_at: datetime
+    attempts: int
+
+
+async def delivery_problems(session: AsyncSession, *, user_id: str | None = None, since: datetime | None = None,
+                            limit: int = 100) -> list[DeliveryProblem]:
+    """Pushes that are failed or undeliverable, newest first (for staff views and reports)."""
+    query = select(OutboxMessage).where(OutboxMessage.status.in_(("failed", "undeliverable")))
+    if user_id is not None:
+        query = query.where(OutboxMessage.user_id == user_id)
+    if since is not None:
+        query = query.where(OutboxMessage.created_at >= since)
+    rows = (await session.execute(query.order_by(OutboxMessage.id.desc()).limit(limit))).scalars()
+    return [DeliveryProblem(r.id, r.platform, r.user_id, r.kind, r.status, r.error_code, r.last_error, r.payload,
+                            r.created_at, r.attempts) for r in rows]
+
+
+async def status_of(session: AsyncSession, idempotency_key: str) -> str | None:
+    """pending | sent | failed | undeliverable, or None if no such push was queued."""
+    return (await session.execute(select(OutboxMessage.status).where(
+        OutboxMessage.idempotency_key == idempotency_key))).scalar_one_or_none()
+
+
+async def last_inbound_at(session: AsyncSession, platform: str, user_id: str) -> datetime | None:
+    """When this person last wrote to us (opens WeChat's 48-hour customer-service window)."""
+    return (await session.execute(select(func.max(InboundMessage.received_at)).where(
+        InboundMessage.platform == platform, InboundMessage.user_id == user_id))).scalar_one_or_none()
+
+
+async def sent_since(session: AsyncSession, platform: str, user_id: str, channel: str, since: datetime) -> int:
+    """How many pushes went to this person by `channel` since a time (the per-message allowance)."""
+    return (await session.execute(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.platform == platform, OutboxMessage.user_id == user_id, OutboxMessage.status == "sent",
+        OutboxMessage.channel == channel, OutboxMessage.sent_at >= since))).scalar_one()
+
+
+# --- the sender's steps (bot/outbox.py) --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    platform: str
+    user_id: str
+    kind: str
+    payload: dict
+    idempotency_key: str
+    attempts: int  # including this one
+    created_at: datetime
+
+
+async def claim(session: AsyncSession, *, platforms: list[str], owner: str, now: datetime, lease_s: float,
+                limit: int) -> list[Claimed]:
+    """Lease up to `limit` due pushes to `owner` and count the attempt.
+
+    Only the oldest pending push of each recipient is claimable, so one person's pushes go out one at a
+    time and in order, whichever process sends them. PostgreSQL skips rows another claim has locked;
+    SQLite's single writer serialises claims.
+    """
+    if not platforms:
+        return []
+    earlier = aliased(OutboxMessage)
+    blocked = select(earlier.id).where(earlier.platform == OutboxMessage.platform,
+                                       earlier.user_id == OutboxMessage.user_id, earlier.status == "pending",
+                                       earlier.id < OutboxMessage.id).exists()
+    free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now)
+    query = (select(OutboxMessage.id)
+             .where(OutboxMessage.status == "pending", OutboxMessage.platform.in_(platforms),
+                    OutboxMessage.next_attempt_at <= now, free, ~blocked)
+             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+    ids = list((await session.execute(query)).scalars())
+    if not ids:
+        return []
+    rows = (await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending", free)
+        .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_s),
+                attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id, OutboxMessage.platform, OutboxMessage.user_id, OutboxMessage.kind,
+                   OutboxMessage.payload, OutboxMessage.idempotency_key, OutboxMessage.attempts,
+                   OutboxMessage.created_at)
+    )).all()
+    return sorted((Claimed(r.id, r.platform, r.user_id, r.kind, r.payload or {}, r.idempotency_key, r.attempts,
+                           r.created_at) for r in rows), key=lambda c: c.id)
+
+
+def _ours(row_id: int, owner: str):
+    return and_(OutboxMessage.id == row_id, OutboxMessage.lease_owner == owner, OutboxMessage.status == "pending")
+
+
+async def finish(session: AsyncSession, row_id: int, *, owner: str, status: str, now: datetime,
+                 channel: str | None = None, error_code: str | None = None, detail: str | None = None) -> bool:
+    """Record the end of a push (sent, failed or undeliverable); False if our lease had been lost."""
+    assert status in FINAL_STATUSES
+    result = await session.execute(update(OutboxMessage).where(_ours(row_id, owner)).values(
+        status=status, channel=channel, error_code=error_code, last_error=detail,
+        sent_at=now if status == "sent" else None, lease_owner=None, lease_until=None))
+    return result.rowcount == 1
+
+
+async def retry_later(session: AsyncSession, row_id: int, *, owner: str, at: datetime, error_code: str | None,
+                      detail: str) -> bool:
+    """A transient failure: release the lease and try again at `at`."""
+    result = await session.execute(update(OutboxMessage).where(_ours(row_id, owner)).values(
+        next_attempt_at=at, error_code=error_code, last_error=detail, lease_owner=None, lease_until=None))
+    return result.rowcount == 1

@@ -53,7 +53,7 @@ async def test_subscribe_gets_a_welcome_and_qrscene_key_is_kept(start_bot):
     ("voice", {"MediaId": "m2", "Format": "amr", "Recognition": "你好", "MsgId": 12}, "我的工单"),
     ("voice", {"MediaId": "m3", "Format": "amr", "MsgId": 13}, "文字"),
     ("location", {"Location_X": "31.739872", "Location_Y": "117.276543", "Scale": 16, "Label": "滨湖欣园",
-                  "MsgId": 14}, "滨湖欣园"),
+                  "MsgId": 14}, "位置"),
     ("link", {"Title": "t", "Description": "d", "Url": "http://x", "MsgId": 15}, "链接"),
     ("video", {"MediaId": "m4", "ThumbMediaId": "t4", "MsgId": 16}, "视频"),
     ("shortvideo", {"MediaId": "m5", "ThumbMediaId": "t5", "MsgId": 17}, "视频"),

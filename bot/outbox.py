@@ -1,0 +1,164 @@
+"""The outbox sender: delivers what the backend wrote to the outbox table (storage/outbox.py).
+
+One loop per process. Each round claims due rows with a lease (only each recipient's oldest pending
+push, so a person's pushes arrive in order), hands each to the delivery adapter registered for its
+`platform`, and records the outcome:
+
+    sent               the adapter delivered it (its channel is kept)
+    TransientError     retried later, with exponential backoff and jitter; after `give_up_s` -> failed
+    PermanentError     failed, with the platform's code and message
+    Undeliverable      no channel can carry it (e.g. outside WeChat's 48 h window, no template) -> undeliverable
+
+Every row ends in one of these states or is still pending: nothing is dropped. The claim is committed
+before sending and the outcome after, so a process that dies in between leaves the row leased; when
+the lease runs out another process sends it again. That one push may then arrive twice; no other.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import secrets
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable, Protocol
+
+from bot.backoff import backoff_s
+from bot.errors import PermanentError, TransientError
+from storage import outbox
+from storage.db import Database
+from storage.outbox import Claimed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sent:
+    channel: str  # e.g. custom | template | subscribe (WeChat), textcard (WeCom)
+
+
+@dataclass(frozen=True)
+class Undeliverable:
+    code: str  # short, stable: no_template | no_template_data | empty
+    detail: str
+
+
+class DeliveryAdapter(Protocol):
+    """Delivers one push on one platform, choosing the channel; raises TransientError/PermanentError."""
+
+    async def deliver(self, push: Claimed) -> Sent | Undeliverable: ...
+
+
+def process_id() -> str:
+    """Names this process in leases: host, pid and a random part (a restarted pid is someone else)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class SenderPolicy:
+    batch: int = 50
+    concurrency: int = 8
+    lease_s: float = 60.0
+    retry_base_s: float = 2.0
+    retry_max_s: float = 600.0
+    give_up_s: float = 86400.0
+    poll_s: float = 1.0
+
+
+class OutboxSender:
+    def __init__(self, db: Database, *, clock: Callable[[], datetime], owner: str | None = None,
+                 policy: SenderPolicy = SenderPolicy(), rng: random.Random | None = None):
+        self.db = db
+        self.clock = clock
+        self.owner = owner or process_id()
+        self.policy = policy
+        self.rng = rng or random.Random()
+        self.adapters: dict[str, DeliveryAdapter] = {}
+        self._wake = asyncio.Event()
+
+    def register(self, platform: str, adapter: DeliveryAdapter) -> None:
+        """Deliver rows whose `platform` is this with `adapter` (rows of other platforms are left for a
+        process that has an adapter for them)."""
+        self.adapters[platform] = adapter
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next poll (e.g. right after queuing a push)."""
+        self._wake.set()
+
+    async def tick(self) -> int:
+        """One round: claim, deliver, record. Returns how many pushes were handled."""
+        now = self.clock()
+        async with self.db.transaction() as session:
+            claimed = await outbox.claim(session, platforms=sorted(self.adapters), owner=self.owner, now=now,
+                                         lease_s=self.policy.lease_s, limit=self.policy.batch)
+        if not claimed:
+            return 0
+        gate = asyncio.Semaphore(self.policy.concurrency)
+
+        async def one(push: Claimed) -> None:
+            async with gate:
+                await self._deliver(push)
+
+        await asyncio.gather(*(one(push) for push in claimed))
+        return len(claimed)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """The loop: rounds until `stop` is set; sleeps `poll_s` when there was nothing to do."""
+        log.info("outbox sender %s started for %s", self.owner, ", ".join(sorted(self.adapters)) or "no platform")
+        while not stop.is_set():
+            try:
+                handled = await self.tick()
+            except Exception:
+                log.exception("outbox round failed")
+                handled = 0
+            if handled == 0 and not stop.is_set():
+                self._wake.clear()
+                waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+                await asyncio.wait(waits, timeout=self.policy.poll_s, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waits:
+                    waiter.cancel()
+
+    async def _deliver(self, push: Claimed) -> None:
+        adapter = self.adapters[push.platform]
+        try:
+            outcome = await adapter.deliver(push)
+        except TransientError as exc:
+            await self._retry(push, exc)
+            return
+        except PermanentError as exc:
+            log.warning("push %s (%s) to %s failed for good: %s", push.id, push.idempotency_key, push.user_id, exc)
+            await self._finish(push, "failed", error_code=exc.code, detail=str(exc))
+            return
+        except Exception as exc:  # a bug in an adapter: treat as transient, keep the row
+            log.exception("adapter for %s raised on push %s", push.platform, push.id)
+            await self._retry(push, TransientError("adapter_error", f"{type(exc).__name__}: {exc}"))
+            return
+        if isinstance(outcome, Undeliverable):
+            log.warning("push %s (%s) to %s undeliverable: %s", push.id, push.idempotency_key, push.user_id,
+                        outcome.detail)
+            await self._finish(push, "undeliverable", error_code=outcome.code, detail=outcome.detail)
+        else:
+            log.info("push %s (%s) sent to %s by %s", push.id, push.idempotency_key, push.user_id, outcome.channel)
+            await self._finish(push, "sent", channel=outcome.channel)
+
+    async def _finish(self, push: Claimed, status: str, **fields) -> None:
+        async with self.db.transaction() as session:
+            ours = await outbox.finish(session, push.id, owner=self.owner, status=status, now=self.clock(),
+                                       **fields)
+        if not ours:
+            log.warning("push %s: lease lost before it was marked %s (it may have gone out twice)", push.id, status)
+
+    async def _retry(self, push: Claimed, exc: TransientError) -> None:
+        now = self.clock()
+        if now - push.created_at > timedelta(seconds=self.policy.give_up_s):
+            log.error("push %s (%s) still failing after %d attempts; giving up: %s", push.id, push.idempotency_key,
+                      push.attempts, exc)
+            await self._finish(push, "failed", error_code="gave_up", detail=f"after {push.attempts} attempts: {exc}")
+            return
+        delay = backoff_s(push.attempts, base_s=self.policy.retry_base_s, max_s=self.policy.retry_max_s, rng=self.rng)
+        log.info("push %s attempt %d failed (%s); next in %.1fs", push.id, push.attempts, exc, delay)
+        async with self.db.transaction() as session:
+            await outbox.retry_later(session, push.id, owner=self.owner, at=now + timedelta(seconds=delay),
+                                     error_code=exc.code, detail=str(exc))

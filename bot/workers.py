@@ -1,0 +1,101 @@
+"""The background loops of one server process: the outbox sender and the job loop.
+
+`background_workers(settings, db, clock)` is an aiohttp cleanup context: it starts both loops when the
+server starts and stops them (finishing the round in progress) when it stops. With BACKGROUND=off a
+process serves webhooks only. WeChat pushes are sent only when the account's AppSecret is known (or in
+sandbox mode); otherwise they wait in the outbox.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import AsyncIterator, Callable
+
+import aiohttp
+from aiohttp import web
+
+from bot.config import Settings
+from bot.jobs import JobPolicy, JobRunner, registered_handlers
+from bot.outbox import OutboxSender, SenderPolicy, process_id
+from bot.wechat.api import WeChatAPI
+from bot.wechat.delivery import WeChatDelivery
+from bot.wechat.templates import load_templates
+from bot.wechat.token import SharedToken
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Workers:
+    sender: OutboxSender
+    jobs: JobRunner
+    wechat: WeChatAPI | None
+
+
+WORKERS_KEY = web.AppKey("workers", Workers)
+
+
+def sender_policy(settings: Settings) -> SenderPolicy:
+    return SenderPolicy(batch=settings.outbox_batch, concurrency=settings.outbox_concurrency,
+                        lease_s=settings.outbox_lease_s, retry_base_s=settings.outbox_retry_base_s,
+                        retry_max_s=settings.outbox_retry_max_s, give_up_s=settings.outbox_give_up_s,
+                        poll_s=settings.outbox_poll_s)
+
+
+def job_policy(settings: Settings) -> JobPolicy:
+    return JobPolicy(lease_s=settings.jobs_lease_s, max_attempts=settings.jobs_max_attempts,
+                     retry_base_s=settings.jobs_retry_base_s, retry_max_s=settings.jobs_retry_max_s,
+                     poll_s=settings.jobs_poll_s)
+
+
+def wechat_client(settings: Settings, db: Database, *, clock: Callable[[], datetime], owner: str,
+                  http: aiohttp.ClientSession | None = None) -> WeChatAPI:
+    """The API client for the configured official account, with its token shared through the database."""
+    api = WeChatAPI(settings.wechat_api_base, settings.wechat_app_id or "", settings.wechat_app_secret or "",
+                    http=http, timeout_s=settings.wechat_api_timeout_s)
+    api.tokens = SharedToken(db, f"wechat:{settings.wechat_app_id}", api.fetch_token, clock=clock, owner=owner,
+                             refresh_ahead_s=settings.token_refresh_ahead_s)
+    return api
+
+
+def wechat_delivery(settings: Settings, db: Database, api: WeChatAPI, *, clock: Callable[[], datetime]
+                    ) -> WeChatDelivery:
+    return WeChatDelivery(api, db, clock=clock,
+                          templates=load_templates(settings.wechat_templates, settings.wechat_templates_file),
+                          window_s=settings.wechat_cs_window_s, allowance=settings.wechat_cs_allowance)
+
+
+def background_workers(settings: Settings, db: Database, clock: Callable[[], datetime]):
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        if not settings.background:
+            yield
+            return
+        owner = process_id()
+        http = aiohttp.ClientSession()
+        sender = OutboxSender(db, clock=clock, owner=owner, policy=sender_policy(settings))
+        api = None
+        if settings.wechat_app_secret and settings.wechat_app_id:
+            api = wechat_client(settings, db, clock=clock, owner=owner, http=http)
+            sender.register("wechat", wechat_delivery(settings, db, api, clock=clock))
+        else:
+            log.warning("no WECHAT_APP_ID/WECHAT_APP_SECRET: pushes to WeChat stay in the outbox")
+        runner = JobRunner(db, clock=clock, owner=owner, policy=job_policy(settings))
+        runner.include(registered_handlers())
+        app[WORKERS_KEY] = Workers(sender, runner, api)
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(runner.run(stop), name="job-loop")]
+        if sender.adapters:
+            tasks.append(asyncio.create_task(sender.run(stop), name="outbox-sender"))
+        try:
+            yield
+        finally:
+            stop.set()
+            done, pending = await asyncio.wait(tasks, timeout=10)
+            for task in pending:
+                task.cancel()
+            await http.close()
+
+    return context

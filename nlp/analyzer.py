@@ -1,0 +1,174 @@
+"""The one entry point of nlp/: Analyzer.analyze(text) -> Understanding."""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .extract import CueFinder, TimeFinder, find_building, find_case_number, find_phone, mask_phone
+from .intent import IntentRecogniser
+from .keywords import KeywordClassifier
+from .lexicon import Lexicon, load_lexicon
+from .linear import LinearModel
+from .normalize import normalize
+from .places import Place, PlaceIndex
+from .taxonomy import FALLBACK, Taxonomy
+from .tokenizer import DEFAULT_DICTIONARY_SIZE, Tokenizer
+
+log = logging.getLogger(__name__)
+TOP_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str  # normalised
+    category: str
+    confidence: float  # calibrated probability of `category`
+    candidates: list[tuple[str, float]]  # top 3 (code, probability), best first
+    ask_category: bool  # confidence is low: let the resident pick from the candidates
+    compound: str | None  # place id, None when absent or ambiguous
+    compound_candidates: list[str]
+    building: str | None  # "3栋", "3栋2单元", "3栋2单元502室"
+    building_no: str | None
+    unit: int | None
+    room: str | None
+    floor: int | None
+    time: str | None  # the time phrase as written, e.g. "每天晚上十点以后"
+    time_of_day: str | None  # late_night | early_morning | morning | noon | afternoon | evening | daytime | weekend
+    hour: int | None
+    urgent: bool
+    urgent_kinds: list[str]  # fire | gas | collapse | injury | electric | violence | trapped
+    hotlines: list[str]  # numbers to call at once, e.g. ["119"]
+    repeat: bool
+    hearsay: bool
+    phone: str | None  # raw, for masking: never show it
+    case_number: str | None
+    intent: str
+    charging_kind: str | None  # ebike | car | None
+    rating: int | None  # 1-5 for a survey answer
+    resolved: bool | None
+    missing_slots: list[str]  # slots of the category that nlp could not fill from this message
+    matched: list[str] = field(default_factory=list)  # keyword evidence, for staff and debugging
+
+    def as_json(self) -> dict:
+        """The keys of `nlp classify --json`, then the rest."""
+        d = asdict(self)
+        d["candidates"] = [[c, round(p, 4)] for c, p in self.candidates]
+        d["confidence"] = round(self.confidence, 4)
+        d["phone"] = mask_phone(self.phone) if self.phone else None
+        head = ("category", "confidence", "candidates", "compound", "compound_candidates", "building", "time",
+                "urgent", "repeat", "intent")
+        return {**{k: d[k] for k in head}, **{k: v for k, v in d.items() if k not in head}}
+
+
+FILLED_SLOTS = {"compound": "compound", "building": "building", "time": "time"}
+
+
+class Analyzer:
+    """Built once at start (loads jieba and the dictionaries); analyze() is then pure computation,
+    safe to call from several threads, and never raises on any input."""
+
+    def __init__(self, taxonomy: Taxonomy, places: Iterable[Place] = (), model_dir: str | Path | None = None,
+                 cache_dir: str | Path | None = None, lexicon: Lexicon | None = None,
+                 dictionary_size: int = DEFAULT_DICTIONARY_SIZE):
+        self.taxonomy = taxonomy
+        self.lexicon = lexicon or load_lexicon()
+        self.places = PlaceIndex(places)
+        self.keywords = KeywordClassifier(taxonomy, self.lexicon)
+        self.tokenizer = Tokenizer(cache_dir, self._user_words(), dictionary_size)
+        self.times = TimeFinder(self.lexicon)
+        self.cues = CueFinder(self.lexicon)
+        self.intents = IntentRecogniser(self.lexicon)
+        self.model: LinearModel | None = None
+        self._model_codes: list[str | None] = []
+        if model_dir:
+            self.load_model(model_dir)
+
+    def load_model(self, model_dir: str | Path) -> None:
+        model = LinearModel.load(model_dir)
+        codes = [self.taxonomy.code_for_label(label) for label in model.labels]
+        unknown = [label for label, code in zip(model.labels, codes) if code is None]
+        if unknown:
+            log.warning("model labels not in the taxonomy, ignored: %s", unknown)
+        self.model, self._model_codes = model, codes
+
+    def _user_words(self) -> list[str]:
+        return [*self.lexicon.domain_words, *self.keywords.phrases, *self.places.words]
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.tokenizer.cut(normalize(text))
+
+    @staticmethod
+    def mask_phone(phone: str) -> str:
+        return mask_phone(phone)
+
+    def analyze(self, text: object) -> Understanding:
+        try:
+            return self._analyze(normalize(text))
+        except Exception:  # a resident's message must never break the dialog
+            log.exception("analysis failed; answering 'other'")
+            return self._analyze("")
+
+    def _analyze(self, text: str) -> Understanding:
+        evidence = self.keywords.evidence(text)
+        probs = self.keywords.probabilities(evidence)
+        if self.model is not None and text:
+            probs = self._with_model(text, probs, evidence_found=bool(evidence.matched))
+        ranked = sorted(probs.items(), key=lambda kv: -kv[1])
+        category, confidence = ranked[0]
+        urgent_kinds = self.cues.urgency(text)
+        if urgent_kinds and category != "emergency" and probs.get("emergency", 0) >= 0.15:
+            category, confidence = "emergency", probs["emergency"]
+        place = self.places.find(text)
+        building = find_building(text)
+        when = self.times.find(text)
+        case_number = find_case_number(text)
+        reading = self.intents.read(text, has_category_evidence=bool(evidence.matched), case_number=case_number)
+        filled = {"compound": place.compound, "building": building.building, "time": when.text}
+        slots = self.taxonomy.category(category).slots
+        return Understanding(
+            text=text,
+            category=category,
+            confidence=confidence,
+            candidates=ranked[:TOP_CANDIDATES],
+            ask_category=confidence < self.taxonomy.settings.ask_below,
+            compound=place.compound,
+            compound_candidates=list(place.candidates),
+            building=building.building,
+            building_no=building.number,
+            unit=building.unit,
+            room=building.room,
+            floor=building.floor,
+            time=when.text,
+            time_of_day=when.part_of_day,
+            hour=when.hour,
+            urgent=bool(urgent_kinds),
+            urgent_kinds=list(urgent_kinds),
+            hotlines=list(self.cues.hotlines(urgent_kinds)),
+            repeat=self.cues.repeat(text),
+            hearsay=evidence.hearsay,
+            phone=find_phone(text),
+            case_number=case_number,
+            intent=reading.intent,
+            charging_kind=self.cues.charging_kind(text) if reading.intent == "charging_query" else None,
+            rating=reading.rating,
+            resolved=reading.resolved,
+            missing_slots=[s for s in slots if s in filled and not filled[s]]
+            + [s for s in slots if s not in filled],
+            matched=list(evidence.matched),
+        )
+
+    def _with_model(self, text: str, keyword_probs: dict[str, float], evidence_found: bool) -> dict[str, float]:
+        """Mix keyword and model probabilities; with no keyword evidence the model speaks alone."""
+        model_probs = dict.fromkeys(keyword_probs, 0.0)
+        mapped = 0.0
+        for code, p in zip(self._model_codes, self.model.probabilities(text, self.tokenizer.cut(text)).values()):
+            if code is not None:
+                model_probs[code] += p
+                mapped += p
+        if mapped <= 0:
+            return keyword_probs
+        model_probs = {c: p / mapped for c, p in model_probs.items()}
+        weight = self.taxonomy.settings.model_weight if evidence_found else 1.0
+        return {c: (1 - weight) * keyword_probs[c] + weight * model_probs[c] for c in keyword_probs}

@@ -1,0 +1,51 @@
+"""Cue words of the extractors and intents, loaded from lexicon.toml."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+DEFAULT_LEXICON = Path(__file__).with_name("lexicon.toml")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    negation: tuple[str, ...]
+    not_negation: tuple[str, ...]
+    urgency_negation: tuple[str, ...]
+    hearsay: tuple[str, ...]
+    repeat: tuple[str, ...]
+    domain_words: tuple[str, ...]
+    urgency: Mapping[str, tuple[str, ...]]
+    hotlines: Mapping[str, tuple[str, ...]]
+    time: Mapping[str, tuple[str, ...]]
+    charging: Mapping[str, tuple[str, ...]]
+    intent: Mapping[str, tuple[str, ...]]
+    survey: Mapping[int, tuple[str, ...]]
+    resolved: Mapping[str, tuple[str, ...]]
+
+
+def _lower(words) -> tuple[str, ...]:
+    return tuple(w.lower() for w in words)
+
+
+def load_lexicon(path: str | Path | None = None) -> Lexicon:
+    with open(Path(path) if path else DEFAULT_LEXICON, "rb") as f:
+        raw = tomllib.load(f)
+    groups = lambda name: {k: _lower(v) for k, v in raw.get(name, {}).items()}  # noqa: E731
+    return Lexicon(
+        negation=_lower(raw["negation"]),
+        not_negation=_lower(raw.get("not_negation", ())),
+        urgency_negation=_lower(raw["urgency_negation"]),
+        hearsay=_lower(raw["hearsay"]),
+        repeat=_lower(raw["repeat"]),
+        domain_words=tuple(raw.get("domain_words", ())),
+        urgency=groups("urgency"),
+        hotlines={k: tuple(v) for k, v in raw.get("hotlines", {}).items()},
+        time=groups("time"),
+        charging=groups("charging"),
+        intent=groups("intent"),
+        survey={int(k): _lower(v) for k, v in raw.get("survey", {}).items()},
+        resolved=groups("resolved"),
+    )

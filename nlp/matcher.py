@@ -1,0 +1,49 @@
+"""Dictionary phrase matching: leftmost-longest, non-overlapping (the idea of jieba's prefix dictionary)."""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+
+class PhraseMatcher:
+    def __init__(self, phrases: Iterable[str]):
+        self._phrases = frozenset(p for p in phrases if p)
+        lengths: dict[str, set[int]] = {}
+        for p in self._phrases:
+            lengths.setdefault(p[0], set()).add(len(p))
+        self._lengths = {ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()}
+
+    def __contains__(self, phrase: str) -> bool:
+        return phrase in self._phrases
+
+    def find(self, text: str) -> list[tuple[int, str]]:
+        """(start, phrase) of each match, scanning left to right and taking the longest phrase at each start."""
+        found = []
+        lengths, phrases = self._lengths, self._phrases
+        i, n = 0, len(text)
+        while i < n:
+            for size in lengths.get(text[i], ()):
+                piece = text[i : i + size]
+                if piece in phrases:
+                    found.append((i, piece))
+                    i += size
+                    break
+            else:
+                i += 1
+        return found
+
+
+
+class AnyOf:
+    """Does the text contain any of these phrases? One compiled alternation instead of a Python loop."""
+
+    def __init__(self, phrases: Iterable[str]):
+        ordered = sorted({p for p in phrases if p}, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def __call__(self, text: str) -> bool:
+        return self._pattern is not None and self._pattern.search(text) is not None
+
+    def first(self, text: str) -> str | None:
+        m = self._pattern.search(text) if self._pattern is not None else None
+        return m.group(0) if m else None
