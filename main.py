@@ -24,6 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
 
+    from nlp.cli import add_subcommands
+
+    add_subcommands(commands, load_places_for_nlp)
+
     cases = commands.add_parser("cases", help="look at cases (admin view; phone numbers masked)")
     case_commands = cases.add_subparsers(dest="cases_command", required=True, metavar="ACTION")
     listing = case_commands.add_parser("list", help="newest cases first")
@@ -34,6 +38,27 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("number", help="case number, e.g. 20261127-0012")
     show.add_argument("--json", action="store_true", help="JSON instead of text")
     return parser
+
+
+def load_places_for_nlp() -> list:
+    """The street's compounds for `nlp` commands: from the database, or the demo street when it is empty."""
+    from bot.services import nlp_places
+    from nlp import places_from_csv
+
+    async def from_database():
+        db = await open_database(Settings.from_env())
+        try:
+            return await nlp_places(db)
+        finally:
+            await db.dispose()
+
+    found = asyncio.run(from_database())
+    if found:
+        return found
+    from backend.demo import DEMO_DIR
+
+    print("(no compounds in the database: using the demo street's)", file=sys.stderr)
+    return places_from_csv(DEMO_DIR / "compounds.csv")
 
 
 def configure_logging(settings: Settings) -> None:
@@ -147,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_cases(settings, args))
     if args.command == "chat":
         return asyncio.run(cmd_chat(settings, args))
+    if args.command == "nlp":
+        return args.handler(args) or 0
     return 2
 
 
