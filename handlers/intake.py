@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable
 
-from backend import cases, places
+from backend import cases, places, workflow
 from backend.privacy import mask_phone
 from handlers import texts as T
 from handlers import words
+from handlers.casework import policy, rules_for
 from handlers.dialog import Dialog, State, expired, in_dialog
 from handlers.draft import Draft, next_state
 from handlers.router import Context, Filter, Router, kind
@@ -325,12 +326,14 @@ async def create(draft: Draft, update: Update, ctx: Context) -> Reply:
         lng=draft.lng, urgent=draft.urgent, reporter=reporter(update), contact_phone=draft.phone,
         anonymous=draft.anonymous, media=draft.photos)
     case = await cases.create_case(ctx.session, new, ctx.now)
+    officer = await workflow.dispatch(ctx.session, case, rules_for(ctx, category.code), policy(ctx), ctx.now)
     await ctx.store.clear()
     if draft.urgent:
         return Reply(text=T.URGENT_CREATED.format(notice=category.notice or T.URGENT_NOTICE, number=case.number,
                                                   place_hint="" if draft.compound else T.URGENT_PLACE_HINT))
     promise = T.PROMISE_SLOW if category.sla_overrides else T.PROMISE_1315
-    return Reply(text=T.CREATED.format(number=case.number, promise=promise))
+    who = T.OFFICER_ASSIGNED.format(name=officer.name) if officer else ""
+    return Reply(text=T.CREATED.format(number=case.number, promise=who + promise))
 
 
 # --- handlers ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from backend import cases
+from backend import cases, workflow
 from backend.clock import local
 from handlers import texts as T
 from handlers.intake import TEXTUAL, compound_names, reporter, taxonomy, understand
@@ -51,7 +51,7 @@ async def urge(update: Update, ctx: Context) -> Reply:
         return Reply(text=T.CASE_NOT_FOUND.format(number=number) + reminder(ctx))
     if case.status not in cases.OPEN_STATUSES:
         return Reply(text=T.URGE_CLOSED.format(number=number) + reminder(ctx))
-    await cases.urge(ctx.session, case, reporter(update), ctx.now)
+    await workflow.urge(ctx.session, case, reporter(update), ctx.now)
     return Reply(text=T.URGED.format(number=number) + reminder(ctx))
 
 

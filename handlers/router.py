@@ -25,6 +25,7 @@ class Context:
     dialog: Any = None
     store: Any = None
     understanding: Any = None
+    staff: Any = None  # the bound staff member sending this update, if any
 
 
 Handler = Callable[[Update, Context], Awaitable[Reply | None]]

@@ -84,7 +84,8 @@ CREATED = (
     "{promise}\n"
     "处理进度会及时推送给您，发送“我的工单”可随时查询。"
 )
-PROMISE_1315 = "网格员将按“1315”承诺处理：1分钟响应、3分钟出发、15分钟到场。"
+OFFICER_ASSIGNED = "已派给网格员{name}。"
+PROMISE_1315 = "按“1315”承诺：1分钟响应、3分钟出发、15分钟到场。"
 PROMISE_SLOW = "此类问题需相关部门核查处理，办理周期较长，我们会全程告知进展。"
 URGENT_CREATED = (
     "{notice}\n"
@@ -138,3 +139,57 @@ URGED = "已催办工单 {number}，我们会提醒处理人员尽快办理。"
 URGE_CLOSED = "工单 {number} 已办结，无需催办。如问题仍未解决，可直接再次反映。"
 URGE_WHICH = "请在“催办”后附上工单号，例如“催办 20261127-0012”。"
 DIALOG_PENDING = "\n\n（您还有一条未完成的反映，回复“取消”可放弃。）"
+
+# --- staff ----------------------------------------------------------------------------------------
+
+STAFF_HELP = (
+    "工作人员指令（N 为工单号，可只写末尾几位）：\n"
+    "待办 — 我的待办工单\n接单 N ｜ 出发 N ｜ 到场 N（先发送位置可作到场凭证）\n"
+    "办结 N 处理说明（随后发的照片会附到工单）\n转派 N 部门 ｜ 协办 N 公安 交警 市场监管\n"
+    "核实 N 意见（协办部门签核）｜ 退回 N 原因\n回访 N 结果（如“已解决”或“未解决”）｜ 统计"
+)
+BOUND = "绑定成功：{name}（{role}）。发送“帮助”查看工作指令。"
+BIND_FAILED = "绑定码无效或已过期，请联系管理员重新生成。"
+ROLE = {"officer": "网格员", "liaison": "部门联络员", "supervisor": "督办"}
+NO_OPEN = "当前没有待办工单。"
+TODO = "待办工单（{n}件，按紧急程度）：\n{lines}"
+TODO_LINE = "{number}｜{status}｜{category}｜{place}{due}"
+TODO_DUE = "｜{stage}时限 {at}"
+WHICH_CASE = "请写明工单号，例如“{verb} {example}”。"
+CASE_UNKNOWN = "没有找到工单 {number}。"
+CASE_AMBIGUOUS = "“{number}”对应多个工单，请写完整工单号。"
+DONE = {
+    "accept": "已接单 {number}，请在{depart_by}前出发、{arrive_by}前到场。",
+    "depart": "已记录出发 {number}。",
+    "arrive": "已记录到场 {number}{proof}。处置完成后回复“办结 {number} 处理说明”。",
+    "resolve": "工单 {number} 已办结，已通知居民。{photos}",
+    "suspended": "工单 {number} 已处置，等待协办部门核实：{depts}。全部核实后统一答复居民。",
+    "reassign": "工单 {number} 已转派{dept}。",
+    "cohandle": "已为工单 {number} 添加协办部门：{depts}。",
+    "verify": "已签核工单 {number}。",
+    "verified_all": "已签核工单 {number}，全部部门核实完毕，已统一答复居民。",
+    "return": "工单 {number} 已退回督办重新派单。",
+    "closed": "回访完成，工单 {number} 已完结。",
+    "reopened": "回访未解决，工单 {number} 已重新派单办理。",
+}
+PROOF_OK = "（位置凭证：距小区约{m}米）"
+PROOF_FAR = "（注意：您发送的位置距小区约{m}米，超过300米）"
+REFUSED = {
+    "not_accepted": "工单 {number} 尚未接单，不能{verb}。",
+    "already_done": "工单 {number} 已{verb}过了。",
+    "wrong_state": "工单 {number} 当前状态为“{status}”，不能{verb}。",
+    "closed": "工单 {number} 已办结，不能{verb}。",
+    "not_yours": "工单 {number} 不在您的网格，无权{verb}。",
+    "not_your_dept": "工单 {number} 不属于您的部门，无权{verb}。",
+    "not_cohandler": "您的部门不是工单 {number} 的协办部门。",
+    "not_resolved": "工单 {number} 尚未办结，不能回访。",
+    "unknown_dept": "没有识别到部门：{names}。可用：公安、交警、市场监管、住建、环卫、园林、市政、水务、消防、社区、物业。",
+    "need_note": "请附上说明，例如“{verb} {number} 已清理完毕”。",
+}
+VERB = {"accept": "接单", "depart": "出发", "arrive": "到场", "resolve": "办结", "reassign": "转派",
+        "cohandle": "添加协办", "verify": "核实", "return": "退回", "revisit": "回访"}
+PHOTO_ATTACHED = "已将照片附到工单 {number}（共{n}张）。"
+LOCATION_NOTED = "已记录您的位置。发送“到场 工单号”时将作为到场凭证。"
+LOCATION_PROOF = "已记录工单 {number} 的到场位置{proof}。"
+STATS = "本月统计（{name}）：\n派给我的工单 {total} 件\n按时接单 {on_time} 件\n已办结 {resolved} 件\n在办 {open} 件"
+SOLVED_WORDS = ("已解决", "解决了", "满意", "好了", "已处理", "没问题", "正常")

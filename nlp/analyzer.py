@@ -13,7 +13,7 @@ from .lexicon import Lexicon, load_lexicon
 from .linear import LinearModel
 from .normalize import normalize
 from .places import Place, PlaceIndex
-from .taxonomy import FALLBACK, Taxonomy
+from .taxonomy import Taxonomy
 from .tokenizer import DEFAULT_DICTIONARY_SIZE, Tokenizer
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class Understanding:
     charging_kind: str | None  # ebike | car | None
     rating: int | None  # 1-5 for a survey answer
     resolved: bool | None
-    missing_slots: list[str]  # slots of the category that nlp could not fill from this message
+    missing_slots: list[str]  # the category's slots not filled from this message (nlp fills compound, building, time)
     matched: list[str] = field(default_factory=list)  # keyword evidence, for staff and debugging
 
     def as_json(self) -> dict:
@@ -56,13 +56,12 @@ class Understanding:
         d = asdict(self)
         d["candidates"] = [[c, round(p, 4)] for c, p in self.candidates]
         d["confidence"] = round(self.confidence, 4)
-        d["phone"] = mask_phone(self.phone) if self.phone else None
+        if self.phone:  # never print a resident's number, not even inside the text
+            d["phone"] = mask_phone(self.phone)
+            d["text"] = self.text.replace(self.phone, d["phone"])
         head = ("category", "confidence", "candidates", "compound", "compound_candidates", "building", "time",
                 "urgent", "repeat", "intent")
         return {**{k: d[k] for k in head}, **{k: v for k, v in d.items() if k not in head}}
-
-
-FILLED_SLOTS = {"compound": "compound", "building": "building", "time": "time"}
 
 
 class Analyzer:
@@ -154,21 +153,22 @@ class Analyzer:
             charging_kind=self.cues.charging_kind(text) if reading.intent == "charging_query" else None,
             rating=reading.rating,
             resolved=reading.resolved,
-            missing_slots=[s for s in slots if s in filled and not filled[s]]
-            + [s for s in slots if s not in filled],
+            missing_slots=[s for s in slots if not filled.get(s)],
             matched=list(evidence.matched),
         )
 
     def _with_model(self, text: str, keyword_probs: dict[str, float], evidence_found: bool) -> dict[str, float]:
         """Mix keyword and model probabilities; with no keyword evidence the model speaks alone."""
-        model_probs = dict.fromkeys(keyword_probs, 0.0)
-        mapped = 0.0
+        model_probs: dict[str, float] = {}
         for code, p in zip(self._model_codes, self.model.probabilities(text, self.tokenizer.cut(text)).values()):
             if code is not None:
-                model_probs[code] += p
-                mapped += p
+                model_probs[code] = model_probs.get(code, 0.0) + p
+        mapped = sum(model_probs.values())
         if mapped <= 0:
             return keyword_probs
-        model_probs = {c: p / mapped for c, p in model_probs.items()}
         weight = self.taxonomy.settings.model_weight if evidence_found else 1.0
-        return {c: (1 - weight) * keyword_probs[c] + weight * model_probs[c] for c in keyword_probs}
+        keep, scale = 1.0 - weight, weight / mapped
+        mixed = {code: keep * p for code, p in keyword_probs.items()}
+        for code, p in model_probs.items():
+            mixed[code] += scale * p
+        return mixed

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import replace
 
 from .keywords import KeywordClassifier, softmax
 from .lexicon import load_lexicon

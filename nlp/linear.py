@@ -3,7 +3,9 @@ model.json (labels, settings), vocab.txt (one feature a line), idf.npy and weigh
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,22 +65,20 @@ class LinearModel:
     def vector(self, text: str, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Indices and TF-IDF values of a normalised text, each block L2-normalised (as in training)."""
         get = self.vocab.get
-        idx, vals = [], []
-        for grams in (char_grams(text, self.max_char_n), word_grams(words)):
-            counts = Counter(map(get, grams))
-            counts.pop(None, None)
-            if counts:
-                ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-                tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-                v = (np.log(tf) + 1.0) * self.idf[ids]
-                v /= np.sqrt(v @ v)
-                idx.append(ids)
-                vals.append(v)
-        if not idx:
+        chars = Counter(map(get, char_grams(text, self.max_char_n)))
+        chars.pop(None, None)
+        terms = Counter(map(get, word_grams(words)))
+        terms.pop(None, None)
+        n_chars, n = len(chars), len(chars) + len(terms)
+        if not n:
             return _NO_INDEX, _NO_VALUE
-        if len(idx) == 1:
-            return idx[0], vals[0]
-        return np.concatenate(idx), np.concatenate(vals)
+        ids = np.fromiter(chain(chars, terms), dtype=np.int64, count=n)
+        tf = np.fromiter(chain(chars.values(), terms.values()), dtype=np.float32, count=n)
+        v = (np.log(tf) + 1.0) * self.idf[ids]
+        for block in (v[:n_chars], v[n_chars:]):
+            if len(block):
+                block /= math.sqrt(float(block @ block)) or 1.0
+        return ids, v
 
     def scores(self, text: str, words: list[str]) -> np.ndarray:
         idx, vals = self.vector(text, words)

@@ -120,9 +120,8 @@ async def schedule(
 async def cancel(session: AsyncSession, key: str, *, now: datetime | None = None) -> bool:
     """Cancel the pending job with this key in the caller's transaction; False if there is none.
     A run in progress is not interrupted: cancel waits for it (row lock) and then finds it done."""
-    values: dict = {"status": "cancelled"}
-    if now is not None:
-        values.update(finished_at=now, updated_at=now)
+    now = now or datetime.now(timezone.utc)
+    values = dict(status="cancelled", finished_at=now, updated_at=now)
     result = await session.execute(update(Job).where(Job.key == key, Job.status == "pending").values(**values))
     return result.rowcount > 0
 

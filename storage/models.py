@@ -150,6 +150,14 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # the 1315 clock of the current dispatch: when each stage happened and when it was due
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sla: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # {"accept": iso, "depart": iso, "arrive": iso}
+    joint_verification: Mapped[bool] = mapped_column(default=False)
+    dispatch_round: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CaseEvent(Base):
@@ -260,3 +268,45 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class StaffBinding(Base):
+    """A messaging identity (WeChat openid, WeCom user id) bound to a staff record."""
+
+    __tablename__ = "staff_bindings"
+    __table_args__ = (UniqueConstraint("platform", "user_id", name="uq_staff_binding"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    staff_id: Mapped[str] = mapped_column(String(16), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    bound_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StaffInvite(Base):
+    """A one-time binding code (stored hashed) for `绑定 <code>`."""
+
+    __tablename__ = "staff_invites"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    staff_id: Mapped[str] = mapped_column(String(16))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CaseCohandler(Base):
+    """A department joining a case (1+3+N); for joint-verification cases its sign-off is required."""
+
+    __tablename__ = "case_cohandlers"
+    __table_args__ = (UniqueConstraint("case_id", "dept_id", name="uq_case_cohandler"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), index=True)
+    dept_id: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    added_by: Mapped[str] = mapped_column(String(160))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    verified_by: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    opinion: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -34,8 +34,11 @@ async def test_one_shot_report_goes_straight_to_the_summary(street):
     assert "已受理" in created and "工单号" in created
     view = await case_view(street.bot.db, number_in(created))
     assert (view["category"], view["compound"], view["building"]) == ("street_vending", "C03", "3栋")
-    assert view["status"] == "new" and view["channel"] == "wechat"
-    assert [e["kind"] for e in view["events"]] == ["created"]
+    assert view["status"] == "dispatched" and view["channel"] == "wechat"
+    assert view["officer"] == "S02"  # 李娜, stationed at 滨湖欣园
+    # nobody is bound on WeChat in this test, so the dispatch push goes to supervisors and is noted
+    assert [e["kind"] for e in view["events"]] == ["created", "dispatched", "dispatch_unreachable"]
+    assert "李娜" in created
 
 
 async def test_ambiguous_alias_gets_numbered_choices_and_a_case_in_three_more_messages(street):
@@ -193,12 +196,12 @@ async def test_progress_list_and_timeline_and_urge(street):
     created = await r.say("1")
     number = number_in(created)
     listing = await r.say("我的工单")
-    assert number in listing and "已受理" in listing
+    assert number in listing and "已派单" in listing
     detail = await r.say(f"查询 {number}")
     assert "办理记录" in detail and "工单已受理" in detail
     assert "已催办" in await r.say(f"催办 {number}")
     view = await case_view(street.bot.db, number)
-    assert [e["kind"] for e in view["events"]] == ["created", "urged"]
+    assert [e["kind"] for e in view["events"]] == ["created", "dispatched", "dispatch_unreachable", "urged"]
 
 
 async def test_a_resident_cannot_read_someone_elses_case(street):

@@ -173,6 +173,7 @@ def test_phone_is_found_raw_and_masked_for_display(analyzer):
     assert u.phone == "13812345678"
     assert mask_phone(u.phone) == analyzer.mask_phone(u.phone) == "138****5678"
     assert u.as_json()["phone"] == "138****5678"
+    assert "13812345678" not in str(u.as_json())
 
 
 @pytest.mark.parametrize("text, kinds, hotline", [

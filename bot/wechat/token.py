@@ -67,6 +67,14 @@ class SharedToken:
             async with self.db.transaction() as session:
                 leased = await store.take_lease(session, self.name, owner=self.owner, now=now,
                                                 lease_s=self.lease_s)
+                if leased:  # read again under the lease: another process may have refreshed meanwhile
+                    stored = await store.read(session, self.name)
+                    if stored.valid_at(now, self.ahead):
+                        await store.release(session, self.name, owner=self.owner)
+            if stored.valid_at(now, self.ahead):
+                self._force = False
+                self._cached = _Cached(stored.token, stored.expires_at)
+                return stored.token
             if leased:
                 return await self._refresh(stored, now)
             if stored.valid_at(now):  # someone else is refreshing; the old token still works

@@ -1,0 +1,125 @@
+"""Staff identity: records, one-time binding codes, bound messaging identities, who may act on a case."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Case, CaseCohandler, Staff, StaffBinding, StaffInvite
+
+ROLES = ("officer", "liaison", "supervisor")
+INVITE_TTL = timedelta(days=7)
+# platforms a push to staff may go to, most preferred first (WeCom is the work phone when bound)
+PUSH_PREFERENCE = ("wecom", "wechat")
+
+
+class StaffError(ValueError):
+    """A staff command that cannot be carried out; the message is for the administrator."""
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+async def create_staff(session: AsyncSession, *, name: str, role: str, dept_id: str, compounds: list[str]) -> Staff:
+    if role not in ROLES:
+        raise StaffError(f"role must be one of {', '.join(ROLES)}")
+    existing = (await session.execute(select(Staff.id))).scalars().all()
+    number = 1 + max((int(i[1:]) for i in existing if i[1:].isdigit()), default=0)
+    staff = Staff(id=f"S{number:02d}", name=name, role=role, dept_id=dept_id, compounds=compounds,
+                  mode="supervisor" if role == "supervisor" else ("liaison" if role == "liaison" else "roving"))
+    session.add(staff)
+    await session.flush()
+    return staff
+
+
+async def invite(session: AsyncSession, staff_id: str, now: datetime) -> str:
+    """A new one-time code for `绑定 <code>` (only its hash is stored)."""
+    if await session.get(Staff, staff_id) is None:
+        raise StaffError(f"no staff {staff_id}")
+    code = secrets.token_hex(4).upper()
+    session.add(StaffInvite(staff_id=staff_id, code_hash=_hash(code), created_at=now, expires_at=now + INVITE_TTL))
+    return code
+
+
+async def bind(session: AsyncSession, code: str, platform: str, user_id: str, now: datetime) -> Staff | None:
+    """Redeem a binding code for this identity; None when the code is unknown, used or expired."""
+    statement = select(StaffInvite).where(StaffInvite.code_hash == _hash(code)).with_for_update()
+    found = (await session.execute(statement)).scalar_one_or_none()
+    if found is None or found.used_at is not None or found.expires_at < now:
+        return None
+    found.used_at = now
+    await session.execute(delete(StaffBinding).where(StaffBinding.platform == platform,
+                                                     StaffBinding.user_id == user_id))
+    session.add(StaffBinding(staff_id=found.staff_id, platform=platform, user_id=user_id, bound_at=now))
+    return await session.get(Staff, found.staff_id)
+
+
+async def link(session: AsyncSession, staff_id: str, platform: str, user_id: str, now: datetime) -> None:
+    """Bind an identity directly (administrators syncing a directory)."""
+    if await session.get(Staff, staff_id) is None:
+        raise StaffError(f"no staff {staff_id}")
+    await session.execute(delete(StaffBinding).where(StaffBinding.platform == platform,
+                                                     StaffBinding.user_id == user_id))
+    session.add(StaffBinding(staff_id=staff_id, platform=platform, user_id=user_id, bound_at=now))
+
+
+async def unbind(session: AsyncSession, staff_id: str, platform: str | None = None) -> int:
+    statement = delete(StaffBinding).where(StaffBinding.staff_id == staff_id)
+    if platform:
+        statement = statement.where(StaffBinding.platform == platform)
+    return (await session.execute(statement)).rowcount
+
+
+async def identify(session: AsyncSession, platform: str, user_id: str) -> Staff | None:
+    """The staff member bound to this identity, if any."""
+    statement = select(Staff).join(StaffBinding, StaffBinding.staff_id == Staff.id).where(
+        StaffBinding.platform == platform, StaffBinding.user_id == user_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def bindings(session: AsyncSession, staff_id: str) -> list[StaffBinding]:
+    rows = (await session.execute(select(StaffBinding).where(StaffBinding.staff_id == staff_id))).scalars()
+    return sorted(rows, key=lambda b: PUSH_PREFERENCE.index(b.platform) if b.platform in PUSH_PREFERENCE else 99)
+
+
+async def push_address(session: AsyncSession, staff_id: str) -> tuple[str, str] | None:
+    """Where a push to this staff member goes: WeCom when bound there, else WeChat, else nowhere."""
+    found = await bindings(session, staff_id)
+    return (found[0].platform, found[0].user_id) if found else None
+
+
+async def list_staff(session: AsyncSession) -> list[tuple[Staff, list[StaffBinding]]]:
+    people = (await session.execute(select(Staff).order_by(Staff.id))).scalars().all()
+    return [(s, await bindings(session, s.id)) for s in people]
+
+
+async def supervisors(session: AsyncSession) -> list[Staff]:
+    return list((await session.execute(select(Staff).where(Staff.role == "supervisor").order_by(Staff.id)))
+                .scalars())
+
+
+@dataclass(frozen=True)
+class Permission:
+    allowed: bool
+    reason: str = ""  # why not: not_yours | not_your_dept
+
+
+async def may_act(session: AsyncSession, staff: Staff, case: Case) -> Permission:
+    """Officers act on cases assigned to them or in their compounds; liaisons on their department's
+    cases (owning or co-handling); supervisors on all."""
+    if staff.role == "supervisor":
+        return Permission(True)
+    if staff.role == "officer":
+        ok = case.officer_id == staff.id or case.compound_id in (staff.compounds or []) or "*" in staff.compounds
+        return Permission(ok, "" if ok else "not_yours")
+    if case.dept_id == staff.dept_id:
+        return Permission(True)
+    joined = await session.execute(select(CaseCohandler.id).where(CaseCohandler.case_id == case.id,
+                                                                  CaseCohandler.dept_id == staff.dept_id))
+    ok = joined.first() is not None
+    return Permission(ok, "" if ok else "not_your_dept")

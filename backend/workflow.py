@@ -1,0 +1,402 @@
+"""The case workflow after creation: dispatch on the grid, the 1315 clock, staff actions as state
+transitions, joint (1+3+N) handling, revisits, and the pushes each step owes to residents and staff.
+
+Every change appends a CaseEvent and writes its pushes to the outbox in the caller's transaction.
+Deadlines are jobs (storage.jobs), so a restart loses none; their handlers are in `handlers` below.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend import cases, routing, staff as staff_mod, texts as T
+from backend.clock import local
+from backend.departments import name_of
+from backend.places import distance_m
+from storage import jobs, outbox
+from storage.models import Case, CaseCohandler, CaseMedia, Compound, Staff
+
+STAGES = ("accept", "depart", "arrive")
+ARRIVAL_PROOF_M = 300
+
+
+@dataclass(frozen=True)
+class SlaPlan:
+    """Seconds from dispatch to each 1315 stage (street defaults 60/180/900, per-category overrides)."""
+
+    accept: int = 60
+    depart: int = 180
+    arrive: int = 900
+
+    def with_overrides(self, overrides: Mapping[str, int] | None) -> "SlaPlan":
+        o = dict(overrides or {})
+        return SlaPlan(o.get("accept", self.accept), o.get("depart", self.depart), o.get("arrive", self.arrive))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How the workflow runs; built from configuration by the bot, handed down by handlers."""
+
+    sla: SlaPlan = SlaPlan()
+    revisit_after_s: int = 3 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class CategoryRules:
+    """What the taxonomy says about a case's category that the workflow needs."""
+
+    name: str
+    sla_overrides: Mapping[str, int] = field(default_factory=dict)
+    joint_verification: bool = False
+    co_departments: tuple[str, ...] = ()
+
+
+# --- pushes ---------------------------------------------------------------------------------
+
+async def notify_residents(session: AsyncSession, case: Case, what: str, now: datetime, **fields) -> None:
+    """Tell the reporter and every follower about a step, once each (idempotency key per recipient)."""
+    officer = await session.get(Staff, case.officer_id) if case.officer_id else None
+    arrive_by = local(datetime.fromisoformat(case.sla["arrive"])).strftime("%H:%M") if case.sla else ""
+    text = T.RESIDENT_UPDATE[what].format(number=case.number, officer=officer.name if officer else "",
+                                          arrive_by=arrive_by, note=fields.get("note") or "")
+    template = {"kind": "case_status", "fields": {"case_number": case.number, "status": T.TEMPLATE_STATUS[what],
+                                                  "time": local(now).strftime("%Y-%m-%d %H:%M"),
+                                                  "remark": text[:20]}}
+    for follower in await cases.followers_of(session, case):
+        outbox.enqueue(session, platform=follower.platform, user_id=follower.user_id, kind="case_status",
+                       payload={"text": text, "template": template},
+                       idempotency_key=f"case:{case.id}:{what}:{case.dispatch_round}:"
+                                       f"{follower.platform}:{follower.user_id}", now=now)
+
+
+async def notify_staff(session: AsyncSession, staff_id: str, kind: str, text: str, now: datetime, key: str) -> bool:
+    """Push to a staff member on the platform they are bound on; False when they are bound nowhere."""
+    address = await staff_mod.push_address(session, staff_id)
+    if address is None:
+        return False
+    outbox.enqueue(session, platform=address[0], user_id=address[1], kind=kind, payload={"text": text},
+                   idempotency_key=f"{key}:{staff_id}", now=now)
+    return True
+
+
+async def notify_supervisors(session: AsyncSession, kind: str, text: str, now: datetime, key: str) -> int:
+    return sum([await notify_staff(session, s.id, kind, text, now, key)
+                for s in await staff_mod.supervisors(session)])
+
+
+async def place_of(session: AsyncSession, case: Case) -> str:
+    compound = await session.get(Compound, case.compound_id) if case.compound_id else None
+    name = compound.name if compound else "位置待补充"
+    return f"{name}{case.building}" if case.building else name
+
+
+# --- dispatch and the 1315 clock -----------------------------------------------------------------
+
+async def dispatch(session: AsyncSession, case: Case, rules: CategoryRules, policy: Policy, now: datetime,
+                   *, actor: str = "system", officer: Staff | None = None) -> Staff | None:
+    """Assign the case on the grid, start its 1315 clock, and send the officer the case."""
+    officer = officer or await routing.assignee(session, case.compound_id)
+    plan = policy.sla.with_overrides(rules.sla_overrides)
+    case.officer_id = officer.id if officer else None
+    case.status = "dispatched"
+    case.dispatched_at = now
+    case.accepted_at = case.departed_at = case.arrived_at = None
+    case.dispatch_round += 1
+    case.joint_verification = rules.joint_verification
+    case.sla = {stage: (now + timedelta(seconds=getattr(plan, stage))).isoformat() for stage in STAGES}
+    cases.record(session, case, "dispatched", actor=actor, at=now,
+                 data={"officer": case.officer_id, "dept": case.dept_id, "sla": case.sla})
+    for stage in STAGES:
+        await jobs.schedule(session, "case.sla", datetime.fromisoformat(case.sla[stage]),
+                            {"case_id": case.id, "round": case.dispatch_round, "stage": stage},
+                            key=f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
+    if rules.joint_verification:
+        for dept in rules.co_departments:
+            await add_cohandler(session, case, dept, actor, now)
+    if officer is not None:
+        text = await dispatch_text(session, case, rules)
+        reached = await notify_staff(session, officer.id, "dispatch", text, now,
+                                     key=f"dispatch:{case.id}:{case.dispatch_round}")
+        if not reached:
+            await notify_supervisors(session, "dispatch", text, now, key=f"dispatch:{case.id}:{case.dispatch_round}")
+            cases.record(session, case, "dispatch_unreachable", actor="system", at=now, note=T.UNREACHABLE_NOTE)
+    if case.dispatch_round > 1:
+        await notify_residents(session, case, "dispatched", now)
+    return officer
+
+
+async def dispatch_text(session: AsyncSession, case: Case, rules: CategoryRules) -> str:
+    media = (await session.execute(select(CaseMedia).where(CaseMedia.case_id == case.id))).scalars().all()
+    urls = " ".join(m.url for m in media if m.url)
+    due = {stage: local(datetime.fromisoformat(case.sla[stage])).strftime("%m-%d %H:%M") for stage in STAGES}
+    title = T.DISPATCH_TITLE["again" if case.dispatch_round > 1 else "new"]
+    return T.DISPATCH.format(title=title, number=case.number, priority=T.PRIORITY.get(case.priority, ""), category=rules.name,
+                             place=await place_of(session, case), description=case.description[:300],
+                             photos=T.DISPATCH_PHOTOS.format(urls=urls) if urls else "",
+                             accept_by=due["accept"], depart_by=due["depart"], arrive_by=due["arrive"])
+
+
+def stage_done(case: Case, stage: str) -> bool:
+    return {"accept": case.accepted_at, "depart": case.departed_at, "arrive": case.arrived_at}[stage] is not None
+
+
+async def on_deadline(session: AsyncSession, run: jobs.JobRun) -> None:
+    """A 1315 deadline passed: if the stage is still not done in that dispatch round, remind the
+    officer, escalate to the supervisor, record it, and (for arrival) tell residents honestly."""
+    case = await session.get(Case, run.payload["case_id"])
+    stage = run.payload["stage"]
+    if case is None or case.dispatch_round != run.payload["round"] or stage_done(case, stage) \
+            or case.status not in cases.OPEN_STATUSES:
+        return
+    due = local(datetime.fromisoformat(case.sla[stage])).strftime("%H:%M")
+    officer = await session.get(Staff, case.officer_id) if case.officer_id else None
+    key = f"sla:{case.id}:{case.dispatch_round}:{stage}"
+    cases.record(session, case, "sla_breached", actor="system", at=run.now, data={"stage": stage, "due": case.sla[stage]})
+    if officer is not None:
+        await notify_staff(session, officer.id, "sla_reminder",
+                           T.REMINDER.format(number=case.number, stage=T.STAGE[stage], due=due), run.now, key=key)
+    escalation = T.ESCALATION.format(number=case.number, place=await place_of(session, case),
+                                     officer=officer.name if officer else "", stage=T.STAGE[stage], due=due)
+    await notify_supervisors(session, "sla_escalation", escalation, run.now, key=key + ":escalation")
+    cases.record(session, case, "escalated", actor="system", at=run.now, data={"stage": stage})
+    if stage == "arrive":
+        await notify_residents(session, case, "late", run.now)
+
+
+async def on_revisit_due(session: AsyncSession, run: jobs.JobRun) -> None:
+    """回头看: a few days after resolution, remind the officer to revisit the resident."""
+    case = await session.get(Case, run.payload["case_id"])
+    if case is None or case.status != "resolved" or case.officer_id is None:
+        return
+    days = max(1, round((run.now - case.resolved_at).total_seconds() / 86400)) if case.resolved_at else 3
+    cases.record(session, case, "revisit_due", actor="system", at=run.now)
+    await notify_staff(session, case.officer_id, "revisit",
+                       T.REVISIT_DUE.format(number=case.number, days=days), run.now, key=f"revisit:{case.id}:{run.id}")
+
+
+handlers = jobs.JobHandlers()
+handlers.add("case.sla", on_deadline)
+handlers.add("case.revisit", on_revisit_due)
+
+
+# --- co-handling (1+3+N) -------------------------------------------------------------------
+
+async def cohandlers(session: AsyncSession, case: Case) -> list[CaseCohandler]:
+    return list((await session.execute(select(CaseCohandler).where(CaseCohandler.case_id == case.id)
+                                       .order_by(CaseCohandler.id))).scalars())
+
+
+async def add_cohandler(session: AsyncSession, case: Case, dept_id: str, actor: str, now: datetime) -> bool:
+    if dept_id == case.dept_id or any(c.dept_id == dept_id for c in await cohandlers(session, case)):
+        return False
+    session.add(CaseCohandler(case_id=case.id, dept_id=dept_id, added_at=now, added_by=actor))
+    cases.record(session, case, "cohandler_added", actor=actor, at=now, data={"dept": dept_id},
+                 note=await name_of(session, dept_id))
+    liaisons = (await session.execute(select(Staff).where(Staff.role == "liaison", Staff.dept_id == dept_id))
+                ).scalars().all()
+    text = T.COHANDLE.format(number=case.number, category=case.category, place=await place_of(session, case))
+    for liaison in liaisons:
+        await notify_staff(session, liaison.id, "cohandle", text, now, key=f"cohandle:{case.id}:{dept_id}")
+    return True
+
+
+# --- staff actions ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Done:
+    """What became of a staff action: `ok`, or the reason it was refused (a code handlers put into words)."""
+
+    ok: bool
+    code: str = ""  # not_accepted | already_done | wrong_state | closed | not_yours | unknown_dept | ...
+    detail: str = ""
+
+
+ACCEPTABLE = ("dispatched", "reassigned", "returned", "reopened")
+WORKING = ("accepted", "en_route", "on_site")
+
+
+def _refuse_state(case: Case, action: str) -> Done:
+    if case.status not in cases.OPEN_STATUSES:
+        return Done(False, "closed")
+    if action in ("depart", "arrive", "resolve") and case.status in ACCEPTABLE:
+        return Done(False, "not_accepted")
+    return Done(False, "wrong_state")
+
+
+async def accept(session: AsyncSession, actor: Staff, case: Case, now: datetime) -> Done:
+    if case.status not in ACCEPTABLE:
+        return Done(False, "already_done") if case.status in WORKING else _refuse_state(case, "accept")
+    case.status, case.accepted_at = "accepted", now
+    if actor.role == "officer":
+        case.officer_id = actor.id
+    cases.record(session, case, "accepted", actor=f"staff:{actor.id}", at=now)
+    await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:accept", now=now)
+    await notify_residents(session, case, "accepted", now)
+    return Done(True)
+
+
+async def depart(session: AsyncSession, actor: Staff, case: Case, now: datetime) -> Done:
+    if case.status != "accepted":
+        return Done(False, "already_done") if case.status in ("en_route", "on_site") else _refuse_state(case, "depart")
+    case.status, case.departed_at = "en_route", now
+    cases.record(session, case, "en_route", actor=f"staff:{actor.id}", at=now)
+    await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:depart", now=now)
+    await notify_residents(session, case, "en_route", now)
+    return Done(True)
+
+
+async def arrive(session: AsyncSession, actor: Staff, case: Case, now: datetime,
+                 location: tuple[float, float] | None = None) -> Done:
+    if case.status not in ("accepted", "en_route"):
+        return Done(False, "already_done") if case.status == "on_site" else _refuse_state(case, "arrive")
+    case.status, case.arrived_at = "on_site", now
+    case.departed_at = case.departed_at or now
+    data = await arrival_proof(session, case, location)
+    cases.record(session, case, "on_site", actor=f"staff:{actor.id}", at=now, data=data)
+    for stage in ("depart", "arrive"):
+        await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
+    await notify_residents(session, case, "on_site", now)
+    return Done(True, detail="proof" if data and data.get("proof") else "")
+
+
+async def arrival_proof(session: AsyncSession, case: Case, location: tuple[float, float] | None) -> dict | None:
+    """A location shared by the officer counts as proof of arrival within 300 m of the compound."""
+    compound = await session.get(Compound, case.compound_id) if case.compound_id else None
+    if location is None or compound is None:
+        return None
+    metres = distance_m(location[0], location[1], compound.lat, compound.lng)
+    return {"lat": location[0], "lng": location[1], "distance_m": round(metres), "proof": metres <= ARRIVAL_PROOF_M}
+
+
+async def resolve(session: AsyncSession, actor: Staff, case: Case, note: str, policy: Policy, now: datetime) -> Done:
+    if case.status not in WORKING:
+        return _refuse_state(case, "resolve")
+    cases.record(session, case, "resolved_by_officer", actor=f"staff:{actor.id}", at=now, note=note)
+    pending = [c for c in await cohandlers(session, case) if c.verified_at is None]
+    if case.joint_verification and pending:
+        case.status = "suspended"
+        cases.record(session, case, "suspended", actor="system", at=now,
+                     data={"waiting_for": [c.dept_id for c in pending]})
+        await notify_residents(session, case, "suspended", now)
+        return Done(True, detail="suspended")
+    await _resolved(session, case, note, policy, now)
+    return Done(True)
+
+
+async def _resolved(session: AsyncSession, case: Case, note: str, policy: Policy, now: datetime) -> None:
+    case.status, case.resolved_at = "resolved", now
+    cases.record(session, case, "resolved", actor="system", at=now, note=note)
+    for stage in STAGES:
+        await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
+    await jobs.schedule(session, "case.revisit", now + timedelta(seconds=policy.revisit_after_s),
+                        {"case_id": case.id}, key=f"revisit:{case.id}:{case.dispatch_round}", now=now)
+    await notify_residents(session, case, "resolved", now, note=note)
+
+
+async def verify(session: AsyncSession, actor: Staff, case: Case, opinion: str, policy: Policy, now: datetime,
+                 dept_id: str | None = None) -> Done:
+    """A co-handling department signs off; the last sign-off of a suspended case resolves it."""
+    dept = dept_id or actor.dept_id
+    entry = next((c for c in await cohandlers(session, case) if c.dept_id == dept), None)
+    if entry is None:
+        return Done(False, "not_cohandler")
+    if entry.verified_at is not None:
+        return Done(False, "already_done")
+    entry.verified_at, entry.verified_by, entry.opinion = now, f"staff:{actor.id}", opinion
+    cases.record(session, case, "verified", actor=f"staff:{actor.id}", at=now, note=opinion, data={"dept": dept})
+    if case.status == "suspended" and all(c.verified_at for c in await cohandlers(session, case)):
+        resolution = next((e.note for e in reversed(await cases.timeline(session, case))
+                           if e.kind == "resolved_by_officer"), "") or opinion
+        await _resolved(session, case, resolution, policy, now)
+        return Done(True, detail="resolved")
+    return Done(True)
+
+
+async def reassign(session: AsyncSession, actor: Staff, case: Case, dept_id: str, rules: CategoryRules,
+                   policy: Policy, now: datetime) -> Done:
+    if case.status not in cases.OPEN_STATUSES:
+        return Done(False, "closed")
+    for stage in STAGES:
+        await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
+    previous = case.dept_id
+    case.dept_id, case.status = dept_id, "reassigned"
+    cases.record(session, case, "reassigned", actor=f"staff:{actor.id}", at=now,
+                 data={"from": previous, "to": dept_id}, note=await name_of(session, dept_id))
+    liaison = (await session.execute(select(Staff).where(Staff.dept_id == dept_id, Staff.role.in_(
+        ("liaison", "officer"))).order_by(Staff.id).limit(1))).scalar_one_or_none()
+    await dispatch(session, case, rules, policy, now, actor=f"staff:{actor.id}",
+                   officer=liaison or await routing.assignee(session, case.compound_id))
+    return Done(True)
+
+
+async def add_cohandlers(session: AsyncSession, actor: Staff, case: Case, dept_ids: list[str], now: datetime) -> Done:
+    if case.status not in cases.OPEN_STATUSES:
+        return Done(False, "closed")
+    added = [d for d in dept_ids if await add_cohandler(session, case, d, f"staff:{actor.id}", now)]
+    return Done(True, detail=",".join(added))
+
+
+async def return_case(session: AsyncSession, actor: Staff, case: Case, reason: str, now: datetime) -> Done:
+    """退回: the officer sends the case back to the dispatcher (the supervisor decides again)."""
+    if case.status not in cases.OPEN_STATUSES or case.status in ("suspended",):
+        return _refuse_state(case, "return")
+    for stage in STAGES:
+        await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
+    case.status, case.officer_id = "returned", None
+    cases.record(session, case, "returned", actor=f"staff:{actor.id}", at=now, note=reason)
+    await notify_supervisors(session, "returned", f"【退回】工单 {case.number} 被退回：{reason}", now,
+                             key=f"returned:{case.id}:{case.dispatch_round}")
+    return Done(True)
+
+
+async def revisit(session: AsyncSession, actor: Staff, case: Case, result: str, solved: bool, rules: CategoryRules,
+                  policy: Policy, now: datetime) -> Done:
+    """回访: a good revisit closes the case; a failed one reopens it and dispatches it again."""
+    if case.status != "resolved":
+        return Done(False, "not_resolved")
+    await jobs.cancel(session, f"revisit:{case.id}:{case.dispatch_round}", now=now)
+    cases.record(session, case, "revisited", actor=f"staff:{actor.id}", at=now, note=result, data={"solved": solved})
+    if solved:
+        case.status, case.closed_at = "closed", now
+        cases.record(session, case, "closed", actor="system", at=now)
+        await notify_residents(session, case, "closed", now)
+        return Done(True, detail="closed")
+    await reopen(session, case, result, rules, policy, now, actor=f"staff:{actor.id}")
+    return Done(True, detail="reopened")
+
+
+async def reopen(session: AsyncSession, case: Case, reason: str, rules: CategoryRules, policy: Policy,
+                 now: datetime, *, actor: str) -> None:
+    """重办: back to work (after a failed revisit or an unsatisfied resident), on a new 1315 clock."""
+    case.resolved_at = case.closed_at = None
+    cases.record(session, case, "reopened", actor=actor, at=now, note=reason)
+    await notify_residents(session, case, "reopened", now, note=reason)
+    officer = await session.get(Staff, case.officer_id) if case.officer_id else None
+    await dispatch(session, case, rules, policy, now, actor=actor, officer=officer)
+    case.status = "reopened"
+
+
+async def urge(session: AsyncSession, case: Case, who: cases.Reporter, now: datetime) -> None:
+    """A resident's 催办: on the trace, and a push to the officer."""
+    event = await cases.urge(session, case, who, now)
+    await session.flush()
+    if case.officer_id:
+        await notify_staff(session, case.officer_id, "urge",
+                           T.URGED.format(number=case.number, place=await place_of(session, case)), now,
+                           key=f"urge:{case.id}:{event.id}")
+
+
+async def open_cases_for(session: AsyncSession, actor: Staff, limit: int = 20) -> list[Case]:
+    """待办: the open cases this staff member may act on, most urgent first."""
+    statement = select(Case).where(Case.status.in_(cases.OPEN_STATUSES))
+    if actor.role == "officer":
+        statement = statement.where((Case.officer_id == actor.id) | Case.compound_id.in_(actor.compounds or []))
+    elif actor.role == "liaison":
+        joined = select(CaseCohandler.case_id).where(CaseCohandler.dept_id == actor.dept_id)
+        statement = statement.where((Case.dept_id == actor.dept_id) | Case.id.in_(joined))
+    found = (await session.execute(statement.order_by(Case.priority, Case.created_at).limit(limit))).scalars()
+    return list(found)

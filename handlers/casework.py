@@ -1,0 +1,16 @@
+"""What handlers hand the workflow: the category's rules from the taxonomy and the street's policy."""
+from __future__ import annotations
+
+from backend.workflow import CategoryRules, Policy
+from handlers.router import Context
+
+
+def rules_for(ctx: Context, code: str) -> CategoryRules:
+    category = ctx.services["taxonomy"].category(code)
+    return CategoryRules(name=category.name, sla_overrides=dict(category.sla_overrides),
+                         joint_verification=category.joint_verification,
+                         co_departments=tuple(category.co_departments))
+
+
+def policy(ctx: Context) -> Policy:
+    return ctx.services.get("workflow_policy") or Policy()
