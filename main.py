@@ -24,6 +24,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
 
+    staff = commands.add_parser("staff", help="staff accounts: invite (binding code), list, unbind, link")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    invite = staff_commands.add_parser("invite", help="print a one-time binding code (last line) for 绑定 <code>")
+    invite.add_argument("--staff-id", help="an existing staff record, e.g. S01")
+    invite.add_argument("--name", help="create a new staff member with this name")
+    invite.add_argument("--role", choices=["officer", "liaison", "supervisor"], default="officer")
+    invite.add_argument("--dept", default="chengguan", help="department id, e.g. chengguan, gongan")
+    invite.add_argument("--compounds", default="", help="compound ids, comma or semicolon separated; * = all")
+    staff_commands.add_parser("list", help="staff and where they are bound")
+    unbind = staff_commands.add_parser("unbind", help="remove a staff member's bound identities")
+    unbind.add_argument("--staff-id", required=True)
+    unbind.add_argument("--platform", choices=["wechat", "wecom"], help="only this platform")
+    link = staff_commands.add_parser("link", help="bind an identity directly (directory sync)")
+    link.add_argument("--staff-id", required=True)
+    link.add_argument("--wechat-openid")
+    link.add_argument("--wecom-user")
+
     from nlp.cli import add_subcommands
 
     add_subcommands(commands, load_places_for_nlp)
@@ -144,6 +161,55 @@ async def cmd_cases(settings: Settings, args) -> int:
         await db.dispose()
 
 
+async def cmd_staff(settings: Settings, args) -> int:
+    import re
+    from datetime import datetime, timezone
+
+    from backend import staff as staff_mod
+
+    now = datetime.now(timezone.utc)
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as session:
+            if args.staff_command == "invite":
+                staff_id = args.staff_id
+                if staff_id is None:
+                    if not args.name:
+                        print("give --staff-id, or --name (with --role, --dept, --compounds) for a new one",
+                              file=sys.stderr)
+                        return 2
+                    compounds = [c for c in re.split(r"[,;\s]+", args.compounds) if c]
+                    person = await staff_mod.create_staff(session, name=args.name, role=args.role,
+                                                          dept_id=args.dept, compounds=compounds)
+                    staff_id = person.id
+                    print(f"created {person.id} {person.name} ({person.role}, {person.dept_id})")
+                code = await staff_mod.invite(session, staff_id, now)
+                print(f"{staff_id}: send 绑定 {code} to the official account within 7 days")
+                print(code)
+            elif args.staff_command == "list":
+                for person, bound in await staff_mod.list_staff(session):
+                    where = ", ".join(f"{b.platform}:{b.user_id}" for b in bound) or "unbound"
+                    print(f"{person.id}  {person.name:<4} {person.role:<10} {person.dept_id:<10} "
+                          f"{';'.join(person.compounds or []):<40} {where}")
+            elif args.staff_command == "unbind":
+                print(f"{await staff_mod.unbind(session, args.staff_id, args.platform)} binding(s) removed")
+            elif args.staff_command == "link":
+                if not (args.wechat_openid or args.wecom_user):
+                    print("give --wechat-openid or --wecom-user", file=sys.stderr)
+                    return 2
+                if args.wechat_openid:
+                    await staff_mod.link(session, args.staff_id, "wechat", args.wechat_openid, now)
+                if args.wecom_user:
+                    await staff_mod.link(session, args.staff_id, "wecom", args.wecom_user, now)
+                print("linked")
+    except staff_mod.StaffError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    return 0
+
+
 async def cmd_chat(settings: Settings, args) -> int:
     from bot.chat import run_chat
 
@@ -168,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_seed(settings))
     if args.command == "migrate":
         return asyncio.run(cmd_migrate(settings))
+    if args.command == "staff":
+        return asyncio.run(cmd_staff(settings, args))
     if args.command == "cases":
         return asyncio.run(cmd_cases(settings, args))
     if args.command == "chat":

@@ -34,6 +34,11 @@ class Settings:
     log_level: str = "INFO"
     nlp_model_dir: Path | None = None
     draft_ttl_s: int = 1800
+    # the 1315 clock (seconds from dispatch) and the revisit (回头看) delay
+    sla_accept_s: int = 60
+    sla_depart_s: int = 180
+    sla_arrive_s: int = 900
+    revisit_after_s: int = 3 * 24 * 3600
     # pushes and jobs (bot/outbox.py, bot/jobs.py, bot/wechat/delivery.py)
     background: bool = True  # run the outbox sender and the job loop in this process
     wechat_templates: dict = field(default_factory=dict)  # push kind -> "template:ID" | "subscribe:ID" | "ID"
@@ -88,6 +93,10 @@ class Settings:
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             nlp_model_dir=Path(get("NLP_MODEL_DIR")) if get("NLP_MODEL_DIR") else None,
             draft_ttl_s=_int(get("DRAFT_TTL_S"), "DRAFT_TTL_S", 1800),
+            sla_accept_s=_int(get("SLA_ACCEPT_S"), "SLA_ACCEPT_S", 60),
+            sla_depart_s=_int(get("SLA_DEPART_S"), "SLA_DEPART_S", 180),
+            sla_arrive_s=_int(get("SLA_ARRIVE_S"), "SLA_ARRIVE_S", 900),
+            revisit_after_s=_int(get("REVISIT_AFTER_S"), "REVISIT_AFTER_S", 3 * 24 * 3600),
             # pushes and jobs
             background=_flag(get("BACKGROUND"), "BACKGROUND", True),
             wechat_templates={name[len("WECHAT_TEMPLATE_"):].lower(): value for name in env

@@ -30,4 +30,17 @@ async def build_services(settings: Settings, db: Database) -> dict[str, Any]:
     analyzer = Analyzer(taxonomy, await nlp_places(db), model_dir=settings.nlp_model_dir,
                         cache_dir=settings.data_dir)
     log.info("nlp ready in %.2fs", time.perf_counter() - started)
-    return {"taxonomy": taxonomy, "nlp": analyzer}
+    return {"taxonomy": taxonomy, "nlp": analyzer, **policies(settings)}
+
+
+def policies(settings: Settings) -> dict[str, Any]:
+    """The street's configured rules that handlers hand to the backend."""
+    from datetime import timedelta
+
+    from backend.workflow import Policy, SlaPlan
+
+    return {
+        "workflow_policy": Policy(sla=SlaPlan(settings.sla_accept_s, settings.sla_depart_s, settings.sla_arrive_s),
+                                  revisit_after_s=settings.revisit_after_s),
+        "draft_ttl": timedelta(seconds=settings.draft_ttl_s),
+    }

@@ -46,5 +46,7 @@ def in_dialog(dialog: Dialog) -> Filter:
 
 
 def expired(dialog: Dialog, ctx: Context) -> bool:
+    """Idle past the dialog's timeout (or the configured `draft_ttl` service, when set)."""
     state: DialogState | None = ctx.dialog
-    return state is not None and ctx.now - state.updated_at > dialog.timeout
+    timeout = ctx.services.get("draft_ttl", dialog.timeout)
+    return state is not None and ctx.now - state.updated_at > timeout

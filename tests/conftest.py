@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select, text
 
 from bot.app import build_app
+from bot.services import policies
 from bot.config import Settings
 from bot.wechat.simulator import WeChatSimulator
 from storage.db import Database
@@ -110,7 +111,7 @@ async def start_bot(db, settings, clock, nlp_services):
         s = settings_ or settings
         if not encrypted:
             s = s.with_(wechat_aes_key=None)
-        server = TestServer(build_app(s, db, clock=clock, router=router, services=dict(services or nlp_services)),
+        server = TestServer(build_app(s, db, clock=clock, router=router, services={**(services or nlp_services), **policies(s)}),
                             host="127.0.0.1")
         await server.start_server()
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
