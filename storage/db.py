@@ -86,7 +86,7 @@ class Database:
 
         def upgrade(connection) -> None:
             cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
 
         async with self.engine.begin() as conn:
             await conn.run_sync(upgrade)
