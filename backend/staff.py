@@ -76,10 +76,13 @@ async def unbind(session: AsyncSession, staff_id: str, platform: str | None = No
 
 
 async def identify(session: AsyncSession, platform: str, user_id: str) -> Staff | None:
-    """The staff member bound to this identity, if any."""
-    statement = select(Staff).join(StaffBinding, StaffBinding.staff_id == Staff.id).where(
-        StaffBinding.platform == platform, StaffBinding.user_id == user_id)
-    return (await session.execute(statement)).scalar_one_or_none()
+    """The staff member bound to this identity, if any (asked on every message: one light Core query,
+    the ORM object only for staff)."""
+    table = StaffBinding.__table__
+    conn = await session.connection()
+    staff_id = (await conn.execute(select(table.c.staff_id).where(
+        table.c.platform == platform, table.c.user_id == user_id))).scalar_one_or_none()
+    return await session.get(Staff, staff_id) if staff_id else None
 
 
 async def bindings(session: AsyncSession, staff_id: str) -> list[StaffBinding]:

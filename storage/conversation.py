@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation
@@ -25,7 +25,10 @@ class ConversationStore:
         self.session, self.platform, self.user_id = session, platform, user_id
 
     async def get(self) -> DialogState | None:
-        row = await self.session.get(Conversation, (self.platform, self.user_id))
+        table = Conversation.__table__
+        conn = await self.session.connection()
+        row = (await conn.execute(select(table.c.state, table.c.data, table.c.updated_at).where(
+            table.c.platform == self.platform, table.c.user_id == self.user_id))).first()
         return DialogState(row.state, dict(row.data or {}), row.updated_at) if row else None
 
     async def set(self, state: str, data: dict, now: datetime) -> None:

@@ -31,6 +31,9 @@ class Seen:
     replied_at: datetime | None
 
 
+LOG = InboundMessage.__table__  # Core statements on the table: the hot path skips the ORM's bulk machinery
+
+
 def _insert(session: AsyncSession):
     return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
@@ -44,21 +47,19 @@ async def claim(
     values = dict(platform=platform, user_id=user_id, msg_key=msg_key, kind=kind, content=content,
                   received_at=now, status=status)
     statement = (
-        _insert(session)(InboundMessage)
+        _insert(session)(LOG)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["platform", "user_id", "msg_key"])
-        .returning(InboundMessage.id)
+        .returning(LOG.c.id)
     )
-    row_id = (await session.execute(statement)).scalar_one_or_none()
+    conn = await session.connection()
+    row_id = (await conn.execute(statement)).scalar_one_or_none()
     if row_id is not None:
         return row_id
     row = (
-        await session.execute(
-            select(InboundMessage.id, InboundMessage.status, InboundMessage.reply, InboundMessage.replied_at).where(
-                InboundMessage.platform == platform,
-                InboundMessage.user_id == user_id,
-                InboundMessage.msg_key == msg_key,
-            )
+        await conn.execute(
+            select(LOG.c.id, LOG.c.status, LOG.c.reply, LOG.c.replied_at).where(
+                LOG.c.platform == platform, LOG.c.user_id == user_id, LOG.c.msg_key == msg_key)
         )
     ).one()
     return Seen(row.id, row.status, row.reply, row.replied_at)
@@ -68,8 +69,6 @@ async def complete(
     session: AsyncSession, row_id: int, *, status: str, reply: dict | None, at: datetime, error: str | None = None
 ) -> None:
     """Record how the message was answered, inside the caller's transaction."""
-    await session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.id == row_id)
-        .values(status=status, reply=reply, replied_at=at, error=error)
-    )
+    conn = await session.connection()
+    await conn.execute(update(LOG).where(LOG.c.id == row_id).values(status=status, reply=reply, replied_at=at,
+                                                                     error=error))
