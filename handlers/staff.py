@@ -35,8 +35,10 @@ router = Router("staff")
 
 
 async def load_staff(update: Update, ctx: Context) -> None:
-    """Router middleware: the staff member bound to this identity, if any, as ctx.staff."""
-    ctx.staff = await staff_mod.identify(ctx.session, update.platform, update.user_id)
+    """Router middleware: the staff member bound to this identity, if any, as ctx.staff. Looked up only
+    for what staff handlers take (command words, photos, locations): most messages are residents'."""
+    if command(update, ctx) or update.kind in ("image", "location"):
+        ctx.staff = await staff_mod.identify(ctx.session, update.platform, update.user_id)
 
 
 def staff_context(update: Update, ctx: Context) -> ConversationStore:

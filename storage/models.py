@@ -310,3 +310,66 @@ class CaseCohandler(Base):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     verified_by: Mapped[str | None] = mapped_column(String(160), nullable=True)
     opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# --- EV charging (issue 7): feeds, live spot and station state, free-spot alerts ---------------------
+
+class ChargingFeed(Base):
+    """A sensor/camera feed allowed to post charging updates; its bearer token is stored as sha256."""
+
+    __tablename__ = "charging_feeds"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChargingSpot(Base):
+    """The newest known state of one spot (free | occupied | fault) at the sensor's own time."""
+
+    __tablename__ = "charging_spots"
+
+    station_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    spot: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(8))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the sensor's timestamp
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    feed: Mapped[str] = mapped_column(String(64))
+
+
+class ChargingLive(Base):
+    """A station's current counts, from its spots or from a whole-station count; `reported_at` is the
+    sensor time of its newest update (older than CHARGING_STALE_S: shown as unavailable)."""
+
+    __tablename__ = "charging_live"
+
+    station_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    free: Mapped[int] = mapped_column(Integer)
+    occupied: Mapped[int] = mapped_column(Integer)
+    fault: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(8))  # spots | count
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChargingAlert(Base):
+    """A resident waiting for a free spot: at one station, or any station of a kind within a radius.
+    active -> fired (one push) | expired | cancelled."""
+
+    __tablename__ = "charging_alerts"
+    __table_args__ = (Index("ix_charging_alerts_active", "status", "expires_at"),
+                      Index("ix_charging_alerts_user", "platform", "user_id", "status"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(8))  # ebike | car
+    station_id: Mapped[str | None] = mapped_column(String(16), nullable=True)  # None: any within radius_m
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lng: Mapped[float | None] = mapped_column(Float, nullable=True)
+    radius_m: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    fired_station: Mapped[str | None] = mapped_column(String(16), nullable=True)
