@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.clock import local
-from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay
+from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay, ChannelReport, PhoneBinding
 
 OPEN_STATUSES = ("new", "dispatched", "accepted", "en_route", "on_site", "reassigned", "returned", "suspended",
                  "reopened")
@@ -159,13 +159,27 @@ async def by_number(session: AsyncSession, number: str) -> Case | None:
 
 
 async def visible_to(session: AsyncSession, number: str, who: Reporter) -> Case | None:
-    """The case with this number if `who` reported or follows it; None otherwise (also when unknown)."""
+    """The case with this number if `who` reported or follows it, or it was reported (by any channel) with
+    the phone number `who` verified; None otherwise (also when unknown)."""
     statement = (
         select(Case)
         .join(CaseFollower, CaseFollower.case_id == Case.id)
         .where(Case.number == number, CaseFollower.platform == who.platform, CaseFollower.user_id == who.user_id)
     )
-    return (await session.execute(statement)).scalars().first()
+    found = (await session.execute(statement)).scalars().first()
+    if found is not None:
+        return found
+    return (await session.execute(select(Case).where(Case.number == number, Case.id.in_(_by_phone(who))))
+            ).scalars().first()
+
+
+def _by_phone(who: Reporter):
+    """Ids of cases left with the phone number this identity verified (as the case's contact, or in a
+    channel's repeat report merged into it)."""
+    phone = (select(PhoneBinding.phone).where(PhoneBinding.platform == who.platform,
+                                              PhoneBinding.user_id == who.user_id).scalar_subquery())
+    return select(Case.id).where(Case.contact_phone == phone).union(
+        select(ChannelReport.case_id).where(ChannelReport.contact_phone == phone))
 
 
 @dataclass(frozen=True)
@@ -176,7 +190,8 @@ class CaseLine:
 
 
 async def cases_of(session: AsyncSession, who: Reporter, limit: int = 10) -> list[CaseLine]:
-    """The resident's reported and followed cases, newest first, each with its last event."""
+    """The resident's reported and followed cases, and those left with their verified phone number (e.g. by
+    the 12345 hotline), newest first, each with its last event."""
     rows = (
         await session.execute(
             select(Case, CaseFollower.role)
@@ -186,6 +201,11 @@ async def cases_of(session: AsyncSession, who: Reporter, limit: int = 10) -> lis
             .limit(limit)
         )
     ).all()
+    followed = {case.id for case, _ in rows}
+    by_phone = (await session.execute(select(Case).where(Case.id.in_(_by_phone(who)))
+                                      .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit))).scalars()
+    rows = [*rows, *((case, "reporter") for case in by_phone if case.id not in followed)]
+    rows = sorted(rows, key=lambda row: (row[0].created_at, row[0].id), reverse=True)[:limit]
     if not rows:
         return []
     ids = [case.id for case, _ in rows]

@@ -34,3 +34,33 @@ URGED = "【居民催办】工单 {number}（{place}）居民催促办理，请�
 REVISIT_DUE = "【回访提醒】工单 {number} 已办结{days}天，请回访居民并回复“回访 {number} 结果”（如：回访 {number} 已解决）。"
 COHANDLE = "【协办】工单 {number}（{category}，{place}）请贵部门协同处理。处置后请回复“核实 {number} 意见”。"
 UNREACHABLE_NOTE = "网格员未绑定微信，派单通知已发给督办人员"
+
+# --- EV charging (issue 7): pushes to residents, the officer's dispatch note ------------------------
+CHARGING_KIND = {"ebike": "电瓶车", "car": "汽车"}
+CHARGING_ALERT = (
+    "【充电空位提醒】{name}刚空出1个{kind}充电位，当前空闲 {free}/{total}{distance}。\n"
+    "导航：{url}\n"
+    "先到先得。本次提醒已结束，如需再次提醒请发送“充电桩”查询后回复“有空位提醒我”。"
+)
+CHARGING_DISTANCE = "，距您约{m}米"
+CHARGING_ALERT_EXPIRED = "您订阅的充电空位提醒已到期（{hours}小时内未等到空位），提醒已结束。如需继续等待，请发送“充电桩”重新查询。"
+DISPATCH_CHARGING = "本小区充电点实时状态：{lines}\n"
+DISPATCH_CHARGING_LINE = "{name} 空闲{free}/{total}，故障{fault}（{at}更新）"
+DISPATCH_CHARGING_UNAVAILABLE = "{name}（共{total}位）数据暂不可用"
+
+# --- other channels (issue 9): SMS codes and what Open311 channels read about a case ------------------
+SMS_CODE = "【共治】您的验证码是{code}，{minutes}分钟内有效。用于在烟墩街道“共治”服务号绑定手机号，请勿告诉他人。"
+OPEN311_STATUS_NOTES = {
+    "new": "已受理", "dispatched": "已派单，等待网格员接单", "accepted": "网格员已接单", "en_route": "网格员已出发",
+    "on_site": "网格员已到达现场", "resolved": "已办结，待回访", "closed": "已完结", "reassigned": "已转派",
+    "returned": "已退回，重新派单中", "suspended": "已处置，等待相关部门联合核实", "reopened": "重新办理",
+}
+OPEN311_UPDATE = {
+    "created": "已受理", "dispatched": "已派单", "accepted": "网格员已接单", "en_route": "网格员已出发",
+    "on_site": "网格员已到达现场", "resolved": "已办结", "closed": "回访完成，已完结", "reassigned": "已转派",
+    "returned": "已退回，重新派单", "suspended": "已处置，等待联合核实", "reopened": "重新办理",
+    "repeat_report": "收到重复反映", "followed": "收到重复反映",
+}
+OPEN311_REPEAT_NOTICE = "该位置同类问题已有在办工单 {number}（{status}），本次反映已并入该工单，不重复派单。"
+OPEN311_CREATED_NOTICE = "已受理并派单，网格员按“1315”承诺处置。"
+OPEN311_URGENT_NOTICE = "紧急事项已按最高优先级派单。"

@@ -13,7 +13,7 @@ from typing import Mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases, routing, staff as staff_mod, texts as T
+from backend import cases, charging, routing, staff as staff_mod, texts as T
 from backend.clock import local
 from backend.departments import name_of
 from backend.places import distance_m
@@ -136,7 +136,8 @@ async def dispatch_text(session: AsyncSession, case: Case, rules: CategoryRules)
     title = T.DISPATCH_TITLE["again" if case.dispatch_round > 1 else "new"]
     return T.DISPATCH.format(title=title, number=case.number, priority=T.PRIORITY.get(case.priority, ""), category=rules.name,
                              place=await place_of(session, case), description=case.description[:300],
-                             photos=T.DISPATCH_PHOTOS.format(urls=urls) if urls else "",
+                             photos=(T.DISPATCH_PHOTOS.format(urls=urls) if urls else "")
+                             + await charging.dispatch_note(session, case),  # issue 7: live charging state
                              accept_by=due["accept"], depart_by=due["depart"], arrive_by=due["arrive"])
 
 

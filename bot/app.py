@@ -78,6 +78,12 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
         app[FAKE_KEY] = fake
         app.add_subapp(SANDBOX_API_PREFIX, fake.app())
     app.on_shutdown.append(_drain)
+    # --- EV charging (issue 7): ingest and state API, and the chat's charging settings ---
+    from bot.http.charging import ChargingAPI, charging_policy
+
+    pipeline.services.setdefault("charging_policy", charging_policy(settings))
+    app.add_routes(ChargingAPI(db, clock, charging_policy(settings)).routes())
+    # --- end EV charging ---
     # --- pushes and jobs (issue 6): the outbox sender and the job loop, see bot/workers.py ---
     from bot.workers import background_workers
 

@@ -59,6 +59,10 @@ class Settings:
     jobs_max_attempts: int = 5
     jobs_retry_base_s: float = 30.0
     jobs_retry_max_s: float = 3600.0
+    # EV charging (issue 7): when a station's data is too old to show, how long a free-spot alert waits
+    charging_stale_s: int = 600
+    charging_alert_ttl_s: int = 7200
+    charging_alert_radius_m: int = 1000
     extra: dict = field(default_factory=dict)
 
     @property
@@ -118,6 +122,11 @@ class Settings:
             jobs_max_attempts=_count(get("JOBS_MAX_ATTEMPTS"), "JOBS_MAX_ATTEMPTS", 5, minimum=1),
             jobs_retry_base_s=_seconds(get("JOBS_RETRY_BASE_S"), "JOBS_RETRY_BASE_S", 30.0),
             jobs_retry_max_s=_seconds(get("JOBS_RETRY_MAX_S"), "JOBS_RETRY_MAX_S", 3600.0),
+            # EV charging
+            charging_stale_s=_count(get("CHARGING_STALE_S"), "CHARGING_STALE_S", 600, minimum=1),
+            charging_alert_ttl_s=_count(get("CHARGING_ALERT_TTL_S"), "CHARGING_ALERT_TTL_S", 7200, minimum=1),
+            charging_alert_radius_m=_count(get("CHARGING_ALERT_RADIUS_M"), "CHARGING_ALERT_RADIUS_M", 1000,
+                                           minimum=1),
         )
         settings.validate()
         return settings

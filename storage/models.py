@@ -373,3 +373,71 @@ class ChargingAlert(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     fired_station: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+# --- other channels (issue 9): Open311 channels, their reports, residents' verified phone numbers ----
+
+class Channel(Base):
+    """A channel other than WeChat that files cases through the Open311 API (e.g. the 12345 hotline).
+
+    Its API key is stored hashed (sha256); `Case.channel` records the channel's name."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hint: Mapped[str] = mapped_column(String(16))  # the key's first characters, to tell keys apart
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ChannelReport(Base):
+    """One Open311 POST: what the channel sent and the case it became or was merged into (a repeat report)."""
+
+    __tablename__ = "channel_reports"
+    __table_args__ = (Index("ix_channel_reports_case", "case_id"),
+                      Index("ix_channel_reports_phone", "contact_phone"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    case_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    token: Mapped[str] = mapped_column(String(48), unique=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # created | repeat (merged into an open case)
+    service_code: Mapped[str | None] = mapped_column(String(32), nullable=True)  # as sent
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    contact: Mapped[dict] = mapped_column(JSON, default=dict)  # first_name, last_name, email, device_id, account_id
+    contact_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PhoneBinding(Base):
+    """A resident's messaging identity with the phone number they proved they own (by an SMS code)."""
+
+    __tablename__ = "phone_bindings"
+    __table_args__ = (UniqueConstraint("platform", "user_id", name="uq_phone_binding"),
+                      Index("ix_phone_bindings_phone", "phone"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    phone: Mapped[str] = mapped_column(String(32))
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PhoneCode(Base):
+    """A verification code sent to a phone number for `绑定手机` (stored hashed; a few tries, a short life)."""
+
+    __tablename__ = "phone_codes"
+    __table_args__ = (Index("ix_phone_codes_user", "platform", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    phone: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

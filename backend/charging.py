@@ -1,0 +1,488 @@
+"""EV charging (issue 7): the station registry, live spot state from sensor feeds, the nearest stations
+with free spots, free-spot alerts, and the feeds' tokens.
+
+Live state
+    Feeds post updates stamped with the sensor's own time. A spot update applies only when it is newer
+    than what is stored for that spot; a whole-station count (`free`) only when it is newer than the
+    station's newest update. So an older update never overwrites a newer one and a repeat changes
+    nothing. A station reports either per spot or as a count; after a count, the next spot update
+    recounts from the spots. A station whose newest update is older than `stale_s` is `unavailable`:
+    never shown as free, never proposed.
+Alerts
+    A spot frees when it becomes free where it was not visibly free before (occupied, fault, unknown, or
+    its station stale). Each freed spot goes to the earliest active subscriber it matches (that station,
+    or any station of its kind within the radius): one push through the outbox, and that subscription
+    ends. N spots freed -> at most N pushes. A subscription not fired within its TTL expires.
+Concurrency
+    A batch and its alerts are one transaction. On PostgreSQL it takes a transaction-level advisory lock,
+    so processes apply batches one at a time; SQLite's single writer does the same.
+"""
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
+
+from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend import texts as T
+from backend.clock import local
+from backend.places import distance_m
+from storage import jobs, outbox
+from storage.models import Case, ChargingAlert, ChargingFeed, ChargingLive, ChargingSpot, ChargingStation
+
+KINDS = ("ebike", "car")
+SPOT_STATES = ("free", "occupied", "fault")
+ADVISORY_LOCK = 7_000_007  # PostgreSQL advisory lock key of the charging ingest
+ALERT_JOB = "charging.alert_expiry"
+
+
+@dataclass(frozen=True)
+class ChargingPolicy:
+    """The street's charging settings (CHARGING_* in bot/config.py)."""
+
+    stale_s: int = 600
+    alert_ttl_s: int = 7200
+    alert_radius_m: int = 1000
+    max_future_s: int = 300  # an update stamped further ahead of our clock is refused
+
+
+@dataclass(frozen=True)
+class Station:
+    id: str
+    name: str
+    compound_id: str
+    kind: str  # ebike | car
+    lat: float
+    lng: float
+    spots: int
+
+
+@dataclass(frozen=True)
+class StationState:
+    """A station as residents and the dashboard see it now."""
+
+    station: Station
+    status: str  # available (free > 0) | full | unavailable (no data, or stale)
+    free: int | None
+    occupied: int | None
+    fault: int | None
+    reported_at: datetime | None
+    distance_m: float | None = None
+
+    def as_json(self) -> dict:
+        s = self.station
+        data = {"id": s.id, "name": s.name, "compound_id": s.compound_id, "kind": s.kind, "lat": s.lat,
+                "lng": s.lng, "spots": s.spots, "status": self.status, "free": self.free,
+                "occupied": self.occupied, "fault": self.fault,
+                "reported_at": self.reported_at.isoformat() if self.reported_at else None,
+                "navigation": navigation_url(s)}
+        if self.distance_m is not None:
+            data["distance_m"] = round(self.distance_m)
+        return data
+
+
+def navigation_url(station: Station) -> str:
+    """An AMap URI that opens the map app on the phone (or the web map) at the station."""
+    return (f"https://uri.amap.com/marker?position={station.lng:.6f},{station.lat:.6f}"
+            f"&name={quote(station.name)}&coordinate=gaode&callnative=1")
+
+
+def _status(free: int | None, reported_at: datetime | None, now: datetime, policy: ChargingPolicy) -> str:
+    if free is None or reported_at is None or (now - reported_at).total_seconds() > policy.stale_s:
+        return "unavailable"
+    return "available" if free > 0 else "full"
+
+
+def _insert(session: AsyncSession):
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+# --- registry and state ------------------------------------------------------------------------------
+
+_COLUMNS = (ChargingStation.id, ChargingStation.name, ChargingStation.compound_id, ChargingStation.kind,
+            ChargingStation.lat, ChargingStation.lng, ChargingStation.spots, ChargingLive.free,
+            ChargingLive.occupied, ChargingLive.fault, ChargingLive.reported_at)
+
+
+def _state(row, now: datetime, policy: ChargingPolicy, distance: float | None = None) -> StationState:
+    station = Station(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+    status = _status(row[7], row[10], now, policy)
+    known = status != "unavailable"
+    return StationState(station, status, row[7] if known else None, row[8] if known else None,
+                        row[9] if known else None, row[10], distance)
+
+
+def _with_live():
+    return select(*_COLUMNS).outerjoin(ChargingLive, ChargingLive.station_id == ChargingStation.id)
+
+
+async def states(session: AsyncSession, now: datetime, policy: ChargingPolicy, *, kind: str | None = None,
+                 compound_id: str | None = None) -> list[StationState]:
+    """Every station (of a kind, in a compound) with its current state, by id."""
+    query = _with_live().order_by(ChargingStation.id)
+    if kind:
+        query = query.where(ChargingStation.kind == kind)
+    if compound_id:
+        query = query.where(ChargingStation.compound_id == compound_id)
+    return [_state(r, now, policy) for r in (await session.execute(query)).all()]
+
+
+async def state_of(session: AsyncSession, station_id: str, now: datetime, policy: ChargingPolicy
+                   ) -> StationState | None:
+    row = (await session.execute(_with_live().where(ChargingStation.id == station_id))).first()
+    return _state(row, now, policy) if row else None
+
+
+async def nearest(session: AsyncSession, lat: float, lng: float, now: datetime, policy: ChargingPolicy, *,
+                  kind: str | None = None, limit: int = 3, free_only: bool = True) -> list[StationState]:
+    """The `limit` stations closest to a point; with `free_only`, only those with a fresh free spot.
+    One query (free and fresh filtered in SQL), distances in Python: a few ms for 1,000 stations."""
+    query = _with_live()
+    if kind:
+        query = query.where(ChargingStation.kind == kind)
+    if free_only:
+        query = query.where(ChargingLive.free > 0,
+                            ChargingLive.reported_at >= now - timedelta(seconds=policy.stale_s))
+    rows = (await session.execute(query)).all()
+    # rank on a flat-earth distance (exact enough at street scale, and cheap), then measure the winners
+    k = math.cos(math.radians(lat))
+    best = heapq.nsmallest(limit, rows, key=lambda r: (r[4] - lat) ** 2 + ((r[5] - lng) * k) ** 2)
+    return [_state(r, now, policy, distance_m(lat, lng, r[4], r[5])) for r in best]
+
+
+# --- ingest ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SensorUpdate:
+    """One item of a feed's batch: a spot's state, or a station's free count, at the sensor's time."""
+
+    station_id: str
+    at: datetime
+    spot: str | None = None
+    state: str | None = None
+    free: int | None = None
+
+
+@dataclass
+class IngestResult:
+    applied: int = 0  # changed the stored state
+    unchanged: int = 0  # older than, or the same as, what is stored
+    rejected: list[dict] = field(default_factory=list)  # {"index", "error", "detail"}
+    freed: int = 0  # spots that became free
+    alerts: int = 0  # pushes queued to subscribers
+
+    def as_json(self) -> dict:
+        return {"applied": self.applied, "unchanged": self.unchanged, "rejected": self.rejected,
+                "freed": self.freed, "alerts": self.alerts}
+
+
+def parse_time(value: object) -> datetime | None:
+    """ISO 8601 with a time zone ("2026-11-28T09:30:00+08:00", "…Z") or Unix seconds (or milliseconds)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        seconds = value / 1000 if value > 1e11 else value
+        try:
+            return datetime.fromtimestamp(seconds, timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        try:
+            at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return at if at.tzinfo is not None else None
+    return None
+
+
+def parse_update(item: object) -> SensorUpdate | tuple[str, str]:
+    """One JSON item as an update, or (error code, detail) naming what is wrong with it."""
+    if not isinstance(item, dict):
+        return "not_an_object", "each update is a JSON object"
+    station_id = item.get("station_id")
+    if not isinstance(station_id, str) or not station_id.strip():
+        return "missing_station_id", "station_id must be a non-empty string"
+    if "at" not in item:
+        return "missing_at", "at (the sensor's time) is required"
+    at = parse_time(item["at"])
+    if at is None:
+        return "bad_at", "at must be ISO 8601 with a time zone, or Unix seconds"
+    has_spot, has_free = "spot" in item, "free" in item
+    if has_spot == has_free:
+        return "bad_shape", "give either spot and state, or free"
+    if has_free:
+        free = item["free"]
+        if isinstance(free, bool) or not isinstance(free, int) or free < 0:
+            return "bad_free", "free must be a whole number >= 0"
+        return SensorUpdate(station_id.strip(), at, free=free)
+    spot, state = item["spot"], item.get("state")
+    if isinstance(spot, bool) or not isinstance(spot, (str, int)) or not str(spot).strip() or len(str(spot)) > 32:
+        return "bad_spot", "spot must be a string or number (at most 32 characters)"
+    if state not in SPOT_STATES:
+        return "bad_state", "state must be one of free, occupied, fault"
+    return SensorUpdate(station_id.strip(), at, spot=str(spot).strip(), state=state)
+
+
+async def _serialise(session: AsyncSession) -> None:
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
+
+
+async def ingest(session: AsyncSession, feed: str, items: list[SensorUpdate | tuple[int, str, str]],
+                 now: datetime, policy: ChargingPolicy) -> IngestResult:
+    """Apply a feed's batch in the caller's transaction: parsed updates are applied (in the order of
+    their sensor times), `(index, error, detail)` items and updates that fail the registry are listed as
+    rejected. Freed spots alert their subscribers in the same transaction."""
+    result = IngestResult()
+    updates: list[tuple[int, SensorUpdate]] = []
+    for index, item in enumerate(items):
+        if isinstance(item, SensorUpdate):
+            updates.append((index, item))
+        else:
+            result.rejected.append({"index": item[0], "error": item[1], "detail": item[2]})
+    await _serialise(session)
+    ids = sorted({u.station_id for _, u in updates})
+    registry = {s.id: s for s in await _stations(session, ids)}
+    live = {r.station_id: r for r in (await session.execute(
+        select(ChargingLive).where(ChargingLive.station_id.in_(ids)))).scalars()} if ids else {}
+    spot_rows = (await session.execute(select(ChargingSpot.station_id, ChargingSpot.spot, ChargingSpot.state,
+                                              ChargingSpot.reported_at)
+                                       .where(ChargingSpot.station_id.in_(ids)))).all() if ids else []
+    spots: dict[str, dict[str, tuple[str, datetime]]] = {}
+    for sid, spot, state, at in spot_rows:
+        spots.setdefault(sid, {})[spot] = (state, at)
+    by_station: dict[str, list[tuple[int, SensorUpdate]]] = {}
+    horizon = now + timedelta(seconds=policy.max_future_s)
+    for index, u in updates:
+        station = registry.get(u.station_id)
+        error = None
+        if station is None:
+            error = ("unknown_station", f"no station {u.station_id!r}")
+        elif u.at > horizon:
+            error = ("at_in_future", f"at {u.at.isoformat()} is ahead of the server's clock")
+        elif u.free is not None and u.free > station.spots:
+            error = ("free_exceeds_spots", f"station {station.id} has {station.spots} spots")
+        if error:
+            result.rejected.append({"index": index, "error": error[0], "detail": error[1]})
+        else:
+            by_station.setdefault(u.station_id, []).append((index, u))
+    spot_writes: list[dict] = []
+    live_writes: list[dict] = []
+    freed_by_station: dict[str, int] = {}
+    for sid, items_ in by_station.items():
+        station, old = registry[sid], live.get(sid)
+        mine = spots.setdefault(sid, {})
+        fresh_before = old is not None and _status(old.free, old.reported_at, now, policy) != "unavailable"
+        visible_before = {s for s, (state, _) in mine.items() if state == "free"} if fresh_before else set()
+        newest = old.reported_at if old else None
+        counts = (old.free, old.occupied, old.fault, old.source) if old else None
+        changed_spots: set[str] = set()
+        applied_here = 0
+        for index, u in sorted(items_, key=lambda iu: iu[1].at):
+            if u.spot is not None:
+                current = mine.get(u.spot)
+                if current is not None and u.at <= current[1]:
+                    result.unchanged += 1
+                    continue
+                if current is None and len(mine) >= station.spots:
+                    result.rejected.append({"index": index, "error": "too_many_spots",
+                                            "detail": f"station {sid} has {station.spots} spots"})
+                    continue
+                mine[u.spot] = (u.state, u.at)
+                changed_spots.add(u.spot)
+                states_ = [state for state, _ in mine.values()]
+                counts = (states_.count("free"), states_.count("occupied"), states_.count("fault"), "spots")
+            else:
+                if newest is not None and u.at <= newest:
+                    result.unchanged += 1
+                    continue
+                counts = (u.free, station.spots - u.free, 0, "count")
+            newest = u.at if newest is None else max(newest, u.at)
+            applied_here += 1
+        if not applied_here:
+            continue
+        result.applied += applied_here
+        spot_writes.extend({"station_id": sid, "spot": s, "state": mine[s][0], "reported_at": mine[s][1],
+                            "received_at": now, "feed": feed} for s in sorted(changed_spots))
+        live_writes.append({"station_id": sid, "free": counts[0], "occupied": counts[1], "fault": counts[2],
+                            "source": counts[3], "reported_at": newest, "received_at": now})
+        if counts[3] == "spots":
+            freed = sum(1 for s in changed_spots if mine[s][0] == "free" and s not in visible_before)
+        else:
+            freed = max(0, counts[0] - (old.free if fresh_before else 0))
+        if freed and _status(counts[0], newest, now, policy) == "available":
+            freed_by_station[sid] = freed
+    insert = _insert(session)
+    if spot_writes:
+        statement = insert(ChargingSpot).values(spot_writes)
+        excluded = statement.excluded
+        await session.execute(statement.on_conflict_do_update(
+            index_elements=["station_id", "spot"],
+            set_={"state": excluded.state, "reported_at": excluded.reported_at, "received_at": excluded.received_at,
+                  "feed": excluded.feed},
+            where=ChargingSpot.reported_at < excluded.reported_at))
+    if live_writes:
+        statement = insert(ChargingLive).values(live_writes)
+        excluded = statement.excluded
+        await session.execute(statement.on_conflict_do_update(
+            index_elements=["station_id"],
+            set_={name: getattr(excluded, name) for name in
+                  ("free", "occupied", "fault", "source", "reported_at", "received_at")}))
+    for sid, freed in freed_by_station.items():
+        result.freed += freed
+        result.alerts += await _alert_subscribers(session, registry[sid], freed, now, policy)
+    result.rejected.sort(key=lambda r: r["index"])
+    return result
+
+
+async def _stations(session: AsyncSession, ids: list[str]) -> list[Station]:
+    if not ids:
+        return []
+    rows = (await session.execute(select(ChargingStation).where(ChargingStation.id.in_(ids)))).scalars()
+    return [Station(r.id, r.name, r.compound_id, r.kind, r.lat, r.lng, r.spots) for r in rows]
+
+
+# --- free-spot alerts --------------------------------------------------------------------------------
+
+async def subscribe(session: AsyncSession, platform: str, user_id: str, *, kind: str, now: datetime,
+                    policy: ChargingPolicy, station_id: str | None = None, lat: float | None = None,
+                    lng: float | None = None) -> ChargingAlert:
+    """Wait for a free spot at a station, or at any station of `kind` within the radius of a point.
+    A person has one alert at a time: a new one replaces the old."""
+    await cancel(session, platform, user_id, now)
+    alert = ChargingAlert(platform=platform, user_id=user_id, kind=kind, station_id=station_id,
+                          lat=None if station_id else lat, lng=None if station_id else lng,
+                          radius_m=None if station_id else policy.alert_radius_m, status="active",
+                          created_at=now, expires_at=now + timedelta(seconds=policy.alert_ttl_s))
+    session.add(alert)
+    await session.flush()
+    await jobs.schedule(session, ALERT_JOB, alert.expires_at, {"alert_id": alert.id},
+                        key=f"charging-alert:{alert.id}", now=now)
+    return alert
+
+
+async def active_alert(session: AsyncSession, platform: str, user_id: str, now: datetime) -> ChargingAlert | None:
+    return (await session.execute(select(ChargingAlert).where(
+        ChargingAlert.platform == platform, ChargingAlert.user_id == user_id, ChargingAlert.status == "active",
+        ChargingAlert.expires_at > now).order_by(ChargingAlert.id.desc()).limit(1))).scalars().first()
+
+
+async def cancel(session: AsyncSession, platform: str, user_id: str, now: datetime) -> int:
+    """End this person's active alerts; returns how many were live (not yet past their TTL)."""
+    rows = (await session.execute(select(ChargingAlert.id, ChargingAlert.expires_at).where(
+        ChargingAlert.platform == platform, ChargingAlert.user_id == user_id,
+        ChargingAlert.status == "active"))).all()
+    for alert_id, _ in rows:
+        await jobs.cancel(session, f"charging-alert:{alert_id}", now=now)
+    if rows:
+        await session.execute(update(ChargingAlert).where(ChargingAlert.id.in_([r[0] for r in rows]))
+                              .values(status="cancelled", ended_at=now))
+    return sum(1 for _, expires_at in rows if expires_at > now)
+
+
+async def _alert_subscribers(session: AsyncSession, station: Station, freed: int, now: datetime,
+                             policy: ChargingPolicy) -> int:
+    """Give each freed spot to the earliest matching subscriber: one push each, and their alert ends."""
+    degrees = policy.alert_radius_m / 111_000 * 1.5  # a generous box; the exact radius is checked below
+    near = and_(ChargingAlert.station_id.is_(None), ChargingAlert.kind == station.kind,
+                ChargingAlert.lat.between(station.lat - degrees, station.lat + degrees),
+                ChargingAlert.lng.between(station.lng - degrees * 1.3, station.lng + degrees * 1.3))
+    candidates = (await session.execute(select(ChargingAlert).where(
+        ChargingAlert.status == "active", ChargingAlert.expires_at > now,
+        or_(ChargingAlert.station_id == station.id, near)).order_by(ChargingAlert.created_at, ChargingAlert.id)
+    )).scalars().all()
+    state = await state_of(session, station.id, now, policy)
+    sent = 0
+    for alert in candidates:
+        if sent >= freed:
+            break
+        distance = None
+        if alert.station_id is None:
+            distance = distance_m(alert.lat, alert.lng, station.lat, station.lng)
+            if distance > (alert.radius_m or policy.alert_radius_m):
+                continue
+        taken = await session.execute(update(ChargingAlert).where(
+            ChargingAlert.id == alert.id, ChargingAlert.status == "active").values(
+            status="fired", ended_at=now, fired_station=station.id))
+        if taken.rowcount != 1:
+            continue
+        await jobs.cancel(session, f"charging-alert:{alert.id}", now=now)
+        text_ = T.CHARGING_ALERT.format(
+            name=station.name, kind=T.CHARGING_KIND[station.kind], free=state.free if state else freed,
+            total=station.spots, distance=T.CHARGING_DISTANCE.format(m=round(distance)) if distance is not None
+            else "", url=navigation_url(station))
+        outbox.enqueue(session, platform=alert.platform, user_id=alert.user_id, kind="charging_alert",
+                       payload={"text": text_, "template": {"kind": "charging_alert", "fields": {
+                           "station": station.name, "free": f"{state.free if state else freed}/{station.spots}",
+                           "time": local(now).strftime("%Y-%m-%d %H:%M")}, "url": navigation_url(station)}},
+                       idempotency_key=f"charging-alert:{alert.id}", now=now)
+        sent += 1
+    return sent
+
+
+async def on_alert_expired(session: AsyncSession, run: jobs.JobRun) -> None:
+    """An alert's TTL passed without a free spot: end it and tell the resident."""
+    alert = await session.get(ChargingAlert, run.payload["alert_id"])
+    if alert is None or alert.status != "active":
+        return
+    alert.status, alert.ended_at = "expired", run.now
+    hours = max(1, round((alert.expires_at - alert.created_at).total_seconds() / 3600))
+    outbox.enqueue(session, platform=alert.platform, user_id=alert.user_id, kind="charging_alert",
+                   payload={"text": T.CHARGING_ALERT_EXPIRED.format(hours=hours)},
+                   idempotency_key=f"charging-alert-expired:{alert.id}", now=run.now)
+
+
+handlers = jobs.JobHandlers()
+handlers.add(ALERT_JOB, on_alert_expired)
+
+
+# --- the complaint link ------------------------------------------------------------------------------
+
+async def dispatch_note(session: AsyncSession, case: Case, policy: ChargingPolicy = ChargingPolicy()) -> str:
+    """For an ev_charging case in a compound with stations: their live state, for the officer's push."""
+    if case.category != "ev_charging" or not case.compound_id:
+        return ""
+    now = case.dispatched_at or case.updated_at
+    found = await states(session, now, policy, compound_id=case.compound_id)
+    if not found:
+        return ""
+    lines = []
+    for s in found:
+        if s.status == "unavailable":
+            lines.append(T.DISPATCH_CHARGING_UNAVAILABLE.format(name=s.station.name, total=s.station.spots))
+        else:
+            lines.append(T.DISPATCH_CHARGING_LINE.format(
+                name=s.station.name, free=s.free, total=s.station.spots, fault=s.fault or 0,
+                at=local(s.reported_at).strftime("%H:%M")))
+    return T.DISPATCH_CHARGING.format(lines="；".join(lines))
+
+
+# --- feeds ---------------------------------------------------------------------------------------------
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_token(session: AsyncSession, feed: str, now: datetime) -> str:
+    """A new bearer token for a feed (replacing its old one); only its sha256 is stored."""
+    token = "cf_" + secrets.token_urlsafe(32)
+    row = await session.get(ChargingFeed, feed)
+    if row is None:
+        session.add(ChargingFeed(name=feed, token_hash=hash_token(token), created_at=now))
+    else:
+        row.token_hash, row.created_at = hash_token(token), now
+    return token
+
+
+async def feed_of(session: AsyncSession, token: str) -> str | None:
+    """The feed a bearer token belongs to, or None."""
+    return (await session.execute(select(ChargingFeed.name).where(
+        ChargingFeed.token_hash == hash_token(token)))).scalar_one_or_none()

@@ -1,0 +1,1 @@
+"""HTTP APIs besides the messaging webhooks: charging ingest (charging.py), and later Open311 and the dashboard."""
