@@ -54,6 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     show = case_commands.add_parser("show", help="one case with its full trace")
     show.add_argument("number", help="case number, e.g. 20261127-0012")
     show.add_argument("--json", action="store_true", help="JSON instead of text")
+
+    charging = commands.add_parser("charging", help="EV charging: feed tokens for the ingest API")
+    charging_commands = charging.add_subparsers(dest="charging_command", required=True, metavar="ACTION")
+    token = charging_commands.add_parser("token", help="print a new bearer token for a feed (replaces its old one)")
+    token.add_argument("--feed", required=True, help="the feed's name, e.g. binhu-cameras")
+    channel = commands.add_parser("channel", help="other channels (12345 hotline, …) on the Open311 API: API keys")
+    channel_commands = channel.add_subparsers(dest="channel_command", required=True, metavar="ACTION")
+    channel_add = channel_commands.add_parser("add", help="register a channel and print its API key (last line)")
+    channel_add.add_argument("--name", required=True, help="e.g. 12345热线; recorded on every case it files")
+    channel_rotate = channel_commands.add_parser("rotate", help="print a new API key for a channel (the old one stops)")
+    channel_rotate.add_argument("--name", required=True)
+    channel_commands.add_parser("list", help="channels with their cases, all and open")
     return parser
 
 
@@ -124,6 +136,7 @@ async def cmd_migrate(settings: Settings) -> int:
 
 async def cmd_cases(settings: Settings, args) -> int:
     import json
+    from collections import Counter
 
     from backend import cases
 
@@ -156,6 +169,8 @@ async def cmd_cases(settings: Settings, args) -> int:
                     print(f"{r['number']}  {r['status']:<10} {r['category']:<18} {r['compound'] or '-':<4} "
                           f"{r['building'] or '':<8} P{r['priority']} {r['channel']}  {r['created_at']}")
                 print(f"{len(rows)} cases")
+                by_channel = Counter(r["channel"] for r in rows)  # issue 9: cases by channel
+                print("by channel: " + ", ".join(f"{name} {n}" for name, n in by_channel.most_common()))
             return 0
     finally:
         await db.dispose()
@@ -210,6 +225,48 @@ async def cmd_staff(settings: Settings, args) -> int:
     return 0
 
 
+async def cmd_charging(settings: Settings, args) -> int:
+    from datetime import datetime, timezone
+
+    from backend import charging
+
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as session:
+            token = await charging.issue_token(session, args.feed, datetime.now(timezone.utc))
+    finally:
+        await db.dispose()
+    print(f"feed {args.feed}: send Authorization: Bearer <token> to POST /api/charging/updates", file=sys.stderr)
+    print(token)
+    return 0
+
+
+async def cmd_channel(settings: Settings, args) -> int:
+    from datetime import datetime, timezone
+
+    from backend import channels
+
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as session:
+            if args.channel_command == "add":
+                channel, key = await channels.add_channel(session, args.name, datetime.now(timezone.utc))
+                print(f"channel {channel.name}: give this api_key to its Open311 client (shown once)")
+                print(key)
+            elif args.channel_command == "rotate":
+                print(await channels.rotate_key(session, args.name))
+            else:
+                for line in await channels.list_channels(session):
+                    key = f"key {line.channel.key_hint}…" if line.channel else "-"
+                    print(f"{line.name:<16} {line.cases:>6} cases {line.open_cases:>6} open  {key}")
+    except channels.ChannelError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    return 0
+
+
 async def cmd_chat(settings: Settings, args) -> int:
     from bot.chat import run_chat
 
@@ -240,6 +297,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_cases(settings, args))
     if args.command == "chat":
         return asyncio.run(cmd_chat(settings, args))
+    if args.command == "charging":
+        return asyncio.run(cmd_charging(settings, args))
+    if args.command == "channel":
+        return asyncio.run(cmd_channel(settings, args))
     if args.command == "nlp":
         return args.handler(args) or 0
     return 2

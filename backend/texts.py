@@ -64,3 +64,13 @@ OPEN311_UPDATE = {
 OPEN311_REPEAT_NOTICE = "该位置同类问题已有在办工单 {number}（{status}），本次反映已并入该工单，不重复派单。"
 OPEN311_CREATED_NOTICE = "已受理并派单，网格员按“1315”承诺处置。"
 OPEN311_URGENT_NOTICE = "紧急事项已按最高优先级派单。"
+
+# --- satisfaction surveys -----------------------------------------------------------------------
+SURVEY = (
+    "您反映的工单 {number}（{summary}）已办结，请您对处理结果评价：\n"
+    "回复 1 满意，2 基本满意，3 不满意；也可以直接回复“满意”“不满意”，并附上您的意见。"
+)
+SURVEY_REMINDER = "温馨提示：您还没有评价工单 {number} 的处理结果。回复 1 满意，2 基本满意，3 不满意。"
+CAMPAIGN = "{question}\n回复 1 满意，2 基本满意，3 不满意；也可以附上您的意见。"
+SURVEY_UNSATISFIED = "【不满意重办】工单 {number}（{place}）居民评价不满意：{comment}。已重新派单。"
+SURVEY_RATING = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}

@@ -13,7 +13,7 @@ from typing import Mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases, charging, routing, staff as staff_mod, texts as T
+from backend import cases, charging, routing, staff as staff_mod, surveys, texts as T
 from backend.clock import local
 from backend.departments import name_of
 from backend.places import distance_m
@@ -43,6 +43,7 @@ class Policy:
 
     sla: SlaPlan = SlaPlan()
     revisit_after_s: int = 3 * 24 * 3600
+    survey: surveys.SurveyPolicy = surveys.SurveyPolicy()
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,7 @@ async def _resolved(session: AsyncSession, case: Case, note: str, policy: Policy
         await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
     await jobs.schedule(session, "case.revisit", now + timedelta(seconds=policy.revisit_after_s),
                         {"case_id": case.id}, key=f"revisit:{case.id}:{case.dispatch_round}", now=now)
+    await surveys.schedule_for(session, case, policy.survey, now)
     await notify_residents(session, case, "resolved", now, note=note)
 
 
@@ -379,6 +381,15 @@ async def reopen(session: AsyncSession, case: Case, reason: str, rules: Category
     officer = await session.get(Staff, case.officer_id) if case.officer_id else None
     await dispatch(session, case, rules, policy, now, actor=actor, officer=officer)
     case.status = "reopened"
+
+
+async def unsatisfied(session: AsyncSession, case: Case, comment: str | None, rules: CategoryRules, policy: Policy,
+                      now: datetime, *, actor: str) -> None:
+    """A resident rated the result 不满意: 重办 on a new clock, and the supervisor is told."""
+    reason = comment or "居民评价不满意"
+    await reopen(session, case, reason, rules, policy, now, actor=actor)
+    text = T.SURVEY_UNSATISFIED.format(number=case.number, place=await place_of(session, case), comment=reason)
+    await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"unsatisfied:{case.id}:{case.dispatch_round}")
 
 
 async def urge(session: AsyncSession, case: Case, who: cases.Reporter, now: datetime) -> None:

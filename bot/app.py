@@ -84,6 +84,11 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
     pipeline.services.setdefault("charging_policy", charging_policy(settings))
     app.add_routes(ChargingAPI(db, clock, charging_policy(settings)).routes())
     # --- end EV charging ---
+    # --- Open311 (issue 9): other channels file and follow cases, see bot/http/open311.py ---
+    from bot.http.open311 import Open311API
+
+    app.add_routes(Open311API(db, clock, pipeline.services, settings).routes())
+    # --- end Open311 ---
     # --- pushes and jobs (issue 6): the outbox sender and the job loop, see bot/workers.py ---
     from bot.workers import background_workers
 

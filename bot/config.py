@@ -39,6 +39,7 @@ class Settings:
     sla_depart_s: int = 180
     sla_arrive_s: int = 900
     revisit_after_s: int = 3 * 24 * 3600
+    survey_delay_s: int = 2 * 3600
     # pushes and jobs (bot/outbox.py, bot/jobs.py, bot/wechat/delivery.py)
     background: bool = True  # run the outbox sender and the job loop in this process
     wechat_templates: dict = field(default_factory=dict)  # push kind -> "template:ID" | "subscribe:ID" | "ID"
@@ -63,6 +64,9 @@ class Settings:
     charging_stale_s: int = 600
     charging_alert_ttl_s: int = 7200
     charging_alert_radius_m: int = 1000
+    # other channels (issue 9): Open311 and the SMS sender of phone-binding codes
+    sms_sender: str = "log"  # log (the log sender: sandbox, development) | off (codes wait in the outbox)
+    open311_match_m: int = 1000  # lat/long this close to a compound files the case there
     extra: dict = field(default_factory=dict)
 
     @property
@@ -101,6 +105,7 @@ class Settings:
             sla_depart_s=_int(get("SLA_DEPART_S"), "SLA_DEPART_S", 180),
             sla_arrive_s=_int(get("SLA_ARRIVE_S"), "SLA_ARRIVE_S", 900),
             revisit_after_s=_int(get("REVISIT_AFTER_S"), "REVISIT_AFTER_S", 3 * 24 * 3600),
+            survey_delay_s=_int(get("SURVEY_DELAY_S"), "SURVEY_DELAY_S", 2 * 3600),
             # pushes and jobs
             background=_flag(get("BACKGROUND"), "BACKGROUND", True),
             wechat_templates={name[len("WECHAT_TEMPLATE_"):].lower(): value for name in env
@@ -127,6 +132,9 @@ class Settings:
             charging_alert_ttl_s=_count(get("CHARGING_ALERT_TTL_S"), "CHARGING_ALERT_TTL_S", 7200, minimum=1),
             charging_alert_radius_m=_count(get("CHARGING_ALERT_RADIUS_M"), "CHARGING_ALERT_RADIUS_M", 1000,
                                            minimum=1),
+            # other channels (Open311, SMS)
+            sms_sender=_choice(get("SMS_SENDER"), "SMS_SENDER", "log", ("log", "off")),
+            open311_match_m=_count(get("OPEN311_MATCH_M"), "OPEN311_MATCH_M", 1000, minimum=1),
         )
         settings.validate()
         return settings
@@ -186,6 +194,14 @@ def _flag(value: str | None, name: str, default: bool) -> bool:
     if value.lower() in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be on or off, got {value!r}")
+
+
+def _choice(value: str | None, name: str, default: str, choices: tuple[str, ...]) -> str:
+    if value is None:
+        return default
+    if value.lower() not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value.lower()
 
 
 def check_aes_key(key: str) -> None:

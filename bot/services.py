@@ -37,10 +37,12 @@ def policies(settings: Settings) -> dict[str, Any]:
     """The street's configured rules that handlers hand to the backend."""
     from datetime import timedelta
 
+    from backend.surveys import SurveyPolicy
     from backend.workflow import Policy, SlaPlan
 
     return {
         "workflow_policy": Policy(sla=SlaPlan(settings.sla_accept_s, settings.sla_depart_s, settings.sla_arrive_s),
-                                  revisit_after_s=settings.revisit_after_s),
+                                  revisit_after_s=settings.revisit_after_s,
+                                  survey=SurveyPolicy(delay_s=settings.survey_delay_s)),
         "draft_ttl": timedelta(seconds=settings.draft_ttl_s),
     }

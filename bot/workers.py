@@ -82,6 +82,10 @@ def background_workers(settings: Settings, db: Database, clock: Callable[[], dat
             sender.register("wechat", wechat_delivery(settings, db, api, clock=clock))
         else:
             log.warning("no WECHAT_APP_ID/WECHAT_APP_SECRET: pushes to WeChat stay in the outbox")
+        from bot.sms import SmsDelivery, sms_sender  # issue 9: phone-binding codes
+
+        if (sms := sms_sender(settings.sms_sender)) is not None:
+            sender.register("sms", SmsDelivery(sms))
         runner = JobRunner(db, clock=clock, owner=owner, policy=job_policy(settings))
         runner.include(registered_handlers())
         app[WORKERS_KEY] = Workers(sender, runner, api)

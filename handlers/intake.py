@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable
 
-from backend import cases, places, workflow
+from backend import cases, places, reports
 from backend.privacy import mask_phone
 from handlers import texts as T
 from handlers import words
@@ -325,8 +325,7 @@ async def create(draft: Draft, update: Update, ctx: Context) -> Reply:
         compound_id=draft.compound, building=draft.building, occurred=draft.occurred, lat=draft.lat,
         lng=draft.lng, urgent=draft.urgent, reporter=reporter(update), contact_phone=draft.phone,
         anonymous=draft.anonymous, media=draft.photos)
-    case = await cases.create_case(ctx.session, new, ctx.now)
-    officer = await workflow.dispatch(ctx.session, case, rules_for(ctx, category.code), policy(ctx), ctx.now)
+    case, officer = await reports.open_case(ctx.session, new, rules_for(ctx, category.code), policy(ctx), ctx.now)
     await ctx.store.clear()
     if draft.urgent:
         return Reply(text=T.URGENT_CREATED.format(notice=category.notice or T.URGENT_NOTICE, number=case.number,

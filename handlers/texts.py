@@ -193,3 +193,68 @@ LOCATION_NOTED = "已记录您的位置。发送“到场 工单号”时将作�
 LOCATION_PROOF = "已记录工单 {number} 的到场位置{proof}。"
 STATS = "本月统计（{name}）：\n派给我的工单 {total} 件\n按时接单 {on_time} 件\n已办结 {resolved} 件\n在办 {open} 件"
 SOLVED_WORDS = ("已解决", "解决了", "满意", "好了", "已处理", "没问题", "正常")
+
+# --- phone binding (issue 9): see cases reported by phone (12345 hotline) under 我的工单 ---------------
+PHONE_HOW = "请发送“绑定手机 手机号”，例如“绑定手机 13812345678”。绑定后，您用这个号码通过12345热线等渠道反映的问题也会显示在“我的工单”里。"
+PHONE_BAD = "“{phone}”不是有效的手机号码。请发送“绑定手机 13812345678”这样的11位手机号。"
+PHONE_CODE_SENT = "验证码已发送至 {phone}，10分钟内有效。请回复“验证码 123456”（换成您收到的6位数字）完成绑定。"
+PHONE_TOO_SOON = "验证码刚刚发送过，请稍等一分钟再试。"
+PHONE_TOO_MANY = "今天获取验证码的次数太多了，请明天再试。"
+PHONE_BOUND = "手机号 {phone} 绑定成功！用这个号码反映的问题（包括12345热线）都会显示在“我的工单”里。"
+PHONE_CODE_WRONG = "验证码不正确，请核对后重新发送“验证码 6位数字”。"
+PHONE_CODE_LOCKED = "验证码错误次数过多，已失效。请重新发送“绑定手机 手机号”获取新的验证码。"
+PHONE_CODE_EXPIRED = "验证码已过期，请重新发送“绑定手机 手机号”获取新的验证码。"
+PHONE_NO_CODE = "没有待验证的手机号。请先发送“绑定手机 手机号”获取验证码。"
+PHONE_UNBOUND = "已解除手机号绑定。"
+PHONE_NOT_BOUND = "您还没有绑定手机号。"
+
+# --- EV charging (issue 7) ---------------------------------------------------------------------------
+
+# what residents type to ask (matched whole, after normalising), and the words that tell the kind
+CHARGING_WORDS = {"充电桩", "充电", "充电查询", "查充电桩", "找充电桩", "充电位", "充电站", "空闲充电位", "充电点",
+                  "电瓶车充电", "电动车充电", "电瓶车充电桩", "电动车充电桩", "汽车充电", "汽车充电桩",
+                  "新能源充电桩", "新能源汽车充电", "查询充电桩", "附近充电桩"}
+CHARGING_EBIKE_WORDS = ("电瓶车", "电动车", "电单车", "电动自行车", "电驴", "两轮")
+CHARGING_CAR_WORDS = ("汽车", "新能源车", "轿车", "小车", "私家车", "四轮")
+CHARGING_SUBSCRIBE_WORDS = {"有空位提醒我", "有空位时提醒我", "有空位通知我", "有空位告诉我", "空位提醒", "提醒我",
+                            "订阅提醒", "有空了提醒我", "有空位了提醒我", "有空位叫我"}
+CHARGING_CANCEL_ALERT_WORDS = {"取消提醒", "取消空位提醒", "不用提醒了", "取消订阅", "关闭提醒", "停止提醒"}
+
+CHARGING_KIND = {"ebike": "电瓶车", "car": "汽车"}
+CHARGING_ASK_KIND = "请问您要给电瓶车还是汽车充电？回复 1 电瓶车，2 汽车。"
+CHARGING_ASK_WHERE = "请发送您的位置（点输入框旁的“+”→“位置”），或直接回复小区名称，我帮您找附近有空位的{kind}充电点。"
+CHARGING_PLACE_NOT_FOUND = "没有找到这个小区。请发送您的位置，或回复本街道的小区名称。"
+CHARGING_FROM_COMPOUND = "按您反映过问题的小区「{place}」查找（发送位置可按当前位置查找）。\n"
+CHARGING_LIST = "离{origin}最近、有空位的{kind}充电点：\n{lines}\n{footer}"
+CHARGING_NONE_FREE = "附近暂时没有空闲的{kind}充电位。离{origin}最近的充电点：\n{lines}\n{footer}"
+CHARGING_NO_STATIONS = "本街道暂未登记{kind}充电点。"
+CHARGING_LINE = "{n}. {name}（{distance}）\n   {state}\n   导航：{url}"
+CHARGING_STATE_FREE = "空闲 {free}/{total}，{fresh}更新"
+CHARGING_STATE_FULL = "已满 0/{total}，{fresh}更新"
+CHARGING_STATE_UNAVAILABLE = "数据暂不可用（共{total}位）"
+CHARGING_FOOTER = "回复序号订阅该点的空位提醒；回复“有空位提醒我”，附近{radius}米内有空位时通知您（{hours}小时内有效）。"
+CHARGING_ORIGIN_LOCATION = "您的位置"
+CHARGING_DISTANCE_M = "约{m}米"
+CHARGING_DISTANCE_KM = "约{km:.1f}公里"
+CHARGING_JUST_NOW = "刚刚"
+CHARGING_MINUTES_AGO = "{m}分钟前"
+CHARGING_HOURS_AGO = "{h}小时前"
+CHARGING_SUBSCRIBED_STATION = "已为您订阅「{name}」的空位提醒：{hours}小时内有空位时第一时间通知您（先订先得）。回复“取消提醒”可取消。"
+CHARGING_FREE_NOW = "该点目前空闲{free}个，可直接前往。"
+CHARGING_SUBSCRIBED_AREA = (
+    "已为您开启空位提醒：{origin}附近{radius}米内的{kind}充电点有空位时第一时间通知您"
+    "（{hours}小时内有效，先订先得）。回复“取消提醒”可取消。"
+)
+CHARGING_ALERT_CANCELLED = "已取消充电空位提醒。"
+CHARGING_NO_ALERT = "您当前没有充电空位提醒。发送“充电桩”可查询附近空闲充电位。"
+CHARGING_CLOSED = "已退出充电查询。"
+CHARGING_DRAFT_BACK = "\n（您还有一条未完成的反映，可以继续回复。）"
+
+# --- satisfaction surveys ------------------------------------------------------------------------
+
+SURVEY_THANKS = {
+    "satisfied": "感谢您的评价（满意）！欢迎继续参与社区共治。",
+    "basic": "感谢您的评价（基本满意），我们会继续改进。",
+    "unsatisfied": "很抱歉没能让您满意。工单 {number} 已重新派单办理（重办），督办人员也已知悉，我们会尽快给您答复。",
+}
+CAMPAIGN_THANKS = "感谢您参与满意度调查！"

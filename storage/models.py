@@ -441,3 +441,38 @@ class PhoneCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Survey(Base):
+    """One satisfaction question to one resident: about a resolved case (per dispatch round) or part of a
+    community campaign. sent -> answered | no_answer."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("case_id", "round", "platform", "user_id", name="uq_survey_case_round_user"),
+                      Index("ix_surveys_user", "platform", "user_id", "status"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), nullable=True)
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    campaign_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), nullable=True,
+                                                    index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))  # sent | answered | no_answer
+    rating: Mapped[str | None] = mapped_column(String(16), nullable=True)  # satisfied | basic | unsatisfied
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SurveyCampaign(Base):
+    """A periodic satisfaction survey of the residents who reported in one community."""
+
+    __tablename__ = "survey_campaigns"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    community: Mapped[str] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(Text)
+    every_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -51,12 +51,12 @@ def survey_handler(ran: list):
 
 async def test_each_job_runs_once_with_two_loops(db, db_url, clock):
     ran: list[int] = []
-    ids = [await schedule(db, clock, "survey.send", payload={"openid": f"o-{i}"}) for i in range(30)]
+    ids = [await schedule(db, clock, "test.ping", payload={"openid": f"o-{i}"}) for i in range(30)]
     second_db = Database(db_url)
     try:
         loops = [runner_for(db, clock, name="a", batch=4), runner_for(second_db, clock, name="b", batch=4)]
         for loop in loops:
-            loop.register("survey.send", survey_handler(ran))
+            loop.register("test.ping", survey_handler(ran))
         for _ in range(20):
             counts = await asyncio.gather(*(loop.tick() for loop in loops))
             if sum(counts) == 0:
@@ -71,8 +71,8 @@ async def test_each_job_runs_once_with_two_loops(db, db_url, clock):
 async def test_a_job_is_not_run_before_it_is_due(db, clock):
     ran: list[int] = []
     runner = runner_for(db, clock)
-    runner.register("survey.send", survey_handler(ran))
-    job_id = await schedule(db, clock, "survey.send", payload={"openid": "o-1"}, after_s=7200)
+    runner.register("test.ping", survey_handler(ran))
+    job_id = await schedule(db, clock, "test.ping", payload={"openid": "o-1"}, after_s=7200)
     assert await runner.tick() == 0
     clock.advance(seconds=7200)
     assert await runner.tick() == 1 and ran == [job_id]
@@ -130,14 +130,14 @@ async def test_a_job_that_fails_once_then_succeeds_commits_only_the_successful_r
 
 
 async def test_jobs_survive_a_restart(db, db_url, clock):
-    job_id = await schedule(db, clock, "survey.send", payload={"openid": "o-restart"}, after_s=60)
+    job_id = await schedule(db, clock, "test.ping", payload={"openid": "o-restart"}, after_s=60)
     await db.dispose()
     clock.advance(seconds=120)
     restarted = Database(db_url)
     ran: list[int] = []
     try:
         runner = runner_for(restarted, clock)
-        runner.register("survey.send", survey_handler(ran))
+        runner.register("test.ping", survey_handler(ran))
         assert await runner.tick() == 1
     finally:
         await restarted.dispose()
@@ -149,14 +149,14 @@ async def test_a_process_dying_mid_job_leaves_it_to_another_after_the_lease(db, 
     ran: list[int] = []
     doomed = runner_for(db, clock, name="doomed")
 
-    @doomed.handlers.handler("survey.send")
+    @doomed.handlers.handler("test.ping")
     async def hangs(session, run):
         outbox.enqueue(session, platform="wechat", user_id="o-d", kind="survey", payload={"text": "x"},
                        idempotency_key="half-done", now=run.now)
         started.set()
         await asyncio.Event().wait()
 
-    job_id = await schedule(db, clock, "survey.send", payload={"openid": "o-d"})
+    job_id = await schedule(db, clock, "test.ping", payload={"openid": "o-d"})
     task = asyncio.create_task(doomed.tick())
     await asyncio.wait_for(started.wait(), 10)
     task.cancel()
@@ -164,7 +164,7 @@ async def test_a_process_dying_mid_job_leaves_it_to_another_after_the_lease(db, 
     heir_db = Database(db_url)
     try:
         heir = runner_for(heir_db, clock, name="heir")
-        heir.register("survey.send", survey_handler(ran))
+        heir.register("test.ping", survey_handler(ran))
         assert await heir.tick() == 0  # the lease still holds
         clock.advance(seconds=121)
         assert await heir.tick() == 1
@@ -196,7 +196,7 @@ async def test_scheduling_is_idempotent_on_key_replace_moves_it_and_cancel_stops
 async def test_a_job_scheduled_in_a_transaction_that_rolls_back_does_not_exist(db, clock):
     with pytest.raises(RuntimeError):
         async with db.transaction() as session:
-            await jobs.schedule(session, "survey.send", clock(), {}, key="never")
+            await jobs.schedule(session, "test.ping", clock(), {}, key="never")
             raise RuntimeError("the case change failed")
     async with db.sessions() as session:
         assert await jobs.find(session, "never") is None
@@ -240,10 +240,10 @@ async def _record(ran: list, run) -> None:
 async def test_the_loop_runs_until_stopped(db, clock):
     ran: list[int] = []
     runner = runner_for(db, clock, poll_s=0.02)
-    runner.register("survey.send", survey_handler(ran))
+    runner.register("test.ping", survey_handler(ran))
     stop = asyncio.Event()
     loop = asyncio.create_task(runner.run(stop))
-    job_id = await runner.run_once("survey.send", payload={"openid": "o-loop"})
+    job_id = await runner.run_once("test.ping", payload={"openid": "o-loop"})
     for _ in range(200):
         if ran:
             break

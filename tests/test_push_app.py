@@ -50,8 +50,8 @@ async def test_the_server_sends_pushes_and_runs_jobs(db, clock):
                 outbox.enqueue(session, platform="wechat", user_id="o-app", kind="survey",
                                payload={"text": "请评价"}, idempotency_key="app-job", now=run.now)
 
-            workers.jobs.register("survey.send", from_job)
-            await workers.jobs.run_once("survey.send")
+            workers.jobs.register("test.ping", from_job)
+            await workers.jobs.run_once("test.ping")
 
             async def both_sent():
                 return [r.status for r in await rows(db)] == ["sent", "sent"]

@@ -2,72 +2,9 @@
 joint handling, revisits, refusals, and the residents' pushes written to the outbox."""
 from __future__ import annotations
 
-import random
-import re
-from datetime import timedelta
-
 import pytest
-from sqlalchemy import select
 
-from backend import cases, staff as staff_mod
-from bot.jobs import JobPolicy, JobRunner, registered_handlers
-from storage.models import OutboxMessage
-from tests.conftest import Resident
-
-NUMBER = re.compile(r"20\d{6}-\d{4}")
-
-
-@pytest.fixture
-async def town(start_bot, db, settings, clock):
-    """The demo street with background loops off: tests run due jobs themselves with `town.tick()`."""
-    from backend.demo import seed_demo
-
-    async with db.transaction() as session:
-        await seed_demo(session)
-
-    class Town:
-        def __init__(self):
-            self.bot = None
-
-        async def start(self, **overrides):
-            self.bot = await start_bot(settings_=settings.with_(background=False, **overrides))
-            return self
-
-        def person(self, openid: str) -> Resident:
-            return Resident(self.bot, openid)
-
-        async def officer(self, staff_id: str, openid: str) -> Resident:
-            async with db.transaction() as session:
-                code = await staff_mod.invite(session, staff_id, clock())
-            person = self.person(openid)
-            assert "绑定成功" in await person.say(f"绑定 {code}")
-            return person
-
-        async def report(self, openid: str, text: str, *answers: str) -> str:
-            person = self.person(openid)
-            reply = await person.say(text)
-            for answer in answers:
-                reply = await person.say(answer)
-            match = NUMBER.search(reply)
-            assert match, reply
-            return match.group(0)
-
-        async def case(self, number: str) -> dict:
-            async with db.sessions() as s:
-                return await cases.staff_view(s, await cases.by_number(s, number))
-
-        async def pushes(self, openid: str) -> list[OutboxMessage]:
-            async with db.sessions() as s:
-                rows = await s.execute(select(OutboxMessage).where(OutboxMessage.user_id == openid)
-                                       .order_by(OutboxMessage.id))
-                return list(rows.scalars())
-
-        async def tick(self) -> int:
-            runner = JobRunner(db, clock=clock, owner="test", policy=JobPolicy(batch=50), rng=random.Random(1))
-            runner.include(registered_handlers())
-            return await runner.tick()
-
-    return Town()
+from backend import staff as staff_mod
 
 
 async def test_binding_code_binds_once(town, db, clock):

@@ -1,0 +1,213 @@
+"""Cases as Open311 GeoReport v2 sees them: a channel's report becoming a case (or a repeat report of an
+open one), the request view of a case, the GET requests query, tokens, and mySociety's
+servicerequestupdates (the trace as status updates a channel mirrors).
+
+Field names follow the spec; rendering to JSON or XML is the HTTP module's job (bot/http/open311.py).
+`service_request_id` is the case number (e.g. 20261127-0012), the same number residents and staff use.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend import cases, reports, texts as T, workflow
+from backend.clock import local
+from storage.models import Case, CaseEvent, CaseMedia, Channel, ChannelReport, Compound, Department
+
+MAX_RESULTS = 1000
+DEFAULT_WINDOW = timedelta(days=90)
+UPDATES_WINDOW = timedelta(days=1)
+CLOSED = ("resolved", "closed")  # resolved waits only for the revisit: fixed, as far as a channel is concerned
+# mySociety's update statuses for the trace events that change a case's status
+UPDATE_STATUS = {
+    "created": "open", "dispatched": "open", "reassigned": "open", "returned": "open",
+    "accepted": "investigating", "en_route": "in_progress", "on_site": "in_progress",
+    "suspended": "action_scheduled", "resolved": "fixed", "closed": "closed", "reopened": "reopen",
+}
+NOTE_EVENTS = ("resolved", "reopened", "returned", "reassigned", "closed", "revisited")
+_LONG_NUMBER = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def w3c(at: datetime | None) -> str | None:
+    """2026-11-27T10:05:00+08:00: W3C date-time in the street's time zone."""
+    return local(at).isoformat(timespec="seconds") if at is not None else None
+
+
+def masked(text: str | None) -> str | None:
+    """Mobile numbers a resident wrote into a description, masked before any channel reads it."""
+    return _LONG_NUMBER.sub(r"\1****\2", text) if text else text
+
+
+def actor_of(channel: Channel) -> str:
+    return f"channel:{channel.name}"
+
+
+# --- POST requests ------------------------------------------------------------------------------
+
+@dataclass
+class Submission:
+    """A channel's report, already understood (category, compound) by the caller, plus what Open311 carries
+    that a case does not: the service code as sent, the address, attributes and the contact."""
+
+    new: cases.NewCase
+    service_code: str | None = None
+    address: str | None = None
+    attributes: dict = field(default_factory=dict)
+    contact: dict = field(default_factory=dict)  # first_name, last_name, email, device_id, account_id
+
+
+@dataclass(frozen=True)
+class Submitted:
+    case: Case
+    report: ChannelReport
+    repeat: bool  # merged into an open case of the same compound and category (no new case, no new clock)
+
+    @property
+    def notice(self) -> str:
+        if self.repeat:
+            return T.OPEN311_REPEAT_NOTICE.format(number=self.case.number,
+                                                  status=T.OPEN311_STATUS_NOTES.get(self.case.status, ""))
+        return T.OPEN311_URGENT_NOTICE if self.case.urgent else T.OPEN311_CREATED_NOTICE
+
+
+async def submit(session: AsyncSession, channel: Channel, submission: Submission, rules: workflow.CategoryRules,
+                 policy: workflow.Policy, now: datetime) -> Submitted:
+    """The same rules as a WeChat report: an open case of the same compound and category within 48 h takes
+    this report as a repeat report (as a WeChat resident who follows it); otherwise a new case is created,
+    routed and put on the 1315 clock. Urgent reports always get their own case, as in WeChat."""
+    new = submission.new
+    new.channel, new.actor = channel.name, actor_of(channel)
+    duplicate = None if new.urgent else await cases.find_duplicate(session, compound_id=new.compound_id,
+                                                                   category=new.category, now=now)
+    if duplicate is not None:
+        case = duplicate
+        case.repeat_reports += 1
+        cases.record(session, case, "repeat_report", actor=actor_of(channel), at=now, note=masked(new.description)[:500],
+                     data={"channel": channel.name, "building": new.building, "occurred": new.occurred})
+        await cases.add_media(session, case, new.media, actor=actor_of(channel), now=now)
+    else:
+        case, _ = await reports.open_case(session, new, rules, policy, now)
+    report = ChannelReport(channel_id=channel.id, case_id=case.id, token=secrets.token_urlsafe(18),
+                           outcome="repeat" if duplicate is not None else "created",
+                           service_code=submission.service_code, address=submission.address,
+                           attributes=submission.attributes, contact=submission.contact,
+                           contact_phone=new.contact_phone, received_at=now)
+    session.add(report)
+    await session.flush()
+    return Submitted(case, report, duplicate is not None)
+
+
+async def by_token(session: AsyncSession, token: str) -> tuple[ChannelReport, Case] | None:
+    row = (await session.execute(select(ChannelReport, Case).join(Case, Case.id == ChannelReport.case_id)
+                                 .where(ChannelReport.token == token))).first()
+    return (row[0], row[1]) if row else None
+
+
+# --- GET requests ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RequestQuery:
+    numbers: tuple[str, ...] = ()  # service_request_id: when given, the other filters are ignored (spec)
+    service_codes: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    statuses: tuple[str, ...] = ()  # open | closed
+
+
+async def find_requests(session: AsyncSession, query: RequestQuery, now: datetime,
+                        limit: int = MAX_RESULTS) -> list[Case]:
+    """Newest first, at most 1,000; without dates, the 90 days up to now (or up to end_date)."""
+    statement = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(min(limit, MAX_RESULTS))
+    if query.numbers:
+        return list((await session.execute(statement.where(Case.number.in_(query.numbers)))).scalars())
+    end = query.end or now
+    start = query.start or end - DEFAULT_WINDOW
+    statement = statement.where(Case.created_at >= start, Case.created_at <= end)
+    if query.service_codes:
+        statement = statement.where(Case.category.in_(query.service_codes))
+    if set(query.statuses) == {"open"}:
+        statement = statement.where(Case.status.not_in(CLOSED))
+    elif set(query.statuses) == {"closed"}:
+        statement = statement.where(Case.status.in_(CLOSED))
+    return list((await session.execute(statement)).scalars())
+
+
+async def request_views(session: AsyncSession, found: list[Case], service_names: Mapping[str, str]) -> list[dict]:
+    """The spec's service request fields for each case (several cases in a handful of queries)."""
+    if not found:
+        return []
+    ids = [c.id for c in found]
+    departments = {d.id: d.name for d in (await session.execute(select(Department))).scalars()}
+    compounds = {c.id: c for c in (await session.execute(select(Compound))).scalars()}
+    media: dict[int, str] = {}
+    for item in (await session.execute(select(CaseMedia).where(CaseMedia.case_id.in_(ids), CaseMedia.url.is_not(None))
+                                       .order_by(CaseMedia.id))).scalars():
+        media.setdefault(item.case_id, item.url)
+    notes: dict[int, str] = {}
+    for event in (await session.execute(select(CaseEvent).where(CaseEvent.case_id.in_(ids),
+                                                                CaseEvent.kind.in_(NOTE_EVENTS))
+                                        .order_by(CaseEvent.id))).scalars():
+        if event.note:
+            notes[event.case_id] = event.note
+    return [request_view(c, service_names, departments, compounds.get(c.compound_id), media.get(c.id),
+                         notes.get(c.id)) for c in found]
+
+
+def request_view(case: Case, service_names: Mapping[str, str], departments: Mapping[str, str],
+                 compound: Compound | None, media_url: str | None, last_note: str | None) -> dict:
+    closed = case.status in CLOSED
+    status_notes = T.OPEN311_STATUS_NOTES.get(case.status, case.status)
+    if last_note and case.status in ("resolved", "closed", "reopened", "returned", "reassigned"):
+        status_notes = f"{status_notes}：{last_note}"
+    address = None
+    if compound is not None:
+        address = f"{compound.name}{case.building or ''}"
+    lat, lng = (case.lat, case.lng) if case.lat is not None else ((compound.lat, compound.lng) if compound else (None, None))
+    expected = case.sla.get("arrive") if case.sla and not closed else None
+    return {
+        "service_request_id": case.number,
+        "status": "closed" if closed else "open",
+        "status_notes": status_notes,
+        "service_name": service_names.get(case.category, case.category),
+        "service_code": case.category,
+        "description": masked(case.description),
+        "agency_responsible": departments.get(case.dept_id, case.dept_id) if case.dept_id else None,
+        "service_notice": None,
+        "requested_datetime": w3c(case.created_at),
+        "updated_datetime": w3c((case.closed_at or case.resolved_at or case.updated_at) if closed else case.updated_at),
+        "expected_datetime": w3c(datetime.fromisoformat(expected)) if expected else None,
+        "address": address,
+        "address_id": case.compound_id,
+        "zipcode": None,
+        "lat": lat,
+        "long": lng,
+        "media_url": media_url,
+    }
+
+
+# --- servicerequestupdates (mySociety's extension) ---------------------------------------------------
+
+async def find_updates(session: AsyncSession, start: datetime | None, end: datetime | None, now: datetime,
+                       limit: int = MAX_RESULTS) -> list[dict]:
+    """Status changes of every case between start and end (default: the last 24 hours), oldest first and at
+    most 1,000, so a channel polls again from the last `updated_datetime` it saw."""
+    end = end or now
+    start = start or end - UPDATES_WINDOW
+    rows = (await session.execute(
+        select(CaseEvent, Case.number).join(Case, Case.id == CaseEvent.case_id)
+        .where(CaseEvent.kind.in_(tuple(UPDATE_STATUS)), CaseEvent.at >= start, CaseEvent.at <= end)
+        .order_by(CaseEvent.at, CaseEvent.id).limit(min(limit, MAX_RESULTS)))).all()
+    return [{
+        "update_id": str(event.id),
+        "service_request_id": number,
+        "status": UPDATE_STATUS[event.kind],
+        "updated_datetime": w3c(event.at),
+        "description": T.OPEN311_UPDATE.get(event.kind, event.kind) + (f"：{masked(event.note)}" if event.note else ""),
+        "media_url": None,
+    } for event, number in rows]
