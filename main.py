@@ -41,6 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("--wechat-openid")
     link.add_argument("--wecom-user")
 
+    menu = commands.add_parser("menu", help="the official account's custom menu (bot/wechat/menu.json)")
+    menu_commands = menu.add_subparsers(dest="menu_command", required=True, metavar="ACTION")
+    menu_commands.add_parser("push", help="install the menu through WeChat's API (/cgi-bin/menu/create)")
+
+    survey = commands.add_parser("survey", help="satisfaction survey campaigns per community")
+    survey_commands = survey.add_subparsers(dest="survey_command", required=True, metavar="ACTION")
+    campaign = survey_commands.add_parser("campaign", help="ask the residents who reported in a community")
+    campaign.add_argument("--community", required=True, help="e.g. 竹园社区")
+    campaign.add_argument("--question", required=True)
+    campaign.add_argument("--every-days", type=int, default=30, help="repeat every N days (0: once)")
+    survey_commands.add_parser("results", help="answers per campaign")
+
     from nlp.cli import add_subcommands
 
     add_subcommands(commands, load_places_for_nlp)
@@ -267,6 +279,58 @@ async def cmd_channel(settings: Settings, args) -> int:
     return 0
 
 
+async def cmd_menu(settings: Settings, args) -> int:
+    import json
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    import aiohttp
+
+    from bot.errors import DeliveryError
+    from bot.workers import wechat_client
+
+    menu = json.loads((Path(__file__).parent / "bot" / "wechat" / "menu.json").read_text(encoding="utf-8"))
+    if not settings.wechat_app_secret:
+        print("menu push needs WECHAT_APP_ID and WECHAT_APP_SECRET (sandbox mode: start `serve` first)",
+              file=sys.stderr)
+        return 2
+    db = await open_database(settings)
+    try:
+        async with aiohttp.ClientSession() as http:
+            api = wechat_client(settings, db, clock=lambda: datetime.now(timezone.utc), owner="cli", http=http)
+            try:
+                await api.create_menu(menu)
+            except (DeliveryError, aiohttp.ClientError) as exc:
+                print(f"menu push failed: {exc}", file=sys.stderr)
+                return 1
+    finally:
+        await db.dispose()
+    print(f"menu installed: {', '.join(b['name'] for b in menu['button'])}")
+    return 0
+
+
+async def cmd_survey(settings: Settings, args) -> int:
+    import json
+    from datetime import datetime, timezone
+
+    from backend import surveys
+
+    now = datetime.now(timezone.utc)
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as session:
+            if args.survey_command == "campaign":
+                every = args.every_days * 86400 if args.every_days else None
+                campaign = await surveys.start_campaign(session, args.community, args.question, every, now, now)
+                print(f"campaign {campaign.id} for {args.community}: first round at the next hour outside 22:00-08:00,"
+                      f" then every {args.every_days} days" if every else f"campaign {campaign.id}: one round")
+            else:
+                print(json.dumps(await surveys.campaign_results(session), ensure_ascii=False, indent=1))
+    finally:
+        await db.dispose()
+    return 0
+
+
 async def cmd_chat(settings: Settings, args) -> int:
     from bot.chat import run_chat
 
@@ -297,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_cases(settings, args))
     if args.command == "chat":
         return asyncio.run(cmd_chat(settings, args))
+    if args.command == "menu":
+        return asyncio.run(cmd_menu(settings, args))
+    if args.command == "survey":
+        return asyncio.run(cmd_survey(settings, args))
     if args.command == "charging":
         return asyncio.run(cmd_charging(settings, args))
     if args.command == "channel":

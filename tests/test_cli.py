@@ -81,6 +81,8 @@ def test_newcomer_runs_serve_then_chats_in_sandbox_mode(tmp_path):
         assert chat.returncode == 0, chat.stderr
         assert "公众号:" in chat.stdout and "我的工单" in chat.stdout
         assert (tmp_path / "data" / "sandbox.json").exists()
+        menu = run_main("menu", "push", env=env)
+        assert menu.returncode == 0 and "我要反映" in menu.stdout, menu.stderr
     finally:
         server.terminate()
         server.wait(timeout=15)
