@@ -41,6 +41,7 @@ class _Ticket:
 
     def __init__(self) -> None:
         self.state = "pending"
+        self.reached_database = False  # the handler's transaction has begun (the database answers)
 
     def go_inline(self) -> bool:
         if self.state == "pending":
@@ -56,7 +57,7 @@ class _Ticket:
 class UserLocks:
     """One asyncio lock per user, so one user's messages are handled one at a time, in arrival order.
 
-    Process-local: with several server processes the per-user order needs a database lock as well.
+    Process-local; across processes the database lock of storage.inbound.lock_sender does the same.
     """
 
     def __init__(self) -> None:
@@ -113,6 +114,10 @@ class MessagePipeline:
         task.add_done_callback(self._background.discard)
         done, _ = await asyncio.wait({task}, timeout=self.budget_s)
         if not done and ticket.defer():
+            if not ticket.reached_database:  # the database is down or locked: say so now
+                log.error("database not answering for %s %s after %.1fs", update.platform, update.message_key,
+                          self.budget_s)
+                return Outcome(Reply(text=texts.DATABASE_BUSY), self.clock())
             log.warning("reply to %s %s not ready in %.1fs: answering empty, reply goes to the outbox",
                         update.platform, update.message_key, self.budget_s)
             return Outcome(None)
@@ -122,10 +127,12 @@ class MessagePipeline:
         async with self.locks.hold(update.platform, update.user_id):
             try:
                 async with self.db.transaction() as session:
+                    await inbound.lock_sender(session, update.platform, update.user_id)
                     now = self.clock()
                     claimed = await inbound.claim(session, platform=update.platform, user_id=update.user_id,
                                                   msg_key=update.message_key, kind=update.kind,
                                                   content=update.to_log(), now=now)
+                    ticket.reached_database = True
                     if isinstance(claimed, inbound.Seen):
                         return _repeat(claimed)
                     ctx = Context(session=session, now=now, services=self.services)

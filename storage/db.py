@@ -46,7 +46,8 @@ class Database:
     """One engine and its session factory. SQLite runs in WAL mode with a busy timeout; its writers
     queue for the one connection instead of failing with 'database is locked'."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, busy_timeout_ms: int = 5000, echo: bool = False):
+    def __init__(self, url: str, *, pool_size: int = 10, busy_timeout_ms: int = 5000, statement_timeout_ms: int = 10000,
+                 connect_timeout_s: float = 3.0, echo: bool = False):
         self.url = normalize_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         kwargs: dict = {"echo": echo}
@@ -63,7 +64,12 @@ class Database:
             kwargs.update(pool_size=1, max_overflow=0, pool_timeout=busy_timeout_ms / 1000 * 6,
                           pool_reset_on_return=None)
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # A database that is down or stuck must not hold a webhook past WeChat's 5 s: connecting
+            # gives up after connect_timeout_s and every statement after statement_timeout_ms.
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                          pool_timeout=max(connect_timeout_s, 1.0) * 10,
+                          connect_args={"timeout": connect_timeout_s,
+                                        "server_settings": {"statement_timeout": str(int(statement_timeout_ms))}})
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine, busy_timeout_ms)

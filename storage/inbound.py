@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,17 @@ LOG = InboundMessage.__table__  # Core statements on the table: the hot path ski
 
 def _insert(session: AsyncSession):
     return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+async def lock_sender(session: AsyncSession, platform: str, user_id: str) -> None:
+    """Hold this sender's lock until the transaction ends, across every server process: one person's
+    messages are handled one at a time, in turn. PostgreSQL: a transaction-level advisory lock on a hash
+    of the identity. SQLite needs none: its writers already take turns for the whole database."""
+    if session.bind.dialect.name != "postgresql":
+        return
+    conn = await session.connection()
+    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:who, 0))"),
+                       {"who": f"{platform}:{user_id}"})
 
 
 async def claim(
