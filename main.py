@@ -13,14 +13,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="Gongzhi (共治) community-governance bot")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("serve", help="start the server (migrates the database first)")
+    serve = commands.add_parser("serve", help="start the server (migrates the database first)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes sharing the port (use PostgreSQL for more than one)")
 
     seed = commands.add_parser("seed", help="load data into the database")
-    seed.add_argument("--demo", action="store_true", required=True, help="load the demo street (idempotent)")
+    seed_kind = seed.add_mutually_exclusive_group(required=True)
+    seed_kind.add_argument("--demo", action="store_true", help="load the demo street (idempotent)")
+    seed_kind.add_argument("--history", action="store_true",  # issue 8
+                           help="replace the generated demo history: a year of made-up cases (sandbox mode only)")
+    seed.add_argument("--cases", type=int, default=20000, help="with --history: how many cases")
+    seed.add_argument("--yes-this-is-a-demo", dest="demo_ok", action="store_true",
+                      help="with --history: allow it outside sandbox mode (never on a real deployment)")
 
     chat = commands.add_parser("chat", help="talk to a running server as WeChat would, from the terminal")
     chat.add_argument("--as", dest="openid", default="demo-resident", help="the openid to chat as")
     chat.add_argument("--no-pushes", action="store_true", help="do not poll the sandbox for pushes")
+    chat.add_argument("--wecom", metavar="USERID",  # issue 11
+                      help="chat as this WeCom (企业微信) user against /wecom instead, e.g. a staff member's UserID")
 
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
 
@@ -33,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--dept", default="chengguan", help="department id, e.g. chengguan, gongan")
     invite.add_argument("--compounds", default="", help="compound ids, comma or semicolon separated; * = all")
     staff_commands.add_parser("list", help="staff and where they are bound")
+    password = staff_commands.add_parser("password", help="set a dashboard password (asked twice, or from stdin)")
+    password.add_argument("--staff-id", required=True)  # issue 8
     unbind = staff_commands.add_parser("unbind", help="remove a staff member's bound identities")
     unbind.add_argument("--staff-id", required=True)
     unbind.add_argument("--platform", choices=["wechat", "wecom"], help="only this platform")
@@ -53,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     campaign.add_argument("--every-days", type=int, default=30, help="repeat every N days (0: once)")
     survey_commands.add_parser("results", help="answers per campaign")
 
+    from bot.dashboard_cli import add_report_parser  # issue 8: `report`
+
+    add_report_parser(commands)
     from nlp.cli import add_subcommands
 
     add_subcommands(commands, load_places_for_nlp)
@@ -110,15 +125,19 @@ def configure_logging(settings: Settings) -> None:
 async def open_database(settings: Settings):
     from storage.db import Database
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.db_pool_size,
+                  statement_timeout_ms=settings.db_statement_timeout_ms)
     await db.migrate()
     return db
 
 
-async def cmd_serve(settings: Settings) -> int:
-    from bot.serve import run_server
+async def cmd_serve(settings: Settings, workers: int = 1) -> int:
+    from bot.serve import run_server, run_workers
 
     db = await open_database(settings)
+    if workers > 1:  # migrated once here; each worker process serves on the shared port
+        await db.dispose()
+        return await run_workers(workers)
     try:
         await run_server(settings, db)
     finally:
@@ -334,6 +353,8 @@ async def cmd_survey(settings: Settings, args) -> int:
 async def cmd_chat(settings: Settings, args) -> int:
     from bot.chat import run_chat
 
+    if args.wecom:  # issue 11: play WeCom's servers for a staff member
+        return await run_chat(settings, args.wecom, show_pushes=not args.no_pushes, wecom=True)
     return await run_chat(settings, args.openid, show_pushes=not args.no_pushes)
 
 
@@ -350,9 +371,17 @@ def main(argv: list[str] | None = None) -> int:
     settings = resolve_sandbox(settings)
     configure_logging(settings)
     if args.command == "serve":
-        return asyncio.run(cmd_serve(settings))
+        return asyncio.run(cmd_serve(settings, args.workers))
     if args.command == "seed":
+        if args.history:  # issue 8
+            from bot.dashboard_cli import cmd_seed_history
+
+            return asyncio.run(cmd_seed_history(settings, args))
         return asyncio.run(cmd_seed(settings))
+    if args.command in ("report", "staff") and (args.command == "report" or args.staff_command == "password"):
+        from bot.dashboard_cli import cmd_report, cmd_staff_password  # issue 8
+
+        return asyncio.run(cmd_report(settings, args) if args.command == "report" else cmd_staff_password(settings, args))
     if args.command == "migrate":
         return asyncio.run(cmd_migrate(settings))
     if args.command == "staff":

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import bindparam, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +42,7 @@ KINDS = ("ebike", "car")
 SPOT_STATES = ("free", "occupied", "fault")
 ADVISORY_LOCK = 7_000_007  # PostgreSQL advisory lock key of the charging ingest
 ALERT_JOB = "charging.alert_expiry"
+NEAR_BOX_M = 2000  # nearest(): look this far first (half the side of a square), then everywhere
 
 
 @dataclass(frozen=True)
@@ -144,18 +145,28 @@ async def state_of(session: AsyncSession, station_id: str, now: datetime, policy
 async def nearest(session: AsyncSession, lat: float, lng: float, now: datetime, policy: ChargingPolicy, *,
                   kind: str | None = None, limit: int = 3, free_only: bool = True) -> list[StationState]:
     """The `limit` stations closest to a point; with `free_only`, only those with a fresh free spot.
-    One query (free and fresh filtered in SQL), distances in Python: a few ms for 1,000 stations."""
-    query = _with_live()
+    Ranked on (id, lat, lng) alone, first within a box of about 2 km, then the winners' state is read:
+    two light queries, a few ms for 1,000 stations."""
+    query = select(ChargingStation.id, ChargingStation.lat, ChargingStation.lng)
+    if free_only:
+        query = query.join(ChargingLive, ChargingLive.station_id == ChargingStation.id).where(
+            ChargingLive.free > 0, ChargingLive.reported_at >= now - timedelta(seconds=policy.stale_s))
     if kind:
         query = query.where(ChargingStation.kind == kind)
-    if free_only:
-        query = query.where(ChargingLive.free > 0,
-                            ChargingLive.reported_at >= now - timedelta(seconds=policy.stale_s))
-    rows = (await session.execute(query)).all()
-    # rank on a flat-earth distance (exact enough at street scale, and cheap), then measure the winners
-    k = math.cos(math.radians(lat))
-    best = heapq.nsmallest(limit, rows, key=lambda r: (r[4] - lat) ** 2 + ((r[5] - lng) * k) ** 2)
-    return [_state(r, now, policy, distance_m(lat, lng, r[4], r[5])) for r in best]
+    box = NEAR_BOX_M / 111_000
+    k = max(0.1, math.cos(math.radians(lat)))
+    rows = (await session.execute(query.where(ChargingStation.lat.between(lat - box, lat + box),
+                                              ChargingStation.lng.between(lng - box / k, lng + box / k)))).all()
+    # rank on a flat-earth distance (exact enough at street scale, and cheap), then read the winners
+    flat = lambda r: (r[1] - lat) ** 2 + ((r[2] - lng) * k) ** 2  # noqa: E731
+    best = heapq.nsmallest(limit, rows, key=flat)
+    if len(best) < limit or flat(best[-1]) > box ** 2:  # something outside the box might be nearer
+        best = heapq.nsmallest(limit, (await session.execute(query)).all(), key=flat)
+    if not best:
+        return []
+    found = {r[0]: r for r in (await session.execute(
+        _with_live().where(ChargingStation.id.in_([r[0] for r in best])))).all()}
+    return [_state(found[r[0]], now, policy, distance_m(lat, lng, r[1], r[2])) for r in best if r[0] in found]
 
 
 # --- ingest ------------------------------------------------------------------------------------------
@@ -240,7 +251,10 @@ async def ingest(session: AsyncSession, feed: str, items: list[SensorUpdate | tu
                  now: datetime, policy: ChargingPolicy) -> IngestResult:
     """Apply a feed's batch in the caller's transaction: parsed updates are applied (in the order of
     their sensor times), `(index, error, detail)` items and updates that fail the registry are listed as
-    rejected. Freed spots alert their subscribers in the same transaction."""
+    rejected. Freed spots alert their subscribers in the same transaction.
+
+    Counts are kept incrementally (old state out, new state in), so a batch reads only the spots it
+    names: a handful of statements whatever the stations' sizes."""
     result = IngestResult()
     updates: list[tuple[int, SensorUpdate]] = []
     for index, item in enumerate(items):
@@ -249,16 +263,9 @@ async def ingest(session: AsyncSession, feed: str, items: list[SensorUpdate | tu
         else:
             result.rejected.append({"index": item[0], "error": item[1], "detail": item[2]})
     await _serialise(session)
+    conn = await session.connection()  # Core from here on: a batch is a handful of statements
     ids = sorted({u.station_id for _, u in updates})
-    registry = {s.id: s for s in await _stations(session, ids)}
-    live = {r.station_id: r for r in (await session.execute(
-        select(ChargingLive).where(ChargingLive.station_id.in_(ids)))).scalars()} if ids else {}
-    spot_rows = (await session.execute(select(ChargingSpot.station_id, ChargingSpot.spot, ChargingSpot.state,
-                                              ChargingSpot.reported_at)
-                                       .where(ChargingSpot.station_id.in_(ids)))).all() if ids else []
-    spots: dict[str, dict[str, tuple[str, datetime]]] = {}
-    for sid, spot, state, at in spot_rows:
-        spots.setdefault(sid, {})[spot] = (state, at)
+    registry = {s.id: s for s in await _stations(conn, ids)}
     by_station: dict[str, list[tuple[int, SensorUpdate]]] = {}
     horizon = now + timedelta(seconds=policy.max_future_s)
     for index, u in updates:
@@ -274,80 +281,109 @@ async def ingest(session: AsyncSession, feed: str, items: list[SensorUpdate | tu
             result.rejected.append({"index": index, "error": error[0], "detail": error[1]})
         else:
             by_station.setdefault(u.station_id, []).append((index, u))
+    ids = sorted(by_station)
+    live = {r.station_id: r for r in (await conn.execute(
+        select(ChargingLive.station_id, ChargingLive.free, ChargingLive.occupied, ChargingLive.fault,
+               ChargingLive.source, ChargingLive.reported_at).where(ChargingLive.station_id.in_(ids))))} if ids else {}
+    named = sorted({(u.station_id, u.spot) for _, u in updates if u.spot is not None and u.station_id in by_station})
+    known = await _spots(conn, tuple_(ChargingSpot.station_id, ChargingSpot.spot).in_(named)) if named else {}
+    recount = [sid for sid in ids if sid in live and live[sid].source == "count"
+               and any(u.spot is not None for _, u in by_station[sid])]
+    if recount:  # a station switching from counts to spots: its counts come from all its spots
+        known.update(await _spots(conn, ChargingSpot.station_id.in_(recount)))
     spot_writes: list[dict] = []
     live_writes: list[dict] = []
-    freed_by_station: dict[str, int] = {}
-    for sid, items_ in by_station.items():
+    freed_by_station: dict[str, tuple[int, int]] = {}  # station -> (spots freed, free now)
+    for sid, mine in by_station.items():
         station, old = registry[sid], live.get(sid)
-        mine = spots.setdefault(sid, {})
         fresh_before = old is not None and _status(old.free, old.reported_at, now, policy) != "unavailable"
-        visible_before = {s for s, (state, _) in mine.items() if state == "free"} if fresh_before else set()
         newest = old.reported_at if old else None
-        counts = (old.free, old.occupied, old.fault, old.source) if old else None
-        changed_spots: set[str] = set()
-        applied_here = 0
-        for index, u in sorted(items_, key=lambda iu: iu[1].at):
+        if old is None:
+            counts = {"free": 0, "occupied": 0, "fault": 0}
+        else:
+            counts = {"free": old.free, "occupied": old.occupied, "fault": old.fault}
+        source = old.source if old else "spots"
+        changed: dict[str, str | None] = {}  # spot -> its state before this batch
+        applied = 0
+        for index, u in sorted(mine, key=lambda iu: iu[1].at):
             if u.spot is not None:
-                current = mine.get(u.spot)
+                current = known.get((sid, u.spot))
                 if current is not None and u.at <= current[1]:
                     result.unchanged += 1
                     continue
-                if current is None and len(mine) >= station.spots:
+                if source == "count":  # back to spots: start from what the spots say
+                    counts = {state: sum(1 for (k, _), (st, _) in known.items() if k == sid and st == state)
+                              for state in SPOT_STATES}
+                    source = "spots"
+                if current is None and sum(counts.values()) >= station.spots:
                     result.rejected.append({"index": index, "error": "too_many_spots",
                                             "detail": f"station {sid} has {station.spots} spots"})
                     continue
-                mine[u.spot] = (u.state, u.at)
-                changed_spots.add(u.spot)
-                states_ = [state for state, _ in mine.values()]
-                counts = (states_.count("free"), states_.count("occupied"), states_.count("fault"), "spots")
+                if current is not None:
+                    counts[current[0]] -= 1
+                counts[u.state] += 1
+                changed.setdefault(u.spot, current[0] if current else None)
+                known[(sid, u.spot)] = (u.state, u.at)
             else:
                 if newest is not None and u.at <= newest:
                     result.unchanged += 1
                     continue
-                counts = (u.free, station.spots - u.free, 0, "count")
+                counts = {"free": u.free, "occupied": station.spots - u.free, "fault": 0}
+                source = "count"
             newest = u.at if newest is None else max(newest, u.at)
-            applied_here += 1
-        if not applied_here:
+            applied += 1
+        if not applied:
             continue
-        result.applied += applied_here
-        spot_writes.extend({"station_id": sid, "spot": s, "state": mine[s][0], "reported_at": mine[s][1],
-                            "received_at": now, "feed": feed} for s in sorted(changed_spots))
-        live_writes.append({"station_id": sid, "free": counts[0], "occupied": counts[1], "fault": counts[2],
-                            "source": counts[3], "reported_at": newest, "received_at": now})
-        if counts[3] == "spots":
-            freed = sum(1 for s in changed_spots if mine[s][0] == "free" and s not in visible_before)
+        result.applied += applied
+        spot_writes.extend({"station_id": sid, "spot": spot, "state": known[(sid, spot)][0],
+                            "reported_at": known[(sid, spot)][1], "received_at": now, "feed": feed}
+                           for spot in sorted(changed))
+        live_writes.append({"station_id": sid, **counts, "source": source, "reported_at": newest,
+                            "received_at": now})
+        if source == "spots":
+            freed = sum(1 for spot, before in changed.items()
+                        if known[(sid, spot)][0] == "free" and not (before == "free" and fresh_before))
         else:
-            freed = max(0, counts[0] - (old.free if fresh_before else 0))
-        if freed and _status(counts[0], newest, now, policy) == "available":
-            freed_by_station[sid] = freed
+            freed = max(0, counts["free"] - (old.free if fresh_before else 0))
+        if freed and _status(counts["free"], newest, now, policy) == "available":
+            freed_by_station[sid] = (freed, counts["free"])
     insert = _insert(session)
-    if spot_writes:
-        statement = insert(ChargingSpot).values(spot_writes)
+    if spot_writes:  # executemany of one cached statement; the WHERE keeps the newest even under a race
+        statement = insert(ChargingSpot)
         excluded = statement.excluded
-        await session.execute(statement.on_conflict_do_update(
+        await conn.execute(statement.on_conflict_do_update(
             index_elements=["station_id", "spot"],
             set_={"state": excluded.state, "reported_at": excluded.reported_at, "received_at": excluded.received_at,
                   "feed": excluded.feed},
-            where=ChargingSpot.reported_at < excluded.reported_at))
+            where=ChargingSpot.reported_at < excluded.reported_at), spot_writes)
     if live_writes:
-        statement = insert(ChargingLive).values(live_writes)
+        statement = insert(ChargingLive)
         excluded = statement.excluded
-        await session.execute(statement.on_conflict_do_update(
+        await conn.execute(statement.on_conflict_do_update(
             index_elements=["station_id"],
             set_={name: getattr(excluded, name) for name in
-                  ("free", "occupied", "fault", "source", "reported_at", "received_at")}))
-    for sid, freed in freed_by_station.items():
-        result.freed += freed
-        result.alerts += await _alert_subscribers(session, registry[sid], freed, now, policy)
+                  ("free", "occupied", "fault", "source", "reported_at", "received_at")}), live_writes)
+    if freed_by_station:
+        result.freed = sum(freed for freed, _ in freed_by_station.values())
+        result.alerts = await _alert_subscribers(session, {sid: (registry[sid], *f) for sid, f in
+                                                           sorted(freed_by_station.items())}, now, policy)
     result.rejected.sort(key=lambda r: r["index"])
     return result
 
 
-async def _stations(session: AsyncSession, ids: list[str]) -> list[Station]:
+async def _spots(conn, where) -> dict[tuple[str, str], tuple[str, datetime]]:
+    rows = await conn.execute(select(ChargingSpot.station_id, ChargingSpot.spot, ChargingSpot.state,
+                                     ChargingSpot.reported_at).where(where))
+    return {(sid, spot): (state, at) for sid, spot, state, at in rows}
+
+
+async def _stations(conn, ids: list[str]) -> list[Station]:
     if not ids:
         return []
-    rows = (await session.execute(select(ChargingStation).where(ChargingStation.id.in_(ids)))).scalars()
-    return [Station(r.id, r.name, r.compound_id, r.kind, r.lat, r.lng, r.spots) for r in rows]
+    rows = await conn.execute(select(ChargingStation.id, ChargingStation.name, ChargingStation.compound_id,
+                                     ChargingStation.kind, ChargingStation.lat, ChargingStation.lng,
+                                     ChargingStation.spots).where(ChargingStation.id.in_(ids)))
+    return [Station(*r) for r in rows]
 
 
 # --- free-spot alerts --------------------------------------------------------------------------------
@@ -388,44 +424,52 @@ async def cancel(session: AsyncSession, platform: str, user_id: str, now: dateti
     return sum(1 for _, expires_at in rows if expires_at > now)
 
 
-async def _alert_subscribers(session: AsyncSession, station: Station, freed: int, now: datetime,
+async def _alert_subscribers(session: AsyncSession, freed: dict[str, tuple[Station, int, int]], now: datetime,
                              policy: ChargingPolicy) -> int:
-    """Give each freed spot to the earliest matching subscriber: one push each, and their alert ends."""
-    degrees = policy.alert_radius_m / 111_000 * 1.5  # a generous box; the exact radius is checked below
-    near = and_(ChargingAlert.station_id.is_(None), ChargingAlert.kind == station.kind,
-                ChargingAlert.lat.between(station.lat - degrees, station.lat + degrees),
-                ChargingAlert.lng.between(station.lng - degrees * 1.3, station.lng + degrees * 1.3))
-    candidates = (await session.execute(select(ChargingAlert).where(
-        ChargingAlert.status == "active", ChargingAlert.expires_at > now,
-        or_(ChargingAlert.station_id == station.id, near)).order_by(ChargingAlert.created_at, ChargingAlert.id)
-    )).scalars().all()
-    state = await state_of(session, station.id, now, policy)
-    sent = 0
-    for alert in candidates:
-        if sent >= freed:
-            break
-        distance = None
-        if alert.station_id is None:
-            distance = distance_m(alert.lat, alert.lng, station.lat, station.lng)
-            if distance > (alert.radius_m or policy.alert_radius_m):
-                continue
-        taken = await session.execute(update(ChargingAlert).where(
-            ChargingAlert.id == alert.id, ChargingAlert.status == "active").values(
-            status="fired", ended_at=now, fired_station=station.id))
-        if taken.rowcount != 1:
-            continue
+    """Give each freed spot to the earliest matching subscriber: one push each, and their alert ends.
+    `freed`: station id -> (station, spots freed, free now). One query for the waiting alerts."""
+    a = ChargingAlert
+    waiting = list((await session.execute(select(
+        a.id, a.platform, a.user_id, a.kind, a.station_id, a.lat, a.lng, a.radius_m).where(
+        a.status == "active", a.expires_at > now).order_by(a.created_at, a.id))).all())
+    taken: list[tuple] = []  # (alert row, station, free now, distance or None)
+    for station, count, free_now in freed.values():
+        for alert in waiting:
+            if count == 0:
+                break
+            if alert.station_id is not None:
+                if alert.station_id != station.id:
+                    continue
+                distance = None
+            else:
+                if alert.kind != station.kind or alert.lat is None:
+                    continue
+                distance = distance_m(alert.lat, alert.lng, station.lat, station.lng)
+                if distance > (alert.radius_m or policy.alert_radius_m):
+                    continue
+            taken.append((alert, station, free_now, distance))
+            count -= 1
+        done = {t[0].id for t in taken}
+        waiting = [w for w in waiting if w.id not in done]
+    if not taken:
+        return 0
+    table = ChargingAlert.__table__
+    await (await session.connection()).execute(
+        update(table).where(table.c.id == bindparam("alert_id"))
+        .values(status="fired", ended_at=now, fired_station=bindparam("station")),
+        [{"alert_id": t[0].id, "station": t[1].id} for t in taken])
+    for alert, station, free_now, distance in taken:
         await jobs.cancel(session, f"charging-alert:{alert.id}", now=now)
         text_ = T.CHARGING_ALERT.format(
-            name=station.name, kind=T.CHARGING_KIND[station.kind], free=state.free if state else freed,
-            total=station.spots, distance=T.CHARGING_DISTANCE.format(m=round(distance)) if distance is not None
-            else "", url=navigation_url(station))
+            name=station.name, kind=T.CHARGING_KIND[station.kind], free=free_now, total=station.spots,
+            distance=T.CHARGING_DISTANCE.format(m=round(distance)) if distance is not None else "",
+            url=navigation_url(station))
         outbox.enqueue(session, platform=alert.platform, user_id=alert.user_id, kind="charging_alert",
                        payload={"text": text_, "template": {"kind": "charging_alert", "fields": {
-                           "station": station.name, "free": f"{state.free if state else freed}/{station.spots}",
+                           "station": station.name, "free": f"{free_now}/{station.spots}",
                            "time": local(now).strftime("%Y-%m-%d %H:%M")}, "url": navigation_url(station)}},
                        idempotency_key=f"charging-alert:{alert.id}", now=now)
-        sent += 1
-    return sent
+    return len(taken)
 
 
 async def on_alert_expired(session: AsyncSession, run: jobs.JobRun) -> None:

@@ -106,15 +106,25 @@ async def ingest(base: str, token: str, registry: list[tuple[str, int]], batches
     return batches * 100 / elapsed, rejected, alerts
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc), to state a figure independent of other load."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def pct(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
 
-async def nearest_in_process(url: str, queries: int, rng: random.Random) -> list[float]:
+async def nearest_in_process(url: str, queries: int, rng: random.Random) -> tuple[list[float], float]:
     db = Database(url)
     policy = charging.ChargingPolicy(stale_s=24 * 3600)
     timings = []
+    cpu = time.process_time()
     for _ in range(queries):
         lat, lng = point(rng)
         began = time.perf_counter()
@@ -123,8 +133,9 @@ async def nearest_in_process(url: str, queries: int, rng: random.Random) -> list
                                            kind=rng.choice(("ebike", "car")), limit=3)
         timings.append((time.perf_counter() - began) * 1000)
         assert found
+    cpu = (time.process_time() - cpu) / queries * 1000
     await db.dispose()
-    return timings
+    return timings, cpu
 
 
 async def nearest_over_http(base: str, queries: int, rng: random.Random) -> list[float]:
@@ -163,15 +174,21 @@ async def main(args) -> None:
                         pass
                     await asyncio.sleep(0.1)
             await ingest(base, token, registry, 10, args.c, rng)  # warm-up
+            cpu_before = cpu_seconds(server.pid)
             rate, rejected, alerts = await ingest(base, token, registry, args.batches, args.c, rng)
+            cpu_after = cpu_seconds(server.pid)
             http_ms = await nearest_over_http(base, args.queries, rng)
         finally:
             server.terminate()
             server.wait(10)
-        local_ms = await nearest_in_process(url, args.queries, rng)
+        local_ms, local_cpu = await nearest_in_process(url, args.queries, rng)
     print(f"stations: {args.stations}, batches: {args.batches} x 100 updates at concurrency {args.c} (SQLite)")
     print(f"ingest over HTTP:            {rate:>8.0f} updates/s  (rejected {rejected}, alerts {alerts})")
-    print(f"nearest 3 free, in-process:  p50 {statistics.median(local_ms):5.2f} ms   p99 {pct(local_ms, .99):5.2f} ms")
+    if cpu_before is not None and cpu_after is not None and cpu_after > cpu_before:
+        print(f"  server CPU per update:     {(cpu_after - cpu_before) / (args.batches * 100) * 1e6:8.0f} us"
+              f"  (= {args.batches * 100 / (cpu_after - cpu_before):.0f} updates per server CPU-second)")
+    print(f"nearest 3 free, in-process:  p50 {statistics.median(local_ms):5.2f} ms   p99 {pct(local_ms, .99):5.2f} ms"
+          f"   (CPU {local_cpu:.2f} ms/query)")
     print(f"nearest 3 free, over HTTP:   p50 {statistics.median(http_ms):5.2f} ms   p99 {pct(http_ms, .99):5.2f} ms")
 
 

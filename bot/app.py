@@ -32,7 +32,7 @@ def resolve_sandbox(settings: Settings) -> Settings:
     if not settings.sandbox:
         return settings
     creds = load_or_create(settings.data_dir)
-    return settings.with_(
+    resolved = settings.with_(
         wechat_token=creds.token,
         wechat_app_id=creds.app_id,
         wechat_app_secret=creds.app_secret,
@@ -40,6 +40,11 @@ def resolve_sandbox(settings: Settings) -> Settings:
         wechat_api_base=f"http://{settings.host}:{settings.port}{SANDBOX_API_PREFIX}",
         extra={**settings.extra, "sandbox": True},
     )
+    # --- WeCom (issue 11): the sandbox's own WeCom app, so /wecom is on in sandbox mode ---
+    from bot.wecom.mount import sandbox_settings
+
+    return sandbox_settings(resolved)
+    # --- end WeCom ---
 
 
 @web.middleware
@@ -78,6 +83,11 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
         app[FAKE_KEY] = fake
         app.add_subapp(SANDBOX_API_PREFIX, fake.app())
     app.on_shutdown.append(_drain)
+    # --- WeCom (issue 11): /wecom for staff, its own pipeline in front of the same router ---
+    from bot.wecom.mount import mount as mount_wecom
+
+    mount_wecom(app, settings, pipeline, clock)
+    # --- end WeCom ---
     # --- EV charging (issue 7): ingest and state API, and the chat's charging settings ---
     from bot.http.charging import ChargingAPI, charging_policy
 
@@ -89,6 +99,11 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
 
     app.add_routes(Open311API(db, clock, pipeline.services, settings).routes())
     # --- end Open311 ---
+    # --- dashboard (issue 8): /dashboard, /metrics, and the web sandbox /sandbox in sandbox mode ---
+    from bot.http.site import add_dashboard
+
+    add_dashboard(app, settings, db, clock, pipeline, app.get(FAKE_KEY))
+    # --- end dashboard ---
     # --- pushes and jobs (issue 6): the outbox sender and the job loop, see bot/workers.py ---
     from bot.workers import background_workers
 
@@ -98,14 +113,23 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """ok when the database answers and the job loop runs (or is off by BACKGROUND=off); with the outbox
+    backlog (pending pushes, the oldest one's age, failed ones) for a look."""
     from sqlalchemy import text
 
+    from bot.http.metrics import job_loop_state, outbox_backlog
+
+    settings = request.app[SETTINGS_KEY]
     try:
         async with request.app[DB_KEY].sessions() as session:
             await session.execute(text("SELECT 1"))
+            backlog = await outbox_backlog(session, utc_now())
     except Exception as exc:
         return web.json_response({"ok": False, "database": str(exc)[:200]}, status=503)
-    return web.json_response({"ok": True})
+    jobs = job_loop_state(settings.background)
+    ok = jobs != "stopped"
+    return web.json_response({"ok": ok, "database": "ok", "job_loop": jobs, "outbox": backlog},
+                             status=200 if ok else 503)
 
 
 async def _start_services(app: web.Application) -> None:

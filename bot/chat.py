@@ -1,5 +1,6 @@
 """`main.py chat --as OPENID`: a terminal client that talks to a running server exactly as WeChat's
-servers do (real HTTP, signed, encrypted when an AES key is set) and shows the pushes sent to OPENID."""
+servers do (real HTTP, signed, encrypted when an AES key is set) and shows the pushes sent to OPENID.
+`main.py chat --wecom USERID` does the same as WeCom's servers against /wecom (a staff member's app)."""
 from __future__ import annotations
 
 import asyncio
@@ -42,13 +43,29 @@ def build_message(sim: WeChatSimulator, openid: str, line: str) -> str | None:
     return ""
 
 
-async def run_chat(settings: Settings, openid: str, *, show_pushes: bool = True) -> int:
+async def run_chat(settings: Settings, openid: str, *, show_pushes: bool = True, wecom: bool = False) -> int:
     sim = WeChatSimulator(url=f"http://{settings.host}:{settings.port}/wechat", token=settings.wechat_token or "",
                           app_id=settings.wechat_app_id, aes_key=settings.wechat_aes_key)
+    speaker, api_base = "公众号", settings.wechat_api_base
+    # --- WeCom (issue 11): play WeCom's servers against /wecom ---
+    if wecom:
+        from bot.wecom.simulator import WeComSimulator
+
+        if not settings.wecom_callback:
+            print("WeCom is not configured (WECOM_TOKEN, WECOM_AES_KEY, WECOM_CORP_ID); in sandbox mode it is on.",
+                  file=sys.stderr)
+            return 2
+        sim = WeComSimulator(url=f"http://{settings.host}:{settings.port}/wecom", token=settings.wecom_token or "",
+                             app_id=settings.wecom_corp_id, aes_key=settings.wecom_aes_key,
+                             agent_id=settings.wecom_agent_id or "")
+        speaker, api_base = "企业微信", settings.wecom_api_base
+        print(f"Staff not bound yet? `python main.py staff link --staff-id S02 --wecom-user {openid}`, "
+              f"or send 绑定 <code> from `python main.py staff invite --staff-id S02`.")
+    # --- end WeCom ---
     print(f"Chatting as {openid} with {sim.url} ({'encrypted' if sim.encrypted else 'plaintext'}). /help for more.")
     loop = asyncio.get_running_loop()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
-        pushes = asyncio.create_task(_show_pushes(http, settings, openid)) if show_pushes else None
+        pushes = asyncio.create_task(_show_pushes(http, api_base, openid)) if show_pushes else None
         try:
             while True:
                 line = await loop.run_in_executor(None, sys.stdin.readline)
@@ -74,15 +91,15 @@ async def run_chat(settings: Settings, openid: str, *, show_pushes: bool = True)
                 elif delivery.reply is None:
                     print("(no reply now; any answer comes as a push)")
                 else:
-                    print(f"公众号: {delivery.text or delivery.reply}")
+                    print(f"{speaker}: {delivery.text or delivery.reply}")
         finally:
             if pushes:
                 pushes.cancel()
 
 
-async def _show_pushes(http: aiohttp.ClientSession, settings: Settings, openid: str) -> None:
-    """Poll the sandbox's fake WeChat API for pushes to this openid and print them as they come."""
-    url = f"{settings.wechat_api_base}/_sandbox/pushes"
+async def _show_pushes(http: aiohttp.ClientSession, api_base: str, openid: str) -> None:
+    """Poll the sandbox's fake WeChat (or WeCom) API for pushes to this user and print them as they come."""
+    url = f"{api_base}/_sandbox/pushes"
     last = 0
     while True:
         try:
@@ -91,6 +108,9 @@ async def _show_pushes(http: aiohttp.ClientSession, settings: Settings, openid: 
                     last = max(last, push["id"])
                     body = push["body"]
                     content = (body.get("text") or {}).get("content") or body
+                    if isinstance(body.get("textcard"), dict):  # WeCom's text card
+                        card = body["textcard"]
+                        content = f"【{card.get('title')}】{card.get('description')}\n{card.get('url')}"
                     print(f"[推送] {content}")
         except (aiohttp.ClientError, ValueError):
             pass

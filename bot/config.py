@@ -10,6 +10,7 @@ from pathlib import Path
 from storage.db import UnsupportedDatabase, normalize_url
 
 WECHAT_API_DEFAULT = "https://api.weixin.qq.com"
+WECOM_API_DEFAULT = "https://qyapi.weixin.qq.com"
 
 
 class ConfigError(ValueError):
@@ -40,6 +41,9 @@ class Settings:
     sla_arrive_s: int = 900
     revisit_after_s: int = 3 * 24 * 3600
     survey_delay_s: int = 2 * 3600
+    # the database connection pool (PostgreSQL) and how long one statement may run
+    db_pool_size: int = 10
+    db_statement_timeout_ms: int = 10000
     # pushes and jobs (bot/outbox.py, bot/jobs.py, bot/wechat/delivery.py)
     background: bool = True  # run the outbox sender and the job loop in this process
     wechat_templates: dict = field(default_factory=dict)  # push kind -> "template:ID" | "subscribe:ID" | "ID"
@@ -67,6 +71,22 @@ class Settings:
     # other channels (issue 9): Open311 and the SMS sender of phone-binding codes
     sms_sender: str = "log"  # log (the log sender: sandbox, development) | off (codes wait in the outbox)
     open311_match_m: int = 1000  # lat/long this close to a compound files the case there
+    # --- WeCom (issue 11): staff on the street office's WeCom app; unset = /wecom off ---
+    wecom_corp_id: str | None = None
+    wecom_agent_id: str | None = None
+    wecom_secret: str | None = None
+    wecom_token: str | None = None
+    wecom_aes_key: str | None = None
+    wecom_api_base: str = WECOM_API_DEFAULT
+    public_url: str | None = None  # where people reach the server, e.g. https://gongzhi.example.cn (case links)
+    # --- end WeCom ---
+    # dashboard (issue 8): sessions, /metrics, the targets and hotspot rule of the reports
+    dashboard_session_ttl_s: int = 8 * 3600
+    dashboard_cookie_secure: str = "auto"  # auto (Secure on HTTPS requests) | on | off
+    metrics_token: str | None = None  # set: /metrics wants "Authorization: Bearer <token>"
+    report_resolve_within_s: int = 3 * 24 * 3600  # on-time closure
+    hotspot_window_days: int = 30
+    hotspot_min_count: int = 5
     extra: dict = field(default_factory=dict)
 
     @property
@@ -106,6 +126,8 @@ class Settings:
             sla_arrive_s=_int(get("SLA_ARRIVE_S"), "SLA_ARRIVE_S", 900),
             revisit_after_s=_int(get("REVISIT_AFTER_S"), "REVISIT_AFTER_S", 3 * 24 * 3600),
             survey_delay_s=_int(get("SURVEY_DELAY_S"), "SURVEY_DELAY_S", 2 * 3600),
+            db_pool_size=_int(get("DB_POOL_SIZE"), "DB_POOL_SIZE", 10),
+            db_statement_timeout_ms=_int(get("DB_STATEMENT_TIMEOUT_MS"), "DB_STATEMENT_TIMEOUT_MS", 10000),
             # pushes and jobs
             background=_flag(get("BACKGROUND"), "BACKGROUND", True),
             wechat_templates={name[len("WECHAT_TEMPLATE_"):].lower(): value for name in env
@@ -135,6 +157,24 @@ class Settings:
             # other channels (Open311, SMS)
             sms_sender=_choice(get("SMS_SENDER"), "SMS_SENDER", "log", ("log", "off")),
             open311_match_m=_count(get("OPEN311_MATCH_M"), "OPEN311_MATCH_M", 1000, minimum=1),
+            # dashboard
+            dashboard_session_ttl_s=_count(get("DASHBOARD_SESSION_TTL_S"), "DASHBOARD_SESSION_TTL_S", 8 * 3600,
+                                           minimum=60),
+            dashboard_cookie_secure=_choice(get("DASHBOARD_COOKIE_SECURE"), "DASHBOARD_COOKIE_SECURE", "auto",
+                                            ("auto", "on", "off")),
+            metrics_token=get("METRICS_TOKEN"),
+            report_resolve_within_s=_count(get("REPORT_RESOLVE_WITHIN_S"), "REPORT_RESOLVE_WITHIN_S", 3 * 24 * 3600,
+                                           minimum=1),
+            hotspot_window_days=_count(get("HOTSPOT_WINDOW_DAYS"), "HOTSPOT_WINDOW_DAYS", 30, minimum=1),
+            hotspot_min_count=_count(get("HOTSPOT_MIN_COUNT"), "HOTSPOT_MIN_COUNT", 5, minimum=1),
+            # WeCom (issue 11)
+            wecom_corp_id=get("WECOM_CORP_ID"),
+            wecom_agent_id=get("WECOM_AGENT_ID"),
+            wecom_secret=get("WECOM_SECRET"),
+            wecom_token=get("WECOM_TOKEN"),
+            wecom_aes_key=get("WECOM_AES_KEY"),
+            wecom_api_base=(get("WECOM_API_BASE") or WECOM_API_DEFAULT).rstrip("/"),
+            public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
         )
         settings.validate()
         return settings
@@ -156,6 +196,34 @@ class Settings:
             load_templates(self.wechat_templates, self.wechat_templates_file)
         except TemplateConfigError as exc:
             raise ConfigError(str(exc)) from None
+        self._validate_wecom()
+
+    # --- WeCom (issue 11) ---
+    @property
+    def wecom_callback(self) -> bool:
+        """/wecom is served (token, AES key and corp id configured)."""
+        return bool(self.wecom_token)
+
+    @property
+    def wecom_push(self) -> bool:
+        """Pushes to staff on WeCom can be sent (corp id, agent id and the app's secret configured)."""
+        return bool(self.wecom_corp_id and self.wecom_agent_id and self.wecom_secret)
+
+    def _validate_wecom(self) -> None:
+        callback = {"WECOM_TOKEN": self.wecom_token, "WECOM_AES_KEY": self.wecom_aes_key,
+                    "WECOM_CORP_ID": self.wecom_corp_id}
+        if (self.wecom_token or self.wecom_aes_key) and not all(callback.values()):
+            missing = ", ".join(name for name, value in callback.items() if not value)
+            raise ConfigError(f"the WeCom callback needs WECOM_TOKEN, WECOM_AES_KEY and WECOM_CORP_ID; missing {missing}")
+        if self.wecom_aes_key is not None:
+            check_aes_key(self.wecom_aes_key, "WECOM_AES_KEY")
+        if self.wecom_agent_id is not None and not self.wecom_agent_id.isdigit():
+            raise ConfigError(f"WECOM_AGENT_ID must be the app's AgentId (a number), got {self.wecom_agent_id!r}")
+        if self.wecom_secret and not (self.wecom_corp_id and self.wecom_agent_id):
+            raise ConfigError("WECOM_SECRET is set but WECOM_CORP_ID or WECOM_AGENT_ID is not: pushes need all three")
+        if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError(f"PUBLIC_URL must start with http:// or https://, got {self.public_url!r}")
+    # --- end WeCom ---
 
 
 def _int(value: str | None, name: str, default: int) -> int:
@@ -204,16 +272,16 @@ def _choice(value: str | None, name: str, default: str, choices: tuple[str, ...]
     return value.lower()
 
 
-def check_aes_key(key: str) -> None:
+def check_aes_key(key: str, name: str = "WECHAT_AES_KEY") -> None:
     """An EncodingAESKey is 43 base64 characters (32 bytes once '=' is appended)."""
     if len(key) != 43:
-        raise ConfigError(f"WECHAT_AES_KEY must be 43 characters (EncodingAESKey), got {len(key)}")
+        raise ConfigError(f"{name} must be 43 characters (EncodingAESKey), got {len(key)}")
     try:
         raw = base64.b64decode(key + "=", validate=True)
     except (binascii.Error, ValueError):
-        raise ConfigError("WECHAT_AES_KEY is not valid base64 (letters and digits only)") from None
+        raise ConfigError(f"{name} is not valid base64 (letters and digits only)") from None
     if len(raw) != 32:
-        raise ConfigError("WECHAT_AES_KEY does not decode to a 32-byte AES key")
+        raise ConfigError(f"{name} does not decode to a 32-byte AES key")
 
 
 def load_dotenv_file(path: Path = Path(".env")) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,7 +42,10 @@ class _Ticket:
 
     def __init__(self) -> None:
         self.state = "pending"
-        self.reached_database = False  # the handler's transaction has begun (the database answers)
+        self.reached_database = False  # the database has answered a statement for this message
+
+    def database_answered(self) -> None:
+        self.reached_database = True
 
     def go_inline(self) -> bool:
         if self.state == "pending":
@@ -105,6 +109,9 @@ class MessagePipeline:
         self.services = services or {}
         self.locks = UserLocks()
         self._background: set[asyncio.Task] = set()
+        # when a handler's transaction last committed: a message still waiting for the database while
+        # others commit is queued behind a busy moment, not facing a database that is down
+        self.database_alive_at = time.monotonic()
 
     async def process(self, update: Update) -> Outcome:
         """Handle one delivery of an Update and say what to answer within the budget."""
@@ -114,7 +121,8 @@ class MessagePipeline:
         task.add_done_callback(self._background.discard)
         done, _ = await asyncio.wait({task}, timeout=self.budget_s)
         if not done and ticket.defer():
-            if not ticket.reached_database:  # the database is down or locked: say so now
+            stalled = time.monotonic() - self.database_alive_at > self.budget_s
+            if not ticket.reached_database and stalled:  # the database is down or locked: say so now
                 log.error("database not answering for %s %s after %.1fs", update.platform, update.message_key,
                           self.budget_s)
                 return Outcome(Reply(text=texts.DATABASE_BUSY), self.clock())
@@ -127,12 +135,13 @@ class MessagePipeline:
         async with self.locks.hold(update.platform, update.user_id):
             try:
                 async with self.db.transaction() as session:
-                    await inbound.lock_sender(session, update.platform, update.user_id)
+                    await inbound.lock_sender(session, update.platform, update.user_id,
+                                              answered=ticket.database_answered)
                     now = self.clock()
                     claimed = await inbound.claim(session, platform=update.platform, user_id=update.user_id,
                                                   msg_key=update.message_key, kind=update.kind,
                                                   content=update.to_log(), now=now)
-                    ticket.reached_database = True
+                    ticket.database_answered()
                     if isinstance(claimed, inbound.Seen):
                         return _repeat(claimed)
                     ctx = Context(session=session, now=now, services=self.services)
@@ -141,7 +150,8 @@ class MessagePipeline:
                     if status == "deferred" and not reply.empty:
                         self._enqueue_reply(session, update, claimed, reply, now)
                     await inbound.complete(session, claimed, status=status, reply=reply.to_data(), at=now)
-                    return Outcome(reply, now) if status == "done" else Outcome(None)
+                self.database_alive_at = time.monotonic()
+                return Outcome(reply, now) if status == "done" else Outcome(None)
             except Exception as exc:  # the resident gets an apology, the log keeps the error
                 log.exception("handler failed for %s %s", update.platform, update.message_key)
                 return await self._fail(update, ticket, exc)

@@ -23,6 +23,8 @@ from bot.wechat.api import WeChatAPI
 from bot.wechat.delivery import WeChatDelivery
 from bot.wechat.templates import load_templates
 from bot.wechat.token import SharedToken
+from bot.wecom.api import WeComAPI
+from bot.wecom.delivery import WeComDelivery
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class Workers:
     sender: OutboxSender
     jobs: JobRunner
     wechat: WeChatAPI | None
+    wecom: WeComAPI | None = None  # issue 11
 
 
 WORKERS_KEY = web.AppKey("workers", Workers)
@@ -68,6 +71,25 @@ def wechat_delivery(settings: Settings, db: Database, api: WeChatAPI, *, clock: 
                           window_s=settings.wechat_cs_window_s, allowance=settings.wechat_cs_allowance)
 
 
+# --- WeCom (issue 11): pushes to staff bound on WeCom ---
+def wecom_client(settings: Settings, db: Database, *, clock: Callable[[], datetime], owner: str,
+                 http: aiohttp.ClientSession | None = None) -> WeComAPI:
+    """The API client for the configured WeCom app, its token shared through the database like the
+    official account's (a key of its own: one token per corp and app)."""
+    api = WeComAPI(settings.wecom_api_base, settings.wecom_corp_id or "", settings.wecom_secret or "",
+                   int(settings.wecom_agent_id or 0), http=http, timeout_s=settings.wechat_api_timeout_s)
+    api.tokens = SharedToken(db, f"wecom:{settings.wecom_corp_id}:{settings.wecom_agent_id}", api.fetch_token,
+                             clock=clock, owner=owner, refresh_ahead_s=settings.token_refresh_ahead_s)
+    return api
+
+
+def wecom_delivery(settings: Settings, api: WeComAPI) -> WeComDelivery:
+    if not settings.public_url:
+        log.warning("no PUBLIC_URL: WeCom pushes go as text, without a link to the case page")
+    return WeComDelivery(api, public_url=settings.public_url)
+# --- end WeCom ---
+
+
 def background_workers(settings: Settings, db: Database, clock: Callable[[], datetime]):
     async def context(app: web.Application) -> AsyncIterator[None]:
         if not settings.background:
@@ -86,9 +108,17 @@ def background_workers(settings: Settings, db: Database, clock: Callable[[], dat
 
         if (sms := sms_sender(settings.sms_sender)) is not None:
             sender.register("sms", SmsDelivery(sms))
+        # --- WeCom (issue 11) ---
+        wecom = None
+        if settings.wecom_push:
+            wecom = wecom_client(settings, db, clock=clock, owner=owner, http=http)
+            sender.register("wecom", wecom_delivery(settings, wecom))
+        elif settings.wecom_callback:
+            log.warning("no WECOM_SECRET/WECOM_AGENT_ID: pushes to staff on WeCom stay in the outbox")
+        # --- end WeCom ---
         runner = JobRunner(db, clock=clock, owner=owner, policy=job_policy(settings))
         runner.include(registered_handlers())
-        app[WORKERS_KEY] = Workers(sender, runner, api)
+        app[WORKERS_KEY] = Workers(sender, runner, api, wecom)
         stop = asyncio.Event()
         tasks = [asyncio.create_task(runner.run(stop), name="job-loop")]
         if sender.adapters:

@@ -159,16 +159,14 @@ class Analyzer:
 
     def _with_model(self, text: str, keyword_probs: dict[str, float], evidence_found: bool) -> dict[str, float]:
         """Mix keyword and model probabilities; with no keyword evidence the model speaks alone."""
-        model_probs: dict[str, float] = {}
-        for code, p in zip(self._model_codes, self.model.probabilities(text, self.tokenizer.cut(text)).values()):
-            if code is not None:
-                model_probs[code] = model_probs.get(code, 0.0) + p
-        mapped = sum(model_probs.values())
+        model_probs = self.model.probability_list(text, self.tokenizer.cut(text))
+        pairs = [(code, p) for code, p in zip(self._model_codes, model_probs) if code is not None]
+        mapped = sum(p for _, p in pairs)
         if mapped <= 0:
             return keyword_probs
         weight = self.taxonomy.settings.model_weight if evidence_found else 1.0
         keep, scale = 1.0 - weight, weight / mapped
         mixed = {code: keep * p for code, p in keyword_probs.items()}
-        for code, p in model_probs.items():
+        for code, p in pairs:  # several labels may map to one code: their probabilities add up
             mixed[code] += scale * p
         return mixed

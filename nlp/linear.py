@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from itertools import chain
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .features import char_grams, word_grams
+from .features import WORD_PREFIX, char_grams
 
 FORMAT = "gongzhi-linear-1"
 _NO_INDEX = np.zeros(0, dtype=np.int64)
@@ -62,23 +61,37 @@ class LinearModel:
                     n_char_features=self.n_char_features, n_features=len(ordered))
         (model_dir / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
+    def __post_init__(self) -> None:
+        self.prepare()
+
+    def prepare(self) -> None:
+        """Look-up tables for serving: word features by the word itself (no "w:" + word string per look-up)
+        and the IDF as Python floats (a chat message has ~60 features: plain floats beat numpy calls there)."""
+        cut = len(WORD_PREFIX)
+        self._word_ids = {f[cut:]: i for f, i in self.vocab.items() if i >= self.n_char_features}
+        self._idf = self.idf.tolist()
+
     def vector(self, text: str, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Indices and TF-IDF values of a normalised text, each block L2-normalised (as in training)."""
-        get = self.vocab.get
-        chars = Counter(map(get, char_grams(text, self.max_char_n)))
-        chars.pop(None, None)
-        terms = Counter(map(get, word_grams(words)))
-        terms.pop(None, None)
-        n_chars, n = len(chars), len(chars) + len(terms)
-        if not n:
+        idf = self._idf
+        ids: list[int] = []
+        values: list[float] = []
+        for found in ([i for i in map(self.vocab.get, char_grams(text, self.max_char_n)) if i is not None],
+                      [i for i in map(self._word_ids.get, words) if i is not None]):
+            if not found:
+                continue
+            if len(set(found)) == len(found):  # the usual case in a chat message: every feature once, tf 1
+                block = [idf[i] for i in found]
+            else:
+                counts = Counter(found)
+                found = list(counts)
+                block = [idf[i] * (1.0 + math.log(c)) if c > 1 else idf[i] for i, c in counts.items()]
+            scale = 1.0 / math.sqrt(sum(x * x for x in block))
+            ids += found
+            values += [x * scale for x in block]
+        if not ids:
             return _NO_INDEX, _NO_VALUE
-        ids = np.fromiter(chain(chars, terms), dtype=np.int64, count=n)
-        tf = np.fromiter(chain(chars.values(), terms.values()), dtype=np.float32, count=n)
-        v = (np.log(tf) + 1.0) * self.idf[ids]
-        for block in (v[:n_chars], v[n_chars:]):
-            if len(block):
-                block /= math.sqrt(float(block @ block)) or 1.0
-        return ids, v
+        return np.array(ids, dtype=np.int64), np.array(values, dtype=np.float32)
 
     def scores(self, text: str, words: list[str]) -> np.ndarray:
         idx, vals = self.vector(text, words)
@@ -87,6 +100,12 @@ class LinearModel:
         return vals @ self.weights[idx] + self.bias
 
     def probabilities(self, text: str, words: list[str]) -> dict[str, float]:
-        s = self.scores(text, words) / self.temperature
-        e = np.exp(s - s.max())
-        return dict(zip(self.labels, (e / e.sum()).tolist()))
+        return dict(zip(self.labels, self.probability_list(text, words)))
+
+    def probability_list(self, text: str, words: list[str]) -> list[float]:
+        """Softmax of the scores at the model's temperature, in label order (plain floats: K is small)."""
+        s = self.scores(text, words).tolist()
+        top, inverse = max(s), 1.0 / self.temperature
+        e = [math.exp((x - top) * inverse) for x in s]
+        total = sum(e)
+        return [x / total for x in e]

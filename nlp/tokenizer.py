@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import heapq
 import logging
+import math
+import re
 import os
 import tempfile
 from pathlib import Path
@@ -19,6 +21,11 @@ DEFAULT_DICTIONARY_SIZE = 60_000
 USER_WORD_FREQ = 20_000
 
 logging.getLogger("jieba").setLevel(logging.WARNING)
+
+# jieba's own block and skip patterns (jieba/__init__.py re_han_default, re_skip_default) and its re_eng
+_RE_HAN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)", re.U)
+_RE_SKIP = re.compile("(\r\n|\\s)", re.U)
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 class Tokenizer:
@@ -35,9 +42,61 @@ class Tokenizer:
             if len(word) >= 2 and not freq.get(word):
                 self._jieba.add_word(word, USER_WORD_FREQ)
 
+        self._freq = freq
+        self._logtotal = math.log(self._jieba.total)
+
     def cut(self, text: str) -> list[str]:
-        """Words of the text (no HMM: unknown runs stay single characters, which is faster and stable)."""
-        return [w for w in self._jieba.cut(text, HMM=False) if not w.isspace()]
+        """Words of the text (no HMM: unknown runs stay single characters, which is faster and stable).
+
+        Exactly jieba's `cut(text, HMM=False)` less the white space, done in one list-building pass: the same
+        blocks, the same prefix-dictionary DAG and maximum-probability route (ties to the longer word), the
+        same joining of single ASCII letters and digits; about twice as fast as jieba's generators, which
+        matters on the trained model's path (tests check it gives jieba's words)."""
+        words: list[str] = []
+        for block in _RE_HAN.split(text):
+            if not block:
+                continue
+            if _RE_HAN.match(block):
+                self._cut_block(block, words)
+            else:
+                for piece in _RE_SKIP.split(block):
+                    if piece and not _RE_SKIP.match(piece):
+                        words.extend(ch for ch in piece if not ch.isspace())
+        return words
+
+    def _cut_block(self, block: str, words: list[str]) -> None:
+        freq, log, logtotal = self._freq, math.log, self._logtotal
+        n = len(block)
+        score = [0.0] * (n + 1)
+        end = [0] * (n + 1)
+        for k in range(n - 1, -1, -1):
+            best, best_end = None, k
+            i, frag = k, block[k]
+            while i < n and frag in freq:
+                f = freq[frag]
+                if f:
+                    s = (log(f) - logtotal) + score[i + 1]
+                    if best is None or s >= best:
+                        best, best_end = s, i
+                i += 1
+                frag = block[k : i + 1]
+            if best is None:
+                best = (0.0 - logtotal) + score[k + 1]
+            score[k], end[k] = best, best_end
+        x, run = 0, ""
+        while x < n:
+            y = end[x] + 1
+            word = block[x:y]
+            if y - x == 1 and word in _ASCII_ALNUM:
+                run += word
+            else:
+                if run:
+                    words.append(run)
+                    run = ""
+                words.append(word)
+            x = y
+        if run:
+            words.append(run)
 
     def cut_for_search(self, text: str) -> list[str]:
         """Words plus the dictionary words inside long words ("占道经营" -> "占道", "经营", "占道经营")."""

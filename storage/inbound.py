@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -38,15 +39,21 @@ def _insert(session: AsyncSession):
     return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
-async def lock_sender(session: AsyncSession, platform: str, user_id: str) -> None:
+async def lock_sender(session: AsyncSession, platform: str, user_id: str,
+                      answered: Callable[[], None] = lambda: None) -> None:
     """Hold this sender's lock until the transaction ends, across every server process: one person's
     messages are handled one at a time, in turn. PostgreSQL: a transaction-level advisory lock on a hash
-    of the identity. SQLite needs none: its writers already take turns for the whole database."""
+    of the identity (`answered` is called once the database has replied, before any wait for the lock,
+    so a caller can tell a database that is down from a sender whose previous message is still being
+    handled). SQLite needs none: its writers already take turns for the whole database."""
     if session.bind.dialect.name != "postgresql":
         return
     conn = await session.connection()
-    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:who, 0))"),
-                       {"who": f"{platform}:{user_id}"})
+    who = {"who": f"{platform}:{user_id}"}
+    got = (await conn.execute(text("SELECT pg_try_advisory_xact_lock(hashtextextended(:who, 0))"), who)).scalar()
+    answered()
+    if not got:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:who, 0))"), who)
 
 
 async def claim(

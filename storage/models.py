@@ -476,3 +476,28 @@ class SurveyCampaign(Base):
     question: Mapped[str] = mapped_column(Text)
     every_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- dashboard (issue 8): staff passwords for the web dashboard and its login sessions ---------------
+
+class StaffPassword(Base):
+    """A staff member's dashboard password, salted and hashed with scrypt (backend/accounts.py)."""
+
+    __tablename__ = "staff_passwords"
+
+    staff_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))  # scrypt$n$r$p$salt$hash (base64)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DashboardSession(Base):
+    """A logged-in dashboard session: the cookie carries a random token, only its sha256 is stored."""
+
+    __tablename__ = "dashboard_sessions"
+    __table_args__ = (Index("ix_dashboard_sessions_staff", "staff_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -152,3 +152,43 @@ def test_serving_with_a_model_stays_small_and_never_imports_scikit_learn(model_d
     peak_mb, sklearn, scipy = out.stdout.split()
     assert int(peak_mb) <= 200
     assert sklearn == "False" and scipy == "False"
+
+
+# --- the serving path's own segmentation and features --------------------------------------------------------
+
+def test_fast_cut_gives_exactly_jiebas_words(cache):
+    """Tokenizer.cut re-implements jieba's cut(HMM=False) for speed: it must give the same words."""
+    tokenizer = Analyzer(load_taxonomy(), places_from_csv(COMPOUNDS), cache_dir=cache).tokenizer
+    texts = []
+    for name in ("complaints_dev.csv", "complaints_holdout.csv"):
+        texts += read_labelled_csv(DATA / name)[0]
+    texts += ["", "  ", "a b\r\nc", "abc123 中文ABC 3栋2单元 5#楼 12.5%", "ＡＢＣ全角１２３", "😀😀", "c++ 和 -x_y",
+              "滨湖欣园东门占道经营飞线充电", "\x1c\u3000x", "垃圾" * 500]
+    for text in texts:
+        for variant in (text, text.lower()):
+            expected = [w for w in tokenizer._jieba.cut(variant, HMM=False) if not w.isspace()]
+            assert tokenizer.cut(variant) == expected, variant
+
+
+def test_fast_model_features_equal_the_plain_computation(model_dir, tokenizer):
+    """LinearModel.vector (plain floats, word look-up without the prefix) equals TF-IDF done the long way."""
+    import math
+    from collections import Counter
+
+    import numpy as np
+    from nlp.features import char_grams, word_grams
+
+    model = LinearModel.load(model_dir)
+    for text in ["楼下烧烤油烟太大", "小区门口的路灯坏了一个星期了，路灯路灯", "", "😀", "垃圾" * 300]:
+        words = tokenizer.cut(text)
+        expected = {}
+        for grams in (char_grams(text, model.max_char_n), word_grams(words)):
+            counts = Counter(model.vocab[g] for g in grams if g in model.vocab)
+            values = {i: (math.log(c) + 1.0) * float(model.idf[i]) for i, c in counts.items()}
+            norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
+            expected.update({i: v / norm for i, v in values.items()})
+        ids, values = model.vector(text, words)
+        assert dict(zip(ids.tolist(), values.tolist())) == pytest.approx(expected, abs=1e-6)
+        probs = model.probabilities(text, words)
+        assert abs(sum(probs.values()) - 1.0) < 1e-6 and list(probs) == model.labels
+        assert np.isfinite(list(probs.values())).all()

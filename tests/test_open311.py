@@ -97,7 +97,7 @@ async def test_services_are_the_taxonomy_with_major_classes_as_groups(hotline):
     assert status == 200
     check(services, "services.json")
     vending = next(s for s in services if s["service_code"] == "street_vending")
-    assert vending["service_name"] == "占道经营" or vending["service_name"]
+    assert vending["service_name"] == "占道经营"
     assert vending["group"] == "街面秩序" and vending["metadata"] is True and vending["type"] == "realtime"
     assert {s["service_code"] for s in services} >= {"other", "emergency", "noise"}
     status, xml = await hotline.get("services", "xml", key=None)
@@ -377,7 +377,8 @@ async def test_schemathesis_finds_no_failure_against_the_served_openapi(hotline,
     command = [sys.executable, "-m", "schemathesis.cli", "run", hotline.url("openapi.json"),
                "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
                            "response_schema_conformance",
-               "--max-examples", "12", "--phases", "examples,coverage,fuzzing", "--max-time", "40",
+               "--header", f"X-Api-Key: {hotline.key}",
+               "--max-examples", "10", "--phases", "examples,coverage,fuzzing", "--max-time", "30",
                "--request-timeout", "10", "--workers", "1", "--suppress-health-check", "all",
                "--generation-database", "none", "--seed", "1"]
     process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE,
@@ -385,4 +386,5 @@ async def test_schemathesis_finds_no_failure_against_the_served_openapi(hotline,
                                                    env={**os.environ, "NO_COLOR": "1"})
     output, _ = await asyncio.wait_for(process.communicate(), timeout=90)
     text = output.decode(errors="replace")
+    print(text[-1500:])
     assert process.returncode == 0, text[-6000:]

@@ -1,1 +1,1 @@
-"""HTTP APIs besides the messaging webhooks: charging ingest (charging.py), and later Open311 and the dashboard."""
+"""HTTP APIs besides the messaging webhooks: charging ingest and state (charging.py), Open311 (open311.py)."""

@@ -36,3 +36,36 @@ def load_or_create(data_dir: Path) -> SandboxCredentials:
     os.chmod(tmp, 0o600)
     tmp.replace(path)
     return creds
+
+
+# --- WeCom (issue 11): the sandbox's own WeCom app, in a file of its own ------------------------------
+WECOM_FILE_NAME = "sandbox_wecom.json"
+
+
+@dataclass(frozen=True)
+class SandboxWeCom:
+    token: str
+    aes_key: str
+    corp_id: str
+    agent_id: str
+    secret: str
+
+
+def load_or_create_wecom(data_dir: Path) -> SandboxWeCom:
+    path = data_dir / WECOM_FILE_NAME
+    if path.exists():
+        return SandboxWeCom(**json.loads(path.read_text()))
+    creds = SandboxWeCom(
+        token=secrets.token_hex(16),
+        aes_key=base64.b64encode(secrets.token_bytes(32)).decode()[:43],
+        corp_id="wwsandbox" + secrets.token_hex(4),
+        agent_id="1000002",
+        secret=secrets.token_hex(16),
+    )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(creds.__dict__, indent=1))
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+    return creds
+# --- end WeCom ---

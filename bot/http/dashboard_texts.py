@@ -1,0 +1,74 @@
+"""Every Chinese string of the dashboard and the web sandbox (staff and evaluators read these)."""
+
+TITLE = "共治 · 街道数据看板"
+NAV = {"overview": "总览", "cases": "工单", "logout": "退出登录"}
+LOGIN_TITLE = "工作人员登录"
+LOGIN_STAFF_ID = "工号（如 S12）"
+LOGIN_PASSWORD = "密码"
+LOGIN_SUBMIT = "登录"
+LOGIN_FAILED = "工号或密码不正确。"
+LOGIN_HINT = "密码由管理员用 python main.py staff password --staff-id 工号 设置。居民账号不能登录。"
+SIGNED_IN_AS = "当前用户：{name}（{staff_id}）"
+
+CARDS = {"cases": "工单数", "response_rate": "响应率", "closure_rate": "办结率", "satisfaction_rate": "满意率",
+         "avg_handling_s": "平均处理时长", "p90_handling_s": "90%工单处理时长", "reopen_rate": "重办率",
+         "repeat_reports": "重复反映"}
+SCOPE_FROM, SCOPE_TO, SCOPE_COMMUNITY, SCOPE_ALL, SCOPE_APPLY = "开始日期", "结束日期", "社区", "全部", "筛选"
+CHART_RATES = "三率走势（按月）"
+CHART_SLA = "1315 时限达标率（按月）"
+CHART_VOLUME = "工单量（按月）"
+SERIES = {"response_rate": "响应率", "closure_rate": "办结率", "satisfaction_rate": "满意率",
+          "accept": "1分钟响应", "depart": "3分钟出发", "arrive": "15分钟到场"}
+NO_DATA = "暂无数据"
+HEAT_TITLE = "热点：小区 × 类别（近{days}天）"
+HEAT_NOTE = "颜色越深案件越多；红框为预警：明显高于该格此前{windows}个周期的平均（突增）或高于同类别各小区平均（持续高发）。"
+HOTSPOT_REASONS = {"surge": "突增", "above_peers": "持续高发"}
+HOTSPOT_LINE = "{compound} · {category}：{count} 件（此前平均 {trailing}，同类平均 {peers}）{reasons}"
+HOTSPOT_NONE = "当前没有预警热点。"
+MAP_TITLE = "地图：在办工单与充电站"
+MAP_LEGEND_CASES = "在办工单（圆越大越多）"
+MAP_LEGEND_STATIONS = "充电站"
+MAP_LEGEND_COMPOUNDS = "小区"
+DEMO_BANNER = "注意：当前数据库含演示历史数据（seed --history 生成），不是真实案件。"
+
+CASES_TITLE = "工单列表"
+FILTERS = {"status": "状态", "community": "社区", "compound": "小区", "category": "类别", "officer": "处理人",
+           "channel": "渠道", "from": "开始日期", "to": "结束日期", "number": "工单号"}
+COLUMNS = ("工单号", "受理时间", "类别", "小区", "状态", "处理人", "渠道", "联系电话")
+PAGE_PREV, PAGE_NEXT, PAGE_OF = "上一页", "下一页", "第 {page} 页，共 {total} 件"
+CASE_TITLE = "工单 {number}"
+CASE_FIELDS = {"status": "状态", "category": "类别", "compound": "小区", "building": "楼栋", "description": "反映内容",
+               "occurred": "发生时间", "priority": "优先级", "channel": "渠道", "dept": "责任部门",
+               "officer": "处理人", "contact_phone": "联系电话", "reporter": "反映人", "repeat_reports": "重复反映",
+               "created_at": "受理时间"}
+TIMELINE = "办理轨迹"
+PHOTOS = "照片与附件"
+NO_PHOTOS = "无"
+NOT_FOUND = "没有找到这个工单。"
+ANONYMOUS = "匿名"
+BACK = "返回列表"
+
+STATUS = {"new": "待派单", "dispatched": "已派单", "accepted": "已接单", "en_route": "已出发", "on_site": "已到场",
+          "resolved": "已办结", "closed": "已完结", "reassigned": "已改派", "returned": "已退回",
+          "suspended": "联合核实中", "reopened": "重新办理"}
+EVENTS = {"created": "受理", "dispatched": "派单", "accepted": "接单", "en_route": "出发", "on_site": "到场",
+          "resolved_by_officer": "处置完毕", "resolved": "办结", "closed": "完结", "reopened": "重办",
+          "reassigned": "改派", "returned": "退回", "suspended": "等待联合核实", "verified": "部门核实",
+          "sla_breached": "超时", "escalated": "上报督办", "followed": "重复反映", "media_added": "补充照片",
+          "urged": "居民催办", "survey_sent": "发送满意度调查", "survey_answered": "居民评价",
+          "survey_no_answer": "调查未回复", "revisit_due": "待回访", "revisited": "回访",
+          "cohandler_added": "协办部门加入", "dispatch_unreachable": "无法通知处理人"}
+PRIORITY = {1: "紧急", 2: "较急", 3: "一般", 4: "较缓"}
+
+SANDBOX_TITLE = "共治 · 体验沙盒"
+SANDBOX_INTRO = ("在这里扮演居民或工作人员，与公众号对话。消息经真实的 /wechat 接口（签名、加密）送达，"
+                 "回复和推送会出现在对话里。")
+SANDBOX_AS = "身份"
+SANDBOX_RESIDENTS = "居民"
+SANDBOX_STAFF = "工作人员"
+SANDBOX_PLACEHOLDER = "输入消息，例如：滨湖欣园3栋楼道有人飞线充电"
+SANDBOX_SEND = "发送"
+SANDBOX_PHOTO = "发照片"
+SANDBOX_LOCATION = "发位置"
+SANDBOX_DASHBOARD = "打开数据看板"
+SANDBOX_RESIDENT_NAMES = {"demo-resident": "居民 小王", "sandbox-resident-2": "居民 张阿姨", "sandbox-resident-3": "居民 李师傅"}

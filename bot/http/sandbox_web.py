@@ -1,0 +1,118 @@
+"""/sandbox (sandbox mode only): a phone-like chat page in the browser.
+
+The page posts what you type to /sandbox/api/send; the server builds the XML WeChat would send, signs and
+encrypts it with the sandbox credentials (bot/wechat/simulator.py) and POSTs it to its own /wechat over
+loopback, so the message takes the real webhook path (signature, decryption, dedupe, router, reply) and
+the decrypted reply goes back to the page. Pushes are read from the fake WeChat API's records. Picking a
+staff identity binds the openid `sandbox-staff-<id>` to that staff record (sandbox only), so staff
+commands (接单, 办结 …) work from the page.
+"""
+from __future__ import annotations
+
+import json
+
+import aiohttp
+from aiohttp import web
+
+from backend import staff as staff_mod
+from bot.http import dashboard_texts as T
+from bot.http.dashboard import SECURITY_HEADERS, h, template
+from bot.wechat.simulator import WeChatSimulator
+from storage.models import Staff
+
+STAFF_PREFIX = "sandbox-staff-"
+MAX_TEXT = 600
+
+
+class WebSandbox:
+    def __init__(self, db, clock, settings, fake):
+        self.db, self.clock, self.settings, self.fake = db, clock, settings, fake
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get("/sandbox", self.page), web.get("/sandbox/", self.page),
+                web.post("/sandbox/api/send", self.send), web.get("/sandbox/api/pushes", self.pushes)]
+
+    async def page(self, request: web.Request) -> web.Response:
+        async with self.db.sessions() as session:
+            from sqlalchemy import select
+
+            people = list((await session.execute(select(Staff).order_by(Staff.id))).scalars())
+        residents = "".join(f'<option value="{h(openid)}">{h(name)}</option>'
+                            for openid, name in T.SANDBOX_RESIDENT_NAMES.items())
+        staff = "".join(f'<option value="{h(STAFF_PREFIX + s.id)}">{h(s.name)}（{h(s.id)}）</option>' for s in people)
+        identities = (f'<optgroup label="{h(T.SANDBOX_RESIDENTS)}">{residents}</optgroup>'
+                      + (f'<optgroup label="{h(T.SANDBOX_STAFF)}">{staff}</optgroup>' if staff else ""))
+        html = template("sandbox.html").substitute(
+            title=h(T.SANDBOX_TITLE), intro=h(T.SANDBOX_INTRO), as_label=h(T.SANDBOX_AS), identities=identities,
+            dashboard=h(T.SANDBOX_DASHBOARD), photo=h(T.SANDBOX_PHOTO), location=h(T.SANDBOX_LOCATION),
+            placeholder=h(T.SANDBOX_PLACEHOLDER), send=h(T.SANDBOX_SEND))
+        return web.Response(text=html, content_type="text/html", headers=SECURITY_HEADERS)
+
+    async def send(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise web.HTTPBadRequest(text="JSON body expected") from None
+        openid = str(body.get("openid") or "").strip()[:64]
+        if not openid:
+            raise web.HTTPBadRequest(text="openid missing")
+        if openid.startswith(STAFF_PREFIX):
+            await self._bind_staff(openid)
+        host, port = request.transport.get_extra_info("sockname")[:2]
+        loopback = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        sim = WeChatSimulator(url=f"http://{loopback}:{port}/wechat", token=self.settings.wechat_token or "",
+                              app_id=self.settings.wechat_app_id, aes_key=self.settings.wechat_aes_key,
+                              clock=lambda: self.clock().timestamp())
+        xml = self._message(sim, openid, body)
+        if xml is None:
+            raise web.HTTPBadRequest(text="nothing to send")
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as http:
+            delivery = await sim.post(http, xml)
+        if delivery.status != 200:
+            return web.json_response({"status": delivery.status, "error": delivery.body.strip()})
+        return web.json_response({"status": 200, "reply": delivery.text or ""})
+
+    @staticmethod
+    def _message(sim: WeChatSimulator, openid: str, body: dict) -> str | None:
+        kind = body.get("kind", "text")
+        if kind == "image":
+            media = f"sandbox-photo-{sim.next_msg_id()}"
+            return sim.build(openid, "image", {"PicUrl": f"http://sandbox.invalid/{media}.jpg", "MediaId": media,
+                                               "MsgId": sim.next_msg_id()})
+        if kind == "location":
+            return sim.build(openid, "location", {"Location_X": str(float(body.get("lat", 0))),
+                                                  "Location_Y": str(float(body.get("lng", 0))), "Scale": 16,
+                                                  "Label": str(body.get("label") or "位置")[:60],
+                                                  "MsgId": sim.next_msg_id()})
+        text = str(body.get("text") or "").strip()[:MAX_TEXT]
+        return sim.text(openid, text) if text else None
+
+    async def _bind_staff(self, openid: str) -> None:
+        staff_id = openid[len(STAFF_PREFIX):]
+        async with self.db.transaction() as session:
+            bound = await staff_mod.identify(session, "wechat", openid)
+            if bound is None and await session.get(Staff, staff_id) is not None:
+                await staff_mod.link(session, staff_id, "wechat", openid, self.clock())
+
+    async def pushes(self, request: web.Request) -> web.Response:
+        openid = request.query.get("openid", "")
+        try:
+            after = int(request.query.get("after", "0") or 0)
+        except ValueError:
+            after = 0
+        found = [{"id": p["id"], "text": push_text(p["body"]), "channel": p["channel"], "at": p["at"]}
+                 for p in self.fake.pushes if p["id"] > after and p["openid"] == openid and p["channel"]]
+        return web.json_response(found)
+
+
+def push_text(body: dict) -> str:
+    """What a resident would read of a push: a text message, the titles of a news message, a template's fields."""
+    if isinstance(body.get("text"), dict):
+        return str(body["text"].get("content", ""))
+    if isinstance(body.get("news"), dict):
+        return "\n".join(f'{a.get("title", "")} {a.get("description", "")}'.strip()
+                         for a in body["news"].get("articles", []))
+    data = body.get("data")
+    if isinstance(data, dict):
+        return "\n".join(str(v.get("value", v) if isinstance(v, dict) else v) for v in data.values())
+    return json.dumps(body, ensure_ascii=False)

@@ -1,0 +1,35 @@
+"""Wires the dashboard (issue 8) into the application: /dashboard, /metrics, and /sandbox in sandbox mode."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from backend.analytics import HotspotRule, Targets
+from bot.http.dashboard import Dashboard
+from bot.http.metrics import MessageMetrics, metrics_handler
+
+METRICS_KEY = web.AppKey("message_metrics", MessageMetrics)
+
+
+def category_names() -> dict[str, str]:
+    from nlp import load_taxonomy
+
+    return {c.code: c.name for c in load_taxonomy().categories}
+
+
+def add_dashboard(app: web.Application, settings, db, clock, pipeline, fake) -> None:
+    metrics = MessageMetrics()
+    metrics.instrument(pipeline)
+    app[METRICS_KEY] = metrics
+    app.router.add_get("/metrics", metrics_handler(metrics, db, settings.metrics_token))
+    taxonomy = pipeline.services.get("taxonomy")
+    names = {c.code: c.name for c in taxonomy.categories} if taxonomy is not None else category_names()
+    dashboard = Dashboard(db, clock, session_ttl_s=settings.dashboard_session_ttl_s,
+                          cookie_secure=settings.dashboard_cookie_secure, category_names=names,
+                          targets=Targets(resolve_within_s=settings.report_resolve_within_s),
+                          rule=HotspotRule(window_days=settings.hotspot_window_days,
+                                           min_count=settings.hotspot_min_count))
+    app.add_routes(dashboard.routes())
+    if settings.extra.get("sandbox") and fake is not None:
+        from bot.http.sandbox_web import WebSandbox
+
+        app.add_routes(WebSandbox(db, clock, settings, fake).routes())

@@ -1,0 +1,64 @@
+"""Delivering outbox rows to staff on WeCom: a text card for what concerns a case, text otherwise.
+
+The backend writes staff pushes as plain text (`{"text": "【新工单】20261127-0012（一般）…"}`) with no
+platform in mind. Here, a push that names a case becomes a text card (textcard): the title is the
+bracketed head of the text (or the push kind's title) and the case number, the description the rest
+of the text, and the card opens the case page on the dashboard (`{PUBLIC_URL}/dashboard/cases/{number}`).
+Deferred replies (kind "reply"), pushes that name no case, and a server without PUBLIC_URL get a text
+message. WeCom has no 48-hour window: there is no template fallback to choose.
+"""
+from __future__ import annotations
+
+import re
+
+from bot import texts
+from bot.outbox import Sent, Undeliverable
+from bot.wechat.limits import fit_utf8
+from bot.wecom.api import WeComAPI
+from storage.outbox import Claimed
+
+CASE_NUMBER = re.compile(r"20\d{6}-\d{4}")
+HEAD = re.compile(r"^\s*【([^】]{1,20})】\s*")
+TEXT_LIMIT_BYTES = 2048
+TITLE_LIMIT_BYTES = 128
+DESCRIPTION_LIMIT_BYTES = 512
+
+
+def case_url(public_url: str, number: str) -> str:
+    return f"{public_url.rstrip('/')}/dashboard/cases/{number}"
+
+
+def textcard(text: str, kind: str, number: str, public_url: str) -> dict:
+    """The text card for a push about case `number` (title, description, url, button)."""
+    head = HEAD.match(text)
+    title = head.group(1) if head else texts.WECOM_CARD_TITLE.get(kind, texts.WECOM_CARD_TITLE_DEFAULT)
+    body = text[head.end():] if head else text
+    if body.startswith(number):  # the number is in the title already
+        body = body[len(number):].lstrip()
+    # the description takes a few HTML tags; keep people's own angle brackets from reading as markup
+    body = body.replace("<", "＜").replace(">", "＞").strip() or title
+    return {"title": fit_utf8(f"{title} {number}", TITLE_LIMIT_BYTES),
+            "description": fit_utf8(body, DESCRIPTION_LIMIT_BYTES),
+            "url": case_url(public_url, number), "button": texts.WECOM_CARD_BUTTON}
+
+
+class WeComDelivery:
+    def __init__(self, api: WeComAPI, *, public_url: str | None):
+        self.api = api
+        self.public_url = public_url
+
+    async def deliver(self, push: Claimed) -> Sent | Undeliverable:
+        payload, key = push.payload, push.idempotency_key
+        text = payload.get("text")
+        if payload.get("articles"):
+            await self.api.send_news(push.user_id, payload["articles"], key=key)
+            return Sent("news")
+        if not text:
+            return Undeliverable("empty", "the payload has no text or articles (WeCom has no template messages)")
+        number = CASE_NUMBER.search(text)
+        if number and self.public_url and push.kind != "reply":
+            card = textcard(text, push.kind, number.group(0), self.public_url)
+            await self.api.send_textcard(push.user_id, key=key, **card)
+            return Sent("textcard")
+        await self.api.send_text(push.user_id, fit_utf8(text, TEXT_LIMIT_BYTES), key=key)
+        return Sent("text")

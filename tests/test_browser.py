@@ -1,0 +1,80 @@
+"""End to end in headless Chromium (Debian's package, installed by the fixture when missing): log in to the
+dashboard, see the charts render, open a case, and in /sandbox send a report and see the reply. A
+screenshot of each page goes to tests/artifacts/."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from backend import accounts
+from backend.demo import seed_demo
+from backend.history import seed_history
+from tests.cdp import Browser, ensure_chromium
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PASSWORD = "dashboard-pass-1"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = ensure_chromium()
+    if path is None:
+        pytest.skip("no /usr/bin/chromium and `apt-get install -y chromium` failed")
+    return path
+
+
+@pytest.fixture
+async def site(start_bot, db, settings, clock):
+    if not db.is_sqlite:
+        pytest.skip("the browser sees the same pages on either database: run once, on SQLite")
+    async with db.transaction() as s:
+        await seed_demo(s)
+        await seed_history(s, cases=600, end=clock())
+        await accounts.set_password(s, "S12", PASSWORD, clock())
+    return await start_bot(settings_=settings.with_(background=False, extra={"sandbox": True}))
+
+
+async def test_dashboard_and_sandbox_in_a_real_browser(chromium, site, tmp_path):
+    base = str(site.server.make_url("/")).rstrip("/")
+    async with Browser(chromium, tmp_path / "profile") as page:
+        await page.goto(base + "/dashboard")
+        await page.wait_for("location.pathname === '/dashboard/login' && !!document.querySelector('#login-submit')")
+        await page.screenshot(ARTIFACTS / "01-login.png")
+        await page.evaluate(
+            "document.querySelector('input[name=staff_id]').value = 'S12';"
+            f"document.querySelector('input[name=password]').value = {json.dumps(PASSWORD)};"
+            "document.querySelector('#login-submit').click(); true")
+        await page.wait_for("location.pathname === '/dashboard' && document.readyState === 'complete' "
+                            "&& !!document.querySelector('#chart-rates svg')")
+        # the charts are drawn: lines with points, laid out with a real size
+        drawn = await page.evaluate(
+            "['#chart-rates', '#chart-sla', '#chart-volume'].map(id => {"
+            "  const svg = document.querySelector(id + ' svg'); const box = svg.getBoundingClientRect();"
+            "  return [box.width > 200 && box.height > 50, svg.querySelectorAll('polyline, rect').length]; })")
+        assert all(ok and marks > 0 for ok, marks in drawn), drawn
+        assert await page.evaluate("document.querySelectorAll('#hotspots table.heat td a').length") > 0
+        assert await page.evaluate("document.querySelectorAll('#map svg circle').length") > 10
+        assert int(await page.evaluate("document.querySelector('#card-cases').textContent")) > 500
+        await page.screenshot(ARTIFACTS / "02-overview.png")
+
+        await page.goto(base + "/dashboard/cases")
+        await page.wait_for("document.querySelectorAll('table.cases tbody tr').length === 50")
+        await page.screenshot(ARTIFACTS / "03-cases.png")
+        await page.evaluate("document.querySelector('table.cases tbody tr a').click(); true")
+        await page.wait_for("location.pathname.startsWith('/dashboard/cases/') "
+                            "&& document.querySelectorAll('ol.timeline li').length > 1")
+        assert "受理" in await page.evaluate("document.querySelector('ol.timeline').textContent")
+        await page.screenshot(ARTIFACTS / "04-case.png")
+
+        await page.goto(base + "/sandbox")
+        await page.wait_for("!!document.querySelector('#composer') && document.querySelector('#identity').value")
+        await page.evaluate("const s = document.querySelector('#identity'); s.value = 'demo-resident';"
+                            "s.dispatchEvent(new Event('change')); true")
+        await page.evaluate("document.querySelector('#text').value = '滨湖欣园3栋楼道有人飞线给电动车充电，很危险';"
+                            "document.querySelector('#send').click(); true")
+        reply = await page.wait_for("(document.querySelector('.msg.bot') || {}).textContent", timeout=20)
+        assert reply.strip()
+        assert (await page.evaluate("document.querySelector('.msg.me').textContent")).startswith("滨湖欣园3栋")
+        await page.screenshot(ARTIFACTS / "05-sandbox.png")
