@@ -110,7 +110,7 @@ async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Cas
                  "urgent": new.urgent, "channel": new.channel})
     for item in new.media:
         session.add(CaseMedia(case_id=case.id, kind=item["kind"], media_id=item.get("media_id"),
-                              url=item.get("url"), added_by=actor, added_at=now))
+                              url=item.get("url"), platform=item.get("platform"), added_by=actor, added_at=now))
     if new.reporter:
         session.add(CaseFollower(case_id=case.id, platform=new.reporter.platform, user_id=new.reporter.user_id,
                                  role="reporter", since=now))
@@ -149,7 +149,7 @@ async def follow(session: AsyncSession, case: Case, who: Reporter, now: datetime
 async def add_media(session: AsyncSession, case: Case, items: list[dict], *, actor: str, now: datetime) -> None:
     for item in items:
         session.add(CaseMedia(case_id=case.id, kind=item["kind"], media_id=item.get("media_id"),
-                              url=item.get("url"), added_by=actor, added_at=now))
+                              url=item.get("url"), platform=item.get("platform"), added_by=actor, added_at=now))
     if items:
         record(session, case, "media_added", actor=actor, at=now, data={"count": len(items)})
 

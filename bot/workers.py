@@ -123,6 +123,11 @@ def background_workers(settings: Settings, db: Database, clock: Callable[[], dat
         tasks = [asyncio.create_task(runner.run(stop), name="job-loop")]
         if sender.adapters:
             tasks.append(asyncio.create_task(sender.run(stop), name="outbox-sender"))
+        if api is not None:  # residents' photos, kept before WeChat's 3-day expiry (bot/media.py)
+            from bot.media import MediaKeeper
+
+            keeper = MediaKeeper(db, api, settings.data_dir / "media", clock=clock)
+            tasks.append(asyncio.create_task(keeper.run(stop), name="media-keeper"))
         try:
             yield
         finally:

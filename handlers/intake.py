@@ -392,7 +392,7 @@ async def photo(update: Update, ctx: Context) -> Reply:
     prefix = await expiry_prefix(ctx)
     draft = draft_of(ctx)
     media = {"kind": "image", "media_id": update.media.media_id if update.media else None,
-             "url": update.media.url if update.media else None}
+             "url": update.media.url if update.media else None, "platform": update.platform}
     if not draft.add_photo(media):
         return await advance(draft, update, ctx, Step(state=ctx.dialog.state, prefix=T.PHOTO_LIMIT.format(n=9)))
     if ctx.dialog is None:

@@ -239,7 +239,8 @@ async def staff_photo(update: Update, ctx: Context) -> Reply | None:
     if case is None:  # not right after a 办结: a photo like any resident's
         return await intake.photo(update, ctx)
     await cases.add_media(ctx.session, case, [{"kind": "image", "media_id": update.media.media_id,
-                                               "url": update.media.url}], actor=f"staff:{ctx.staff.id}", now=ctx.now)
+                                               "url": update.media.url, "platform": update.platform}],
+                          actor=f"staff:{ctx.staff.id}", now=ctx.now)
     count = (await ctx.session.execute(select(func.count()).select_from(CaseMedia)
                                        .where(CaseMedia.case_id == case.id))).scalar_one()
     return Reply(text=T.PHOTO_ATTACHED.format(number=case.number, n=count))

@@ -185,6 +185,12 @@ class CaseMedia(Base):
     url: Mapped[str | None] = mapped_column(Text, nullable=True)
     added_by: Mapped[str] = mapped_column(String(160))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # WeChat keeps temporary media 3 days: bot/media.py downloads it into the data directory
+    platform: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    stored_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fetch_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    fetch_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    fetch_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class CaseFollower(Base):

@@ -1,0 +1,78 @@
+"""Keeps residents' photos: WeChat deletes temporary media after 3 days, so every photo that joins a
+case is downloaded (`/cgi-bin/media/get`) into DATA_DIR/media/<case id>/ soon after it arrives.
+
+The download happens outside any database transaction (the row is reserved for a lease first), so a
+slow WeChat never holds the database; a failed download is retried with backoff, and an expired
+media id (40007) is recorded and given up."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+from bot.errors import DeliveryError, PermanentError
+from storage import media
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+class MediaKeeper:
+    def __init__(self, db: Database, api, root: Path, *, clock: Callable[[], datetime], platform: str = "wechat",
+                 poll_s: float = 5.0):
+        self.db, self.api, self.root, self.clock = db, api, root, clock
+        self.platform, self.poll_s = platform, poll_s
+
+    async def tick(self) -> int:
+        """Download what is due; returns how many files were stored."""
+        async with self.db.transaction() as session:
+            due = await media.claim(session, platforms=[self.platform], now=self.clock(), lease=LEASE)
+        stored = 0
+        for item in due:
+            stored += await self._fetch(item)
+        return stored
+
+    async def _fetch(self, item: media.Pending) -> int:
+        try:
+            file = await self.api.get_media(item.media_id)
+        except PermanentError as exc:
+            async with self.db.transaction() as session:
+                await media.failed(session, item.id, str(exc), None)
+            log.warning("media %s of case %d is gone: %s", item.media_id, item.case_id, exc)
+            return 0
+        except (DeliveryError, OSError) as exc:
+            async with self.db.transaction() as session:
+                await media.failed(session, item.id, str(exc), self.clock() + timedelta(minutes=2))
+            return 0
+        suffix = mimetypes.guess_extension(file.content_type.split(";")[0].strip()) or ".bin"
+        folder = self.root / str(item.case_id)
+        path = folder / f"{item.id}-{SAFE.sub('_', item.media_id)[:60]}{suffix}"
+        await asyncio.to_thread(_write, path, file.content)
+        async with self.db.transaction() as session:
+            await media.stored(session, item.id, str(path))
+        return 1
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception:  # the loop must outlive any one failure
+                log.exception("media keeper round failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
+            except asyncio.TimeoutError:
+                pass
+
+
+def _write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_bytes(content)
+    tmp.replace(path)
