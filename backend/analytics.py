@@ -21,7 +21,7 @@ counts as unfinished until it is resolved again, and its SLA figures are those o
 
 Hotspots (`hotspots`): per compound × category, the cases of the last `window_days` against (a) the same
 cell's trailing average over the `trailing_windows` windows before it (a surge, 突增) and (b) the
-average of that category over the compounds in scope in the same window (above peers, 持续高发). A cell
+average of that category over the compounds in scope in the same window, spread over the compounds by their number of buildings (above peers, 持续高发). A cell
 is flagged when, against either baseline b, count >= min_count, count >= ratio·b and
 count >= b + sigmas·sqrt(max(b, 1)). Each flag carries the numbers of the cases behind it.
 """
@@ -32,12 +32,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
-from sqlalchemy import Float, Integer, String, and_, case as when, cast, exists, func, literal, or_, select, union_all
-from sqlalchemy import text
+from sqlalchemy import Float, Integer, and_, case as when, cast, func, literal, select, text
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, CaseEvent, Compound, Survey
+from storage.models import Case, Compound, Survey
 
 STAGES = ("accept", "depart", "arrive")
 FINISHED = ("resolved", "closed")
@@ -48,7 +47,6 @@ _cases = Case.__table__
 _events = Case.metadata.tables["case_events"]
 _compounds = Compound.__table__
 _surveys = Survey.__table__
-_FIRST = text("1")
 _STAGE_AT = {"accept": _cases.c.accepted_at, "depart": _cases.c.departed_at, "arrive": _cases.c.arrived_at}
 
 
@@ -76,7 +74,7 @@ class Targets:
 class HotspotRule:
     window_days: int = 30
     trailing_windows: int = 3
-    min_count: int = 5
+    min_count: int = 10
     ratio: float = 2.0
     sigmas: float = 3.0
 
@@ -222,10 +220,6 @@ def _where(scope: Scope) -> list:
     return conditions
 
 
-def _has_event(kind: str):
-    return exists().where(_events.c.kind == kind, _events.c.case_id == _cases.c.id)
-
-
 def _count_if(condition):
     return func.coalesce(func.sum(when((condition, 1), else_=0)), 0)
 
@@ -237,9 +231,7 @@ def _count_if(condition):
 # vectorised sums is several times faster than one GROUP BY statement per breakdown (bench/report.py).
 
 # 0/1 indicators travel as the bits of one integer column (`flags`), in this order; the counts as columns
-FLAGS = ("finished", "on_time", "repeat_case", "resolved_ever", "reopened",
-         *(f"{kind}_{stage}" for stage in STAGES for kind in ("due", "met")))
-COUNTS = ("repeat_reports", "answered", "good")
+FLAGS = ("finished", "on_time", "repeat_case", *(f"{kind}_{stage}" for stage in STAGES for kind in ("due", "met")))
 
 
 def _facts(sql: _Sql, scope: Scope, periods: Iterable[str], targets: Targets, as_of_s: float):
@@ -247,17 +239,18 @@ def _facts(sql: _Sql, scope: Scope, periods: Iterable[str], targets: Targets, as
     finished = _cases.c.status.in_(FINISHED)
     done_at = func.coalesce(_cases.c.resolved_at, _cases.c.closed_at)
     handling = sql.epoch(done_at) - sql.epoch(_cases.c.created_at)
-    answers = (select(_surveys.c.case_id, func.count().label("answered"),
-                      _count_if(_surveys.c.rating.in_(("satisfied", "basic"))).label("good"))
-               .where(_surveys.c.status == "answered").group_by(_surveys.c.case_id).subquery())
+    # one index lookup each: answered·65536 + (satisfied or basic); resolved + 2·reopened
+    answers = (select(func.count() * 65536 + _count_if(_surveys.c.rating.in_(("satisfied", "basic"))))
+               .where(_surveys.c.case_id == _cases.c.id, _surveys.c.status == "answered").scalar_subquery())
+    events = (select(func.coalesce(func.max(when((_events.c.kind == "resolved", 1), else_=0))
+                                   + 2 * func.max(when((_events.c.kind == "reopened", 1), else_=0)), 0))
+              .where(_events.c.case_id == _cases.c.id, _events.c.kind.in_(("resolved", "reopened"))).scalar_subquery())
     columns = [sql.key(d).label(f"k_{d}") for d in ("community", "compound", "category", "officer", "channel")]
     columns += [sql.key(p).label(f"k_{p}") for p in periods]
     flags = {
         "finished": finished,
         "on_time": and_(finished, handling <= targets.resolve_within_s),
         "repeat_case": _cases.c.repeat_reports > 0,
-        "resolved_ever": _has_event("resolved"),
-        "reopened": _has_event("reopened"),
     }
     for stage in STAGES:
         done, deadline = _STAGE_AT[stage], sql.deadline_epoch(stage)
@@ -270,11 +263,10 @@ def _facts(sql: _Sql, scope: Scope, periods: Iterable[str], targets: Targets, as
         when((finished, handling), else_=None).label("handling"),
         sum(bits[1:], bits[0]).label("flags"),
         _cases.c.repeat_reports.label("repeat_reports"),
-        func.coalesce(answers.c.answered, 0).label("answered"),
-        func.coalesce(answers.c.good, 0).label("good"),
+        answers.label("answers"),
+        events.label("events"),
     ]
-    source = (_cases.outerjoin(_compounds, _compounds.c.id == _cases.c.compound_id)
-              .outerjoin(answers, answers.c.case_id == _cases.c.id))
+    source = _cases.outerjoin(_compounds, _compounds.c.id == _cases.c.compound_id)
     return select(*columns).select_from(source).where(*_where(scope))
 
 
@@ -311,8 +303,9 @@ def _group(keys: list, handling, indicators: dict) -> list[Metrics]:
     return result
 
 
-async def _compute(session: AsyncSession, scope: Scope, dims: list[str | None], targets: Targets,
-                   as_of: datetime | None) -> dict[str | None, list[Metrics]]:
+async def summaries(session: AsyncSession, scope: Scope, dims: list[str | None], targets: Targets = Targets(),
+                    as_of: datetime | None = None) -> dict[str | None, list[Metrics]]:
+    """Metrics per dimension (None: all cases in scope, one row), from one read of the cases."""
     import numpy as np
 
     for dim in dims:
@@ -328,7 +321,11 @@ async def _compute(session: AsyncSession, scope: Scope, dims: list[str | None], 
     handling = np.array(columns["handling"], dtype=float)  # None -> nan
     flags = np.array(columns["flags"], dtype=np.int64)
     indicators = {name: ((flags >> bit) & 1).astype(float) for bit, name in enumerate(FLAGS)}
-    indicators.update({name: np.array(columns[name], dtype=float) for name in COUNTS})
+    answers = np.array(columns["answers"], dtype=np.int64)
+    events = np.array(columns["events"], dtype=np.int64)
+    indicators.update(repeat_reports=np.array(columns["repeat_reports"], dtype=float),
+                      answered=(answers >> 16).astype(float), good=(answers & 0xFFFF).astype(float),
+                      resolved_ever=(events & 1).astype(float), reopened=(events >> 1 & 1).astype(float))
     found: dict[str | None, list[Metrics]] = {}
     for dim in dims:
         keys = columns[f"k_{dim}"] if dim else [None] * len(rows)
@@ -343,7 +340,7 @@ async def summary(session: AsyncSession, scope: Scope = Scope(), *, by: str | No
                   targets: Targets = Targets(), as_of: datetime | None = None) -> list[Metrics]:
     """Metrics of the cases in `scope`, one row per value of `by` (a DIMENSIONS name), or one row for all.
     Rows are ordered by key (periods in time order)."""
-    return (await _compute(session, scope, [by], targets, as_of))[by]
+    return (await summaries(session, scope, [by], targets, as_of))[by]
 
 
 async def totals(session: AsyncSession, scope: Scope = Scope(), *, targets: Targets = Targets(),
@@ -396,20 +393,23 @@ async def hotspots(session: AsyncSession, scope: Scope = Scope(), *, end: dateti
             current[cell] = count
         else:
             trailing[cell] = trailing.get(cell, 0) + count
-    compounds = select(func.count()).select_from(_compounds)
+    compounds = select(_compounds.c.id, _compounds.c.buildings)
     if scope.community is not None:
         compounds = compounds.where(_compounds.c.community == scope.community)
     if scope.compound_id is not None:
         compounds = compounds.where(_compounds.c.id == scope.compound_id)
-    n_compounds = max(1, (await session.execute(compounds)).scalar_one())
+    size = {cid: max(1, b or 1) for cid, b in (await session.execute(compounds)).all()}
+    all_buildings = sum(size.values()) or 1
     per_category: dict[str, int] = {}
     for (compound_id, category), count in current.items():
         per_category[category] = per_category.get(category, 0) + count
     cells = []
     for (compound_id, category), count in current.items():
+        # peers: the category's cases in scope spread over the compounds by their number of buildings
+        share = size.get(compound_id, all_buildings / max(1, len(size))) / all_buildings
         cell = Cell(compound_id, category, count,
                     trailing_avg=round(trailing.get((compound_id, category), 0) / rule.trailing_windows, 2),
-                    peer_avg=round(per_category[category] / n_compounds, 2))
+                    peer_avg=round(per_category[category] * share, 2))
         if rule.flags(count, cell.trailing_avg):
             cell.reasons.append("surge")
         if rule.flags(count, cell.peer_avg):
@@ -445,7 +445,7 @@ async def report(session: AsyncSession, scope: Scope = Scope(), *, targets: Targ
     """Totals, the breakdowns and the flagged hotspots, as plain data (what `main.py report --json` prints)."""
     as_of = as_of or datetime.now(timezone.utc)
     breakdowns = list(breakdowns)
-    found = await _compute(session, scope, [None, *breakdowns], targets, as_of)
+    found = await summaries(session, scope, [None, *breakdowns], targets, as_of)
     result = {k: v for k, v in found[None][0].to_dict().items() if k != "key"}
     result["scope"] = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(scope).items()}
     result["as_of"] = as_of.isoformat()

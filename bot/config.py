@@ -86,7 +86,7 @@ class Settings:
     metrics_token: str | None = None  # set: /metrics wants "Authorization: Bearer <token>"
     report_resolve_within_s: int = 3 * 24 * 3600  # on-time closure
     hotspot_window_days: int = 30
-    hotspot_min_count: int = 5
+    hotspot_min_count: int = 10
     extra: dict = field(default_factory=dict)
 
     @property
@@ -166,7 +166,7 @@ class Settings:
             report_resolve_within_s=_count(get("REPORT_RESOLVE_WITHIN_S"), "REPORT_RESOLVE_WITHIN_S", 3 * 24 * 3600,
                                            minimum=1),
             hotspot_window_days=_count(get("HOTSPOT_WINDOW_DAYS"), "HOTSPOT_WINDOW_DAYS", 30, minimum=1),
-            hotspot_min_count=_count(get("HOTSPOT_MIN_COUNT"), "HOTSPOT_MIN_COUNT", 5, minimum=1),
+            hotspot_min_count=_count(get("HOTSPOT_MIN_COUNT"), "HOTSPOT_MIN_COUNT", 10, minimum=1),
             # WeCom (issue 11)
             wecom_corp_id=get("WECOM_CORP_ID"),
             wecom_agent_id=get("WECOM_AGENT_ID"),

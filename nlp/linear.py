@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,10 +67,11 @@ class LinearModel:
 
     def prepare(self) -> None:
         """Look-up tables for serving: word features by the word itself (no "w:" + word string per look-up)
-        and the IDF as Python floats (a chat message has ~60 features: plain floats beat numpy calls there)."""
+        and the IDF as a flat float array read element by element (a chat message has ~60 features: plain
+        floats beat numpy calls there)."""
         cut = len(WORD_PREFIX)
         self._word_ids = {f[cut:]: i for f, i in self.vocab.items() if i >= self.n_char_features}
-        self._idf = self.idf.tolist()
+        self._idf = array("f", self.idf.astype(np.float32).tobytes())  # 4 bytes a feature, read as floats
 
     def vector(self, text: str, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Indices and TF-IDF values of a normalised text, each block L2-normalised (as in training)."""

@@ -20,8 +20,10 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 
 
 def ensure_chromium() -> str | None:
-    """/usr/bin/chromium, installed with apt-get (Debian's package) when missing; None if that fails."""
+    """/usr/bin/chromium, installed with apt-get (Debian's package) when missing; None if that fails.
+    A small Chinese font comes along (best effort), so the screenshots show the pages' text."""
     if Path(CHROMIUM).exists():
+        _ensure_chinese_font()
         return CHROMIUM
     if shutil.which("apt-get"):
         env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
@@ -29,8 +31,18 @@ def ensure_chromium() -> str | None:
                         ["apt-get", "install", "-y", "-q", "chromium"]):
             subprocess.run(command, env=env, capture_output=True, timeout=600)
             if Path(CHROMIUM).exists():
+                _ensure_chinese_font()
                 return CHROMIUM
     return None
+
+
+def _ensure_chinese_font() -> None:
+    found = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True) if shutil.which("fc-list") else None
+    if found is not None and found.stdout.strip():
+        return
+    if shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-q", "fonts-wqy-microhei"], capture_output=True, timeout=300,
+                       env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
 
 
 class Browser:

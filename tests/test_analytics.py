@@ -136,7 +136,8 @@ async def test_report_has_the_documented_keys(six_cases):
 
 async def test_hotspot_flags_a_surge_and_a_chronic_cell_with_their_cases(db):
     """C03 EV charging: 30 cases in each of the last four 30-day windows (chronic: far above its peers);
-    C41 construction: 1 per window before, 12 in the last (a surge); C05 noise: 3 now, 3 before (quiet)."""
+    C41 construction: 1 per window before, 12 in the last (a surge); C05 noise: 3 now, 3 before (quiet).
+    Peers: the category's cases spread over the 43 compounds by their number of buildings."""
     async with db.transaction() as s:
         await seed_demo(s)
     end = datetime(2026, 11, 27, tzinfo=timezone.utc)
@@ -164,15 +165,26 @@ async def test_hotspot_flags_a_surge_and_a_chronic_cell_with_their_cases(db):
     assert set(cells) == {("C03", "ev_charging"), ("C41", "construction")}
     ev, building = cells[("C03", "ev_charging")], cells[("C41", "construction")]
     assert ev.reasons == ["above_peers"] and ev.count == 30 and ev.trailing_avg == 30.0
-    assert ev.peer_avg == round(30 / 43, 2) and len(ev.cases) == 30
+    buildings = {r["compound_id"]: int(r["buildings"]) for r in _demo_compounds()}
+    assert ev.peer_avg == round(30 * buildings["C03"] / sum(buildings.values()), 2) and len(ev.cases) == 30
     assert building.reasons == ["surge", "above_peers"] and building.trailing_avg == 1.0 and len(building.cases) == 12
     assert {(c.compound_id, c.category) for c in everything} == {("C03", "ev_charging"), ("C41", "construction"),
                                                                  ("C05", "noise")}
     assert [c.compound_id for c in tighter] == ["C03"]
 
 
+def _demo_compounds() -> list[dict]:
+    import csv
+
+    from backend.demo import DEMO_DIR
+
+    with open(DEMO_DIR / "compounds.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 def test_the_flag_rule_needs_count_ratio_and_distance():
-    rule = HotspotRule()
-    assert rule.flags(5, 0.0) and not rule.flags(4, 0.0)  # at least min_count
+    assert HotspotRule().flags(10, 0.0) and not HotspotRule().flags(9, 0.0)  # at least min_count (10)
+    rule = HotspotRule(min_count=5)
+    assert rule.flags(5, 0.0) and not rule.flags(4, 0.0)
     assert not rule.flags(9, 5.0)  # under twice the baseline
     assert rule.flags(12, 5.0) and not rule.flags(11, 5.0)  # 5 + 3·sqrt(5) = 11.7

@@ -177,3 +177,26 @@ async def test_no_web_sandbox_with_a_real_account(start_bot):
     bot = await start_bot()
     async with bot.http.get(bot.server.make_url("/sandbox")) as r:
         assert r.status == 404
+
+
+async def test_kept_photos_show_on_the_case_page_for_staff_only(dash, db, clock, tmp_path):
+    from sqlalchemy import select
+
+    from storage.models import Case, CaseMedia
+
+    photo = tmp_path / "kept.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0kept-photo")
+    async with db.transaction() as s:
+        case = (await s.execute(select(Case).where(Case.number == dash.case_number))).scalar_one()
+        media = CaseMedia(case_id=case.id, kind="image", media_id="m-1", url=None, added_by="resident", added_at=clock(),
+                          stored_path=str(photo))
+        s.add(media)
+        await s.flush()
+        media_id = media.id
+    async with dash.browser.get(url(dash, f"/dashboard/media/{media_id}")) as r:
+        assert r.status == 403
+    await login(dash)
+    async with dash.browser.get(url(dash, f"/dashboard/cases/{dash.case_number}")) as r:
+        assert f'src="/dashboard/media/{media_id}"' in await r.text()
+    async with dash.browser.get(url(dash, f"/dashboard/media/{media_id}")) as r:
+        assert r.status == 200 and await r.read() == photo.read_bytes()

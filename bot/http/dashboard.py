@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from backend import accounts, analytics, cases as cases_mod
 from backend.clock import LOCAL_TZ, local
 from bot.http import charts, dashboard_texts as T
-from storage.models import Case, CaseMedia, ChargingStation, Compound, Staff
+from storage.models import Case, CaseMedia, ChargingStation, Compound, Department, Staff
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -85,6 +85,7 @@ class Dashboard:
                 web.get("/dashboard/login", self.login_form), web.post("/dashboard/login", self.login),
                 web.post("/dashboard/logout", self.logout), web.get("/dashboard/cases", self.case_list),
                 web.get("/dashboard/cases/{number}", self.case_page),
+                web.get("/dashboard/media/{media_id:\\d+}", self.media_file),
                 web.static("/dashboard/static", STATIC)]
 
     # --- sessions -------------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ class Dashboard:
         scope, first, last = self._scope(request)
         now = self.clock()
         async with self.db.sessions() as session:
-            found = await analytics._compute(session, scope, [None, "month"], self.targets, now)
+            found = await analytics.summaries(session, scope, [None, "month"], self.targets, now)
             total, months = found[None][0], found["month"]
             cells = await analytics.hotspots(session, scope, end=min(scope.end, now), rule=self.rule,
                                              flagged_only=False)
@@ -308,6 +309,16 @@ class Dashboard:
                 f'<p class="pager">{pager}</p>')
         return self._page(T.CASES_TITLE, body, staff)
 
+    async def media_file(self, request: web.Request) -> web.StreamResponse:
+        """A photo kept in the data directory (bot/media.py), for logged-in staff only."""
+        if await self._staff(request) is None:
+            raise web.HTTPForbidden()
+        async with self.db.sessions() as session:
+            media = await session.get(CaseMedia, int(request.match_info["media_id"]))
+        if media is None or not getattr(media, "stored_path", None):
+            raise web.HTTPNotFound()
+        return await _media_response(media.stored_path)
+
     async def case_page(self, request: web.Request) -> web.Response:
         staff = await self._staff(request)
         if staff is None:
@@ -320,12 +331,14 @@ class Dashboard:
             view = await cases_mod.staff_view(session, case)
             compound = await session.get(Compound, case.compound_id) if case.compound_id else None
             officer = await session.get(Staff, case.officer_id) if case.officer_id else None
+            dept = await session.get(Department, case.dept_id) if case.dept_id else None
             media = list((await session.execute(select(CaseMedia).where(CaseMedia.case_id == case.id)
                                                 .order_by(CaseMedia.id))).scalars())
         shown = {**view, "status": T.STATUS.get(case.status, case.status),
                  "category": self.category_names.get(case.category, case.category),
                  "compound": compound.name if compound else case.compound_id,
                  "officer": f"{officer.name}（{officer.id}）" if officer else "",
+                 "dept": dept.name if dept else case.dept_id,
                  "priority": T.PRIORITY.get(case.priority, case.priority),
                  "reporter": T.ANONYMOUS if case.anonymous else view["reporter"],
                  "created_at": when(case.created_at)}
@@ -335,6 +348,9 @@ class Dashboard:
             f'<strong>{h(T.EVENTS.get(e["kind"], e["kind"]))}</strong> <span class="actor">{h(e["actor"])}</span>'
             + (f'<div class="note">{h(e["note"])}</div>' if e["note"] else "") + "</li>" for e in view["events"])
         photos = "".join(
+            (f'<figure class="photo"><a href="/dashboard/media/{m.id}"><img src="/dashboard/media/{m.id}" '
+             f'alt="{h(m.kind)}" loading="lazy"></a><figcaption>{h(m.kind)} {h(when(m.added_at))}</figcaption></figure>')
+            if getattr(m, "stored_path", None) and m.kind == "image" else
             (f'<figure class="photo"><a href="{h(m.url)}" rel="noreferrer"><img src="{h(m.url)}" alt="{h(m.kind)}" '
              f'loading="lazy"></a><figcaption>{h(m.kind)} {h(when(m.added_at))}</figcaption></figure>')
             if m.url and m.url.startswith(("http://", "https://")) else
@@ -344,6 +360,13 @@ class Dashboard:
                 f'<dl class="case">{fields}</dl><h3>{h(T.PHOTOS)}</h3><div class="photos">{photos}</div>'
                 f'<h3>{h(T.TIMELINE)}</h3><ol class="timeline">{events}</ol>')
         return self._page(T.CASE_TITLE.format(number=case.number), body, staff)
+
+
+async def _media_response(path: str) -> web.StreamResponse:
+    file = Path(path)
+    if not file.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(file, headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
 
 
 def _redirect(location: str) -> web.Response:

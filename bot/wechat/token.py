@@ -62,6 +62,9 @@ class SharedToken:
             async with self.db.transaction() as session:
                 stored = await store.read(session, self.name)
             if stored.valid_at(now, self.ahead):
+                # another process already replaced the refused token: no forced refresh is owed any more
+                # (forcing one now would revoke the token that process just fetched)
+                self._force = False
                 self._cached = _Cached(stored.token, stored.expires_at)
                 return stored.token
             async with self.db.transaction() as session:
