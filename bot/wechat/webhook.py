@@ -15,6 +15,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
+from bot.guard import Rejected, check_fresh, open_envelope, read_body
 from bot.pipeline import Clock, MessagePipeline
 from bot.wechat.codec import MalformedMessage, parse_xml, render_reply, to_update
 
@@ -47,50 +48,32 @@ class WeChatWebhook:
     async def verify(self, request: web.Request) -> web.Response:
         q = request.query
         if not self._signature_ok(q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", "")):
-            return _reject(403, "invalid signature")
+            return Rejected(403, "invalid signature").response("WeChat")
         return web.Response(text=q.get("echostr", ""))
 
     # --- POST: a message or event -------------------------------------------------------------
     async def receive(self, request: web.Request) -> web.Response:
         q = request.query
-        if request.content_length is not None and request.content_length > self.max_body_bytes:
-            return _reject(413, f"body over {self.max_body_bytes} bytes")
-        body = await request.content.read(self.max_body_bytes + 1)
-        if len(body) > self.max_body_bytes:
-            return _reject(413, f"body over {self.max_body_bytes} bytes")
-        timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
         encrypted = q.get("encrypt_type", "raw").lower() == "aes"
-
-        if encrypted:
-            if self.crypto is None:
-                return _reject(400, "encrypted message but no WECHAT_AES_KEY configured")
-            try:
-                envelope = parse_xml(body)
-            except MalformedMessage as exc:
-                return _reject(400, str(exc))
-            if not isinstance(envelope.get("Encrypt"), str):
-                return _reject(400, "encrypted message without an Encrypt field")
-            try:
-                plain = self.crypto.decrypt_message(envelope, q.get("msg_signature", ""), timestamp, nonce)
-            except InvalidSignatureException:
-                return _reject(403, "invalid msg_signature")
-            except InvalidAppIdException:
-                return _reject(403, "message is for another app id")
-            except Exception as exc:  # bad base64, bad padding, garbage after decryption
-                log.info("cannot decrypt: %s", exc)
-                return _reject(400, "cannot decrypt Encrypt")
-        else:
-            if not self._signature_ok(q.get("signature", ""), timestamp, nonce):
-                return _reject(403, "invalid signature")
-            plain = body
-        if not self._fresh(timestamp):
-            return _reject(403, "timestamp outside the replay window")
+        try:
+            body = await read_body(request, self.max_body_bytes)
+            if encrypted:
+                if self.crypto is None:
+                    raise Rejected(400, "encrypted message but no WECHAT_AES_KEY configured")
+                plain = open_envelope(self.crypto, body, q, wrong_id=InvalidAppIdException, whose="app id")
+            elif self._signature_ok(q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", "")):
+                plain = body
+            else:
+                raise Rejected(403, "invalid signature")
+            check_fresh(q.get("timestamp", ""), self.clock().timestamp(), self.replay_window_s)
+        except Rejected as refused:
+            return refused.response("WeChat")
 
         try:
             fields = parse_xml(plain)
             update = to_update(fields)
         except MalformedMessage as exc:
-            return _reject(400, str(exc))
+            return Rejected(400, str(exc)).response("WeChat")
         account = fields.get("ToUserName") if isinstance(fields.get("ToUserName"), str) else ""
 
         outcome = await self.pipeline.process(update)
@@ -107,15 +90,3 @@ class WeChatWebhook:
             return True
         except InvalidSignatureException:
             return False
-
-    def _fresh(self, timestamp: str) -> bool:
-        try:
-            sent = int(timestamp)
-        except ValueError:
-            return False
-        return abs(self.clock().timestamp() - sent) <= self.replay_window_s
-
-
-def _reject(status: int, reason: str) -> web.Response:
-    log.info("webhook rejected a request: %d %s", status, reason)
-    return web.Response(status=status, text=reason + "\n")

@@ -20,6 +20,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
+from bot.guard import Rejected, check_fresh, open_envelope, read_body
 from bot.pipeline import Clock, MessagePipeline
 from bot.wechat.codec import MalformedMessage, parse_xml, render_reply, to_update
 
@@ -57,54 +58,37 @@ class WeComWebhook:
         q = request.query
         echostr = q.get("echostr", "").replace(" ", "+")  # a '+' left unencoded arrives as a space
         if not echostr:
-            return _reject(400, "missing echostr")
+            return Rejected(400, "missing echostr").response("WeCom")
         try:
             plain = self.crypto.check_signature(q.get("msg_signature", ""), q.get("timestamp", ""),
                                                 q.get("nonce", ""), echostr)
         except InvalidSignatureException:
-            return _reject(403, "invalid msg_signature")
+            return Rejected(403, "invalid msg_signature").response("WeCom")
         except InvalidCorpIdException:
-            return _reject(403, "echostr is for another corp id")
+            return Rejected(403, "echostr is for another corp id").response("WeCom")
         except Exception as exc:  # bad base64, bad padding
             log.info("cannot decrypt echostr: %s", exc)
-            return _reject(400, "cannot decrypt echostr")
+            return Rejected(400, "cannot decrypt echostr").response("WeCom")
         return web.Response(text=plain if isinstance(plain, str) else plain.decode("utf-8"))
 
     # --- POST: a message or event -------------------------------------------------------------
     async def receive(self, request: web.Request) -> web.Response:
         q = request.query
-        if request.content_length is not None and request.content_length > self.max_body_bytes:
-            return _reject(413, f"body over {self.max_body_bytes} bytes")
-        body = await request.content.read(self.max_body_bytes + 1)
-        if len(body) > self.max_body_bytes:
-            return _reject(413, f"body over {self.max_body_bytes} bytes")
-        timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
         try:
-            envelope = parse_xml(body)
-        except MalformedMessage as exc:
-            return _reject(400, str(exc))
-        if not isinstance(envelope.get("Encrypt"), str):
-            return _reject(400, "WeCom messages are encrypted: no Encrypt field")
-        try:
-            plain = self.crypto.decrypt_message(envelope, q.get("msg_signature", ""), timestamp, nonce)
-        except InvalidSignatureException:
-            return _reject(403, "invalid msg_signature")
-        except InvalidCorpIdException:
-            return _reject(403, "message is for another corp id")
-        except Exception as exc:  # bad base64, bad padding, garbage after decryption
-            log.info("cannot decrypt: %s", exc)
-            return _reject(400, "cannot decrypt Encrypt")
-        if not self._fresh(timestamp):
-            return _reject(403, "timestamp outside the replay window")
+            body = await read_body(request, self.max_body_bytes)
+            plain = open_envelope(self.crypto, body, q, wrong_id=InvalidCorpIdException, whose="corp id")
+            check_fresh(q.get("timestamp", ""), self.clock().timestamp(), self.replay_window_s)
+        except Rejected as refused:
+            return refused.response("WeCom")
 
         try:
             fields = parse_xml(plain)
             update = to_update(fields, platform=PLATFORM)
         except MalformedMessage as exc:
-            return _reject(400, str(exc))
+            return Rejected(400, str(exc)).response("WeCom")
         agent = fields.get("AgentID")
         if self.agent_id and isinstance(agent, str) and agent.strip() and agent.strip() != self.agent_id:
-            return _reject(403, "message is for another agent id")
+            return Rejected(403, "message is for another agent id").response("WeCom")
 
         outcome = await self.pipeline.process(update)
         if outcome.reply is None or outcome.reply.empty:
@@ -113,15 +97,3 @@ class WeComWebhook:
                            at=outcome.at or self.clock())
         xml = self.crypto.encrypt_message(xml, secrets.token_hex(8), str(int(self.clock().timestamp())))
         return web.Response(text=xml, content_type="application/xml")
-
-    def _fresh(self, timestamp: str) -> bool:
-        try:
-            sent = int(timestamp)
-        except ValueError:
-            return False
-        return abs(self.clock().timestamp() - sent) <= self.replay_window_s
-
-
-def _reject(status: int, reason: str) -> web.Response:
-    log.info("WeCom webhook rejected a request: %d %s", status, reason)
-    return web.Response(status=status, text=reason + "\n")
