@@ -9,14 +9,12 @@ retry the call once.
 """
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 
+from bot.api_client import IssuedToken, MediaFile, TencentAPI, TokenError, TokenSource  # noqa: F401
 from bot.errors import PermanentError, TransientError
 
 log = logging.getLogger(__name__)
@@ -25,10 +23,6 @@ TOKEN_ERRORS = {40001, 40014, 42001}
 TRANSIENT_ERRORS = {-1, 45009, 45011, 45033, 45035}  # busy; daily quota; minute quota; rate limits
 WINDOW_ERRORS = {45015, 45047}  # out of the 48 h window; out of the per-message allowance
 CREDENTIAL_ERRORS = {40013, 40125, 40164, 41002, 41004, 89503}  # app id/secret/IP whitelist problems
-
-
-class TokenError(TransientError):
-    """WeChat refused the access token (40001 invalid, 40014 malformed, 42001 expired)."""
 
 
 class OutsideWindow(PermanentError):
@@ -46,50 +40,21 @@ def error_for(errcode: int, errmsg: str, path: str) -> Exception:
     return PermanentError(str(errcode), detail)
 
 
-class TokenSource(Protocol):
-    async def get(self) -> str: ...
-
-    async def invalidate(self, token: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    token: str
-    expires_in: int  # seconds
-
-
-@dataclass(frozen=True)
-class MediaFile:
-    content: bytes
-    content_type: str
-    filename: str | None
-
-
-class WeChatAPI:
+class WeChatAPI(TencentAPI):
     """Calls for one official account. `tokens` (see bot/wechat/token.py) supplies the access token;
     `fetch_token` is what it calls to get a new one from WeChat."""
 
+    label = "WeChat"
+
     def __init__(self, base: str, app_id: str, app_secret: str, *, http: aiohttp.ClientSession | None = None,
                  tokens: TokenSource | None = None, timeout_s: float = 10.0):
-        self.base = base.rstrip("/")
+        super().__init__(base, http=http, tokens=tokens, timeout_s=timeout_s)
         self.app_id = app_id
         self.app_secret = app_secret
-        self.tokens = tokens
-        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
-        self._http = http
-        self._own_http = http is None
         self._stable_token_missing = False
 
-    async def close(self) -> None:
-        if self._own_http and self._http is not None:
-            await self._http.close()
-            self._http = None
-
-    @property
-    def http(self) -> aiohttp.ClientSession:
-        if self._http is None:
-            self._http = aiohttp.ClientSession()
-        return self._http
+    def error_for(self, errcode: int, errmsg: str, path: str) -> Exception:
+        return error_for(errcode, errmsg, path)
 
     # --- access token ------------------------------------------------------------------------------
 
@@ -152,64 +117,3 @@ class WeChatAPI:
     async def get_media(self, media_id: str) -> MediaFile:
         """Download a resident's photo/voice (WeChat keeps temporary media for 3 days)."""
         return await self.call("GET", "/cgi-bin/media/get", params={"media_id": media_id}, binary=True)
-
-    # --- plumbing ----------------------------------------------------------------------------------
-
-    async def call(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
-                   key: str | None = None, binary: bool = False) -> Any:
-        """One authenticated call; on a refused token, one refresh and one retry."""
-        if self.tokens is None:
-            raise RuntimeError("WeChatAPI needs a token source for authenticated calls")
-        token = await self._token()
-        try:
-            return await self._request(method, path, body=body, params={**(params or {}), "access_token": token},
-                                       key=key, binary=binary)
-        except TokenError as exc:
-            log.warning("access token refused on %s (%s): refreshing once", path, exc.code)
-            await self.tokens.invalidate(token)
-        token = await self._token()
-        return await self._request(method, path, body=body, params={**(params or {}), "access_token": token},
-                                   key=key, binary=binary)
-
-    async def _token(self) -> str:
-        try:
-            return await self.tokens.get()
-        except (TransientError, PermanentError) as exc:
-            # A token we cannot get (bad secret, IP not whitelisted, WeChat down) is not the push's
-            # fault: it waits and retries, and the log says loudly what to fix.
-            raise TransientError(f"token_{exc.code}", f"cannot get an access token: {exc}") from exc
-
-    async def _request(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
-                       key: str | None = None, binary: bool = False) -> Any:
-        headers = {"X-Idempotency-Key": key} if key else {}
-        data = None
-        if body is not None:
-            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-            headers["Content-Type"] = "application/json; charset=utf-8"
-        try:
-            async with self.http.request(method, self.base + path, params=params, data=data, headers=headers,
-                                         timeout=self.timeout) as response:
-                if response.status >= 500:
-                    raise TransientError(f"http_{response.status}", f"{path}: server error")
-                if response.status >= 400:
-                    raise PermanentError(f"http_{response.status}", f"{path}: refused")
-                raw = await response.read()
-                content_type = response.headers.get("Content-Type", "")
-                if binary and not content_type.startswith(("application/json", "text/")):
-                    return MediaFile(raw, content_type, _filename(response.headers.get("Content-Disposition")))
-        except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
-            raise TransientError("network", f"{path}: {type(exc).__name__}: {exc}") from exc
-        try:
-            answer = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise TransientError("bad_response", f"{path}: not JSON") from None
-        errcode = int(answer.get("errcode", 0) or 0)
-        if errcode:
-            raise error_for(errcode, str(answer.get("errmsg", "")), path)
-        return answer
-
-
-def _filename(disposition: str | None) -> str | None:
-    if disposition and "filename=" in disposition:
-        return disposition.split("filename=", 1)[1].strip('"; ')
-    return None

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 
 from bot.errors import TransientError
-from bot.wechat.api import IssuedToken
+from bot.api_client import IssuedToken
 from storage import tokens as store
 from storage.db import Database
 

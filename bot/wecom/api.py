@@ -9,16 +9,12 @@ token, fetch a new one and retry the call once.
 """
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
 
 import aiohttp
 
 from bot.errors import PermanentError, TransientError
-from bot.wechat.api import IssuedToken, TokenError, TokenSource
+from bot.api_client import IssuedToken, TencentAPI, TokenError, TokenSource
 
-log = logging.getLogger(__name__)
 
 TOKEN_ERRORS = {40014, 41001, 42001}
 TRANSIENT_ERRORS = {-1, 45009, 45033}  # system busy; API rate limit; too many concurrent calls
@@ -35,32 +31,22 @@ def error_for(errcode: int, errmsg: str, path: str) -> Exception:
     return PermanentError(str(errcode), detail)
 
 
-class WeComAPI:
+class WeComAPI(TencentAPI):
     """Calls for one WeCom app (corp id + the app's secret and agent id). `tokens` (a
     bot.wechat.token.SharedToken) supplies the access token; `fetch_token` is how it gets a new one."""
+
+    label = "WeCom"
 
     def __init__(self, base: str, corp_id: str, secret: str, agent_id: int, *,
                  http: aiohttp.ClientSession | None = None, tokens: TokenSource | None = None,
                  timeout_s: float = 10.0):
-        self.base = base.rstrip("/")
+        super().__init__(base, http=http, tokens=tokens, timeout_s=timeout_s)
         self.corp_id = corp_id
         self.secret = secret
         self.agent_id = agent_id
-        self.tokens = tokens
-        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
-        self._http = http
-        self._own_http = http is None
 
-    async def close(self) -> None:
-        if self._own_http and self._http is not None:
-            await self._http.close()
-            self._http = None
-
-    @property
-    def http(self) -> aiohttp.ClientSession:
-        if self._http is None:
-            self._http = aiohttp.ClientSession()
-        return self._http
+    def error_for(self, errcode: int, errmsg: str, path: str) -> Exception:
+        return error_for(errcode, errmsg, path)
 
     async def fetch_token(self, *, force: bool = False) -> IssuedToken:
         """GET /cgi-bin/gettoken with the corp id and the app's secret (WeCom has no forced refresh:
@@ -91,56 +77,4 @@ class WeComAPI:
         invalid = str(answer.get("invaliduser") or "")
         if userid in invalid.split("|"):
             raise PermanentError("81013", f"/cgi-bin/message/send: invalid user {userid}")
-        return answer
-
-    # --- plumbing ----------------------------------------------------------------------------------
-
-    async def call(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
-                   key: str | None = None) -> dict:
-        """One authenticated call; on a refused token, one refresh and one retry."""
-        if self.tokens is None:
-            raise RuntimeError("WeComAPI needs a token source for authenticated calls")
-        token = await self._token()
-        try:
-            return await self._request(method, path, body=body, params={**(params or {}), "access_token": token},
-                                       key=key)
-        except TokenError as exc:
-            log.warning("WeCom access token refused on %s (%s): refreshing once", path, exc.code)
-            await self.tokens.invalidate(token)
-        token = await self._token()
-        return await self._request(method, path, body=body, params={**(params or {}), "access_token": token},
-                                   key=key)
-
-    async def _token(self) -> str:
-        try:
-            return await self.tokens.get()
-        except (TransientError, PermanentError) as exc:
-            # a token we cannot get (bad secret, IP not trusted, WeCom down) is not the push's fault:
-            # it waits and retries, and the log says what to fix
-            raise TransientError(f"token_{exc.code}", f"cannot get a WeCom access token: {exc}") from exc
-
-    async def _request(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
-                       key: str | None = None) -> dict:
-        headers = {"X-Idempotency-Key": key} if key else {}
-        data = None
-        if body is not None:
-            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-            headers["Content-Type"] = "application/json; charset=utf-8"
-        try:
-            async with self.http.request(method, self.base + path, params=params, data=data, headers=headers,
-                                         timeout=self.timeout) as response:
-                if response.status >= 500:
-                    raise TransientError(f"http_{response.status}", f"{path}: server error")
-                if response.status >= 400:
-                    raise PermanentError(f"http_{response.status}", f"{path}: refused")
-                raw = await response.read()
-        except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
-            raise TransientError("network", f"{path}: {type(exc).__name__}: {exc}") from exc
-        try:
-            answer = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise TransientError("bad_response", f"{path}: not JSON") from None
-        errcode = int(answer.get("errcode", 0) or 0)
-        if errcode:
-            raise error_for(errcode, str(answer.get("errmsg", "")), path)
         return answer

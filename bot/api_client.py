@@ -1,0 +1,126 @@
+"""The plumbing WeChat's and WeCom's JSON APIs share: one aiohttp session, the access token from a
+shared TokenSource, one refresh and one retry when the token is refused, and errcodes mapped to
+transient / permanent / token errors (each platform's subclass says which codes are which)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiohttp
+
+from bot.errors import PermanentError, TransientError
+
+log = logging.getLogger(__name__)
+
+
+class TokenError(TransientError):
+    """The platform refused the access token (invalid, malformed or expired)."""
+
+
+class TokenSource(Protocol):
+    async def get(self) -> str: ...
+
+    async def invalidate(self, token: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_in: int  # seconds
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    content: bytes
+    content_type: str
+    filename: str | None
+
+
+class TencentAPI:
+    """One account's calls under `base`. Subclasses define `label` and `error_for`."""
+
+    label = "API"
+
+    def __init__(self, base: str, *, http: aiohttp.ClientSession | None = None, tokens: TokenSource | None = None,
+                 timeout_s: float = 10.0):
+        self.base = base.rstrip("/")
+        self.tokens = tokens
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._http = http
+        self._own_http = http is None
+
+    def error_for(self, errcode: int, errmsg: str, path: str) -> Exception:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        if self._own_http and self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        return self._http
+
+    async def call(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
+                   key: str | None = None, binary: bool = False) -> Any:
+        """One authenticated call; on a refused token, one refresh and one retry."""
+        if self.tokens is None:
+            raise RuntimeError(f"{type(self).__name__} needs a token source for authenticated calls")
+        token = await self._token()
+        try:
+            return await self._request(method, path, body=body, params={**(params or {}), "access_token": token},
+                                       key=key, binary=binary)
+        except TokenError as exc:
+            log.warning("%s access token refused on %s (%s): refreshing once", self.label, path, exc.code)
+            await self.tokens.invalidate(token)
+        token = await self._token()
+        return await self._request(method, path, body=body, params={**(params or {}), "access_token": token},
+                                   key=key, binary=binary)
+
+    async def _token(self) -> str:
+        try:
+            return await self.tokens.get()
+        except (TransientError, PermanentError) as exc:
+            # A token we cannot get (bad secret, IP not whitelisted, the platform down) is not the push's
+            # fault: it waits and retries, and the log says loudly what to fix.
+            raise TransientError(f"token_{exc.code}", f"cannot get a {self.label} access token: {exc}") from exc
+
+    async def _request(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
+                       key: str | None = None, binary: bool = False) -> Any:
+        headers = {"X-Idempotency-Key": key} if key else {}
+        data = None
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        try:
+            async with self.http.request(method, self.base + path, params=params, data=data, headers=headers,
+                                         timeout=self.timeout) as response:
+                if response.status >= 500:
+                    raise TransientError(f"http_{response.status}", f"{path}: server error")
+                if response.status >= 400:
+                    raise PermanentError(f"http_{response.status}", f"{path}: refused")
+                raw = await response.read()
+                content_type = response.headers.get("Content-Type", "")
+                if binary and not content_type.startswith(("application/json", "text/")):
+                    return MediaFile(raw, content_type, _filename(response.headers.get("Content-Disposition")))
+        except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
+            raise TransientError("network", f"{path}: {type(exc).__name__}: {exc}") from exc
+        try:
+            answer = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise TransientError("bad_response", f"{path}: not JSON") from None
+        errcode = int(answer.get("errcode", 0) or 0)
+        if errcode:
+            raise self.error_for(errcode, str(answer.get("errmsg", "")), path)
+        return answer
+
+
+def _filename(disposition: str | None) -> str | None:
+    if disposition and "filename=" in disposition:
+        return disposition.split("filename=", 1)[1].strip('"; ')
+    return None
