@@ -174,7 +174,7 @@ async def part_kill(args, fake: FakeWeChat, api_base: str, tmp: str) -> list:
     from sqlalchemy import func, select
 
     from storage.db import Database
-    from storage.models import Case, CaseEvent, InboundMessage, Job
+    from storage.models import Case, CaseEvent, CaseFollower, InboundMessage, Job
 
     codes = await prepare_database(args.pg, officers=STAFF)
     cluster = Cluster(args.pg, api_base, tmp)
@@ -203,13 +203,16 @@ async def part_kill(args, fake: FakeWeChat, api_base: str, tmp: str) -> list:
     async with db.sessions() as s:
         keys = set((await s.execute(select(InboundMessage.user_id, InboundMessage.msg_key))).all())
         case_of = dict((await s.execute(select(Case.number, Case.reporter_id))).all())
+        followed = set((await s.execute(select(Case.number, CaseFollower.user_id)
+                                        .join(CaseFollower, CaseFollower.case_id == Case.id))).all())
         breaches = (await s.execute(select(CaseEvent.case_id, CaseEvent.data)
                                     .where(CaseEvent.kind == "sla_breached"))).all()
         jobs = Counter((await s.execute(select(Job.status))).scalars())
         retried = (await s.execute(select(func.count()).select_from(Job).where(Job.attempts > 1))).scalar_one()
     missing = [s for s in answered if (s.openid, f"msg:{s.msg_id}") not in keys]
     given = {(n, p.openid) for p in people for n in p.numbers}
-    not_cases = [(n, o) for n, o in given if case_of.get(n) != o]
+    # a number in a reply is the resident's own new case, or an existing one they chose to follow
+    not_cases = [(n, o) for n, o in given if case_of.get(n) != o and (n, o) not in followed]
     per_stage = Counter((case_id, (data or {}).get("stage")) for case_id, data in breaches)
     twice = {k: n for k, n in per_stage.items() if n > 1}
     failed = [s for s in log if s.status != 200]
@@ -246,10 +249,11 @@ async def part_outage(args, fake: FakeWeChat, api_base: str, tmp: str) -> list:
         await asyncio.sleep(min(20, args.outage_seconds / 2))
         stop.set()
         await load
-        while fake.clock() < fake._down_until:
+        down_until = fake._down_until
+        while fake.clock() < down_until:
             await asyncio.sleep(0.5)
         during = sum(fake.calls.values()) - before_503
-        pushed_during = len(fake.pushes)
+        pushed_during = sum(1 for p in fake.pushes if p["at"] < down_until)
     db = Database(args.pg)
     drained, waited = await wait_drained(db, args.drain_timeout)
     results = [(f"API down {args.outage_seconds:g} s under load", during > 0 and pushed_during == 0,
