@@ -43,7 +43,15 @@ class Clock:
         self.now += timedelta(**kwargs)
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_generate_tests(metafunc):
+    """Every test that uses the database runs on each backend; `@pytest.mark.sqlite_only` ones (what they
+    check does not depend on the database, e.g. the browser, the fuzzers) run once, on SQLite."""
+    if "db_url" in metafunc.fixturenames:
+        once = any(metafunc.definition.get_closest_marker(m) for m in ("sqlite_only", "fuzz"))
+        metafunc.parametrize("db_url", ["sqlite"] if once else BACKENDS, indirect=True)
+
+
+@pytest.fixture
 def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'gongzhi.db'}"

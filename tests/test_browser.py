@@ -13,6 +13,8 @@ from backend.demo import seed_demo
 from backend.history import seed_history
 from tests.cdp import Browser, ensure_chromium
 
+pytestmark = pytest.mark.sqlite_only  # the browser sees the same pages on either database
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "dashboard-pass-1"
 
@@ -27,8 +29,6 @@ def chromium() -> str:
 
 @pytest.fixture
 async def site(start_bot, db, settings, clock):
-    if not db.is_sqlite:
-        pytest.skip("the browser sees the same pages on either database: run once, on SQLite")
     async with db.transaction() as s:
         await seed_demo(s)
         await seed_history(s, cases=600, end=clock())
