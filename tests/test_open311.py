@@ -388,3 +388,15 @@ async def test_schemathesis_finds_no_failure_against_the_served_openapi(hotline,
     text = output.decode(errors="replace")
     print(text[-1500:])
     assert process.returncode == 0, text[-6000:]
+
+
+async def test_a_broken_multipart_body_is_400_with_the_spec_error_body(hotline, db):
+    body = (b'--b\r\nContent-Disposition: form-data; name="last_name"\r\n\r\n\xc3\x95\r\n'
+            b'--b\r\nContent-Disposition: form-data; name=\r\n\r\nx\r\n--b--\r\n')
+    async with hotline.bot.http.post(hotline.url("requests.json"), data=body,
+                                     headers={"Content-Type": "multipart/form-data; boundary=b"}) as response:
+        status, answer = response.status, json.loads(await response.text())
+    assert status == 400
+    check(answer, "errors.json")
+    async with db.sessions() as s:
+        assert (await s.execute(select(Case))).first() is None

@@ -168,7 +168,12 @@ async def form(request: web.Request) -> MultiDict:
     """Query string and form body together (the body wins): clients differ in where they put parameters."""
     merged = MultiDict(request.query)
     if request.method == "POST" and request.can_read_body:
-        body = await request.post()
+        try:
+            body = await request.post()
+        except web.HTTPException:
+            raise
+        except (ValueError, KeyError, LookupError, AssertionError, RuntimeError) as exc:  # a broken body
+            raise bad(f"the request body is not a readable form: {type(exc).__name__}") from None
         for key in set(body.keys()):
             merged.popall(key, None)
             for value in body.getall(key):
