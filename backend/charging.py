@@ -200,8 +200,8 @@ def parse_time(value: object) -> datetime | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        seconds = value / 1000 if value > 1e11 else value
-        try:
+        try:  # an integer too large for a float overflows already in the division
+            seconds = value / 1000 if value > 1e11 else value
             return datetime.fromtimestamp(seconds, timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None

@@ -180,7 +180,8 @@ class Reporter(Actor):
     def heard(self, reply):
         super().heard(reply)
         match = NUMBER.search(reply or "")
-        if match and match.group(0) not in self.numbers:
+        done = any(mark in (reply or "") for mark in ("已受理，工单号", "紧急工单", "已为您关注", "您已经在关注"))
+        if match and done and match.group(0) not in self.numbers:  # a case made, or one followed
             self.numbers.append(match.group(0))
             self.turns = 6  # start a new report next time
 

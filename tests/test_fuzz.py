@@ -57,10 +57,9 @@ ACCOUNT = "gh_fuzz"
 NUMBER = re.compile(r"20\d{6}-\d{4}")
 HOSTILE = "'); DROP TABLE cases; -- \" OR 1=1 <script>alert('x')</script> & <b>粗</b> ]]> %s {{7*7}}"
 
-# Inputs that hit bugs found by this fuzzer and reported, not fixed here (application code is not ours to
-# change in this issue): they are left out unless FUZZ_KNOWN_BUGS=1, which reproduces them. See the README,
-# "Running at scale" -> "Hostile input".
-KNOWN_BUGS = os.environ.get("FUZZ_KNOWN_BUGS") == "1"
+# The generators keep the inputs that once gave a 500 (five bugs this fuzzer found, since fixed): deep JSON,
+# an `at` too big for a float, form bodies that are not UTF-8 or name an unknown charset, broken multipart
+# headers. See the README, "Running at scale" -> "Hostile input".
 
 # Shrinking against a live server can take many minutes; FUZZ_SHRINK=1 turns it on for a minimal example.
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if os.environ.get("FUZZ_SHRINK") == "1" else [])
@@ -176,8 +175,9 @@ def target(tmp_path_factory):
     password = "fuzz password 1"
     api_key, feed_token = asyncio.run(_prepare(env["DATABASE_URL"], password))
     port = _free_port()
+    server_log = open(tmp / "server.log", "wb")  # a file, not a pipe: a full pipe would block the server
     proc = subprocess.Popen([sys.executable, "main.py", "serve"], cwd=ROOT, env={**env, "PORT": str(port)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=server_log)
     t = Target(port, proc.pid, db_path, api_key, feed_token, password)
     deadline = time.monotonic() + 60
     while True:
@@ -195,7 +195,11 @@ def target(tmp_path_factory):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
-    assert alive, f"the server died during the fuzz run: {proc.stderr.read()[-3000:]}"
+    server_log.close()
+    logged = (tmp / "server.log").read_text(errors="replace")
+    assert alive, f"the server died during the fuzz run: {logged[-3000:]}"
+    # (aiohttp's own parser logs a traceback for a request line over its limit, and answers 400: not ours)
+    assert "unhandled error" not in logged, f"the server logged an unexpected error: {logged[-3000:]}"
 
 
 # --- the webhook: XML documents --------------------------------------------------------------------
@@ -362,7 +366,7 @@ def test_fuzz_webhook_xml_never_5xx_never_hangs_never_stores_unsigned(target):
 # --- the charging ingest: JSON --------------------------------------------------------------------
 
 STATIONS = [f"P{i:02d}" for i in range(1, 25)]
-BIG = 10**400 if KNOWN_BUGS else 10**300  # known bug 2: an integer `at` beyond a float's range -> OverflowError
+BIG = 10**400  # was bug 2: an integer `at` beyond a float's range -> OverflowError
 json_scalar = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.integers(-BIG, BIG),
                         st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
                         st.sampled_from(INTERESTING))
@@ -415,7 +419,7 @@ def charging_requests(draw, t: Target, now: int) -> tuple[bool, dict, bytes]:
     elif kind == "any":
         body = json.dumps(draw(json_any), allow_nan=True).encode()
     elif kind == "deep":  # nesting deeper than the JSON parser's recursion limit, within the size limit
-        depth = draw(st.integers(10, 60000 if KNOWN_BUGS else 300))  # known bug 1: deeper -> RecursionError
+        depth = draw(st.integers(10, 60000))  # was bug 1: deeper than the parser's limit -> RecursionError
         opener = draw(st.sampled_from(["[", '{"updates":', '[{"a":']))
         body = (opener * depth).encode()[:64000]
     elif kind == "big":
@@ -452,7 +456,8 @@ def test_fuzz_charging_ingest_never_5xx_never_hangs_never_stores_unauthenticated
 
 # --- Open311: form data ---------------------------------------------------------------------------
 
-SERVICE_CODES = ["street_vending", "ev_charging", "garbage", "noise", "illegal_building", "other", "emergency"]
+SERVICE_CODES = ["street_vending", "ev_charging", "sanitation", "noise", "illegal_building", "other", "emergency",
+                 "garbage"]
 COMPOUND_IDS = [f"C{i:02d}" for i in range(1, 44)]
 form_text = st.one_of(st.sampled_from(INTERESTING), st.text(max_size=40),
                       st.builds(lambda s, n: s * n, st.text(min_size=1, max_size=2), st.integers(1000, 12000)))
@@ -479,9 +484,19 @@ def _open311_fields() -> st.SearchStrategy[list[tuple[str, str]]]:
                      picked, extra, st.booleans())
 
 
+def _plausible_report() -> st.SearchStrategy[list[tuple[str, str]]]:
+    """A report a channel could really send (a place and a category or a description), plus odd extras."""
+    place = st.one_of(st.tuples(st.just("address_id"), st.sampled_from(COMPOUND_IDS)),
+                      st.tuples(st.just("address_string"), st.sampled_from(["滨湖欣园3栋", "竹园新村12栋"])))
+    return st.builds(lambda p, code, d, extra: [p, ("service_code", code), ("description", d)] + extra,
+                     place, st.sampled_from(SERVICE_CODES[:-1]), form_text,
+                     st.lists(st.tuples(st.sampled_from(["phone", "email", "first_name", "attribute[building]",
+                                                         "media_url", "account_id"]), form_text), max_size=3))
+
+
 @st.composite
 def open311_requests(draw, t: Target) -> tuple[bool, str, dict, bytes]:
-    fields = draw(_open311_fields())
+    fields = draw(st.one_of(_open311_fields(), _plausible_report()))
     auth = draw(st.sampled_from(["form"] * 3 + ["header", "missing", "wrong", "empty", "query-wrong"]))
     fmt = draw(st.sampled_from(["json", "json", "xml", "html", "JSON", ""]))
     path = f"/open311/v2/requests.{fmt}" if fmt else "/open311/v2/requests"
@@ -497,29 +512,30 @@ def open311_requests(draw, t: Target) -> tuple[bool, str, dict, bytes]:
     elif auth == "query-wrong":
         path += "?api_key=" + urllib.parse.quote(draw(form_text))
     fields = draw(st.permutations(fields))
-    # known bug 3 also covers "bad percent" (raw non-ASCII bytes next to a bare % and %FF escapes)
-    how = draw(st.sampled_from(["urlencoded"] * 5 + ["raw", "multipart", "charset"]
-                               + (["bad percent"] if KNOWN_BUGS else [])))
-    if how == "raw":  # known bug 3: a form body that is not UTF-8 -> UnicodeDecodeError
-        body = draw(st.binary(max_size=300) if KNOWN_BUGS else st.text(max_size=200).map(
-            lambda t: t.encode("utf-8", "replace")))
+    # was bug 3, also for "bad percent" (raw non-ASCII bytes next to a bare % and %FF escapes)
+    how = draw(st.sampled_from(["urlencoded"] * 5 + ["raw", "multipart", "charset", "bad percent"]))
+    if how == "raw":  # was bug 3: a form body that is not UTF-8 -> UnicodeDecodeError
+        body = draw(st.binary(max_size=300))
     elif how == "bad percent":
         body = b"&".join(urllib.parse.quote(k).encode() + b"=%FF%FE%" + v.encode("utf-8", "surrogatepass")[:20]
                          for k, v in fields) or b"%"
     elif how == "multipart":
         boundary = "fuzzboundary"
         headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields]
+        # was bug 5: a part whose headers are broken (a name with CR/LF in it) -> 500
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                 for k, v in fields]
         if draw(st.booleans()):
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="media"; filename="a.jpg"\r\n'
                          f"Content-Type: image/jpeg\r\n\r\n\xff\xd8\r\n")
+        # was bug 3 again: a multipart field that is not UTF-8 (here: lone surrogates) -> 500
         body = ("".join(parts) + f"--{boundary}--\r\n").encode("utf-8", "surrogatepass")
     else:
         body = urllib.parse.urlencode([(k, v.encode("utf-8", "surrogatepass")) for k, v in fields]).encode()
         if how == "charset":
-            # known bug 4: a charset Python cannot decode the form with (unknown, utf-16) -> LookupError/500
+            # was bug 4: a charset Python cannot decode the form with (unknown, utf-16) -> LookupError/500
             headers["Content-Type"] += "; charset=" + draw(st.sampled_from(
-                ["utf-8", "UTF-8", "gbk", "latin-1"] + (["utf-16", "nonsense"] if KNOWN_BUGS else [])))
+                ["utf-8", "UTF-8", "gbk", "latin-1", "utf-16", "nonsense"]))
     authorised = auth in ("form", "header")
     return authorised, path, headers, body
 
@@ -578,7 +594,7 @@ EXTERNAL_DTD = _message("x", '<?xml version="1.0"?><!DOCTYPE xml SYSTEM "http://
 def test_xml_bombs_are_refused_quickly_without_memory_growth(target, encrypted):
     rss_before, peak_before = target.rss_kib()
     before = target.stored()
-    for name, doc in [*BOMBS.items(), ("external DTD", EXTERNAL_DTD)]:
+    for name, doc in BOMBS.items():
         assert len(doc.encode()) < 64 * 1024, name
         ts, nonce = str(int(time.time())), "7"
         query = {"signature": sign(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
@@ -590,7 +606,7 @@ def test_xml_bombs_are_refused_quickly_without_memory_growth(target, encrypted):
         started = time.monotonic()
         status, answer = _post_wechat(target, query, body)
         elapsed = time.monotonic() - started
-        assert status == 400 or name == "external DTD" and status == 200, (name, status, answer)
+        assert status == 400, (name, status, answer)
         assert elapsed < 1.0, (name, elapsed)
         # the bomb in the envelope itself (the encrypted path parses the envelope first)
         if encrypted:
@@ -600,6 +616,11 @@ def test_xml_bombs_are_refused_quickly_without_memory_growth(target, encrypted):
     print(f"server RSS {rss_before} -> {rss_after} KiB, peak {peak_before} -> {peak_after} KiB")
     assert peak_after - peak_before < 20 * 1024, "a bomb made the server's memory grow by more than 20 MiB"
     assert target.stored() == before
+    started = time.monotonic()
+    ts, nonce = str(int(time.time())), "8"
+    status, _ = _post_wechat(target, {"signature": sign(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce},
+                             EXTERNAL_DTD.encode())
+    assert status in (200, 400) and time.monotonic() - started < 1.0
 
 
 # --- SQL and markup in free text -------------------------------------------------------------------
@@ -641,17 +662,20 @@ def test_sql_and_markup_are_stored_verbatim_and_shown_escaped(target):
     # WeChat: through the intake dialog to a case
     reply = _say(target, "o-fuzz-hostile", payload)
     for _ in range(6):
-        if NUMBER.search(reply):
+        if "已受理" in reply and NUMBER.search(reply):
             break
-        reply = _say(target, "o-fuzz-hostile", "1" if "确认" in reply else "昨天晚上开始的")
+        # a same-place report from the fuzz run may be open: report separately (2), not follow it
+        reply = _say(target, "o-fuzz-hostile", "2" if "是否关注" in reply else "1" if "确认" in reply
+                     else "昨天晚上开始的")
     number = NUMBER.search(reply).group(0)
-    stored = target.sql(f"SELECT description FROM cases WHERE number = '{number}'")[0][0]
+    stored, reporter = target.sql(f"SELECT description, reporter_id FROM cases WHERE number = '{number}'")[0]
+    assert reporter == "o-fuzz-hostile", (number, reporter)
     assert HOSTILE in stored, stored
     assert target.sql("SELECT count(*) FROM sqlite_master WHERE name = 'cases'")[0][0] == 1
 
     # Open311: stored verbatim, the XML answer escaped (and parsing it gives the text back exactly)
-    description = "竹园新村12栋门口垃圾堆积 " + HOSTILE
-    form = urllib.parse.urlencode({"api_key": target.api_key, "service_code": "garbage", "address_id": "C01",
+    description = "小区北门绿化带树木倒伏 " + HOSTILE  # a category and compound the fuzzers do not file
+    form = urllib.parse.urlencode({"api_key": target.api_key, "service_code": "greenery", "address_id": "C43",
                                    "description": description}).encode()
     status, answer, _ = target.request("POST", "/open311/v2/requests.xml", form,
                                        {"Content-Type": "application/x-www-form-urlencoded"})

@@ -55,8 +55,8 @@ class ChargingAPI:
             return error(413, "too_large", "the body is over the server's size limit; send smaller batches")
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return error(400, "bad_json", f"the body is not JSON: {exc}")
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+            return error(400, "bad_json", f"the body is not JSON: {type(exc).__name__}")
         items = data.get("updates") if isinstance(data, dict) else data
         if not isinstance(items, list):
             return error(400, "bad_batch", "send a JSON list of updates, or {\"updates\": [...]}")
