@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from contextlib import asynccontextmanager
 import logging
 import sys
 
@@ -122,6 +123,16 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+@asynccontextmanager
+async def database(settings: Settings):
+    """The migrated database for one command, disposed of when the command is done."""
+    db = await open_database(settings)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
 async def open_database(settings: Settings):
     from storage.db import Database
 
@@ -148,20 +159,16 @@ async def cmd_serve(settings: Settings, workers: int = 1) -> int:
 async def cmd_seed(settings: Settings) -> int:
     from backend.demo import seed_demo
 
-    db = await open_database(settings)
-    try:
+    async with database(settings) as db:
         async with db.transaction() as session:
             result = await seed_demo(session)
-    finally:
-        await db.dispose()
     print(f"demo street: {result.added} rows added, {result.updated} updated")
     return 0
 
 
 async def cmd_migrate(settings: Settings) -> int:
-    db = await open_database(settings)
-    await db.dispose()
-    print("database schema is up to date")
+    async with database(settings):
+        print("database schema is up to date")
     return 0
 
 
@@ -171,8 +178,7 @@ async def cmd_cases(settings: Settings, args) -> int:
 
     from backend import cases
 
-    db = await open_database(settings)
-    try:
+    async with database(settings) as db:
         async with db.sessions() as session:
             if args.cases_command == "show":
                 case = await cases.by_number(session, args.number)
@@ -203,8 +209,6 @@ async def cmd_cases(settings: Settings, args) -> int:
                 by_channel = Counter(r["channel"] for r in rows)  # issue 9: cases by channel
                 print("by channel: " + ", ".join(f"{name} {n}" for name, n in by_channel.most_common()))
             return 0
-    finally:
-        await db.dispose()
 
 
 async def cmd_staff(settings: Settings, args) -> int:
@@ -214,9 +218,8 @@ async def cmd_staff(settings: Settings, args) -> int:
     from backend import staff as staff_mod
 
     now = datetime.now(timezone.utc)
-    db = await open_database(settings)
     try:
-        async with db.transaction() as session:
+        async with database(settings) as db, db.transaction() as session:
             if args.staff_command == "invite":
                 staff_id = args.staff_id
                 if staff_id is None:
@@ -251,8 +254,6 @@ async def cmd_staff(settings: Settings, args) -> int:
     except staff_mod.StaffError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    finally:
-        await db.dispose()
     return 0
 
 
@@ -261,12 +262,9 @@ async def cmd_charging(settings: Settings, args) -> int:
 
     from backend import charging
 
-    db = await open_database(settings)
-    try:
+    async with database(settings) as db:
         async with db.transaction() as session:
             token = await charging.issue_token(session, args.feed, datetime.now(timezone.utc))
-    finally:
-        await db.dispose()
     print(f"feed {args.feed}: send Authorization: Bearer <token> to POST /api/charging/updates", file=sys.stderr)
     print(token)
     return 0
@@ -277,9 +275,8 @@ async def cmd_channel(settings: Settings, args) -> int:
 
     from backend import channels
 
-    db = await open_database(settings)
     try:
-        async with db.transaction() as session:
+        async with database(settings) as db, db.transaction() as session:
             if args.channel_command == "add":
                 channel, key = await channels.add_channel(session, args.name, datetime.now(timezone.utc))
                 print(f"channel {channel.name}: give this api_key to its Open311 client (shown once)")
@@ -293,8 +290,6 @@ async def cmd_channel(settings: Settings, args) -> int:
     except channels.ChannelError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    finally:
-        await db.dispose()
     return 0
 
 
@@ -313,8 +308,7 @@ async def cmd_menu(settings: Settings, args) -> int:
         print("menu push needs WECHAT_APP_ID and WECHAT_APP_SECRET (sandbox mode: start `serve` first)",
               file=sys.stderr)
         return 2
-    db = await open_database(settings)
-    try:
+    async with database(settings) as db:
         async with aiohttp.ClientSession() as http:
             api = wechat_client(settings, db, clock=lambda: datetime.now(timezone.utc), owner="cli", http=http)
             try:
@@ -322,8 +316,6 @@ async def cmd_menu(settings: Settings, args) -> int:
             except (DeliveryError, aiohttp.ClientError) as exc:
                 print(f"menu push failed: {exc}", file=sys.stderr)
                 return 1
-    finally:
-        await db.dispose()
     print(f"menu installed: {', '.join(b['name'] for b in menu['button'])}")
     return 0
 
@@ -335,8 +327,7 @@ async def cmd_survey(settings: Settings, args) -> int:
     from backend import surveys
 
     now = datetime.now(timezone.utc)
-    db = await open_database(settings)
-    try:
+    async with database(settings) as db:
         async with db.transaction() as session:
             if args.survey_command == "campaign":
                 every = args.every_days * 86400 if args.every_days else None
@@ -345,8 +336,6 @@ async def cmd_survey(settings: Settings, args) -> int:
                       f" then every {args.every_days} days" if every else f"campaign {campaign.id}: one round")
             else:
                 print(json.dumps(await surveys.campaign_results(session), ensure_ascii=False, indent=1))
-    finally:
-        await db.dispose()
     return 0
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend import texts as T
 from backend.clock import local
 from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay, ChannelReport, PhoneBinding
 
@@ -142,7 +143,7 @@ async def follow(session: AsyncSession, case: Case, who: Reporter, now: datetime
     session.add(CaseFollower(case_id=case.id, platform=who.platform, user_id=who.user_id, role="follower",
                              since=now))
     case.repeat_reports += 1
-    record(session, case, "followed", actor=who.actor, at=now, note="重复反映，关注进度")
+    record(session, case, "followed", actor=who.actor, at=now, note=T.NOTE_FOLLOWED)
     return True
 
 
@@ -232,7 +233,7 @@ async def followers_of(session: AsyncSession, case: Case) -> list[CaseFollower]:
 
 async def urge(session: AsyncSession, case: Case, who: Reporter, now: datetime) -> CaseEvent:
     """A resident's 催办: recorded on the trace (the workflow notifies the officer)."""
-    return record(session, case, "urged", actor=who.actor, at=now, note="居民催办")
+    return record(session, case, "urged", actor=who.actor, at=now, note=T.NOTE_URGED)
 
 
 async def list_cases(session: AsyncSession, *, status: str | None = None, limit: int = 100) -> list[Case]:

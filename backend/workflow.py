@@ -91,7 +91,7 @@ async def notify_supervisors(session: AsyncSession, kind: str, text: str, now: d
 
 async def place_of(session: AsyncSession, case: Case) -> str:
     compound = await session.get(Compound, case.compound_id) if case.compound_id else None
-    name = compound.name if compound else "位置待补充"
+    name = compound.name if compound else T.PLACE_UNKNOWN
     return f"{name}{case.building}" if case.building else name
 
 
@@ -351,7 +351,7 @@ async def return_case(session: AsyncSession, actor: Staff, case: Case, reason: s
         await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
     case.status, case.officer_id = "returned", None
     cases.record(session, case, "returned", actor=f"staff:{actor.id}", at=now, note=reason)
-    await notify_supervisors(session, "returned", f"【退回】工单 {case.number} 被退回：{reason}", now,
+    await notify_supervisors(session, "returned", T.RETURNED.format(number=case.number, reason=reason), now,
                              key=f"returned:{case.id}:{case.dispatch_round}")
     return Done(True)
 
@@ -386,7 +386,7 @@ async def reopen(session: AsyncSession, case: Case, reason: str, rules: Category
 async def unsatisfied(session: AsyncSession, case: Case, comment: str | None, rules: CategoryRules, policy: Policy,
                       now: datetime, *, actor: str) -> None:
     """A resident rated the result 不满意: 重办 on a new clock, and the supervisor is told."""
-    reason = comment or "居民评价不满意"
+    reason = comment or T.UNSATISFIED_REASON
     await reopen(session, case, reason, rules, policy, now, actor=actor)
     text = T.SURVEY_UNSATISFIED.format(number=case.number, place=await place_of(session, case), comment=reason)
     await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"unsatisfied:{case.id}:{case.dispatch_round}")

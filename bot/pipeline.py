@@ -30,7 +30,6 @@ class Outcome:
 
     reply: Reply | None
     at: datetime | None = None
-    duplicate: bool = False
 
 
 class _Ticket:
@@ -189,5 +188,5 @@ class MessagePipeline:
 def _repeat(seen: inbound.Seen) -> Outcome:
     """The answer to a retry: the stored reply, or nothing when the first went to the outbox."""
     if seen.status == "deferred" or not seen.reply:
-        return Outcome(None, duplicate=True)
-    return Outcome(Reply.from_data(seen.reply), seen.replied_at, duplicate=True)
+        return Outcome(None)
+    return Outcome(Reply.from_data(seen.reply), seen.replied_at)

@@ -101,11 +101,9 @@ NOTHING_TO_CONFIRM = "您当前没有待确认的反映。请直接描述您遇�
 EXPIRED = "您之前未完成的反映已超过30分钟未回复，已自动取消。"
 PHOTO_ADDED = "已收到照片（共{n}张）。"
 PHOTO_LIMIT = "照片最多{n}张，这张没有添加。"
-VOICE_ADDED = "已收到语音：“{text}”。"
 IN_DIALOG_REMINDER = "（您正在反映问题）"
 NOT_UNDERSTOOD_CHOICE = "没能识别您的选择，请回复序号。"
 LOCATION_START = "已收到您的位置。"
-TOO_LONG_NOTE = "（描述较长，已保留前{n}字）"
 
 # --- progress -----------------------------------------------------------------------------------
 
