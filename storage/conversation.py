@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation
+
+
+_TABLE = Conversation.__table__
+_GET = select(_TABLE.c.state, _TABLE.c.data, _TABLE.c.updated_at).where(  # built once: read on every message
+    _TABLE.c.platform == bindparam("p"), _TABLE.c.user_id == bindparam("u"))
 
 
 @dataclass(frozen=True)
@@ -25,10 +30,8 @@ class ConversationStore:
         self.session, self.platform, self.user_id = session, platform, user_id
 
     async def get(self) -> DialogState | None:
-        table = Conversation.__table__
         conn = await self.session.connection()
-        row = (await conn.execute(select(table.c.state, table.c.data, table.c.updated_at).where(
-            table.c.platform == self.platform, table.c.user_id == self.user_id))).first()
+        row = (await conn.execute(_GET, {"p": self.platform, "u": self.user_id})).first()
         return DialogState(row.state, dict(row.data or {}), row.updated_at) if row else None
 
     async def set(self, state: str, data: dict, now: datetime) -> None:

@@ -11,6 +11,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage import sqlite_inline
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -57,7 +59,9 @@ class Database:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             # The driver opens each write transaction with BEGIN IMMEDIATE (before the first write), so
             # another process's writer waits on the busy timeout instead of failing mid-transaction.
-            kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000, "isolation_level": "IMMEDIATE"}
+            # Statements run in the loop's thread (storage/sqlite_inline.py): a lock held by another
+            # process is waited for with asyncio sleeps, up to the busy timeout.
+            kwargs["async_creator"] = sqlite_inline.connector(path or ":memory:", busy_timeout_s=busy_timeout_ms / 1000)
             # One connection, handed out in turn by the pool's asyncio queue: in this process, sessions
             # take turns there, in order, instead of in SQLite's sleeping busy handler. Transactions
             # always end explicitly, so the pool's extra rollback on return is skipped.
@@ -72,7 +76,7 @@ class Database:
                                         "server_settings": {"statement_timeout": str(int(statement_timeout_ms))}})
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
-            _configure_sqlite(self.engine, busy_timeout_ms)
+            _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
@@ -101,12 +105,11 @@ class Database:
         await self.engine.dispose()
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

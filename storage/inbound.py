@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,11 +32,18 @@ class Seen:
     replied_at: datetime | None
 
 
-LOG = InboundMessage.__table__  # Core statements on the table: the hot path skips the ORM's bulk machinery
-
-
-def _insert(session: AsyncSession):
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+LOG = InboundMessage.__table__
+# The hot path's statements are built once: SQLAlchemy then finds each compiled form in its cache by a
+# key computed once per statement, instead of building, keying and coercing a new one per message.
+_CLAIM = {
+    name: insert(LOG).on_conflict_do_nothing(index_elements=["platform", "user_id", "msg_key"]).returning(LOG.c.id)
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_SEEN = select(LOG.c.id, LOG.c.status, LOG.c.reply, LOG.c.replied_at).where(
+    LOG.c.platform == bindparam("p"), LOG.c.user_id == bindparam("u"), LOG.c.msg_key == bindparam("k"))
+_COMPLETE = update(LOG).where(LOG.c.id == bindparam("row_id"))
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:who, 0))")
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:who, 0))")
 
 
 async def lock_sender(session: AsyncSession, platform: str, user_id: str,
@@ -50,10 +57,10 @@ async def lock_sender(session: AsyncSession, platform: str, user_id: str,
         return
     conn = await session.connection()
     who = {"who": f"{platform}:{user_id}"}
-    got = (await conn.execute(text("SELECT pg_try_advisory_xact_lock(hashtextextended(:who, 0))"), who)).scalar()
+    got = (await conn.execute(_TRY_LOCK, who)).scalar()
     answered()
     if not got:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:who, 0))"), who)
+        await conn.execute(_LOCK, who)
 
 
 async def claim(
@@ -64,22 +71,11 @@ async def claim(
     logged, return what became of it instead (after waiting for an in-flight first delivery)."""
     values = dict(platform=platform, user_id=user_id, msg_key=msg_key, kind=kind, content=content,
                   received_at=now, status=status)
-    statement = (
-        _insert(session)(LOG)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["platform", "user_id", "msg_key"])
-        .returning(LOG.c.id)
-    )
     conn = await session.connection()
-    row_id = (await conn.execute(statement)).scalar_one_or_none()
+    row_id = (await conn.execute(_CLAIM[conn.dialect.name], values)).scalar_one_or_none()
     if row_id is not None:
         return row_id
-    row = (
-        await conn.execute(
-            select(LOG.c.id, LOG.c.status, LOG.c.reply, LOG.c.replied_at).where(
-                LOG.c.platform == platform, LOG.c.user_id == user_id, LOG.c.msg_key == msg_key)
-        )
-    ).one()
+    row = (await conn.execute(_SEEN, {"p": platform, "u": user_id, "k": msg_key})).one()
     return Seen(row.id, row.status, row.reply, row.replied_at)
 
 
@@ -88,5 +84,5 @@ async def complete(
 ) -> None:
     """Record how the message was answered, inside the caller's transaction."""
     conn = await session.connection()
-    await conn.execute(update(LOG).where(LOG.c.id == row_id).values(status=status, reply=reply, replied_at=at,
-                                                                     error=error))
+    await conn.execute(_COMPLETE, {"row_id": row_id, "status": status, "reply": reply, "replied_at": at,
+                                   "error": error})

@@ -1,0 +1,88 @@
+"""SQLite run in the event loop's thread (storage/sqlite_inline.py): a write lock held by another process is
+waited for without holding up the loop, and given up on after the busy timeout as SQLite itself would."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
+
+from storage import outbox
+from storage.db import Database
+from storage.models import OutboxMessage
+
+pytestmark = pytest.mark.sqlite_only
+
+
+async def _ticks_while(coro) -> tuple[object, int]:
+    """Run `coro` while a second task counts loop turns: a blocked loop counts none."""
+    ticks = 0
+    done = asyncio.Event()
+
+    async def tick():
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    ticker = asyncio.create_task(tick())
+    try:
+        return await coro, ticks
+    finally:
+        done.set()
+        await ticker
+
+
+async def _insert_one(db: Database) -> int:
+    async with db.transaction() as session:
+        outbox.enqueue(session, platform="wechat", user_id="o-1", kind="text", payload={"text": "x"},
+                       idempotency_key="k-1", now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    async with db.sessions() as session:
+        return len((await session.execute(select(OutboxMessage))).scalars().all())
+
+
+async def test_a_write_waits_for_another_process_lock_while_the_loop_runs_on(tmp_path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'g.db'}", busy_timeout_ms=5000)
+    await db.migrate()
+    blocker = sqlite3.connect(tmp_path / "g.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    asyncio.get_running_loop().call_later(0.4, blocker.execute, "ROLLBACK")
+    started = time.monotonic()
+    rows, ticks = await _ticks_while(_insert_one(db))
+    assert rows == 1
+    assert 0.35 < time.monotonic() - started < 2.0
+    assert ticks >= 20  # the loop kept turning every ~10 ms while the write waited
+    blocker.close()
+    await db.dispose()
+
+
+async def test_a_lock_held_past_the_busy_timeout_fails_the_write_and_changes_nothing(tmp_path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'g.db'}", busy_timeout_ms=300)
+    await db.migrate()
+    blocker = sqlite3.connect(tmp_path / "g.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="locked"):
+        await _ticks_while(_insert_one(db))
+    assert 0.25 < time.monotonic() - started < 1.5
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    async with db.sessions() as session:
+        assert (await session.execute(select(OutboxMessage))).scalars().all() == []
+    assert await _insert_one(db) == 1  # and the connection is usable afterwards
+    await db.dispose()
+
+
+async def test_errors_other_than_busy_are_raised_at_once(tmp_path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'g.db'}", busy_timeout_ms=5000)
+    await db.migrate()
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="no such table"):
+        async with db.transaction() as session:
+            await session.execute(text("SELECT * FROM no_such_table"))
+    assert time.monotonic() - started < 0.5
+    await db.dispose()
