@@ -90,8 +90,20 @@ async def notify_supervisors(session: AsyncSession, kind: str, text: str, now: d
 
 
 async def place_of(session: AsyncSession, case: Case) -> str:
-    compound = await session.get(Compound, case.compound_id) if case.compound_id else None
-    name = compound.name if compound else T.PLACE_UNKNOWN
+    compound = await session.get(Compound, case.compound_id) if case.compound_id else None  # often in the session
+    return _place(compound.name if compound else None, case)
+
+
+async def places_of(session: AsyncSession, cases: list[Case]) -> dict[int, str]:
+    """Each case's place as staff read it ("滨湖欣园3栋"), by case id, in one query for the lot."""
+    ids = {c.compound_id for c in cases if c.compound_id}
+    names = dict((await session.execute(select(Compound.id, Compound.name).where(Compound.id.in_(ids)))).all()) \
+        if ids else {}
+    return {case.id: _place(names.get(case.compound_id), case) for case in cases}
+
+
+def _place(compound_name: str | None, case: Case) -> str:
+    name = compound_name or T.PLACE_UNKNOWN
     return f"{name}{case.building}" if case.building else name
 
 

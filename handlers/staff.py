@@ -188,6 +188,7 @@ async def todo(ctx: Context) -> str:
     if not mine:
         return T.NO_OPEN
     lines = []
+    places = await workflow.places_of(ctx.session, mine)
     for case in mine:
         stage = next((s for s in workflow.STAGES if not workflow.stage_done(case, s)), None)
         due = ""
@@ -195,7 +196,7 @@ async def todo(ctx: Context) -> str:
             due = T.TODO_DUE.format(stage=T.VERB[stage], at=local(datetime.fromisoformat(case.sla[stage])).strftime("%H:%M"))
         lines.append(T.TODO_LINE.format(number=case.number, status=T.STATUS.get(case.status, case.status),
                                         category=ctx.services["taxonomy"].category(case.category).name,
-                                        place=await workflow.place_of(ctx.session, case), due=due))
+                                        place=places[case.id], due=due))
     return T.TODO.format(n=len(mine), lines="\n".join(lines))
 
 

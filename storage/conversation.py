@@ -6,14 +6,28 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation
 
 
 _TABLE = Conversation.__table__
-_GET = select(_TABLE.c.state, _TABLE.c.data, _TABLE.c.updated_at).where(  # built once: read on every message
+# Built once: the state is read on every message and written on most.
+_GET = select(_TABLE.c.state, _TABLE.c.data, _TABLE.c.updated_at).where(
     _TABLE.c.platform == bindparam("p"), _TABLE.c.user_id == bindparam("u"))
+_CLEAR = delete(_TABLE).where(_TABLE.c.platform == bindparam("p"), _TABLE.c.user_id == bindparam("u"))
+
+
+def _upsert(insert):
+    """One statement whether the person has a state already or not."""
+    statement = insert(_TABLE)
+    return statement.on_conflict_do_update(index_elements=["platform", "user_id"],
+                                           set_={c: statement.excluded[c] for c in ("state", "data", "updated_at")})
+
+
+_SET = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
 
 
 @dataclass(frozen=True)
@@ -35,13 +49,10 @@ class ConversationStore:
         return DialogState(row.state, dict(row.data or {}), row.updated_at) if row else None
 
     async def set(self, state: str, data: dict, now: datetime) -> None:
-        row = await self.session.get(Conversation, (self.platform, self.user_id))
-        if row is None:
-            self.session.add(Conversation(platform=self.platform, user_id=self.user_id, state=state, data=data,
-                                          updated_at=now))
-        else:
-            row.state, row.data, row.updated_at = state, data, now
+        conn = await self.session.connection()
+        await conn.execute(_SET[conn.dialect.name], {"platform": self.platform, "user_id": self.user_id,
+                                                     "state": state, "data": data, "updated_at": now})
 
     async def clear(self) -> None:
-        await self.session.execute(delete(Conversation).where(Conversation.platform == self.platform,
-                                                              Conversation.user_id == self.user_id))
+        conn = await self.session.connection()
+        await conn.execute(_CLEAR, {"p": self.platform, "u": self.user_id})
