@@ -94,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     channel_rotate = channel_commands.add_parser("rotate", help="print a new API key for a channel (the old one stops)")
     channel_rotate.add_argument("--name", required=True)
     channel_commands.add_parser("list", help="channels with their cases, all and open")
+    pushes = commands.add_parser("outbox", help="pushes to residents and staff")
+    push_commands = pushes.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
+    problems = push_commands.add_parser("problems", help="pushes that failed, could not be delivered, or were cut "
+                                                         "off by a crash (newest first)")
+    problems.add_argument("--user", help="only pushes to this openid / userid")
+    problems.add_argument("--limit", type=int, default=100)
+    problems.add_argument("--json", action="store_true", help="JSON instead of lines")
     return parser
 
 
@@ -209,6 +216,27 @@ async def cmd_cases(settings: Settings, args) -> int:
                 by_channel = Counter(r["channel"] for r in rows)  # issue 9: cases by channel
                 print("by channel: " + ", ".join(f"{name} {n}" for name, n in by_channel.most_common()))
             return 0
+
+
+async def cmd_outbox(settings: Settings, args) -> int:
+    import json
+
+    from storage import outbox
+
+    async with database(settings) as db:
+        async with db.sessions() as session:
+            found = await outbox.delivery_problems(session, user_id=args.user, limit=args.limit)
+    rows = [{"id": p.id, "to": f"{p.platform}:{p.user_id}", "kind": p.kind, "status": p.status,
+             "code": p.error_code, "detail": p.detail, "queued_at": p.created_at.isoformat(),
+             "attempts": p.attempts} for p in found]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for r in rows:
+            print(f"{r['queued_at']}  {r['status']:<13} {r['code'] or '-':<12} {r['kind']:<12} {r['to']}  "
+                  f"{r['detail'] or ''}")
+        print(f"{len(rows)} pushes need a look")
+    return 0
 
 
 async def cmd_staff(settings: Settings, args) -> int:
@@ -387,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_charging(settings, args))
     if args.command == "channel":
         return asyncio.run(cmd_channel(settings, args))
+    if args.command == "outbox":
+        return asyncio.run(cmd_outbox(settings, args))
     if args.command == "nlp":
         return args.handler(args) or 0
     return 2

@@ -9,9 +9,15 @@ push, so a person's pushes arrive in order), hands each to the delivery adapter 
     PermanentError     failed, with the platform's code and message
     Undeliverable      no channel can carry it (e.g. outside WeChat's 48 h window, no template) -> undeliverable
 
-Every row ends in one of these states or is still pending: nothing is dropped. The claim is committed
-before sending and the outcome after, so a process that dies in between leaves the row leased; when
-the lease runs out another process sends it again. That one push may then arrive twice; no other.
+Every row ends in one of these states or is still pending: nothing is dropped silently. The claim is
+committed before anything is sent, then the start of each API call (`sending_at`), then the outcome. A
+process killed in between leaves its rows leased; when the lease runs out, rows it had not started are
+sent by another process, and a row whose call had begun is marked `interrupted` and not sent again:
+WeChat's message APIs take no idempotency key, so that push may or may not have arrived, and sending it
+again is how an officer gets the same case twice. Staff see interrupted pushes with the other delivery
+problems; the case itself is unaffected (an officer's 待办 and the 1315 reminders still show it, a
+resident's 我的工单 still shows its status). An adapter whose platform drops repeats itself declares
+`resend_safe = True` (WeCom, with its duplicate check) and its interrupted rows are simply sent again.
 """
 from __future__ import annotations
 
@@ -46,7 +52,10 @@ class Undeliverable:
 
 
 class DeliveryAdapter(Protocol):
-    """Delivers one push on one platform, choosing the channel; raises TransientError/PermanentError."""
+    """Delivers one push on one platform, choosing the channel; raises TransientError/PermanentError.
+    `resend_safe`: the platform itself drops a repeat of a push, so one cut off mid-call may be sent again."""
+
+    resend_safe: bool
 
     async def deliver(self, push: Claimed) -> Sent | Undeliverable: ...
 
@@ -92,7 +101,9 @@ class OutboxSender:
         now = self.clock()
         async with self.db.transaction() as session:
             claimed = await outbox.claim(session, platforms=sorted(self.adapters), owner=self.owner, now=now,
-                                         lease_s=self.policy.lease_s, limit=self.policy.batch)
+                                         lease_s=self.policy.lease_s, limit=self.policy.batch,
+                                         resend_safe=frozenset(p for p, a in self.adapters.items()
+                                                               if getattr(a, "resend_safe", False)))
         if not claimed:
             return 0
         gate = asyncio.Semaphore(self.policy.concurrency)
@@ -122,6 +133,10 @@ class OutboxSender:
 
     async def _deliver(self, push: Claimed) -> None:
         adapter = self.adapters[push.platform]
+        async with self.db.transaction() as session:
+            if not await outbox.begin_send(session, push.id, owner=self.owner, now=self.clock()):
+                log.warning("push %s: lease lost before sending; left to its new owner", push.id)
+                return
         try:
             outcome = await adapter.deliver(push)
         except TransientError as exc:

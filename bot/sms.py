@@ -37,6 +37,8 @@ class LoggingSmsSender:
 class SmsDelivery:
     """The outbox adapter for platform "sms"."""
 
+    resend_safe = False  # an SMS gateway would send a repeat
+
     def __init__(self, sender: SmsSender):
         self.sender = sender
 

@@ -56,7 +56,7 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
-    # pending -> sent | failed | undeliverable (see storage/outbox.py)
+    # pending -> sent | failed | undeliverable | interrupted (see storage/outbox.py)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -68,6 +68,8 @@ class OutboxMessage(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
     channel: Mapped[str | None] = mapped_column(String(16), nullable=True)  # custom | template | subscribe | …
     error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # added in 0009: when the current attempt's API call began (cleared when its outcome is recorded)
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Department(Base):

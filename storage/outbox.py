@@ -5,14 +5,21 @@ Rows
     platform + user_id  the recipient; `platform` picks the delivery adapter ("wechat" now, "wecom" later)
     kind                what the push is about (reply, case_status, dispatch, survey, charging, …)
     idempotency_key     unique: the same push cannot be queued twice (e.g. "case:12:status:accepted");
-                        the sender also sends it along and logs it, and a crash between sending and
-                        marking repeats at most that one push
-    status              pending -> sent | failed | undeliverable
+                        the sender also sends it along and logs it
+    sending_at          set (and committed) right before the platform's API is called, cleared when the
+                        outcome is recorded: a row whose lease ran out with it still set belonged to a
+                        process that died during the call, so nobody knows whether the push arrived
+    status              pending -> sent | failed | undeliverable | interrupted
                         sent:          delivered; `channel` says how (custom, template, subscribe, …)
                         failed:        the platform refused it for good (e.g. 43004 the resident unfollowed,
                                        40003 bad openid) or it kept failing for a day; see `error_code`
                         undeliverable: no channel could carry it (outside the 48 h window and no template
                                        configured for its kind); see `error_code` and `last_error`
+                        interrupted:   its process died during the API call. WeChat's message APIs have no
+                                       idempotency key, so sending again could deliver it twice; it is not
+                                       sent again but listed with the delivery problems for staff. Platforms
+                                       whose API drops repeats itself (WeCom's duplicate check) are sent
+                                       again instead (`claim(resend_safe=…)`)
     error_code          short reason: a platform errcode ("43004"), or "no_template", "no_template_data",
                         "gave_up"; `last_error` has the details in English
 
@@ -37,7 +44,8 @@ from sqlalchemy.orm import aliased
 
 from storage.models import InboundMessage, OutboxMessage
 
-FINAL_STATUSES = ("sent", "failed", "undeliverable")
+FINAL_STATUSES = ("sent", "failed", "undeliverable", "interrupted")
+PROBLEM_STATUSES = ("failed", "undeliverable", "interrupted")
 
 
 def enqueue(
@@ -75,7 +83,7 @@ class DeliveryProblem:
     platform: str
     user_id: str
     kind: str
-    status: str  # failed | undeliverable
+    status: str  # failed | undeliverable | interrupted
     error_code: str | None
     detail: str | None
     payload: dict
@@ -85,8 +93,8 @@ class DeliveryProblem:
 
 async def delivery_problems(session: AsyncSession, *, user_id: str | None = None, since: datetime | None = None,
                             limit: int = 100) -> list[DeliveryProblem]:
-    """Pushes that are failed or undeliverable, newest first (for staff views and reports)."""
-    query = select(OutboxMessage).where(OutboxMessage.status.in_(("failed", "undeliverable")))
+    """Pushes that did not arrive (or may not have), newest first (for staff views and reports)."""
+    query = select(OutboxMessage).where(OutboxMessage.status.in_(PROBLEM_STATUSES))
     if user_id is not None:
         query = query.where(OutboxMessage.user_id == user_id)
     if since is not None:
@@ -97,7 +105,7 @@ async def delivery_problems(session: AsyncSession, *, user_id: str | None = None
 
 
 async def status_of(session: AsyncSession, idempotency_key: str) -> str | None:
-    """pending | sent | failed | undeliverable, or None if no such push was queued."""
+    """pending | sent | failed | undeliverable | interrupted, or None if no such push was queued."""
     return (await session.execute(select(OutboxMessage.status).where(
         OutboxMessage.idempotency_key == idempotency_key))).scalar_one_or_none()
 
@@ -130,15 +138,22 @@ class Claimed:
 
 
 async def claim(session: AsyncSession, *, platforms: list[str], owner: str, now: datetime, lease_s: float,
-                limit: int) -> list[Claimed]:
+                limit: int, resend_safe: frozenset[str] = frozenset()) -> list[Claimed]:
     """Lease up to `limit` due pushes to `owner` and count the attempt.
 
     Only the oldest pending push of each recipient is claimable, so one person's pushes go out one at a
     time and in order, whichever process sends them. PostgreSQL skips rows another claim has locked;
-    SQLite's single writer serialises claims.
+    SQLite's single writer serialises claims. Pushes whose process died during the API call are first
+    marked interrupted, except on the `resend_safe` platforms, where they are simply claimable again.
     """
     if not platforms:
         return []
+    died_sending = and_(OutboxMessage.status == "pending", OutboxMessage.sending_at.is_not(None),
+                        OutboxMessage.lease_until < now, OutboxMessage.platform.in_(platforms))
+    await session.execute(update(OutboxMessage).where(died_sending, OutboxMessage.platform.not_in(resend_safe))
+                          .values(status="interrupted", error_code="interrupted", lease_owner=None, lease_until=None,
+                                  last_error="the sending process died during the API call (at sending_at); "
+                                             "not sent again, so it cannot arrive twice"))
     earlier = aliased(OutboxMessage)
     blocked = select(earlier.id).where(earlier.platform == OutboxMessage.platform,
                                        earlier.user_id == OutboxMessage.user_id, earlier.status == "pending",
@@ -175,7 +190,7 @@ async def finish(session: AsyncSession, row_id: int, *, owner: str, status: str,
     assert status in FINAL_STATUSES
     result = await session.execute(update(OutboxMessage).where(_ours(row_id, owner)).values(
         status=status, channel=channel, error_code=error_code, last_error=detail,
-        sent_at=now if status == "sent" else None, lease_owner=None, lease_until=None))
+        sent_at=now if status == "sent" else None, lease_owner=None, lease_until=None, sending_at=None))
     return result.rowcount == 1
 
 
@@ -183,5 +198,12 @@ async def retry_later(session: AsyncSession, row_id: int, *, owner: str, at: dat
                       detail: str) -> bool:
     """A transient failure: release the lease and try again at `at`."""
     result = await session.execute(update(OutboxMessage).where(_ours(row_id, owner)).values(
-        next_attempt_at=at, error_code=error_code, last_error=detail, lease_owner=None, lease_until=None))
+        next_attempt_at=at, error_code=error_code, last_error=detail, lease_owner=None, lease_until=None,
+        sending_at=None))
+    return result.rowcount == 1
+
+
+async def begin_send(session: AsyncSession, row_id: int, *, owner: str, now: datetime) -> bool:
+    """Note that the API call for this push starts now (commit before calling); False if the lease is lost."""
+    result = await session.execute(update(OutboxMessage).where(_ours(row_id, owner)).values(sending_at=now))
     return result.rowcount == 1

@@ -87,3 +87,29 @@ def test_newcomer_runs_serve_then_chats_in_sandbox_mode(tmp_path):
         server.terminate()
         server.wait(timeout=15)
     assert server.returncode == 0
+
+
+@pytest.mark.sqlite_only
+async def test_outbox_problems_lists_the_pushes_that_need_a_look(tmp_path):
+    import json
+    from datetime import datetime, timezone
+
+    from storage.db import Database
+    from storage.models import OutboxMessage
+
+    env = clean_env(tmp_path)
+    db = Database(env["DATABASE_URL"])
+    await db.migrate()
+    at = datetime(2026, 11, 27, 8, tzinfo=timezone.utc)
+    async with db.transaction() as session:
+        for key, status, code in (("k-sent", "sent", None), ("k-cut", "interrupted", "interrupted"),
+                                  ("k-48h", "undeliverable", "no_template"), ("k-wait", "pending", None)):
+            session.add(OutboxMessage(platform="wechat", user_id=f"o-{key}", kind="case_status", payload={"text": "x"},
+                                      idempotency_key=key, status=status, error_code=code, attempts=1,
+                                      next_attempt_at=at, created_at=at))
+    await db.dispose()
+    result = await asyncio.to_thread(run_main, "outbox", "problems", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert sorted((r["to"], r["status"], r["code"]) for r in listed) == [
+        ("wechat:o-k-48h", "undeliverable", "no_template"), ("wechat:o-k-cut", "interrupted", "interrupted")]

@@ -1,5 +1,5 @@
 """The outbox sender against the fake WeChat API over real HTTP: every push arrives once, in order per
-resident, through outages, refusals and a crash between sending and marking."""
+resident, through outages, refusals and a process killed between sending and marking (never twice)."""
 from __future__ import annotations
 
 import asyncio
@@ -7,6 +7,7 @@ import asyncio
 from delivery_kit import fake_wechat, process, push_settings, queue, rows, wrote_at
 
 from bot.outbox import OutboxSender
+from storage import outbox
 from storage.models import OutboxMessage
 
 
@@ -156,24 +157,57 @@ class CrashAfterSending:
         return outcome
 
 
-async def test_crash_between_send_and_mark_repeats_only_that_push(db, db_url, clock):
-    keys = [f"crash-{i}" for i in range(5)]
+async def _killed_mid_send(db, db_url, clock, fake, settings, wrap=lambda adapter: adapter):
+    """Five pushes; the sending process dies inside the API call of the third (after WeChat has it)."""
+    for i in range(5):
+        await wrote_at(db, f"o-crash-{i}", clock())
+        await queue(db, clock, f"o-crash-{i}", f"crash-{i}")
+    async with process(db_url, settings, clock, name="doomed") as doomed:
+        crash = CrashAfterSending(wrap(doomed.sender.adapters["wechat"]), "crash-2")
+        doomed.sender.register("wechat", crash)
+        round_ = asyncio.create_task(doomed.sender.tick())
+        await asyncio.wait_for(crash.crashed.wait(), 10)
+        round_.cancel()
+        await asyncio.gather(round_, return_exceptions=True)
+    assert sorted(fake.keys()) == ["crash-0", "crash-1", "crash-2"]
+
+
+async def test_a_push_cut_off_by_a_crash_mid_call_is_not_sent_twice_and_the_rest_go_out(db, db_url, clock):
     settings = push_settings("", outbox_concurrency=1)
     async with fake_wechat(clock) as (fake, base):
         settings = settings.with_(wechat_api_base=base)
-        for i, key in enumerate(keys):
-            await wrote_at(db, f"o-crash-{i}", clock())
-            await queue(db, clock, f"o-crash-{i}", key)
-        async with process(db_url, settings, clock, name="doomed") as doomed:
-            crash = CrashAfterSending(doomed.sender.adapters["wechat"], "crash-2")
-            doomed.sender.register("wechat", crash)
-            round_ = asyncio.create_task(doomed.sender.tick())
-            await asyncio.wait_for(crash.crashed.wait(), 10)
-            round_.cancel()
-            await asyncio.gather(round_, return_exceptions=True)
-        assert sorted(fake.keys()) == ["crash-0", "crash-1", "crash-2"]
+        await _killed_mid_send(db, db_url, clock, fake, settings)
         async with process(db_url, settings, clock, name="heir") as heir:
             assert await heir.drain() == 0  # the dead process's lease still holds
+            clock.advance(seconds=61)
+            assert await heir.drain() == 2  # the two it had claimed but not begun
+            async with db.sessions() as session:
+                problems = await outbox.delivery_problems(session)
+    assert fake.keys() == {"crash-0": 1, "crash-1": 1, "crash-2": 1, "crash-3": 1, "crash-4": 1}
+    assert {r.idempotency_key: r.status for r in await rows(db)} == {
+        "crash-0": "sent", "crash-1": "sent", "crash-2": "interrupted", "crash-3": "sent", "crash-4": "sent"}
+    assert [(p.user_id, p.status, p.error_code) for p in problems] == [("o-crash-2", "interrupted", "interrupted")]
+
+
+class ResendSafe:
+    """An adapter for a platform that drops repeats itself (as WeCom's duplicate check does)."""
+
+    resend_safe = True
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def deliver(self, push):
+        return await self.inner.deliver(push)
+
+
+async def test_on_a_platform_that_drops_repeats_the_cut_off_push_is_sent_again(db, db_url, clock):
+    settings = push_settings("", outbox_concurrency=1)
+    async with fake_wechat(clock) as (fake, base):
+        settings = settings.with_(wechat_api_base=base)
+        await _killed_mid_send(db, db_url, clock, fake, settings, wrap=ResendSafe)
+        async with process(db_url, settings, clock, name="heir") as heir:
+            heir.sender.register("wechat", ResendSafe(heir.sender.adapters["wechat"]))
             clock.advance(seconds=61)
             assert await heir.drain() == 3
     assert fake.keys() == {"crash-0": 1, "crash-1": 1, "crash-2": 2, "crash-3": 1, "crash-4": 1}

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from backend import analytics
 from storage.models import Job, OutboxMessage
+from storage.outbox import PROBLEM_STATUSES
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 
@@ -83,7 +84,7 @@ async def exposition(metrics: MessageMetrics, db) -> str:
             [("", {"status": s}, n) for s, n in sorted(cases.items())])
     _family(lines, "gongzhi_outbox_backlog", "gauge", "Pushes waiting to be sent (outbox rows pending).",
             [("", {}, outbox.get("pending", 0))])
-    _family(lines, "gongzhi_outbox_messages", "gauge", "Outbox rows by status (failed and undeliverable need a look).",
+    _family(lines, "gongzhi_outbox_messages", "gauge", "Outbox rows by status (failed, undeliverable and interrupted need a look).",
             [("", {"status": s}, n) for s, n in sorted(outbox.items())])
     _family(lines, "gongzhi_sla_breaches_total", "counter", "1315 deadlines missed (sla_breached events).",
             [("", {}, breaches)])
@@ -113,7 +114,7 @@ async def outbox_backlog(session, now: datetime) -> dict:
     pending, oldest = (await session.execute(select(func.count(), func.min(OutboxMessage.created_at))
                                              .where(OutboxMessage.status == "pending"))).one()
     failed = (await session.execute(select(func.count()).where(
-        OutboxMessage.status.in_(("failed", "undeliverable"))))).scalar_one()
+        OutboxMessage.status.in_(PROBLEM_STATUSES)))).scalar_one()
     oldest_s = None
     if oldest is not None:
         from storage.types import UTCDateTime

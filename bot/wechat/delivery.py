@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 
 class WeChatDelivery:
+    resend_safe = False  # WeChat's message APIs take no idempotency key
+
     def __init__(self, api: WeChatAPI, db: Database, *, clock: Callable[[], datetime],
                  templates: dict[str, TemplateSpec], window_s: float = 48 * 3600, allowance: int = 20):
         self.api = api

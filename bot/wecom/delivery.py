@@ -43,6 +43,8 @@ def textcard(text: str, kind: str, number: str, public_url: str) -> dict:
 
 
 class WeComDelivery:
+    resend_safe = True  # message/send is called with WeCom's duplicate check (bot/wecom/api.py)
+
     def __init__(self, api: WeComAPI, *, public_url: str | None):
         self.api = api
         self.public_url = public_url
