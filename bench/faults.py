@@ -15,7 +15,8 @@ SLA_DEPART_S=10, SLA_ARRIVE_S=20 (the 1315 jobs fire during the run).
     the other, with the same MsgId, as a load balancer and WeChat's retry would); every --kill-every s one
     of the two gets SIGKILL and is started again. Then: every message answered with a reply is in the
     inbound log; every case number a resident was given is a case of that resident; the outbox drains;
-    idempotency keys are unique in the outbox and no key reached the fake API twice; no job ran twice
+    idempotency keys are unique in the outbox and no key reached the fake API twice (a push whose API call a
+    kill cut off is marked interrupted and not sent again: counted, with how many had arrived); no job ran twice
     (at most one sla_breached event per case and stage).
 (b) outage: the fake API answers 503 for --outage-seconds while residents report; afterwards every
     push is delivered, each exactly once.
@@ -163,11 +164,16 @@ async def push_checks(db, fake: FakeWeChat, results: list) -> None:
     delivered = fake.keys()
     repeated = {k: n for k, n in delivered.items() if n > 1}
     missing = sent - set(delivered)
-    results.append(("outbox drained (no pending)", statuses.get("pending", 0) == 0, f"{dict(statuses)}"))
-    results.append(("idempotency keys unique in the outbox", not dup_outbox, f"{len(rows)} rows, {len(dup_outbox)} repeated"))
+    # (whether the outbox drained is checked by wait_drained; rows pending here were queued after that by
+    # 1315 jobs still firing in the live cluster)
+    results.append(("idempotency keys unique in the outbox", not dup_outbox,
+                    f"{len(rows)} rows {dict(statuses)}, {len(dup_outbox)} repeated"))
     results.append(("no key pushed twice to the API", not repeated,
                     f"{sum(delivered.values())} pushes, {len(delivered)} keys" + (f"; repeated: {repeated}" if repeated else "")))
     results.append(("every sent push reached the API", not missing, f"{len(sent)} sent, {len(missing)} not recorded"))
+    cut_off = {r.idempotency_key for r in rows if r.status == "interrupted"}
+    results.append(("pushes cut off mid-call marked interrupted, not resent", all(delivered.get(k, 0) <= 1 for k in cut_off),
+                    f"{len(cut_off)} interrupted, {len(cut_off & set(delivered))} of them had reached the API"))
 
 
 async def part_kill(args, fake: FakeWeChat, api_base: str, tmp: str) -> list:

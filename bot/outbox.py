@@ -10,7 +10,9 @@ push, so a person's pushes arrive in order), hands each to the delivery adapter 
     Undeliverable      no channel can carry it (e.g. outside WeChat's 48 h window, no template) -> undeliverable
 
 Every row ends in one of these states or is still pending: nothing is dropped silently. The claim is
-committed before anything is sent, then the start of each API call (`sending_at`), then the outcome. A
+committed before anything is sent, then the start of the API request that delivers it (`sending_at`,
+written when the API client calls `send_starting()`, after the channel is chosen and the token is in
+hand), then the outcome. A
 process killed in between leaves its rows leased; when the lease runs out, rows it had not started are
 sent by another process, and a row whose call had begun is marked `interrupted` and not sent again:
 WeChat's message APIs take no idempotency key, so that push may or may not have arrived, and sending it
@@ -27,9 +29,10 @@ import os
 import random
 import secrets
 import socket
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Protocol
+from typing import Awaitable, Callable, Protocol
 
 from bot.backoff import backoff_s
 from bot.errors import PermanentError, TransientError
@@ -38,6 +41,21 @@ from storage.db import Database
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
+
+
+# Set by the sender around one push's delivery: notes in the database that its API request starts now.
+_starting: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("outbox_send_starting", default=None)
+
+
+class LeaseLost(Exception):
+    """Another process has taken the push over: this one must not send it."""
+
+
+async def send_starting() -> None:
+    """Called by an API client right before the HTTP request that delivers a push (a no-op elsewhere)."""
+    starting = _starting.get()
+    if starting is not None:
+        await starting()
 
 
 @dataclass(frozen=True)
@@ -133,12 +151,18 @@ class OutboxSender:
 
     async def _deliver(self, push: Claimed) -> None:
         adapter = self.adapters[push.platform]
-        async with self.db.transaction() as session:
-            if not await outbox.begin_send(session, push.id, owner=self.owner, now=self.clock()):
-                log.warning("push %s: lease lost before sending; left to its new owner", push.id)
-                return
+
+        async def starting() -> None:
+            async with self.db.transaction() as session:
+                if not await outbox.begin_send(session, push.id, owner=self.owner, now=self.clock()):
+                    raise LeaseLost(push.id)
+
+        marker = _starting.set(starting)
         try:
             outcome = await adapter.deliver(push)
+        except LeaseLost:
+            log.warning("push %s: lease lost before sending; left to its new owner", push.id)
+            return
         except TransientError as exc:
             await self._retry(push, exc)
             return
@@ -150,6 +174,8 @@ class OutboxSender:
             log.exception("adapter for %s raised on push %s", push.platform, push.id)
             await self._retry(push, TransientError("adapter_error", f"{type(exc).__name__}: {exc}"))
             return
+        finally:
+            _starting.reset(marker)
         if isinstance(outcome, Undeliverable):
             log.warning("push %s (%s) to %s undeliverable: %s", push.id, push.idempotency_key, push.user_id,
                         outcome.detail)

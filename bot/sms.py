@@ -11,7 +11,7 @@ import logging
 from collections import deque
 from typing import Protocol
 
-from bot.outbox import Sent, Undeliverable
+from bot.outbox import Sent, Undeliverable, send_starting
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class SmsDelivery:
         text = push.payload.get("text")
         if not text:
             return Undeliverable("empty", "an SMS push needs a text")
+        await send_starting()
         await self.sender.send(push.user_id, text)
         return Sent("sms")
 

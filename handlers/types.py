@@ -1,7 +1,7 @@
 """What handlers see and return: one normalized Update in, one Reply out. No XML, no platform details."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -47,10 +47,24 @@ class Update:
     raw_type: str | None = None
 
     def to_log(self) -> dict[str, Any]:
-        """The Update as JSON-ready data for the inbound log."""
-        data = asdict(self)
-        data["created_at"] = self.created_at.isoformat()
-        return {k: v for k, v in data.items() if v is not None}
+        """The Update as JSON-ready data for the inbound log (built by hand: asdict deep-copies, and this
+        runs for every message)."""
+        data: dict[str, Any] = {}
+        for name in _UPDATE_FIELDS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if name == "created_at":
+                value = value.isoformat()
+            elif isinstance(value, (Media, Location)):
+                value = dict(vars(value))
+            elif isinstance(value, dict):
+                value = dict(value)
+            data[name] = value
+        return data
+
+
+_UPDATE_FIELDS = tuple(f.name for f in fields(Update))
 
 
 @dataclass(frozen=True)
