@@ -45,8 +45,10 @@ def normalize_url(url: str) -> str:
 
 
 class Database:
-    """One engine and its session factory. SQLite runs in WAL mode with a busy timeout; its writers
-    queue for the one connection instead of failing with 'database is locked'."""
+    """One engine and its session factories: `sessions` / `transaction()` for everything, `reading` for
+    long read-only queries (on SQLite, a second engine whose connections run on aiosqlite's thread).
+    SQLite runs in WAL mode with a busy timeout; its writers queue for the one connection instead of
+    failing with 'database is locked'."""
 
     def __init__(self, url: str, *, pool_size: int = 10, busy_timeout_ms: int = 5000, statement_timeout_ms: int = 10000,
                  connect_timeout_s: float = 3.0, echo: bool = False):
@@ -78,6 +80,16 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.reader_engine = self.engine
+        if self.is_sqlite and path and path != ":memory:":
+            # Long reads (the dashboard's year of cases) run on aiosqlite's worker thread, on connections
+            # of their own: WAL lets them read while the server writes, and SQLite's part of the work
+            # does not hold the event loop.
+            self.reader_engine = create_async_engine(self.url, echo=echo, pool_size=2, max_overflow=0,
+                                                     pool_timeout=busy_timeout_ms / 1000 * 6,
+                                                     connect_args={"timeout": busy_timeout_ms / 1000})
+            _configure_sqlite(self.reader_engine)
+        self.reading = async_sessionmaker(self.reader_engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -103,6 +115,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.reader_engine is not self.engine:
+            await self.reader_engine.dispose()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -86,3 +86,47 @@ async def test_errors_other_than_busy_are_raised_at_once(tmp_path):
             await session.execute(text("SELECT * FROM no_such_table"))
     assert time.monotonic() - started < 0.5
     await db.dispose()
+
+
+LONG_READ = text("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) "
+                 "SELECT count(*) FROM c")
+
+
+async def _longest_hold(run) -> tuple[float, float]:
+    """(how long `run` took, the longest stretch the loop could not run a 10 ms ticker meanwhile)"""
+    longest = 0.0
+
+    async def tick():
+        nonlocal longest
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.01)
+            longest = max(longest, time.monotonic() - before - 0.01)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0.03)
+    started = time.monotonic()
+    await run()
+    took = time.monotonic() - started
+    await asyncio.sleep(0.03)
+    ticker.cancel()
+    await asyncio.gather(ticker, return_exceptions=True)
+    return took, longest
+
+
+async def test_long_reads_go_to_a_reader_that_does_not_hold_the_loop_and_sees_committed_rows(tmp_path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'g.db'}")
+    await db.migrate()
+    assert await _insert_one(db) == 1
+    async with db.reading() as session:  # a connection of its own sees what the server committed
+        assert len((await session.execute(select(OutboxMessage))).scalars().all()) == 1
+
+    async def read_with(sessions):
+        async with sessions() as session:
+            assert (await session.execute(LONG_READ)).scalar_one() == 2000000
+
+    took, held = await _longest_hold(lambda: read_with(db.reading))
+    assert took > 0.1 and held < took / 2  # SQLite worked on aiosqlite's thread
+    took, held = await _longest_hold(lambda: read_with(db.sessions))
+    assert held > took / 2  # the inline connection is the loop's own: the trade-off this reader avoids
+    await db.dispose()

@@ -154,7 +154,7 @@ class Dashboard:
             raise self._to_login(request)
         scope, first, last = self._scope(request)
         now = self.clock()
-        async with self.db.sessions() as session:
+        async with self.db.reading() as session:
             found = await analytics.summaries(session, scope, [None, "month"], self.targets, now)
             total, months = found[None][0], found["month"]
             cells = await analytics.hotspots(session, scope, end=min(scope.end, now), rule=self.rule,
@@ -262,7 +262,7 @@ class Dashboard:
             conditions.append(Case.created_at >= day_start(parse_day(q["from"])))
         if parse_day(q.get("to")):
             conditions.append(Case.created_at < day_start(parse_day(q["to"]) + timedelta(days=1)))
-        async with self.db.sessions() as session:
+        async with self.db.reading() as session:
             total = (await session.execute(select(func.count()).select_from(
                 statement.where(*conditions).subquery()))).scalar_one()
             rows = (await session.execute(statement.where(*conditions).order_by(Case.created_at.desc(), Case.id.desc())
