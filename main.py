@@ -206,21 +206,29 @@ async def cmd_cases(settings: Settings, args) -> int:
             rows = [{"number": c.number, "status": c.status, "category": c.category, "compound": c.compound_id,
                      "building": c.building, "priority": c.priority, "channel": c.channel,
                      "created_at": c.created_at.isoformat()} for c in found]
-            if args.json:
-                print(json.dumps(rows, ensure_ascii=False, indent=1))
-            else:
-                for r in rows:
-                    print(f"{r['number']}  {r['status']:<10} {r['category']:<18} {r['compound'] or '-':<4} "
-                          f"{r['building'] or '':<8} P{r['priority']} {r['channel']}  {r['created_at']}")
-                print(f"{len(rows)} cases")
-                by_channel = Counter(r["channel"] for r in rows)  # issue 9: cases by channel
-                print("by channel: " + ", ".join(f"{name} {n}" for name, n in by_channel.most_common()))
+            by_channel = Counter(r["channel"] for r in rows)  # issue 9: cases by channel
+            print_rows(rows, args.json, lambda r: f"{r['number']}  {r['status']:<10} {r['category']:<18} "
+                       f"{r['compound'] or '-':<4} {r['building'] or '':<8} P{r['priority']} {r['channel']}  "
+                       f"{r['created_at']}",
+                       f"{len(rows)} cases",
+                       "by channel: " + ", ".join(f"{name} {n}" for name, n in by_channel.most_common()))
             return 0
 
 
-async def cmd_outbox(settings: Settings, args) -> int:
+def print_rows(rows: list[dict], as_json: bool, line, *footer: str) -> None:
+    """A listing command's output: JSON, or a line per row and the footer lines."""
     import json
 
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for row in rows:
+        print(line(row))
+    for text in footer:
+        print(text)
+
+
+async def cmd_outbox(settings: Settings, args) -> int:
     from storage import outbox
 
     async with database(settings) as db:
@@ -229,13 +237,8 @@ async def cmd_outbox(settings: Settings, args) -> int:
     rows = [{"id": p.id, "to": f"{p.platform}:{p.user_id}", "kind": p.kind, "status": p.status,
              "code": p.error_code, "detail": p.detail, "queued_at": p.created_at.isoformat(),
              "attempts": p.attempts} for p in found]
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-    else:
-        for r in rows:
-            print(f"{r['queued_at']}  {r['status']:<13} {r['code'] or '-':<12} {r['kind']:<12} {r['to']}  "
-                  f"{r['detail'] or ''}")
-        print(f"{len(rows)} pushes need a look")
+    print_rows(rows, args.json, lambda r: f"{r['queued_at']}  {r['status']:<13} {r['code'] or '-':<12} "
+               f"{r['kind']:<12} {r['to']}  {r['detail'] or ''}", f"{len(rows)} pushes need a look")
     return 0
 
 
