@@ -25,6 +25,7 @@ async def run_server(settings: Settings, db: Database) -> None:
     """Serve until SIGINT/SIGTERM; then stop taking connections, let in-flight requests finish (bounded),
     drain handlers still running, and stop the background loops (their leases lapse for others)."""
     app = build_app(settings, db)
+    await db.warm()
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE_S)
     await runner.setup()
     worker = os.environ.get(WORKER_ENV)

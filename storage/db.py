@@ -1,6 +1,7 @@
 """The async engine, its sessions, and schema migration (Alembic) for one database URL."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -72,7 +73,7 @@ class Database:
         else:
             # A database that is down or stuck must not hold a webhook past WeChat's 5 s: connecting
             # gives up after connect_timeout_s and every statement after statement_timeout_ms.
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+            kwargs.update(pool_size=pool_size, max_overflow=0, pool_pre_ping=True,
                           pool_timeout=max(connect_timeout_s, 1.0) * 10,
                           connect_args={"timeout": connect_timeout_s,
                                         "server_settings": {"statement_timeout": str(int(statement_timeout_ms))}})
@@ -90,6 +91,18 @@ class Database:
                                                      connect_args={"timeout": busy_timeout_ms / 1000})
             _configure_sqlite(self.reader_engine)
         self.reading = async_sessionmaker(self.reader_engine, expire_on_commit=False)
+
+    async def warm(self) -> None:
+        """Open the pool's connections now rather than on the first messages (PostgreSQL: each new
+        connection costs a handshake, authentication and the driver's type set-up), so a server that has
+        just (re)started answers a burst at full speed."""
+        if self.is_sqlite:
+            return
+        size = self.engine.sync_engine.pool.size()
+        connections = await asyncio.gather(*(self.engine.connect() for _ in range(size)), return_exceptions=True)
+        for connection in connections:
+            if not isinstance(connection, BaseException):
+                await connection.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
