@@ -133,6 +133,12 @@ class Database:
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkout")
+    def on_checkout(dbapi_connection, _record, _proxy):
+        inner = getattr(dbapi_connection, "_connection", None)
+        if isinstance(inner, sqlite_inline.InlineConnection):
+            inner.begin_turn()
+
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()

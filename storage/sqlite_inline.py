@@ -13,9 +13,17 @@ SQLITE_BUSY is retried after an asyncio sleep, until the busy timeout, then rais
 statement refused with SQLITE_BUSY has had no effect (that includes the driver's implicit BEGIN IMMEDIATE
 and a COMMIT, which SQLite documents as retryable), so the retry is safe.
 
+Time slices: a holder of the connection that has run statements for more than SLICE_S since it got the
+connection (or last gave way) lets the loop turn once before its next statement. Without that, under a
+load above what the server can handle, long handlers ran back to back and requests waited unread in
+their sockets, where the reply budget (bot/pipeline.py) cannot see them: at 10x the street's peak 1,014
+of 3,000 answers came after WeChat's 5 s; with it, none (the excess is answered empty within the budget
+and replied by push). It costs ~8 % of the webhook's throughput at full load (README, Benchmarks).
+
 The price: a statement that really is slow (a report over a whole year of cases) holds the loop while
 SQLite works. Rows are turned into Python objects on the loop in either design, so this adds only
-SQLite's own part; bench/report.py has the figures.
+SQLite's own part; long reads therefore go to `Database.reading()`, whose connections stay on
+aiosqlite's thread (bench/report.py has the figures).
 """
 from __future__ import annotations
 
@@ -28,6 +36,7 @@ SQLITE_BUSY = 5
 SQLITE_LOCKED = 6
 _FIRST_BACKOFF_S = 0.002
 _LONGEST_BACKOFF_S = 0.05
+SLICE_S = 0.005  # the longest a connection's holder runs statements without letting the loop turn
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
@@ -43,6 +52,11 @@ class InlineConnection:
     def __init__(self, connection: sqlite3.Connection, busy_timeout_s: float):
         self._connection: sqlite3.Connection | None = connection
         self.busy_timeout_s = busy_timeout_s
+        self._turn_started = time.monotonic()
+
+    def begin_turn(self) -> None:
+        """The pool handed this connection to a new holder (storage/db.py): its time slice starts now."""
+        self._turn_started = time.monotonic()
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -51,6 +65,9 @@ class InlineConnection:
         return self._connection
 
     async def _run(self, fn: Callable, *args: Any) -> Any:
+        if time.monotonic() - self._turn_started > SLICE_S:
+            await asyncio.sleep(0)  # let requests that arrived meanwhile be read (see the module's notes)
+            self._turn_started = time.monotonic()
         try:
             return fn(*args)
         except sqlite3.OperationalError as exc:

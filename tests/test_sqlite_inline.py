@@ -130,3 +130,19 @@ async def test_long_reads_go_to_a_reader_that_does_not_hold_the_loop_and_sees_co
     took, held = await _longest_hold(lambda: read_with(db.sessions))
     assert held > took / 2  # the inline connection is the loop's own: the trade-off this reader avoids
     await db.dispose()
+
+
+async def test_a_holder_running_statements_for_long_lets_the_loop_turn_between_them(tmp_path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'g.db'}")
+    await db.migrate()
+    step = text("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000) "
+                "SELECT count(*) FROM c")
+
+    async def many_statements():
+        async with db.transaction() as session:
+            for _ in range(150):
+                assert (await session.execute(step)).scalar_one() == 20000
+
+    took, held = await _longest_hold(many_statements)
+    assert took > 0.2 and held < 0.1  # one transaction of ~150 statements, the loop never held for long
+    await db.dispose()
