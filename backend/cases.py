@@ -231,6 +231,20 @@ async def followers_of(session: AsyncSession, case: Case) -> list[CaseFollower]:
         select(CaseFollower).where(CaseFollower.case_id == case.id).order_by(CaseFollower.id))).scalars())
 
 
+async def recipients_of(session: AsyncSession, case: Case) -> list[Reporter]:
+    """Who hears about the case's steps: its reporter and followers, then the identities that verified a
+    phone number the case was left with (e.g. a 12345 hotline caller who bound WeChat to that number):
+    the same people who see it under 我的工单. Each once."""
+    who = [Reporter(f.platform, f.user_id) for f in await followers_of(session, case)]
+    phones = {case.contact_phone, *(await session.execute(select(ChannelReport.contact_phone).where(
+        ChannelReport.case_id == case.id))).scalars()} - {None}
+    if phones:
+        bound = (await session.execute(select(PhoneBinding.platform, PhoneBinding.user_id)
+                                       .where(PhoneBinding.phone.in_(phones)).order_by(PhoneBinding.id))).all()
+        who += [Reporter(platform, user_id) for platform, user_id in bound]
+    return list(dict.fromkeys(who))
+
+
 async def urge(session: AsyncSession, case: Case, who: Reporter, now: datetime) -> CaseEvent:
     """A resident's 催办: recorded on the trace (the workflow notifies the officer)."""
     return record(session, case, "urged", actor=who.actor, at=now, note=T.NOTE_URGED)

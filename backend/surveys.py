@@ -58,9 +58,9 @@ async def send_case_survey(session: AsyncSession, run: jobs.JobRun) -> None:
     if case is None or case.status != "resolved" or case.dispatch_round != run.payload["round"]:
         return  # reopened or closed meanwhile: the next resolution brings its own survey
     summary = case.description[:20]
-    for follower in await cases.followers_of(session, case):
-        survey = Survey(case_id=case.id, round=case.dispatch_round, platform=follower.platform,
-                        user_id=follower.user_id, status="sent", sent_at=run.now)
+    for who in await cases.recipients_of(session, case):
+        survey = Survey(case_id=case.id, round=case.dispatch_round, platform=who.platform,
+                        user_id=who.user_id, status="sent", sent_at=run.now)
         session.add(survey)
         await session.flush()
         _push(session, survey, T.SURVEY.format(number=case.number, summary=summary),

@@ -59,7 +59,8 @@ class CategoryRules:
 # --- pushes ---------------------------------------------------------------------------------
 
 async def notify_residents(session: AsyncSession, case: Case, what: str, now: datetime, **fields) -> None:
-    """Tell the reporter and every follower about a step, once each (idempotency key per recipient)."""
+    """Tell the reporter, every follower and whoever verified the case's phone number about a step, once
+    each (idempotency key per recipient)."""
     officer = await session.get(Staff, case.officer_id) if case.officer_id else None
     arrive_by = local(datetime.fromisoformat(case.sla["arrive"])).strftime("%H:%M") if case.sla else ""
     text = T.RESIDENT_UPDATE[what].format(number=case.number, officer=officer.name if officer else "",
@@ -67,11 +68,11 @@ async def notify_residents(session: AsyncSession, case: Case, what: str, now: da
     template = {"kind": "case_status", "fields": {"case_number": case.number, "status": T.TEMPLATE_STATUS[what],
                                                   "time": local(now).strftime("%Y-%m-%d %H:%M"),
                                                   "remark": text[:20]}}
-    for follower in await cases.followers_of(session, case):
-        outbox.enqueue(session, platform=follower.platform, user_id=follower.user_id, kind="case_status",
+    for who in await cases.recipients_of(session, case):
+        outbox.enqueue(session, platform=who.platform, user_id=who.user_id, kind="case_status",
                        payload={"text": text, "template": template},
-                       idempotency_key=f"case:{case.id}:{what}:{case.dispatch_round}:"
-                                       f"{follower.platform}:{follower.user_id}", now=now)
+                       idempotency_key=f"case:{case.id}:{what}:{case.dispatch_round}:{who.platform}:{who.user_id}",
+                       now=now)
 
 
 async def notify_staff(session: AsyncSession, staff_id: str, kind: str, text: str, now: datetime, key: str) -> bool:

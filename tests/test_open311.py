@@ -331,6 +331,25 @@ async def test_a_resident_who_binds_the_phone_sees_the_hotline_cases(hotline, st
     assert number not in await street("o-other").say("我的工单")
 
 
+async def test_a_resident_who_binds_the_phone_hears_the_hotline_case_steps(hotline, street, db, clock):
+    number = await hotline.report(service_code="noise", description="广场舞太吵", address_string="润园花园",
+                                  phone="13812345678")
+    resident: Resident = street("o-phone-push")
+    await resident.say("绑定手机 13812345678")
+    assert "绑定成功" in await resident.say(f"验证码 {await sms_code(db, '13812345678')}")
+    bystander: Resident = street("o-phone-other")  # bound to another number: hears nothing
+    await bystander.say("绑定手机 13900002222")
+    assert "绑定成功" in await bystander.say(f"验证码 {await sms_code(db, '13900002222')}")
+    async with db.transaction() as session:
+        case = await cases.by_number(session, number)
+        officer = await session.get(Staff, case.officer_id)
+        assert (await workflow.accept(session, officer, case, clock())).ok
+    async with db.sessions() as s:
+        pushes = (await s.execute(select(OutboxMessage.user_id, OutboxMessage.payload).where(
+            OutboxMessage.kind == "case_status"))).all()
+    assert [(user, number in payload["text"]) for user, payload in pushes] == [("o-phone-push", True)]
+
+
 async def test_phone_binding_refuses_bad_numbers_and_rapid_resends(street):
     resident = street("o-phone-2")
     assert "不是有效的手机号码" in await resident.say("绑定手机 12345")
