@@ -110,11 +110,8 @@ def load_places_for_nlp() -> list:
     from nlp import places_from_csv
 
     async def from_database():
-        db = await open_database(Settings.from_env())
-        try:
+        async with database(Settings.from_env()) as db:
             return await nlp_places(db)
-        finally:
-            await db.dispose()
 
     found = asyncio.run(from_database())
     if found:
