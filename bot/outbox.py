@@ -12,9 +12,9 @@ push, so a person's pushes arrive in order), hands each to the delivery adapter 
 Every row ends in one of these states or is still pending: nothing is dropped silently. The claim is
 committed before anything is sent, then the start of the API request that delivers it (`sending_at`,
 written when the API client calls `send_starting()`, after the channel is chosen and the token is in
-hand), then the outcome. A
-process killed in between leaves its rows leased; when the lease runs out, rows it had not started are
-sent by another process, and a row whose call had begun is marked `interrupted` and not sent again:
+hand), then the outcome. A process killed in between leaves its rows leased; when the lease runs out,
+rows it had not started are sent by another process, and a row whose request had begun is marked
+`interrupted` and not sent again:
 WeChat's message APIs take no idempotency key, so that push may or may not have arrived, and sending it
 again is how an officer gets the same case twice. Staff see interrupted pushes with the other delivery
 problems; the case itself is unaffected (an officer's 待办 and the 1315 reminders still show it, a

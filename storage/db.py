@@ -60,10 +60,9 @@ class Database:
             path = make_url(self.url).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            # The driver opens each write transaction with BEGIN IMMEDIATE (before the first write), so
-            # another process's writer waits on the busy timeout instead of failing mid-transaction.
-            # Statements run in the loop's thread (storage/sqlite_inline.py): a lock held by another
-            # process is waited for with asyncio sleeps, up to the busy timeout.
+            # Statements run in the loop's thread (storage/sqlite_inline.py). Each write transaction opens
+            # with BEGIN IMMEDIATE (before its first write), so a lock held by another process is met
+            # there, not mid-transaction, and waited for with asyncio sleeps up to the busy timeout.
             kwargs["async_creator"] = sqlite_inline.connector(path or ":memory:", busy_timeout_s=busy_timeout_ms / 1000)
             # One connection, handed out in turn by the pool's asyncio queue: in this process, sessions
             # take turns there, in order, instead of in SQLite's sleeping busy handler. Transactions

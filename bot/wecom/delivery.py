@@ -43,7 +43,9 @@ def textcard(text: str, kind: str, number: str, public_url: str) -> dict:
 
 
 class WeComDelivery:
-    resend_safe = True  # message/send is called with WeCom's duplicate check (bot/wecom/api.py)
+    # message/send is called with WeCom's duplicate check, which drops a repeat for 30 minutes (bot/wecom/api.py),
+    # far longer than a lease: a push cut off mid-request is sent again, and arrives once
+    resend_safe = True
 
     def __init__(self, api: WeComAPI, *, public_url: str | None):
         self.api = api
