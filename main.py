@@ -170,7 +170,7 @@ async def cmd_seed(settings: Settings) -> int:
     return 0
 
 
-async def cmd_migrate(settings: Settings) -> int:
+async def cmd_migrate(settings: Settings, args=None) -> int:
     async with database(settings):
         print("database schema is up to date")
     return 0
@@ -399,24 +399,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.dashboard_cli import cmd_report, cmd_staff_password  # issue 8
 
         return asyncio.run(cmd_report(settings, args) if args.command == "report" else cmd_staff_password(settings, args))
-    if args.command == "migrate":
-        return asyncio.run(cmd_migrate(settings))
-    if args.command == "staff":
-        return asyncio.run(cmd_staff(settings, args))
-    if args.command == "cases":
-        return asyncio.run(cmd_cases(settings, args))
-    if args.command == "chat":
-        return asyncio.run(cmd_chat(settings, args))
-    if args.command == "menu":
-        return asyncio.run(cmd_menu(settings, args))
-    if args.command == "survey":
-        return asyncio.run(cmd_survey(settings, args))
-    if args.command == "charging":
-        return asyncio.run(cmd_charging(settings, args))
-    if args.command == "channel":
-        return asyncio.run(cmd_channel(settings, args))
-    if args.command == "outbox":
-        return asyncio.run(cmd_outbox(settings, args))
+    commands = {"migrate": cmd_migrate, "staff": cmd_staff, "cases": cmd_cases, "chat": cmd_chat, "menu": cmd_menu,
+                "survey": cmd_survey, "charging": cmd_charging, "channel": cmd_channel, "outbox": cmd_outbox}
+    if args.command in commands:
+        return asyncio.run(commands[args.command](settings, args))
     if args.command == "nlp":
         return args.handler(args) or 0
     return 2

@@ -8,10 +8,8 @@ What it models, so sandbox mode and tests see WeChat's behaviour rather than a h
   older than `window_s` gets 45015, and more than `cs_allowance` of them since that message get 45047.
   The last message comes from `saw_message()` or, in sandbox mode, from the bot's inbound log.
 - residents who unfollowed (43004), bad openids (40003), unknown template ids (40037).
-- injectable faults: down for N seconds (HTTP 503), an errcode for the next K calls, slow answers.
-  In code (`down_for`, `fail_next`, `slow`, `clear_faults`) or over HTTP: `POST /_sandbox/faults` with
-  {"down_s": 60} | {"errcode": 45009, "count": 3, "path": "/cgi-bin/…"} | {"slow_s": 2, "count": 5} |
-  {"clear": true}.
+- injectable faults (bot/sandbox/fake_api.py): down for N seconds, an errcode for the next K calls,
+  slow answers.
 - media download (`/cgi-bin/media/get`): bytes for any media id, 40007 for ids in `expired_media`.
 
 Every accepted push is recorded: `GET /_sandbox/pushes?openid=…&after=N` lists them (id, path, channel,
@@ -19,16 +17,15 @@ openid, body, key = the sender's X-Idempotency-Key header, at); `GET /_sandbox/s
 """
 from __future__ import annotations
 
-import asyncio
-import itertools
 import json
 import secrets
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from aiohttp import web
+
+from bot.sandbox.fake_api import FakeTencentAPI, api_path
 
 CHANNELS = {
     "/cgi-bin/message/custom/send": "custom",
@@ -41,18 +38,12 @@ STABLE_TOKEN_RENEW_S = 300  # stable_token hands out a new token when the curren
 
 
 @dataclass
-class _ErrorFault:
-    errcode: int
-    remaining: int
-    path: str | None
+class FakeWeChat(FakeTencentAPI):
+    TOKEN_PATHS = TOKEN_PATHS
 
-
-@dataclass
-class FakeWeChat:
     app_id: str
     app_secret: str
     token_ttl_s: int = 7200
-    clock: Callable[[], float] = time.time
     enforce_window: bool = False
     window_s: float = 48 * 3600
     cs_allowance: int = 20
@@ -62,46 +53,19 @@ class FakeWeChat:
     invalid_openids: set[str] = field(default_factory=set)
     known_templates: set[str] | None = None
     expired_media: set[str] = field(default_factory=set)
-    pushes: list[dict] = field(default_factory=list)
-    rejected: list[dict] = field(default_factory=list)
-    tokens: dict[str, float] = field(default_factory=dict)
-    token_fetches: int = 0
-    calls: Counter = field(default_factory=Counter)
     _stable: str | None = None
     _seen: dict[str, float] = field(default_factory=dict)
-    _down_until: float = 0.0
-    _errors: list[_ErrorFault] = field(default_factory=list)
-    _slow: tuple[float, int | None] = (0.0, 0)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[self._faults])
+        app = self.base_app()
         app.router.add_post("/cgi-bin/stable_token", self.stable_token)
         app.router.add_get("/cgi-bin/token", self.token)
         for path in RECORDED_PATHS:
             app.router.add_post(path, self.record)
         app.router.add_get("/cgi-bin/media/get", self.media_get)
-        app.router.add_get("/_sandbox/pushes", self.list_pushes)
-        app.router.add_get("/_sandbox/state", self.state)
-        app.router.add_post("/_sandbox/faults", self.set_faults)
         return app
 
-    # --- controls ----------------------------------------------------------------------------------
-
-    def down_for(self, seconds: float) -> None:
-        """Every API call answers HTTP 503 for this long (on the fake's clock)."""
-        self._down_until = self.clock() + seconds
-
-    def fail_next(self, errcode: int, count: int = 1, path: str | None = None) -> None:
-        """The next `count` API calls (to `path`, or to any non-token path) answer `errcode`."""
-        self._errors.append(_ErrorFault(errcode, count, path))
-
-    def slow(self, seconds: float, count: int | None = None) -> None:
-        """Answer the next `count` calls (all, if None) after `seconds` of real time."""
-        self._slow = (seconds, count)
-
-    def clear_faults(self) -> None:
-        self._down_until, self._errors, self._slow = 0.0, [], (0.0, 0)
+    # --- controls (the faults are in bot/sandbox/fake_api.py) ---------------------------------------
 
     def revoke_tokens(self) -> None:
         """Every issued token stops working (as when the secret is reset or another client fetched one)."""
@@ -115,33 +79,6 @@ class FakeWeChat:
     def keys(self) -> Counter:
         """How many times each idempotency key was delivered."""
         return Counter(p["key"] for p in self.pushes if p["path"] in CHANNELS)
-
-    # --- the fault layer ---------------------------------------------------------------------------
-
-    @web.middleware
-    async def _faults(self, request: web.Request, handler):
-        path = _api_path(request)
-        if not path.startswith("/cgi-bin/"):
-            return await handler(request)
-        self.calls[path] += 1
-        seconds, count = self._slow
-        if seconds and (count is None or count > 0):
-            if count is not None:
-                self._slow = (seconds, count - 1)
-            await asyncio.sleep(seconds)
-        if self.clock() < self._down_until:
-            return web.Response(status=503, text="service unavailable")
-        for fault in self._errors:
-            applies = path == fault.path if fault.path else path not in TOKEN_PATHS
-            if applies and fault.remaining > 0:
-                fault.remaining -= 1
-                self._errors = [f for f in self._errors if f.remaining > 0]
-                return self._reject(path, None, fault.errcode, "injected fault")
-        return await handler(request)
-
-    def _reject(self, path: str, openid: str | None, errcode: int, errmsg: str) -> web.Response:
-        self.rejected.append({"path": path, "openid": openid, "errcode": errcode, "at": self.clock()})
-        return web.json_response({"errcode": errcode, "errmsg": errmsg})
 
     # --- tokens ------------------------------------------------------------------------------------
 
@@ -184,7 +121,7 @@ class FakeWeChat:
     # --- pushes ------------------------------------------------------------------------------------
 
     async def record(self, request: web.Request) -> web.Response:
-        path = _api_path(request)
+        path = api_path(request)
         refused = self._token_error(request)
         if refused:
             return self._reject(path, None, *refused)
@@ -198,11 +135,10 @@ class FakeWeChat:
             problem = await self._check_push(path, channel, openid, body)
             if problem:
                 return self._reject(path, openid, *problem)
-        self.pushes.append({"id": next(self._ids), "path": path, "channel": channel, "at": self.clock(),
-                            "body": body, "openid": openid, "key": request.headers.get("X-Idempotency-Key")})
+        push = self.record_push(request, path, channel, openid, body)
         answer = {"errcode": 0, "errmsg": "ok"}
         if channel in ("template", "subscribe"):
-            answer["msgid"] = self.pushes[-1]["id"]
+            answer["msgid"] = push["id"]
         return web.json_response(answer)
 
     async def _check_push(self, path: str, channel: str, openid: str | None, body: dict) -> tuple[int, str] | None:
@@ -227,50 +163,12 @@ class FakeWeChat:
     async def media_get(self, request: web.Request) -> web.Response:
         refused = self._token_error(request)
         if refused:
-            return self._reject(_api_path(request), None, *refused)
+            return self._reject(api_path(request), None, *refused)
         media_id = request.query.get("media_id", "")
         if not media_id or media_id in self.expired_media:
             return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
         return web.Response(body=b"\xff\xd8\xff\xe0fake-jpeg:" + media_id.encode(), content_type="image/jpeg",
                             headers={"Content-Disposition": f'attachment; filename="{media_id}.jpg"'})
-
-    # --- sandbox views -----------------------------------------------------------------------------
-
-    async def list_pushes(self, request: web.Request) -> web.Response:
-        openid = request.query.get("openid")
-        after = int(request.query.get("after", "0") or 0)
-        found = [p for p in self.pushes if p["id"] > after and (openid is None or p["openid"] == openid)]
-        return web.json_response(found)
-
-    async def state(self, request: web.Request) -> web.Response:
-        return web.json_response({"token_fetches": self.token_fetches, "pushes": len(self.pushes),
-                                  "rejected": len(self.rejected), "down": self.clock() < self._down_until,
-                                  "calls": dict(self.calls)})
-
-    async def set_faults(self, request: web.Request) -> web.Response:
-        try:
-            spec = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise web.HTTPBadRequest(text="JSON body expected") from None
-        if spec.get("clear"):
-            self.clear_faults()
-        if spec.get("down_s"):
-            self.down_for(float(spec["down_s"]))
-        if spec.get("errcode"):
-            self.fail_next(int(spec["errcode"]), int(spec.get("count", 1)), spec.get("path"))
-        if spec.get("slow_s"):
-            self.slow(float(spec["slow_s"]), spec.get("count"))
-        return web.json_response({"ok": True})
-
-
-def _api_path(request: web.Request) -> str:
-    """The path under the fake's root, also when it is mounted as a sub-application."""
-    path = request.path
-    index = path.find("/cgi-bin/")
-    if index >= 0:
-        return path[index:]
-    index = path.find("/_sandbox/")
-    return path[index:] if index >= 0 else path
 
 
 def window_from_inbound_log(db) -> Callable[[str], Awaitable[float | None]]:
