@@ -41,9 +41,14 @@ class MediaFile:
 
 
 class TencentAPI:
-    """One account's calls under `base`. Subclasses define `label` and `error_for`."""
+    """One account's calls under `base`. Subclasses name the platform (`label`) and sort its errcodes:
+    `token_errors` (refresh the token and retry once), `transient_errors` (the push is retried later),
+    `special_errors` (errcode -> a PermanentError subclass the caller acts on); anything else is a refusal."""
 
     label = "API"
+    token_errors: frozenset[int] = frozenset()
+    transient_errors: frozenset[int] = frozenset()
+    special_errors: dict[int, type[PermanentError]] = {}
 
     def __init__(self, base: str, *, http: aiohttp.ClientSession | None = None, tokens: TokenSource | None = None,
                  timeout_s: float = 10.0):
@@ -53,8 +58,14 @@ class TencentAPI:
         self._http = http
         self._own_http = http is None
 
-    def error_for(self, errcode: int, errmsg: str, path: str) -> Exception:
-        raise NotImplementedError
+    @classmethod
+    def error_for(cls, errcode: int, errmsg: str, path: str) -> Exception:
+        detail = f"{path}: {errmsg}"
+        if errcode in cls.token_errors:
+            return TokenError(str(errcode), detail)
+        if errcode in cls.transient_errors:
+            return TransientError(str(errcode), detail)
+        return cls.special_errors.get(errcode, PermanentError)(str(errcode), detail)
 
     async def close(self) -> None:
         if self._own_http and self._http is not None:

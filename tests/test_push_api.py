@@ -8,7 +8,7 @@ import pytest
 from delivery_kit import APP_ID, APP_SECRET, fake_wechat, process, push_settings
 
 from bot.errors import PermanentError, TransientError
-from bot.wechat.api import OutsideWindow, TokenError, WeChatAPI, error_for
+from bot.wechat.api import OutsideWindow, TokenError, WeChatAPI
 
 
 @pytest.mark.parametrize("errcode,kind", [
@@ -18,7 +18,7 @@ from bot.wechat.api import OutsideWindow, TokenError, WeChatAPI, error_for
     (43004, PermanentError), (40003, PermanentError), (40037, PermanentError), (99999, PermanentError),
 ])
 def test_errcodes_are_typed(errcode, kind):
-    error = error_for(errcode, "msg", "/cgi-bin/x")
+    error = WeChatAPI.error_for(errcode, "msg", "/cgi-bin/x")
     assert type(error) is kind and error.code == str(errcode)
     assert isinstance(error, TransientError) != isinstance(error, PermanentError)
 

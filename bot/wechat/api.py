@@ -15,13 +15,10 @@ from typing import Any
 import aiohttp
 
 from bot.api_client import IssuedToken, MediaFile, TencentAPI, TokenError, TokenSource  # noqa: F401
-from bot.errors import PermanentError, TransientError
+from bot.errors import PermanentError
 
 log = logging.getLogger(__name__)
 
-TOKEN_ERRORS = {40001, 40014, 42001}
-TRANSIENT_ERRORS = {-1, 45009, 45011, 45033, 45035}  # busy; daily quota; minute quota; rate limits
-WINDOW_ERRORS = {45015, 45047}  # out of the 48 h window; out of the per-message allowance
 CREDENTIAL_ERRORS = {40013, 40125, 40164, 41002, 41004, 89503}  # app id/secret/IP whitelist problems
 
 
@@ -29,22 +26,15 @@ class OutsideWindow(PermanentError):
     """A customer-service message is not allowed now (45015 out of 48 h, 45047 allowance used up)."""
 
 
-def error_for(errcode: int, errmsg: str, path: str) -> Exception:
-    detail = f"{path}: {errmsg}"
-    if errcode in TOKEN_ERRORS:
-        return TokenError(str(errcode), detail)
-    if errcode in TRANSIENT_ERRORS:
-        return TransientError(str(errcode), detail)
-    if errcode in WINDOW_ERRORS:
-        return OutsideWindow(str(errcode), detail)
-    return PermanentError(str(errcode), detail)
-
-
 class WeChatAPI(TencentAPI):
     """Calls for one official account. `tokens` (see bot/wechat/token.py) supplies the access token;
     `fetch_token` is what it calls to get a new one from WeChat."""
 
     label = "WeChat"
+    token_errors = frozenset({40001, 40014, 42001})
+    transient_errors = frozenset({-1, 45009, 45011, 45033, 45035})  # busy; daily quota; minute quota; rate limits
+    # out of the 48 h window; out of the per-message allowance
+    special_errors = {45015: OutsideWindow, 45047: OutsideWindow}
 
     def __init__(self, base: str, app_id: str, app_secret: str, *, http: aiohttp.ClientSession | None = None,
                  tokens: TokenSource | None = None, timeout_s: float = 10.0):
@@ -52,9 +42,6 @@ class WeChatAPI(TencentAPI):
         self.app_id = app_id
         self.app_secret = app_secret
         self._stable_token_missing = False
-
-    def error_for(self, errcode: int, errmsg: str, path: str) -> Exception:
-        return error_for(errcode, errmsg, path)
 
     # --- access token ------------------------------------------------------------------------------
 

@@ -12,23 +12,12 @@ from __future__ import annotations
 
 import aiohttp
 
-from bot.errors import PermanentError, TransientError
-from bot.api_client import IssuedToken, TencentAPI, TokenError, TokenSource
+from bot.errors import PermanentError
+from bot.api_client import IssuedToken, TencentAPI, TokenSource
 
 
-TOKEN_ERRORS = {40014, 41001, 42001}
-TRANSIENT_ERRORS = {-1, 45009, 45033}  # system busy; API rate limit; too many concurrent calls
 INVALID_USER_ERRORS = {60111, 81013}  # userid not found; no valid user, party or tag
 DUPLICATE_CHECK_S = 1800  # WeCom drops a repeat of the same content to the same user within this long
-
-
-def error_for(errcode: int, errmsg: str, path: str) -> Exception:
-    detail = f"{path}: {errmsg}"
-    if errcode in TOKEN_ERRORS:
-        return TokenError(str(errcode), detail)
-    if errcode in TRANSIENT_ERRORS:
-        return TransientError(str(errcode), detail)
-    return PermanentError(str(errcode), detail)
 
 
 class WeComAPI(TencentAPI):
@@ -36,6 +25,8 @@ class WeComAPI(TencentAPI):
     bot.wechat.token.SharedToken) supplies the access token; `fetch_token` is how it gets a new one."""
 
     label = "WeCom"
+    token_errors = frozenset({40014, 41001, 42001})  # invalid, missing, expired
+    transient_errors = frozenset({-1, 45009, 45033})  # system busy; API rate limit; too many concurrent calls
 
     def __init__(self, base: str, corp_id: str, secret: str, agent_id: int, *,
                  http: aiohttp.ClientSession | None = None, tokens: TokenSource | None = None,
@@ -44,9 +35,6 @@ class WeComAPI(TencentAPI):
         self.corp_id = corp_id
         self.secret = secret
         self.agent_id = agent_id
-
-    def error_for(self, errcode: int, errmsg: str, path: str) -> Exception:
-        return error_for(errcode, errmsg, path)
 
     async def fetch_token(self, *, force: bool = False) -> IssuedToken:
         """GET /cgi-bin/gettoken with the corp id and the app's secret (WeCom has no forced refresh:
