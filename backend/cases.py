@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -236,12 +236,12 @@ async def recipients_of(session: AsyncSession, case: Case) -> list[Reporter]:
     phone number the case was left with (e.g. a 12345 hotline caller who bound WeChat to that number):
     the same people who see it under 我的工单. Each once."""
     who = [Reporter(f.platform, f.user_id) for f in await followers_of(session, case)]
-    phones = {case.contact_phone, *(await session.execute(select(ChannelReport.contact_phone).where(
-        ChannelReport.case_id == case.id))).scalars()} - {None}
-    if phones:
-        bound = (await session.execute(select(PhoneBinding.platform, PhoneBinding.user_id)
-                                       .where(PhoneBinding.phone.in_(phones)).order_by(PhoneBinding.id))).all()
-        who += [Reporter(platform, user_id) for platform, user_id in bound]
+    left_with = PhoneBinding.phone.in_(select(ChannelReport.contact_phone).where(ChannelReport.case_id == case.id))
+    if case.contact_phone:
+        left_with = or_(left_with, PhoneBinding.phone == case.contact_phone)
+    bound = (await session.execute(select(PhoneBinding.platform, PhoneBinding.user_id).where(left_with)
+                                   .order_by(PhoneBinding.id))).all()
+    who += [Reporter(platform, user_id) for platform, user_id in bound]
     return list(dict.fromkeys(who))
 
 

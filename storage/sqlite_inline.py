@@ -52,6 +52,7 @@ class InlineConnection:
     def __init__(self, connection: sqlite3.Connection, busy_timeout_s: float):
         self._connection: sqlite3.Connection | None = connection
         self.busy_timeout_s = busy_timeout_s
+        self.default_isolation = connection.isolation_level
         self._turn_started = time.monotonic()
 
     def begin_turn(self) -> None:
@@ -115,12 +116,26 @@ class InlineConnection:
         self._conn.isolation_level = value
 
     @property
-    def in_transaction(self) -> bool:
-        return self._conn.in_transaction
+    def _tx(self) -> "_RunNow":
+        """SQLAlchemy's adapter changes the isolation level (e.g. AUTOCOMMIT) by queueing the change on
+        aiosqlite's worker queue; here the 'queue' runs it at once."""
+        return _RunNow(self)
 
-    @property
-    def total_changes(self) -> int:
-        return self._conn.total_changes
+
+class _RunNow:
+    def __init__(self, connection: InlineConnection):
+        self.connection = connection
+
+    def put_nowait(self, item: tuple[asyncio.Future, Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+            sqlite = self.connection._conn
+            if sqlite.isolation_level == "":  # SQLAlchemy's "back to the default": ours is BEGIN IMMEDIATE
+                sqlite.isolation_level = self.connection.default_isolation
+            future.set_result(result)
+        except Exception as exc:  # handed back through the future, as aiosqlite's thread does
+            future.set_exception(exc)
 
 
 class InlineCursor:

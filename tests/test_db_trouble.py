@@ -14,7 +14,7 @@ from bot.services import policies
 from bot.wechat.simulator import WeChatSimulator
 from storage.db import Database
 from storage.models import OutboxMessage
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 
 async def test_a_locked_sqlite_database_gets_an_apology_in_time_and_the_reply_later(tmp_path, settings, clock,
@@ -61,4 +61,16 @@ async def test_an_unreachable_database_gets_an_apology_not_a_5xx(settings, clock
     async with aiohttp.ClientSession() as http, http.get(server.make_url("/healthz")) as r:
         assert r.status == 503
     await server.close()
+    await db.dispose()
+
+
+async def test_a_starting_server_opens_its_postgresql_pool_before_the_first_message(db_url):
+    db = Database(db_url, pool_size=3)
+    await db.warm()
+    pool = db.engine.sync_engine.pool
+    # PostgreSQL: all three connections open and idle (a burst right after a restart does not pay for
+    # handshakes); SQLite: its one connection is opened on first use, nothing to warm
+    assert pool.checkedin() == (0 if db.is_sqlite else 3) and pool.overflow() <= 0
+    async with db.transaction() as session:
+        assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
     await db.dispose()

@@ -18,23 +18,29 @@ from storage.models import OutboxMessage
 pytestmark = pytest.mark.sqlite_only
 
 
-async def _ticks_while(coro) -> tuple[object, int]:
-    """Run `coro` while a second task counts loop turns: a blocked loop counts none."""
-    ticks = 0
-    done = asyncio.Event()
+async def _longest_hold(run) -> tuple[object, float, float]:
+    """(what `run()` returned, how long it took, the longest stretch the loop could not run a 10 ms ticker
+    meanwhile: a loop that is held counts it all)"""
+    longest = 0.0
 
     async def tick():
-        nonlocal ticks
-        while not done.is_set():
-            ticks += 1
+        nonlocal longest
+        while True:
+            before = time.monotonic()
             await asyncio.sleep(0.01)
+            longest = max(longest, time.monotonic() - before - 0.01)
 
     ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0.03)
+    started = time.monotonic()
     try:
-        return await coro, ticks
+        result = await run()
+        took = time.monotonic() - started
+        await asyncio.sleep(0.03)
     finally:
-        done.set()
-        await ticker
+        ticker.cancel()
+        await asyncio.gather(ticker, return_exceptions=True)
+    return result, took, longest
 
 
 async def _insert_one(db: Database) -> int:
@@ -51,11 +57,9 @@ async def test_a_write_waits_for_another_process_lock_while_the_loop_runs_on(tmp
     blocker = sqlite3.connect(tmp_path / "g.db", isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     asyncio.get_running_loop().call_later(0.4, blocker.execute, "ROLLBACK")
-    started = time.monotonic()
-    rows, ticks = await _ticks_while(_insert_one(db))
+    rows, took, held = await _longest_hold(lambda: _insert_one(db))
     assert rows == 1
-    assert 0.35 < time.monotonic() - started < 2.0
-    assert ticks >= 20  # the loop kept turning every ~10 ms while the write waited
+    assert 0.35 < took < 2.0 and held < 0.1  # the loop kept turning while the write waited
     blocker.close()
     await db.dispose()
 
@@ -67,7 +71,7 @@ async def test_a_lock_held_past_the_busy_timeout_fails_the_write_and_changes_not
     blocker.execute("BEGIN IMMEDIATE")
     started = time.monotonic()
     with pytest.raises(OperationalError, match="locked"):
-        await _ticks_while(_insert_one(db))
+        await _insert_one(db)
     assert 0.25 < time.monotonic() - started < 1.5
     blocker.execute("ROLLBACK")
     blocker.close()
@@ -92,28 +96,6 @@ LONG_READ = text("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c
                  "SELECT count(*) FROM c")
 
 
-async def _longest_hold(run) -> tuple[float, float]:
-    """(how long `run` took, the longest stretch the loop could not run a 10 ms ticker meanwhile)"""
-    longest = 0.0
-
-    async def tick():
-        nonlocal longest
-        while True:
-            before = time.monotonic()
-            await asyncio.sleep(0.01)
-            longest = max(longest, time.monotonic() - before - 0.01)
-
-    ticker = asyncio.create_task(tick())
-    await asyncio.sleep(0.03)
-    started = time.monotonic()
-    await run()
-    took = time.monotonic() - started
-    await asyncio.sleep(0.03)
-    ticker.cancel()
-    await asyncio.gather(ticker, return_exceptions=True)
-    return took, longest
-
-
 async def test_long_reads_go_to_a_reader_that_does_not_hold_the_loop_and_sees_committed_rows(tmp_path):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'g.db'}")
     await db.migrate()
@@ -125,9 +107,9 @@ async def test_long_reads_go_to_a_reader_that_does_not_hold_the_loop_and_sees_co
         async with sessions() as session:
             assert (await session.execute(LONG_READ)).scalar_one() == 2000000
 
-    took, held = await _longest_hold(lambda: read_with(db.reading))
+    _, took, held = await _longest_hold(lambda: read_with(db.reading))
     assert took > 0.1 and held < took / 2  # SQLite worked on aiosqlite's thread
-    took, held = await _longest_hold(lambda: read_with(db.sessions))
+    _, took, held = await _longest_hold(lambda: read_with(db.sessions))
     assert held > took / 2  # the inline connection is the loop's own: the trade-off this reader avoids
     await db.dispose()
 
@@ -143,6 +125,20 @@ async def test_a_holder_running_statements_for_long_lets_the_loop_turn_between_t
             for _ in range(150):
                 assert (await session.execute(step)).scalar_one() == 20000
 
-    took, held = await _longest_hold(many_statements)
+    _, took, held = await _longest_hold(many_statements)
     assert took > 0.2 and held < 0.1  # one transaction of ~150 statements, the loop never held for long
+    await db.dispose()
+
+
+async def test_sqlalchemy_can_switch_the_inline_connection_to_autocommit_and_back(tmp_path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'g.db'}")
+    await db.migrate()
+    async with db.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text("CREATE TABLE scratch (x INTEGER)"))
+        assert (await connection.get_raw_connection()).driver_connection.isolation_level is None
+    async with db.transaction() as session:  # back to BEGIN IMMEDIATE for the next holder
+        await session.execute(text("INSERT INTO scratch VALUES (1)"))
+        raw = await (await session.connection()).get_raw_connection()
+        assert raw.driver_connection.isolation_level == "IMMEDIATE"
     await db.dispose()
