@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     campaign.add_argument("--every-days", type=int, default=30, help="repeat every N days (0: once)")
     survey_commands.add_parser("results", help="answers per campaign")
 
-    from bot.dashboard_cli import add_report_parser  # issue 8: `report`
+    from cli.dashboard import add_report_parser  # issue 8: `report`
 
     add_report_parser(commands)
     from nlp.cli import add_subcommands
@@ -329,7 +329,7 @@ async def cmd_menu(settings: Settings, args) -> int:
     import aiohttp
 
     from bot.errors import DeliveryError
-    from bot.workers import wechat_client
+    from bot.background.workers import wechat_client
 
     menu = json.loads((Path(__file__).parent / "bot" / "wechat" / "menu.json").read_text(encoding="utf-8"))
     if not settings.wechat_app_secret:
@@ -368,7 +368,7 @@ async def cmd_survey(settings: Settings, args) -> int:
 
 
 async def cmd_chat(settings: Settings, args) -> int:
-    from bot.chat import run_chat
+    from cli.chat import run_chat
 
     if args.wecom:  # issue 11: play WeCom's servers for a staff member
         return await run_chat(settings, args.wecom, show_pushes=not args.no_pushes, wecom=True)
@@ -391,12 +391,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_serve(settings, args.workers))
     if args.command == "seed":
         if args.history:  # issue 8
-            from bot.dashboard_cli import cmd_seed_history
+            from cli.dashboard import cmd_seed_history
 
             return asyncio.run(cmd_seed_history(settings, args))
         return asyncio.run(cmd_seed(settings))
     if args.command in ("report", "staff") and (args.command == "report" or args.staff_command == "password"):
-        from bot.dashboard_cli import cmd_report, cmd_staff_password  # issue 8
+        from cli.dashboard import cmd_report, cmd_staff_password  # issue 8
 
         return asyncio.run(cmd_report(settings, args) if args.command == "report" else cmd_staff_password(settings, args))
     commands = {"migrate": cmd_migrate, "staff": cmd_staff, "cases": cmd_cases, "chat": cmd_chat, "menu": cmd_menu,

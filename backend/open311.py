@@ -2,7 +2,7 @@
 open one), the request view of a case, the GET requests query, tokens, and mySociety's
 servicerequestupdates (the trace as status updates a channel mirrors).
 
-Field names follow the spec; rendering to JSON or XML is the HTTP module's job (bot/http/open311.py).
+Field names follow the spec; rendering to JSON or XML is the HTTP module's job (web/open311.py).
 `service_request_id` is the case number (e.g. 20261127-0012), the same number residents and staff use.
 """
 from __future__ import annotations

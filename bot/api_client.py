@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import aiohttp
 
 from bot.errors import PermanentError, TransientError
-from bot.outbox import send_starting
+from bot.background.outbox import send_starting
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class TencentAPI:
     async def _request(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
                        key: str | None = None, binary: bool = False) -> Any:
         headers = {"X-Idempotency-Key": key} if key else {}
-        if key:  # a push: the outbox notes that its delivery starts now (bot/outbox.py)
+        if key:  # a push: the outbox notes that its delivery starts now (bot/background/outbox.py)
             await send_starting()
         data = None
         if body is not None:

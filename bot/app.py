@@ -89,23 +89,23 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
     mount_wecom(app, settings, pipeline, clock)
     # --- end WeCom ---
     # --- EV charging (issue 7): ingest and state API, and the chat's charging settings ---
-    from bot.http.charging import ChargingAPI, charging_policy
+    from web.charging import ChargingAPI, charging_policy
 
     pipeline.services.setdefault("charging_policy", charging_policy(settings))
     app.add_routes(ChargingAPI(db, clock, charging_policy(settings)).routes())
     # --- end EV charging ---
-    # --- Open311 (issue 9): other channels file and follow cases, see bot/http/open311.py ---
-    from bot.http.open311 import Open311API
+    # --- Open311 (issue 9): other channels file and follow cases, see web/open311.py ---
+    from web.open311 import Open311API
 
     app.add_routes(Open311API(db, clock, pipeline.services, settings).routes())
     # --- end Open311 ---
     # --- dashboard (issue 8): /dashboard, /metrics, and the web sandbox /sandbox in sandbox mode ---
-    from bot.http.site import add_dashboard
+    from web.site import add_dashboard
 
     add_dashboard(app, settings, db, clock, pipeline, app.get(FAKE_KEY))
     # --- end dashboard ---
-    # --- pushes and jobs (issue 6): the outbox sender and the job loop, see bot/workers.py ---
-    from bot.workers import background_workers
+    # --- pushes and jobs (issue 6): the outbox sender and the job loop, see bot/background/workers.py ---
+    from bot.background.workers import background_workers
 
     app.cleanup_ctx.append(background_workers(settings, db, clock))
     # --- end pushes and jobs ---
@@ -117,7 +117,7 @@ async def healthz(request: web.Request) -> web.Response:
     backlog (pending pushes, the oldest one's age, failed ones) for a look."""
     from sqlalchemy import text
 
-    from bot.http.metrics import job_loop_state, outbox_backlog
+    from web.metrics import job_loop_state, outbox_backlog
 
     settings = request.app[SETTINGS_KEY]
     try:

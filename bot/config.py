@@ -44,7 +44,7 @@ class Settings:
     # the database connection pool (PostgreSQL) and how long one statement may run
     db_pool_size: int = 10
     db_statement_timeout_ms: int = 10000
-    # pushes and jobs (bot/outbox.py, bot/jobs.py, bot/wechat/delivery.py)
+    # pushes and jobs (bot/background/outbox.py, bot/background/jobs.py, bot/wechat/delivery.py)
     background: bool = True  # run the outbox sender and the job loop in this process
     wechat_templates: dict = field(default_factory=dict)  # push kind -> "template:ID" | "subscribe:ID" | "ID"
     wechat_templates_file: Path | None = None

@@ -11,7 +11,7 @@ import logging
 from collections import deque
 from typing import Protocol
 
-from bot.outbox import Sent, Undeliverable, send_starting
+from bot.background.outbox import Sent, Undeliverable, send_starting
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)

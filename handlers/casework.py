@@ -10,7 +10,7 @@ def rules_for(ctx: Context, code: str) -> CategoryRules:
 
 
 def rules_of(category) -> CategoryRules:
-    """A taxonomy category's rules (any channel: the chat here, the Open311 API in bot/http/open311.py)."""
+    """A taxonomy category's rules (any channel: the chat here, the Open311 API in web/open311.py)."""
     return CategoryRules(name=category.name, sla_overrides=dict(category.sla_overrides),
                          joint_verification=category.joint_verification,
                          co_departments=tuple(category.co_departments))

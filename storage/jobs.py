@@ -21,7 +21,7 @@ too many attempts, parked with its error). Handlers must not call the network: t
 write to the outbox. Statuses: pending -> done | parked | cancelled; a repeating job (`every_s`) stays
 pending and moves its `due_at` on after each run.
 
-The functions below the line are the job loop's (bot/jobs.py) claim/run/finish steps.
+The functions below the line are the job loop's (bot/background/jobs.py) claim/run/finish steps.
 """
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ async def unpark(session: AsyncSession, job_id: int, *, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-# --- the job loop's steps (bot/jobs.py) --------------------------------------------------------------
+# --- the job loop's steps (bot/background/jobs.py) --------------------------------------------------------------
 
 async def claim(session: AsyncSession, *, kinds: list[str], owner: str, now: datetime, lease_s: float,
                 limit: int) -> list[JobRun]:

@@ -187,7 +187,7 @@ class CaseMedia(Base):
     url: Mapped[str | None] = mapped_column(Text, nullable=True)
     added_by: Mapped[str] = mapped_column(String(160))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # WeChat keeps temporary media 3 days: bot/media.py downloads it into the data directory
+    # WeChat keeps temporary media 3 days: bot/background/media.py downloads it into the data directory
     platform: Mapped[str | None] = mapped_column(String(16), nullable=True)
     stored_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     fetch_attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -256,7 +256,7 @@ class Job(Base):
     """Time-based work: run `kind` with `payload` at `due_at` (again every `every_s` seconds if set).
 
     pending -> done | parked (failed too often; `last_error` says why) | cancelled. A pending job with a
-    live lease is being run by `lease_owner`. See storage/jobs.py and bot/jobs.py.
+    live lease is being run by `lease_owner`. See storage/jobs.py and bot/background/jobs.py.
     """
 
     __tablename__ = "jobs"

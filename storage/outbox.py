@@ -1,5 +1,5 @@
 """The outbox: what must reach a person, written in the caller's transaction and delivered later by the
-sender in bot/outbox.py.
+sender in bot/background/outbox.py.
 
 Rows
     platform + user_id  the recipient; `platform` picks the delivery adapter ("wechat" now, "wecom" later)
@@ -123,7 +123,7 @@ async def sent_since(session: AsyncSession, platform: str, user_id: str, channel
         OutboxMessage.channel == channel, OutboxMessage.sent_at >= since))).scalar_one()
 
 
-# --- the sender's steps (bot/outbox.py) --------------------------------------------------------------
+# --- the sender's steps (bot/background/outbox.py) --------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Claimed:

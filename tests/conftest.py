@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 
 from backend import cases, staff as staff_mod
 from bot.app import build_app
-from bot.jobs import JobPolicy, JobRunner, registered_handlers
+from bot.background.jobs import JobPolicy, JobRunner, registered_handlers
 from bot.services import policies
 from bot.config import Settings
 from bot.wechat.simulator import WeChatSimulator

@@ -12,10 +12,10 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.outbox import OutboxSender
+from bot.background.outbox import OutboxSender
 from bot.sandbox.fake_wechat import FakeWeChat
 from bot.wechat.api import WeChatAPI
-from bot.workers import sender_policy, wechat_client, wechat_delivery
+from bot.background.workers import sender_policy, wechat_client, wechat_delivery
 from storage import outbox
 from storage.db import Database
 from storage.models import InboundMessage, OutboxMessage

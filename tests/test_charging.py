@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from backend import charging, staff as staff_mod
-from bot.jobs import JobPolicy, JobRunner
+from bot.background.jobs import JobPolicy, JobRunner
 from storage.models import ChargingAlert, OutboxMessage
 from tests.conftest import Resident
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.jobs import JobPolicy, JobRunner
+from bot.background.jobs import JobPolicy, JobRunner
 from storage import jobs, outbox
 from storage.db import Database
 from storage.models import Job, OutboxMessage

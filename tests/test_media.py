@@ -7,7 +7,7 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from bot.media import MediaKeeper
+from bot.background.media import MediaKeeper
 from bot.sandbox.fake_wechat import FakeWeChat
 from bot.wechat.api import WeChatAPI
 from bot.wechat.token import SharedToken

@@ -359,7 +359,7 @@ async def test_phone_binding_refuses_bad_numbers_and_rapid_resends(street):
 
 
 async def test_the_log_sms_sender_delivers_the_code_from_the_outbox(db, clock):
-    from bot.outbox import OutboxSender
+    from bot.background.outbox import OutboxSender
     from bot.sms import LoggingSmsSender, SmsDelivery
     from backend import phones
 

@@ -11,7 +11,7 @@ from delivery_kit import fake_wechat, push_settings, queue, rows, wrote_at
 
 from bot.app import FAKE_KEY, build_app, resolve_sandbox
 from bot.config import Settings
-from bot.workers import WORKERS_KEY
+from bot.background.workers import WORKERS_KEY
 from handlers.router import ANY, Router
 from handlers.types import Reply
 from storage import outbox

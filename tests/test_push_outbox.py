@@ -6,7 +6,7 @@ import asyncio
 
 from delivery_kit import fake_wechat, process, push_settings, queue, rows, wrote_at
 
-from bot.outbox import OutboxSender
+from bot.background.outbox import OutboxSender
 from storage import outbox
 from storage.models import OutboxMessage
 
@@ -227,7 +227,7 @@ async def test_rows_for_a_platform_without_an_adapter_wait_for_a_process_that_ha
             sent: list = []
 
             async def deliver(self, push):
-                from bot.outbox import Sent
+                from bot.background.outbox import Sent
                 self.sent.append(push.idempotency_key)
                 return Sent("textcard")
 

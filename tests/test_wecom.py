@@ -20,11 +20,11 @@ from backend.demo import seed_demo
 from bot import texts
 from bot.app import resolve_sandbox
 from bot.config import ConfigError, Settings
-from bot.outbox import OutboxSender, SenderPolicy
+from bot.background.outbox import OutboxSender, SenderPolicy
 from bot.sandbox.fake_wecom import FakeWeCom
 from bot.wechat.simulator import sign
 from bot.wecom.simulator import WeComSimulator
-from bot.workers import wecom_client, wecom_delivery
+from bot.background.workers import wecom_client, wecom_delivery
 from handlers.router import ANY, Router
 from handlers.types import Reply
 from storage.models import InboundMessage, OutboxMessage

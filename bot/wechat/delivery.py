@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Callable
 
-from bot.outbox import Sent, Undeliverable
+from bot.background.outbox import Sent, Undeliverable
 from bot.wechat.api import OutsideWindow, WeChatAPI
 from bot.wechat.templates import TemplateSpec
 from storage import outbox

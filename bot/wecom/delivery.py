@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from bot import texts
-from bot.outbox import Sent, Undeliverable
+from bot.background.outbox import Sent, Undeliverable
 from bot.wechat.limits import fit_utf8
 from bot.wecom.api import WeComAPI
 from storage.outbox import Claimed

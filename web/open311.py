@@ -203,7 +203,7 @@ class Open311API:
         self.match_m = settings.open311_match_m
 
     def routes(self) -> list[web.RouteDef]:
-        from bot.http.open311_openapi import openapi
+        from web.open311_openapi import openapi
 
         async def describe(request: web.Request) -> web.Response:
             return web.json_response(openapi(), dumps=partial(json.dumps, ensure_ascii=False))

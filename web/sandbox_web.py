@@ -15,8 +15,8 @@ import aiohttp
 from aiohttp import web
 
 from backend import staff as staff_mod
-from bot.http import dashboard_texts as T
-from bot.http.dashboard import SECURITY_HEADERS, h, template
+from web import dashboard_texts as T
+from web.dashboard import SECURITY_HEADERS, h, template
 from bot.wechat.simulator import WeChatSimulator
 from storage.models import Staff
 

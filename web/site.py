@@ -4,8 +4,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from backend.analytics import HotspotRule, Targets
-from bot.http.dashboard import Dashboard
-from bot.http.metrics import MessageMetrics, metrics_handler
+from web.dashboard import Dashboard
+from web.metrics import MessageMetrics, metrics_handler
 
 METRICS_KEY = web.AppKey("message_metrics", MessageMetrics)
 
@@ -30,6 +30,6 @@ def add_dashboard(app: web.Application, settings, db, clock, pipeline, fake) -> 
                                            min_count=settings.hotspot_min_count))
     app.add_routes(dashboard.routes())
     if settings.extra.get("sandbox") and fake is not None:
-        from bot.http.sandbox_web import WebSandbox
+        from web.sandbox_web import WebSandbox
 
         app.add_routes(WebSandbox(db, clock, settings, fake).routes())

@@ -3,7 +3,7 @@ their kind. One loop per process; a job runs once across processes (a lease take
 PostgreSQL, and the row held locked while its handler runs); jobs live in the database, so they survive
 restarts; a failing job is retried with backoff and parked with its error after `max_attempts`.
 
-Wiring (bot/workers.py): `runner.include(module.handlers)` for each module that declares handlers on a
+Wiring (bot/background/workers.py): `runner.include(module.handlers)` for each module that declares handlers on a
 `storage.jobs.JobHandlers`; the list is JOB_HANDLER_MODULES below.
 
     runner.run_once("report.daily", at=..., key="report:2026-11-27")       # schedule one run
@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from bot.backoff import backoff_s
-from bot.outbox import process_id
+from bot.background.outbox import process_id
 from storage import jobs
 from storage.db import Database
 from storage.jobs import Handler, JobHandlers, JobRun

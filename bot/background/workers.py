@@ -17,8 +17,8 @@ import aiohttp
 from aiohttp import web
 
 from bot.config import Settings
-from bot.jobs import JobPolicy, JobRunner, registered_handlers
-from bot.outbox import OutboxSender, SenderPolicy, process_id
+from bot.background.jobs import JobPolicy, JobRunner, registered_handlers
+from bot.background.outbox import OutboxSender, SenderPolicy, process_id
 from bot.wechat.api import WeChatAPI
 from bot.wechat.delivery import WeChatDelivery
 from bot.wechat.templates import load_templates
@@ -123,8 +123,8 @@ def background_workers(settings: Settings, db: Database, clock: Callable[[], dat
         tasks = [asyncio.create_task(runner.run(stop), name="job-loop")]
         if sender.adapters:
             tasks.append(asyncio.create_task(sender.run(stop), name="outbox-sender"))
-        if api is not None:  # residents' photos, kept before WeChat's 3-day expiry (bot/media.py)
-            from bot.media import MediaKeeper
+        if api is not None:  # residents' photos, kept before WeChat's 3-day expiry (bot/background/media.py)
+            from bot.background.media import MediaKeeper
 
             keeper = MediaKeeper(db, api, settings.data_dir / "media", clock=clock)
             tasks.append(asyncio.create_task(keeper.run(stop), name="media-keeper"))

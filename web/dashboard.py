@@ -1,7 +1,7 @@
 """/dashboard: the street's numbers, hotspots, a map and the cases, for logged-in staff.
 
 Server-side HTML (templates/ + string.Template, every value escaped here), inline SVG charts
-(bot/http/charts.py), one local stylesheet: nothing is fetched from elsewhere, so it works offline.
+(web/charts.py), one local stylesheet: nothing is fetched from elsewhere, so it works offline.
 Login is by staff id and password (backend/accounts.py); the session cookie is HttpOnly, SameSite=Strict,
 scoped to /dashboard, Secure on HTTPS, and expires after DASHBOARD_SESSION_TTL_S.
 """
@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from backend import accounts, analytics, cases as cases_mod
 from backend.clock import LOCAL_TZ, local
-from bot.http import charts, dashboard_texts as T
+from web import charts, dashboard_texts as T
 from storage.models import Case, CaseMedia, ChargingStation, Compound, Department, Staff
 
 HERE = Path(__file__).parent
@@ -310,7 +310,7 @@ class Dashboard:
         return self._page(T.CASES_TITLE, body, staff)
 
     async def media_file(self, request: web.Request) -> web.StreamResponse:
-        """A photo kept in the data directory (bot/media.py), for logged-in staff only."""
+        """A photo kept in the data directory (bot/background/media.py), for logged-in staff only."""
         if await self._staff(request) is None:
             raise web.HTTPForbidden()
         async with self.db.sessions() as session:

@@ -1,0 +1,1 @@
+"""Command-line parts of main.py: the terminal chat client and the report/seed commands."""
