@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .emergency import Emergency, EmergencyRules
 from .extract import CueFinder, TimeFinder, find_building, find_case_number, find_phone, mask_phone
 from .intent import IntentRecogniser
 from .keywords import KeywordClassifier
@@ -18,6 +19,8 @@ from .tokenizer import DEFAULT_DICTIONARY_SIZE, Tokenizer
 
 log = logging.getLogger(__name__)
 TOP_CANDIDATES = 3
+EMERGENCY_CONFIDENCE = 0.9  # an emergency found by the rules is not offered as a menu
+PRIORITY_ORDER = ("urgent", "high", "normal", "low")
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,9 @@ class Understanding:
     time: str | None  # the time phrase as written, e.g. "每天晚上十点以后"
     time_of_day: str | None  # late_night | early_morning | morning | noon | afternoon | evening | daytime | weekend
     hour: int | None
-    urgent: bool
-    urgent_kinds: list[str]  # fire | gas | collapse | injury | electric | violence | trapped
-    hotlines: list[str]  # numbers to call at once, e.g. ["119"]
+    urgent: bool  # an emergency happening now: call `hotlines` before anything else
+    urgent_kinds: list[str]  # kinds happening now (emergencies.toml): fire | gas | electric | trapped | injury | ...
+    hotlines: list[str]  # numbers to call at once, the first one first, e.g. ["119", "96333"]
     repeat: bool
     hearsay: bool
     phone: str | None  # raw, for masking: never show it
@@ -50,6 +53,9 @@ class Understanding:
     resolved: bool | None
     missing_slots: list[str]  # the category's slots not filled from this message (nlp fills compound, building, time)
     matched: list[str] = field(default_factory=list)  # keyword evidence, for staff and debugging
+    emergency: Emergency | None = None  # the emergency or hazard read (kind, number, advice, evidence)
+    hazard: bool = False  # a danger feared or over ("万一着火"): a priority, no call advice
+    priority: str = "normal"  # urgent | high | normal | low: the category's, raised by an emergency or hazard
 
     def as_json(self) -> dict:
         """The keys of `nlp classify --json`, then the rest."""
@@ -70,7 +76,7 @@ class Analyzer:
 
     def __init__(self, taxonomy: Taxonomy, places: Iterable[Place] = (), model_dir: str | Path | None = None,
                  cache_dir: str | Path | None = None, lexicon: Lexicon | None = None,
-                 dictionary_size: int = DEFAULT_DICTIONARY_SIZE):
+                 dictionary_size: int = DEFAULT_DICTIONARY_SIZE, emergencies: EmergencyRules | None = None):
         self.taxonomy = taxonomy
         self.lexicon = lexicon or load_lexicon()
         self.places = PlaceIndex(places)
@@ -78,6 +84,7 @@ class Analyzer:
         self.tokenizer = Tokenizer(cache_dir, self._user_words(), dictionary_size)
         self.times = TimeFinder(self.lexicon)
         self.cues = CueFinder(self.lexicon)
+        self.emergencies = emergencies or EmergencyRules()
         self.intents = IntentRecogniser(self.lexicon)
         self.model: LinearModel | None = None
         self._model_codes: list[str | None] = []
@@ -114,11 +121,10 @@ class Analyzer:
         probs = self.keywords.probabilities(evidence)
         if self.model is not None and text:
             probs = self._with_model(text, probs, evidence_found=bool(evidence.matched))
-        ranked = sorted(probs.items(), key=lambda kv: -kv[1])
+        emergency = self.emergencies.read(text)
+        ranked = self._ranked(sorted(probs.items(), key=lambda kv: -kv[1]), emergency)
         category, confidence = ranked[0]
-        urgent_kinds = self.cues.urgency(text)
-        if urgent_kinds and category != "emergency" and probs.get("emergency", 0) >= 0.15:
-            category, confidence = "emergency", probs["emergency"]
+        urgent = emergency is not None and not emergency.hazard
         place = self.places.find(text)
         building = find_building(text)
         when = self.times.find(text)
@@ -131,7 +137,7 @@ class Analyzer:
             category=category,
             confidence=confidence,
             candidates=ranked[:TOP_CANDIDATES],
-            ask_category=confidence < self.taxonomy.settings.ask_below,
+            ask_category=confidence < self.taxonomy.settings.ask_below and not urgent,
             compound=place.compound,
             compound_candidates=list(place.candidates),
             building=building.building,
@@ -142,9 +148,9 @@ class Analyzer:
             time=when.text,
             time_of_day=when.part_of_day,
             hour=when.hour,
-            urgent=bool(urgent_kinds),
-            urgent_kinds=list(urgent_kinds),
-            hotlines=list(self.cues.hotlines(urgent_kinds)),
+            urgent=urgent,
+            urgent_kinds=list(emergency.kinds) if urgent else [],
+            hotlines=list(emergency.numbers) if urgent else [],
             repeat=self.cues.repeat(text),
             hearsay=evidence.hearsay,
             phone=find_phone(text),
@@ -155,7 +161,36 @@ class Analyzer:
             resolved=reading.resolved,
             missing_slots=[s for s in slots if not filled.get(s)],
             matched=list(evidence.matched),
+            emergency=emergency,
+            hazard=emergency is not None and emergency.hazard,
+            priority=self._priority(category, emergency),
         )
+
+    def _ranked(self, ranked: list[tuple[str, float]], emergency: Emergency | None) -> list[tuple[str, float]]:
+        """Candidates best first, after the emergency rules: an emergency happening now takes its category
+        at high confidence; a hazard is not an emergency, so the keyword classifier's 'emergency' gives way
+        to the next category with evidence, or to the rules' hazard category."""
+        if emergency is None:
+            return ranked[:TOP_CANDIDATES]
+        if not emergency.hazard:
+            code = emergency.category
+            confidence = max(EMERGENCY_CONFIDENCE, dict(ranked).get(code, 0.0))
+            return [(code, confidence), *[(c, p) for c, p in ranked if c != code]][:TOP_CANDIDATES]
+        if ranked[0][0] != "emergency":
+            return ranked[:TOP_CANDIDATES]
+        left = max(1.0 - ranked[0][1], 1e-9)  # the rules say "not an emergency": condition on that
+        rest = [(c, p / left) for c, p in ranked[1:] if c != "other"]
+        if not rest or rest[0][1] < self.emergencies.hazard_min_probability:
+            fallback = self.emergencies.hazard_category
+            rest = [(fallback, max(dict(rest).get(fallback, 0.0), ranked[0][1])),
+                    *[(c, p) for c, p in rest if c != fallback]]
+        return rest[:TOP_CANDIDATES]
+
+    def _priority(self, category: str, emergency: Emergency | None) -> str:
+        own = self.taxonomy.category(category).priority
+        if emergency is None:
+            return own
+        return min(own, emergency.priority, key=PRIORITY_ORDER.index)
 
     def _with_model(self, text: str, keyword_probs: dict[str, float], evidence_found: bool) -> dict[str, float]:
         """Mix keyword and model probabilities; with no keyword evidence the model speaks alone."""

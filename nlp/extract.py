@@ -1,5 +1,5 @@
 """Extractors of the details a case needs: building/unit/room, time, phone, case number,
-urgency, repeat, hearsay and the kind of charging asked about. All work on normalised text."""
+repeat, hearsay and the kind of charging asked about (emergencies: emergency.py). All work on normalised text."""
 from __future__ import annotations
 
 import re
@@ -138,31 +138,13 @@ def _part_of_hour(hour: int) -> str:
 
 
 class CueFinder:
-    """Urgency (with the hotline to call at once), repeat complaint, hearsay, charging kind."""
+    """Repeat complaint, hearsay, charging kind."""
 
     def __init__(self, lexicon: Lexicon):
-        self._urgency = {cue: kind for kind, cues in lexicon.urgency.items() for cue in cues}
-        self._urgency_negation = frozenset(lexicon.urgency_negation)
-        self._urgency_matcher = PhraseMatcher([*self._urgency, *self._urgency_negation])
-        self._hotlines = lexicon.hotlines
         self._repeat = AnyOf(c for c in lexicon.repeat if c != "又")
         self._hearsay = AnyOf(lexicon.hearsay)
         self._ebike = AnyOf(lexicon.charging.get("ebike", ()))
         self._car = AnyOf(lexicon.charging.get("car", ()))
-
-    def urgency(self, text: str) -> tuple[str, ...]:
-        """Kinds of danger named and not denied ("没有着火" is not urgent)."""
-        kinds = []
-        negation_end = -10
-        for start, phrase in self._urgency_matcher.find(text):
-            if phrase in self._urgency_negation:
-                negation_end = start + len(phrase)
-            elif start - negation_end > 2 and self._urgency[phrase] not in kinds:
-                kinds.append(self._urgency[phrase])
-        return tuple(kinds)
-
-    def hotlines(self, kinds: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(sorted({h for k in kinds for h in self._hotlines.get(k, ())}))
 
     def repeat(self, text: str) -> bool:
         if self._repeat(text):

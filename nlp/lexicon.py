@@ -13,12 +13,9 @@ DEFAULT_LEXICON = Path(__file__).with_name("lexicon.toml")
 class Lexicon:
     negation: tuple[str, ...]
     not_negation: tuple[str, ...]
-    urgency_negation: tuple[str, ...]
     hearsay: tuple[str, ...]
     repeat: tuple[str, ...]
     domain_words: tuple[str, ...]
-    urgency: Mapping[str, tuple[str, ...]]
-    hotlines: Mapping[str, tuple[str, ...]]
     time: Mapping[str, tuple[str, ...]]
     charging: Mapping[str, tuple[str, ...]]
     intent: Mapping[str, tuple[str, ...]]
@@ -37,12 +34,9 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     return Lexicon(
         negation=_lower(raw["negation"]),
         not_negation=_lower(raw.get("not_negation", ())),
-        urgency_negation=_lower(raw["urgency_negation"]),
         hearsay=_lower(raw["hearsay"]),
         repeat=_lower(raw["repeat"]),
         domain_words=tuple(raw.get("domain_words", ())),
-        urgency=groups("urgency"),
-        hotlines={k: tuple(v) for k, v in raw.get("hotlines", {}).items()},
         time=groups("time"),
         charging=groups("charging"),
         intent=groups("intent"),
