@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .details import DetailReader, Details
 from .emergency import Emergency, EmergencyRules
 from .extract import CueFinder, TimeFinder, find_building, find_case_number, find_phone, mask_phone
 from .intent import IntentRecogniser
@@ -16,6 +17,7 @@ from .normalize import normalize
 from .places import Place, PlaceIndex
 from .taxonomy import Taxonomy
 from .tokenizer import DEFAULT_DICTIONARY_SIZE, Tokenizer
+from .turns import Turn, TurnReader
 
 log = logging.getLogger(__name__)
 TOP_CANDIDATES = 3
@@ -56,6 +58,10 @@ class Understanding:
     emergency: Emergency | None = None  # the emergency or hazard read (kind, number, advice, evidence)
     hazard: bool = False  # a danger feared or over ("万一着火"): a priority, no call advice
     priority: str = "normal"  # urgent | high | normal | low: the category's, raised by an emergency or hazard
+    spot: str | None = None  # sub-place: "南门", "6楼阳台", "3栋2单元楼道"
+    scope: str | None = None  # "whole_compound" when the resident says it is everywhere
+    time_normalised: str | None = None  # "daily 22:00-", "01:00-02:00" (see details.TimeSlot)
+    details: Details | None = None  # spot, building, scope, time slot and what happens
 
     def as_json(self) -> dict:
         """The keys of `nlp classify --json`, then the rest."""
@@ -85,6 +91,8 @@ class Analyzer:
         self.times = TimeFinder(self.lexicon)
         self.cues = CueFinder(self.lexicon)
         self.emergencies = emergencies or EmergencyRules()
+        self.detail_reader = DetailReader(self.lexicon)
+        self.turns = TurnReader(self.lexicon, self.detail_reader, self._names_a_problem)
         self.intents = IntentRecogniser(self.lexicon)
         self.model: LinearModel | None = None
         self._model_codes: list[str | None] = []
@@ -109,6 +117,24 @@ class Analyzer:
     def mask_phone(phone: str) -> str:
         return mask_phone(phone)
 
+    def _names_a_problem(self, text: str) -> bool:
+        return bool(self.keywords.evidence(text).matched) or self.emergencies.read(text) is not None
+
+    def turn(self, text: object, expecting: str | None = None) -> Turn:
+        """What a message at a dialog step is (answer, confirm, cancel, correction, detail, question,
+        chit-chat, staff command, empty); `expecting` is what the step asked (turns.EXPECTING)."""
+        try:
+            clean = normalize(text)
+            return self.turns.read(clean, expecting, self.places.find(clean).text)
+        except Exception:
+            log.exception("turn reading failed; taking it as a detail")
+            return Turn("detail", normalize(text))
+
+    def details(self, text: object) -> Details:
+        """Spot, building, scope, time slot and what happens, from an answer."""
+        clean = normalize(text)
+        return self.detail_reader.read(clean, self.places.find(clean).text)
+
     def analyze(self, text: object) -> Understanding:
         try:
             return self._analyze(normalize(text))
@@ -128,6 +154,7 @@ class Analyzer:
         place = self.places.find(text)
         building = find_building(text)
         when = self.times.find(text)
+        details = self.detail_reader.read(text, place.text)
         case_number = find_case_number(text)
         reading = self.intents.read(text, has_category_evidence=bool(evidence.matched), case_number=case_number)
         filled = {"compound": place.compound, "building": building.building, "time": when.text}
@@ -164,6 +191,10 @@ class Analyzer:
             emergency=emergency,
             hazard=emergency is not None and emergency.hazard,
             priority=self._priority(category, emergency),
+            spot=details.spot,
+            scope=details.scope,
+            time_normalised=details.time.normalised if details.time else None,
+            details=details,
         )
 
     def _ranked(self, ranked: list[tuple[str, float]], emergency: Emergency | None) -> list[tuple[str, float]]:

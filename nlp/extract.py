@@ -88,9 +88,10 @@ class TimeRef:
 
 class TimeFinder:
     def __init__(self, lexicon: Lexicon):
-        self._part = {cue: part for part, cues in lexicon.time.items() if part != "frequency" for cue in cues}
-        self._frequency = tuple(lexicon.time.get("frequency", ()))
-        self._matcher = PhraseMatcher([*self._part, *self._frequency])
+        not_parts = ("frequency", "recent")
+        self._part = {cue: part for part, cues in lexicon.time.items() if part not in not_parts for cue in cues}
+        self._frequency = frozenset(lexicon.time.get("frequency", ()))
+        self._matcher = PhraseMatcher([*self._part, *self._frequency, *lexicon.time.get("recent", ())])
 
     def find(self, text: str) -> TimeRef:
         hits = self._matcher.find(text)
@@ -98,7 +99,7 @@ class TimeFinder:
         clock = clocks[0] if clocks else None
         duration = _DURATION.search(text)
         part = next((self._part[p] for _, p in hits if p in self._part), None)
-        if not hits and not clock:
+        if not clock and all(p in self._frequency for _, p in hits):  # "一直", "天天" alone are not a time
             return TimeRef(duration.group(0) if duration else None, None, None)
         spans = [(s, s + len(p)) for s, p in hits]
         spans.extend(c.span() for c in clocks)

@@ -21,6 +21,11 @@ class Lexicon:
     intent: Mapping[str, tuple[str, ...]]
     survey: Mapping[int, tuple[str, ...]]
     resolved: Mapping[str, tuple[str, ...]]
+    repeats: Mapping[str, tuple[str, ...]]  # daily | weekly | weekends | often
+    day_hours: Mapping[str, tuple[int, int]]  # part of day -> (start hour, end hour)
+    spot: Mapping[str, tuple[str, ...]]  # nouns | relative | filler
+    scope: Mapping[str, tuple[str, ...]]  # whole_compound | unknown
+    turn: Mapping[str, tuple[str, ...]]  # word lists of the dialog-turn reader
 
 
 def _lower(words) -> tuple[str, ...]:
@@ -42,4 +47,9 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         intent=groups("intent"),
         survey={int(k): _lower(v) for k, v in raw.get("survey", {}).items()},
         resolved=groups("resolved"),
+        repeats=groups("repeats"),
+        day_hours={k: (int(v[0]), int(v[1])) for k, v in raw.get("day_hours", {}).items()},
+        spot=groups("spot"),
+        scope=groups("scope"),
+        turn=groups("turn"),
     )

@@ -1,0 +1,202 @@
+"""Details a resident gives in an answer: where exactly (`spot`: "南门", "6楼阳台", "3栋2单元楼道"), when (as
+said, and normalised where it can be: "半夜一两点" -> 01:00-02:00, "每天晚上十点以后" -> daily from 22:00), which
+building (only a building reference, never a sentence) or the whole compound, and what happens."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .extract import TimeFinder, find_building
+from .lexicon import Lexicon
+from .matcher import PhraseMatcher
+from .normalize import CN_NUMERAL_CHARS, cn_to_int
+
+_NUM = rf"(?:\d{{1,2}}|[{CN_NUMERAL_CHARS}]{{1,3}})"
+_SMALL = "一二两三四五六七八九"
+_PAIR = re.compile(rf"(十?[{_SMALL}]|\d{{1,2}})([{_SMALL}])\s*(?:点|时)")  # "一两点", "十一二点"
+_RANGE = re.compile(rf"({_NUM})\s*(?:点|时)?(半)?\s*(?:到|至|-|~|—)\s*({_NUM})\s*(?:点|时)(半)?")
+_CLOCK = re.compile(rf"({_NUM})\s*(?:点|时)(半|一刻|多|钟)?")
+_AFTER = re.compile(r"^(?:以后|之后|开始|起|往后)")
+_BEFORE = re.compile(r"^(?:以前|之前|前)")
+_BUILDING_REF = re.compile(rf"(?:{_NUM}|[a-z])\s*(?:号楼|号栋|栋楼|栋|幢|#楼|#|座)(?:\s*{_NUM}\s*单元)?(?:\s*\d{{3,4}}\s*室?)?"
+                           rf"|{_NUM}\s*单元|{_NUM}\s*(?:楼|层)(?!道|下|上|梯|顶|房|盘)")
+_ROAD = r"[\u4e00-\u9fff]{2,6}?(?:大道|路|街|巷)"
+_CROSSING = re.compile(rf"({_ROAD})\s*(?:和|与|跟|、|/)\s*({_ROAD})\s*(?:的)?(?:交叉口|交口|十字路口|路口|交汇处)")
+_PUNCT = "，,。.！!？?；;：:、~～ "
+_BREAK = re.compile(r"[，,。.！!？?；;：:、~～\s]+")
+_EMPTY_FRAGMENTS = frozenset({"小区", "小区里", "这里", "那里", "这边", "那边", "开始", "就开始", "都有", "也有", "有"})
+_LEADING = ("就是", "嗯", "那个", "就在", "在", "是", "呃", "额", "就", "都", "也", "还")
+
+
+@dataclass(frozen=True)
+class TimeSlot:
+    said: str  # as the resident said it: "每天晚上十点以后"
+    part_of_day: str | None  # late_night | early_morning | morning | noon | afternoon | evening | daytime | weekend
+    repeats: str | None  # daily | weekly | weekends | often
+    start: str | None  # "22:00"
+    end: str | None  # "02:00"
+
+    @property
+    def normalised(self) -> str | None:
+        """"daily 22:00-", "01:00-02:00", "often 18:00-23:00"; None when nothing could be normalised."""
+        window = f"{self.start or ''}-{self.end or ''}" if (self.start or self.end) else ""
+        text = " ".join(p for p in (self.repeats, window) if p)
+        return text or None
+
+
+@dataclass(frozen=True)
+class Details:
+    spot: str | None  # sub-place as said, fillers dropped: "南门小广场", "6楼阳台"
+    building: str | None  # "3栋", "3栋2单元": a building reference only
+    scope: str | None  # "whole_compound" when the resident says it is everywhere
+    unknown: bool  # the resident says they do not know
+    time: TimeSlot | None
+    what: str | None  # what happens, the answer left after place, building and time are taken out
+
+
+class DetailReader:
+    def __init__(self, lexicon: Lexicon):
+        spot = lexicon.spot
+        self._nouns = PhraseMatcher([*spot.get("nouns", ()), *spot.get("relative", ())])
+        self._relative = frozenset(spot.get("relative", ()))
+        self._filler = sorted(spot.get("filler", ()), key=len, reverse=True)
+        self._whole = lexicon.scope.get("whole_compound", ())
+        self._unknown = lexicon.scope.get("unknown", ())
+        self._times = TimeFinder(lexicon)
+        self._repeats = [(kind, sorted(words, key=len, reverse=True)) for kind, words in lexicon.repeats.items()]
+        self._day_hours = lexicon.day_hours
+
+    def read(self, text: str, place_text: str | None = None) -> Details:
+        """Details of normalised `text`; `place_text` is the compound name found in it, if any."""
+        spot, spot_spans = self.spot(text)
+        building_ref = find_building(text)
+        building = building_ref.building if building_ref.number else None
+        time = self.time(text)
+        scope = "whole_compound" if any(w in text for w in self._whole) else None
+        unknown = any(w in text for w in self._unknown)
+        what = self._what(text, spot_spans, time, place_text)
+        return Details(spot, building, scope, unknown, time, what)
+
+    def spot(self, text: str) -> tuple[str | None, list[tuple[int, int]]]:
+        """The sub-place named in `text` and the spans it was read from."""
+        crossing = _CROSSING.search(text)
+        if crossing:
+            return crossing.group(0), [crossing.span()]
+        refs = [m.span() for m in _BUILDING_REF.finditer(text)]
+        pieces: list[tuple[int, int]] = []  # spot nouns, relative ones only after something named
+        for start, noun in self._nouns.find(text):
+            before = [*refs, *pieces]
+            if noun in self._relative and not any(s < start <= e + 2 for s, e in before):
+                continue
+            pieces.append((start, start + len(noun)))
+        if not pieces:
+            return None, []
+        attached = [r for r in refs if any(r[0] < s <= r[1] + 2 for s, _ in pieces)]
+        groups: list[list[tuple[int, int]]] = []
+        for span in _union(sorted([*pieces, *attached])):
+            if groups and self._is_filler(text[groups[-1][-1][1]:span[0]]):
+                groups[-1].append(span)
+            else:
+                groups.append([span])
+        best = max(groups, key=lambda g: (sum(e - s for s, e in g), -g[0][0]))
+        return "".join(text[s:e] for s, e in best), best
+
+    def _is_filler(self, gap: str) -> bool:
+        if len(gap) > 3:
+            return False
+        for word in self._filler:
+            gap = gap.replace(word, "")
+        return not gap.strip(_PUNCT)
+
+    def time(self, text: str) -> TimeSlot | None:
+        found = self._times.find(text)
+        if not found.text or found.text == found.text.strip("0123456789"):
+            if not found.text or not found.part_of_day and not any(c in found.text for c in "点时"):
+                said = found.text
+                if not said or _is_duration(said):
+                    return None
+        said = found.text
+        part = found.part_of_day
+        repeats = next((kind for kind, words in self._repeats if any(w in text for w in words)), None)
+        start, end = self._window(said, part)
+        return TimeSlot(said, part, repeats, start, end)
+
+    def _window(self, said: str, part: str | None) -> tuple[str | None, str | None]:
+        m = _PAIR.search(said)
+        if m and cn_to_int(m.group(1)) is not None:
+            first = cn_to_int(m.group(1))
+            second = _SMALL.index(m.group(2)) + 1 if m.group(2) != "两" else 2
+            second = second + 10 if first >= 10 else second
+            if second == first + 1:
+                return _hhmm(first, 0, part), _hhmm(second, 0, part)
+        m = _RANGE.search(said)
+        if m and cn_to_int(m.group(1)) is not None and cn_to_int(m.group(3)) is not None:
+            return (_hhmm(cn_to_int(m.group(1)), 30 if m.group(2) else 0, part),
+                    _hhmm(cn_to_int(m.group(3)), 30 if m.group(4) else 0, part))
+        m = _CLOCK.search(said)
+        if m and cn_to_int(m.group(1)) is not None and cn_to_int(m.group(1)) <= 24:
+            minute = {"半": 30, "一刻": 15}.get(m.group(2) or "", 0)
+            at = _hhmm(cn_to_int(m.group(1)), minute, part)
+            tail = said[m.end():]
+            if _BEFORE.match(tail):
+                return None, at
+            return at, None
+        if part in self._day_hours:
+            a, b = self._day_hours[part]
+            return f"{a:02d}:00", f"{b:02d}:00"
+        return None, None
+
+    def _what(self, text: str, spot_spans, time: TimeSlot | None, place_text: str | None) -> str | None:
+        rest = text
+        cut = [text[s:e] for s, e in spot_spans]
+        if time:
+            cut.append(time.said)
+        if place_text:
+            cut.append(place_text)
+        for piece in sorted(cut, key=len, reverse=True):
+            rest = rest.replace(piece, " ", 1)
+        rest = _BUILDING_REF.sub(" ", rest)
+        for word in [*self._unknown, *self._whole]:
+            rest = rest.replace(word, " ")
+        fragments = [_strip_leading(f.strip("的了里在")) for f in _BREAK.split(rest)]
+        kept = [f for f in fragments if _meaningful(f) >= 2 and f not in _EMPTY_FRAGMENTS and f not in self._filler]
+        what = "，".join(kept)
+        return what if _meaningful(what) >= 3 else None
+
+
+def _meaningful(text: str) -> int:
+    return sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or c.isalnum())
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _strip_leading(text: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for word in _LEADING:
+            if text.startswith(word) and len(text) >= len(word) + 2:
+                text, changed = text[len(word):].lstrip(_PUNCT), True
+    return text
+
+
+def _is_duration(said: str) -> bool:
+    return bool(re.search(r"(?:天|周|星期|月|年)(?:了|多)", said))
+
+
+def _hhmm(hour: int, minute: int, part: str | None) -> str:
+    if part in ("afternoon", "evening") and hour < 12:
+        hour += 12
+    elif part == "late_night" and 5 <= hour < 12:
+        hour += 12
+    if hour in (12, 24) and part in ("late_night", "early_morning"):
+        hour = 0
+    return f"{hour % 24:02d}:{minute:02d}"

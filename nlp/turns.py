@@ -1,0 +1,133 @@
+"""What a message received at a step of the intake dialog is: an answer to the question asked, a
+confirmation, a cancellation, a correction, an added detail, a question, chit-chat, staff words, or nothing.
+
+Word lists are data ([turn], [intent], [scope] of lexicon.toml); the order of the checks below is the rule."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .details import DetailReader, Details
+from .lexicon import Lexicon
+from .matcher import AnyOf
+
+ANSWER, CONFIRM, CANCEL, CORRECTION, DETAIL = "answer", "confirm", "cancel", "correction", "detail"
+QUESTION, CHITCHAT, STAFF_COMMAND, EMPTY = "question", "chitchat", "staff_command", "empty"
+TURN_KINDS = (ANSWER, CONFIRM, CANCEL, CORRECTION, DETAIL, QUESTION, CHITCHAT, STAFF_COMMAND, EMPTY)
+# What the dialog asked for. A menu step takes a number as its answer; an optional one may be skipped.
+MENUS = frozenset({"confirm", "category", "choice", "compound_choice", "modify", "follow"})
+OPTIONAL = frozenset({"building", "time", "phone", "photo"})
+EXPECTING = frozenset({None, "report", "description", "compound", "place", *MENUS, *OPTIONAL})
+
+SHORT = 12  # characters (words only) of a reply that is all confirmation, cancellation or chit-chat
+QUESTION_MAX = 30
+_NOT_WORD = re.compile(r"[^\w]+")
+_PARTICLES = "了啊呀吧的哦呢嘛哈啦么"
+_MENU_NUMBER = re.compile(r"^(?:第)?(\d{1,2})(?:个|号|项)?$")
+_BARE_BUILDING = re.compile(r"^(\d{1,3})$")
+
+
+@dataclass(frozen=True)
+class Turn:
+    kind: str  # one of TURN_KINDS
+    text: str  # the message, normalised
+    value: str | None = None  # the answer or the corrected value ("5栋"), a menu number, a staff verb
+    skip: bool = False  # an optional question passed over ("不知道", "不用了")
+    details: Details | None = None  # spot, building, scope, time, what happens
+
+
+class TurnReader:
+    def __init__(self, lexicon: Lexicon, details: DetailReader,
+                 has_evidence: Callable[[str], bool] = lambda text: False):
+        """`has_evidence(text)`: the text names a problem (category keywords or an emergency)."""
+        turn, intent = lexicon.turn, lexicon.intent
+        self._confirm_words = frozenset((*intent.get("confirm", ()), *turn.get("confirm", ())))
+        self._confirm = AnyOf(turn.get("confirm", ()))
+        self._not_confirm = tuple(turn.get("not_confirm", ()))
+        self._cancel_words = frozenset((*intent.get("cancel", ()), *turn.get("cancel", ())))
+        self._cancel = AnyOf(self._cancel_words)
+        self._correction = sorted(turn.get("correction", ()), key=len, reverse=True)
+        self._correction_lead = sorted(turn.get("correction_lead", ()), key=len, reverse=True)
+        self._question = AnyOf(turn.get("question", ()))
+        self._chitchat = AnyOf(turn.get("chitchat", ()))
+        self._greeting = frozenset(intent.get("greeting", ()))
+        self._skip = frozenset(turn.get("skip", ()))
+        self._staff = re.compile(r"^\s*(%s)(?:\s+\S.*|\s*\d.*)?$" % "|".join(map(re.escape, turn.get("staff", ("待办",)))),
+                                 re.S)
+        self._details = details
+        self._has_evidence = has_evidence
+
+    def read(self, text: str, expecting: str | None = None, place_text: str | None = None) -> Turn:
+        """`text` normalised; `expecting` what the dialog asked (see EXPECTING); `place_text` the compound
+        name found in the text, so it is not taken for what happens."""
+        bare = _NOT_WORD.sub("", text).replace("_", "")
+        if not text.strip():
+            return Turn(EMPTY, text)
+        if not bare:
+            return Turn(QUESTION if any(c in text for c in "?？") else CHITCHAT, text)
+        details = self._details.read(text, place_text)
+        staff = self._staff.match(text)
+        if staff:
+            return Turn(STAFF_COMMAND, text, value=staff.group(1), details=details)
+        number = _MENU_NUMBER.match(bare)
+        if number and expecting in MENUS:
+            return Turn(ANSWER, text, value=number.group(1), details=details)
+        return (self._short_reply(text, bare, expecting, details)
+                or self._correction_of(text, bare, details)
+                or self._question_or_chat(text, bare, details)
+                or self._answer(text, bare, expecting, details))
+
+    def _short_reply(self, text: str, bare: str, expecting: str | None, details: Details) -> Turn | None:
+        if len(bare) > SHORT or self._has_evidence(text):
+            return None
+        core = bare.rstrip(_PARTICLES) or bare
+        if expecting in OPTIONAL and (core in self._skip or bare in self._skip):
+            return Turn(ANSWER, text, skip=True, details=details)
+        if core in self._cancel_words or any(bare.startswith(w) for w in self._cancel_words) or self._cancel(bare):
+            return Turn(CANCEL, text, details=details)
+        if core in self._confirm_words or self._confirms(bare):
+            return Turn(CONFIRM, text, details=details)
+        return None
+
+    def _confirms(self, bare: str) -> bool:
+        word = self._confirm.first(bare)
+        if not word:
+            return False
+        before = bare[: bare.find(word)]
+        return not any(before.endswith(n) for n in self._not_confirm) and not self._question(bare)
+
+    def _correction_of(self, text: str, bare: str, details: Details) -> Turn | None:
+        head = next((w for w in self._correction if bare.startswith(w)), None)
+        if head is None:
+            return None
+        rest = text[text.find(head[-1]) + 1:].strip("，,。.！!？?；;：: ")
+        for lead in self._correction_lead:
+            if rest.startswith(lead) and len(rest) > len(lead):
+                rest = rest[len(lead):]
+                break
+        value = details.building if details.building and len(_NOT_WORD.sub("", rest)) <= 8 else rest or None
+        return Turn(CORRECTION, text, value=value, details=self._details.read(rest) if rest else details)
+
+    def _question_or_chat(self, text: str, bare: str, details: Details) -> Turn | None:
+        if self._has_evidence(text):
+            return None
+        if len(bare) <= SHORT and (self._chitchat(bare) or bare in self._greeting):
+            return Turn(CHITCHAT, text, details=details)
+        asks = text.rstrip().endswith(("?", "？")) or self._question(bare)
+        if asks and len(bare) <= QUESTION_MAX and not details.spot and not details.building:
+            return Turn(QUESTION, text, details=details)
+        return None
+
+    def _answer(self, text: str, bare: str, expecting: str | None, details: Details) -> Turn:
+        if expecting == "building":
+            number = _BARE_BUILDING.match(bare)
+            value = details.building or (f"{number.group(1)}栋" if number else None)
+            return Turn(ANSWER, text, value=value, skip=value is None and details.unknown, details=details)
+        if expecting == "time":
+            value = details.time.said if details.time else None
+            return Turn(ANSWER, text, value=value, skip=value is None and details.unknown, details=details)
+        if expecting in ("compound", "place", "description", "phone", "photo"):
+            return Turn(ANSWER, text, value=text, details=details)
+        # at a menu, the summary or no step: words that are not a choice are a new fact for the report
+        return Turn(DETAIL, text, value=details.what or text, details=details)
