@@ -68,12 +68,21 @@ class Understanding:
         d = asdict(self)
         d["candidates"] = [[c, round(p, 4)] for c, p in self.candidates]
         d["confidence"] = round(self.confidence, 4)
-        if self.phone:  # never print a resident's number, not even inside the text
-            d["phone"] = mask_phone(self.phone)
-            d["text"] = self.text.replace(self.phone, d["phone"])
+        if self.phone:  # never print a resident's number, not even inside the text or the details
+            d = _replaced(d, self.phone, mask_phone(self.phone))
         head = ("category", "confidence", "candidates", "compound", "compound_candidates", "building", "time",
                 "urgent", "repeat", "intent")
         return {**{k: d[k] for k in head}, **{k: v for k, v in d.items() if k not in head}}
+
+
+def _replaced(value, old: str, new: str):
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, dict):
+        return {k: _replaced(v, old, new) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_replaced(v, old, new) for v in value)
+    return value
 
 
 class Analyzer:
