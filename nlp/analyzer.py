@@ -127,7 +127,7 @@ class Analyzer:
         return mask_phone(phone)
 
     def _names_a_problem(self, text: str) -> bool:
-        return bool(self.keywords.evidence(text).matched) or self.emergencies.read(text) is not None
+        return self.keywords.names_a_problem(text) or self.emergencies.read(text) is not None
 
     def turn(self, text: object, expecting: str | None = None) -> Turn:
         """What a message at a dialog step is (answer, confirm, cancel, correction, detail, question,

@@ -125,7 +125,7 @@ class DetailReader:
         m = _PAIR.search(said)
         if m and cn_to_int(m.group(1)) is not None:
             first = cn_to_int(m.group(1))
-            second = _SMALL.index(m.group(2)) + 1 if m.group(2) != "两" else 2
+            second = cn_to_int(m.group(2))
             second = second + 10 if first >= 10 else second
             if second == first + 1:
                 return _hhmm(first, 0, part), _hhmm(second, 0, part)

@@ -24,7 +24,7 @@ def _turns() -> TurnReader:
     keywords = KeywordClassifier(load_taxonomy(), lexicon)
     rules = _rules()
     return TurnReader(lexicon, DetailReader(lexicon),
-                      lambda text: bool(keywords.evidence(text).matched) or rules.read(text) is not None)
+                      lambda text: keywords.names_a_problem(text) or rules.read(text) is not None)
 
 
 def emergency(text: object) -> Emergency | None:

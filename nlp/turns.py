@@ -23,6 +23,7 @@ EXPECTING = frozenset({None, "report", "description", "compound", "place", *MENU
 SHORT = 12  # characters (words only) of a reply that is all confirmation, cancellation or chit-chat
 QUESTION_MAX = 30
 _NOT_WORD = re.compile(r"[^\w]+")
+_CLAUSE = re.compile(r"[，,。.！!？?；;、\s]+")
 _PARTICLES = "了啊呀吧的哦呢嘛哈啦么"
 _MENU_NUMBER = re.compile(r"^(?:第)?(\d{1,2})(?:个|号|项)?$")
 _BARE_BUILDING = re.compile(r"^(\d{1,3})$")
@@ -86,9 +87,16 @@ class TurnReader:
             return Turn(ANSWER, text, skip=True, details=details)
         if core in self._cancel_words or any(bare.startswith(w) for w in self._cancel_words) or self._cancel(bare):
             return Turn(CANCEL, text, details=details)
-        if core in self._confirm_words or self._confirms(bare):
+        if core in self._confirm_words or self._confirms(bare) or self._opens_with_confirm(text):
             return Turn(CONFIRM, text, details=details)
         return None
+
+    def _opens_with_confirm(self, text: str) -> bool:
+        """"可以，麻烦你们了", "行吧，交上去": the first clause is a bare yes and nothing after says no."""
+        first, *rest = _CLAUSE.split(text.strip(), maxsplit=1)
+        core = _NOT_WORD.sub("", first).rstrip(_PARTICLES)
+        later = _NOT_WORD.sub("", "".join(rest))
+        return core in self._confirm_words and not self._cancel(later) and not self._question(later)
 
     def _confirms(self, bare: str) -> bool:
         word = self._confirm.first(bare)
