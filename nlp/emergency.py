@@ -83,6 +83,7 @@ class EmergencyRules:
         self.past = _words(reading.get("past", ()))
         self.still = _words(reading.get("still", ()))
         self.resolved = _words(reading.get("resolved", ()))
+        self.benign = _words(reading.get("benign", ()))
         self.hazard_priority = reading.get("hazard_priority", "high")
         self.hazard_category = reading.get("hazard_category", "public_order")
         self.hazard_min_probability = float(reading.get("hazard_min_probability", 0.1))
@@ -130,6 +131,8 @@ class EmergencyRules:
             s0, body = sentence.start(), sentence.group(0)
             for start, cue in self._cues.find(body):
                 hits.append(_Hit(self._cue_kind[cue], s0 + start, (cue,), self._state(text, s0 + start, len(cue))))
+            if any(w in body for w in self.benign):
+                continue
             for code, kind in self.kinds.items():
                 for combo in kind.combos:
                     hit = self._combo(text, s0, body, code, combo)
