@@ -88,7 +88,10 @@ class DetailReader:
             before = [*refs, *pieces]
             if noun in self._relative and not any(s < start <= e + 2 for s, e in before):
                 continue
-            pieces.append((start, start + len(noun)))
+            end = start + len(noun)
+            if noun.endswith("门") and text[end:end + 1] == "口":  # "南门口": the gate's mouth, same place
+                end += 1
+            pieces.append((start, end))
         if not pieces:
             return None, []
         attached = [r for r in refs if any(r[0] < s <= r[1] + 2 for s, _ in pieces)]

@@ -80,6 +80,9 @@ class TurnReader:
                 or self._answer(text, bare, expecting, details))
 
     def _short_reply(self, text: str, bare: str, expecting: str | None, details: Details) -> Turn | None:
+        first = _NOT_WORD.sub("", _CLAUSE.split(text.strip(), maxsplit=1)[0])
+        if first != bare and len(first) <= SHORT // 2 and self._cancel(first) and not self._has_evidence(first):
+            return Turn(CANCEL, text, details=details)  # "不报了，我自己去找物业": opens with a cancellation
         if len(bare) > SHORT or self._has_evidence(text):
             return None
         core = bare.rstrip(_PARTICLES) or bare
