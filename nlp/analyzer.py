@@ -15,7 +15,7 @@ from .lexicon import Lexicon, load_lexicon
 from .linear import LinearModel
 from .normalize import normalize
 from .places import Place, PlaceIndex
-from .taxonomy import Taxonomy
+from .taxonomy import FALLBACK, Taxonomy
 from .tokenizer import DEFAULT_DICTIONARY_SIZE, Tokenizer
 from .turns import Turn, TurnReader
 
@@ -208,19 +208,20 @@ class Analyzer:
 
     def _ranked(self, ranked: list[tuple[str, float]], emergency: Emergency | None) -> list[tuple[str, float]]:
         """Candidates best first, after the emergency rules: an emergency happening now takes its category
-        at high confidence; a hazard is not an emergency, so the keyword classifier's 'emergency' gives way
-        to the next category with evidence, or to the rules' hazard category."""
+        at high confidence; a hazard is not an emergency, so when the classifier's best is 'emergency' or
+        'other' the next category with evidence takes it, or else the rules' hazard category."""
         if emergency is None:
             return ranked[:TOP_CANDIDATES]
         if not emergency.hazard:
             code = emergency.category
             confidence = max(EMERGENCY_CONFIDENCE, dict(ranked).get(code, 0.0))
             return [(code, confidence), *[(c, p) for c, p in ranked if c != code]][:TOP_CANDIDATES]
-        if ranked[0][0] != "emergency":
+        if ranked[0][0] not in ("emergency", FALLBACK):
             return ranked[:TOP_CANDIDATES]
-        left = max(1.0 - ranked[0][1], 1e-9)  # the rules say "not an emergency": condition on that
-        rest = [(c, p / left) for c, p in ranked[1:] if c != "other"]
-        if not rest or rest[0][1] < self.emergencies.hazard_min_probability:
+        kept = [(c, p) for c, p in ranked if c not in ("emergency", FALLBACK)]
+        left = max(sum(p for _, p in kept), 1e-9)  # the rules say "a hazard, not an emergency": condition on it
+        rest = [(c, p / left) for c, p in kept]
+        if not kept or kept[0][1] < self.emergencies.hazard_min_probability:
             fallback = self.emergencies.hazard_category
             rest = [(fallback, max(dict(rest).get(fallback, 0.0), ranked[0][1])),
                     *[(c, p) for c, p in rest if c != fallback]]
