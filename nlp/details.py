@@ -14,7 +14,6 @@ from .normalize import CN_NUMERAL_CHARS, cn_to_int
 _NUM = rf"(?:\d{{1,2}}|[{CN_NUMERAL_CHARS}]{{1,3}})"
 _SMALL = "一二两三四五六七八九"
 _PAIR = re.compile(rf"(十?[{_SMALL}]|\d{{1,2}})([{_SMALL}])\s*(?:点|时)")  # "一两点", "十一二点"
-_RANGE = re.compile(rf"({_NUM})\s*(?:点|时)?(半)?\s*(?:到|至|-|~|—)\s*({_NUM})\s*(?:点|时)(半)?")
 _CLOCK = re.compile(rf"({_NUM})\s*(?:点|时)(半|一刻|多|钟)?")
 _AFTER = re.compile(r"^(?:以后|之后|开始|起|往后)")
 _BEFORE = re.compile(r"^(?:以前|之前|前)")
@@ -23,9 +22,14 @@ _BUILDING_REF = re.compile(rf"(?:{_NUM}|[a-z])\s*(?:号楼|号栋|栋楼|栋|幢
 _ROAD = r"[\u4e00-\u9fff]{2,6}?(?:大道|路|街|巷)"
 _CROSSING = re.compile(rf"({_ROAD})\s*(?:和|与|跟|、|/)\s*({_ROAD})\s*(?:的)?(?:交叉口|交口|十字路口|路口|交汇处)")
 _PUNCT = "，,。.！!？?；;：:、~～ "
-_BREAK = re.compile(r"[，,。.！!？?；;：:、~～\s]+")
-_EMPTY_FRAGMENTS = frozenset({"小区", "小区里", "这里", "那里", "这边", "那边", "开始", "就开始", "都有", "也有", "有"})
-_LEADING = ("就是", "嗯", "那个", "就在", "在", "是", "呃", "额", "就", "都", "也", "还")
+_CLAUSE_SPAN = re.compile(r"[^，,。.！!？?；;：:、~～\s]+")
+_EMPTY_FRAGMENTS = frozenset({"小区", "小区里", "这里", "那里", "这边", "那边", "开始", "就开始", "都有", "也有", "有",
+                              "这样", "都这样", "一直这样", "一般", "主要是", "大概", "差不多", "应该是"})
+_LEADING = ("就是", "嗯", "那个", "就在", "在", "是", "呃", "额", "就", "都", "也", "还", "一般", "主要是", "主要",
+            "大概", "差不多", "应该是", "那片", "那块", "那段", "那条", "那边", "这边", "靠近", "附近")
+_LEAD_CHARS = frozenset("的了里")
+_AFTER_PLACE = frozenset("上外内边")  # "单元门上全是", "西门外那个菜场": a particle of the place taken out
+_TAIL_CHARS = frozenset("的里上吧啊呢呀哦")
 
 
 @dataclass(frozen=True)
@@ -59,16 +63,24 @@ class DetailReader:
         spot = lexicon.spot
         self._nouns = PhraseMatcher([*spot.get("nouns", ()), *spot.get("relative", ())])
         self._relative = frozenset(spot.get("relative", ()))
+        self._anchors = tuple(sorted(spot.get("anchors", ()), key=len, reverse=True))
         self._filler = sorted(spot.get("filler", ()), key=len, reverse=True)
         self._whole = lexicon.scope.get("whole_compound", ())
         self._unknown = lexicon.scope.get("unknown", ())
         self._times = TimeFinder(lexicon)
         self._repeats = [(kind, sorted(words, key=len, reverse=True)) for kind, words in lexicon.repeats.items()]
         self._day_hours = lexicon.day_hours
+        self._part_of = {cue: part for part, cues in lexicon.time.items() if part not in ("frequency", "recent")
+                         for cue in cues}
+        self._parts = PhraseMatcher(self._part_of)
+        parts = "|".join(map(re.escape, sorted(self._part_of, key=len, reverse=True)))
+        self._range = re.compile(rf"({_NUM})\s*(?:点|时)?(半)?\s*(?:开始|起)?\s*(?:一直)?\s*(?:到|至|-|~|—)\s*"
+                                 rf"({parts})?\s*({_NUM})\s*(?:点|时)(半)?")
 
     def read(self, text: str, place_text: str | None = None) -> Details:
         """Details of normalised `text`; `place_text` is the compound name found in it, if any."""
-        spot, spot_spans = self.spot(text)
+        masked = text.replace(place_text, " " * len(place_text)) if place_text else text  # "润园花园" is no 花园
+        spot, spot_spans = self.spot(masked)
         building_ref = find_building(text)
         building = building_ref.building if building_ref.number else None
         time = self.time(text)
@@ -86,9 +98,12 @@ class DetailReader:
         pieces: list[tuple[int, int]] = []  # spot nouns, relative ones only after something named
         for start, noun in self._nouns.find(text):
             before = [*refs, *pieces]
-            if noun in self._relative and not any(s < start <= e + 2 for s, e in before):
-                continue
             end = start + len(noun)
+            if noun in self._relative and not any(s < start <= e + 2 for s, e in before):
+                anchor = next((a for a in self._anchors if text.endswith(a, 0, start)), None)
+                if anchor is None:
+                    continue
+                start -= len(anchor)
             if noun.endswith("门") and text[end:end + 1] == "口":  # "南门口": the gate's mouth, same place
                 end += 1
             pieces.append((start, end))
@@ -113,29 +128,27 @@ class DetailReader:
 
     def time(self, text: str) -> TimeSlot | None:
         found = self._times.find(text)
-        if not found.text or found.text == found.text.strip("0123456789"):
-            if not found.text or not found.part_of_day and not any(c in found.text for c in "点时"):
-                said = found.text
-                if not said or _is_duration(said):
-                    return None
         said = found.text
-        part = found.part_of_day
+        if not said or (_is_duration(said) and not found.part_of_day and not _CLOCK.search(said)):
+            return None
+        parts = [self._part_of[w] for _, w in self._parts.find(said)]
+        day_parts = [p for p in parts if p in self._day_hours]
         repeats = next((kind for kind, words in self._repeats if any(w in text for w in words)), None)
-        start, end = self._window(said, part)
-        return TimeSlot(said, part, repeats, start, end)
+        start, end = self._window(said, day_parts[0] if day_parts else None)
+        return TimeSlot(said, day_parts[0] if day_parts else found.part_of_day, repeats, start, end)
 
     def _window(self, said: str, part: str | None) -> tuple[str | None, str | None]:
         m = _PAIR.search(said)
-        if m and cn_to_int(m.group(1)) is not None:
-            first = cn_to_int(m.group(1))
-            second = cn_to_int(m.group(2))
+        if m and cn_to_int(m.group(1)) is not None and cn_to_int(m.group(2)) is not None:
+            first, second = cn_to_int(m.group(1)), cn_to_int(m.group(2))
             second = second + 10 if first >= 10 else second
             if second == first + 1:
                 return _hhmm(first, 0, part), _hhmm(second, 0, part)
-        m = _RANGE.search(said)
-        if m and cn_to_int(m.group(1)) is not None and cn_to_int(m.group(3)) is not None:
+        m = self._range.search(said)
+        if m and cn_to_int(m.group(1)) is not None and cn_to_int(m.group(4)) is not None:
+            second_part = self._part_of[m.group(3)] if m.group(3) else part
             return (_hhmm(cn_to_int(m.group(1)), 30 if m.group(2) else 0, part),
-                    _hhmm(cn_to_int(m.group(3)), 30 if m.group(4) else 0, part))
+                    _hhmm(cn_to_int(m.group(4)), 30 if m.group(5) else 0, second_part))
         m = _CLOCK.search(said)
         if m and cn_to_int(m.group(1)) is not None and cn_to_int(m.group(1)) <= 24:
             minute = {"半": 30, "一刻": 15}.get(m.group(2) or "", 0)
@@ -150,21 +163,38 @@ class DetailReader:
         return None, None
 
     def _what(self, text: str, spot_spans, time: TimeSlot | None, place_text: str | None) -> str | None:
-        rest = text
-        cut = [text[s:e] for s, e in spot_spans]
-        if time:
-            cut.append(time.said)
-        if place_text:
-            cut.append(place_text)
-        for piece in sorted(cut, key=len, reverse=True):
-            rest = rest.replace(piece, " ", 1)
-        rest = _BUILDING_REF.sub(" ", rest)
-        for word in [*self._unknown, *self._whole]:
-            rest = rest.replace(word, " ")
-        fragments = [_strip_leading(f.strip("的了里在")) for f in _BREAK.split(rest)]
-        kept = [f for f in fragments if _meaningful(f) >= 2 and f not in _EMPTY_FRAGMENTS and f not in self._filler]
+        """The clauses of `text` less the place, spot, building and time at their edges: "半夜一两点，楼下那个
+        烧烤摊的客人喝酒划拳" -> "楼下那个烧烤摊的客人喝酒划拳"; words inside a clause stay where they are."""
+        taken = [False] * len(text)
+        spans = [*spot_spans, *(m.span() for m in _BUILDING_REF.finditer(text))]
+        for piece in [time.said if time else None, place_text, *self._unknown, *self._whole]:
+            spans.extend(m.span() for m in re.finditer(re.escape(piece), text)) if piece else None
+        for start, end in spans:
+            taken[start:end] = [True] * (end - start)
+        kept = []
+        for clause in _CLAUSE_SPAN.finditer(text):
+            piece = _trim(text, taken, *clause.span())
+            if _meaningful(piece) >= 2 and piece not in _EMPTY_FRAGMENTS and piece not in self._filler:
+                kept.append(piece)
         what = "，".join(kept)
         return what if _meaningful(what) >= 3 else None
+
+
+def _trim(text: str, taken: list[bool], start: int, end: int) -> str:
+    """A clause without the taken characters and filler words at its two ends."""
+    changed = True
+    while changed and start < end:
+        changed = False
+        while start < end and (taken[start] or text[start] in _LEAD_CHARS
+                               or text[start] in _AFTER_PLACE and start > 0 and taken[start - 1]):
+            start, changed = start + 1, True
+        while end > start and (taken[end - 1] or text[end - 1] in _TAIL_CHARS):
+            end, changed = end - 1, True
+        for word in _LEADING:
+            if text.startswith(word, start) and end - start > len(word):
+                start, changed = start + len(word), True
+                break
+    return text[start:end]
 
 
 def _meaningful(text: str) -> int:
@@ -179,16 +209,6 @@ def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append((s, e))
     return out
-
-
-def _strip_leading(text: str) -> str:
-    changed = True
-    while changed:
-        changed = False
-        for word in _LEADING:
-            if text.startswith(word) and len(text) >= len(word) + 2:
-                text, changed = text[len(word):].lstrip(_PUNCT), True
-    return text
 
 
 def _is_duration(said: str) -> bool:

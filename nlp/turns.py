@@ -22,6 +22,7 @@ EXPECTING = frozenset({None, "report", "description", "compound", "place", *MENU
 
 SHORT = 12  # characters (words only) of a reply that is all confirmation, cancellation or chit-chat
 QUESTION_MAX = 30
+SHORT_QUESTION = 10  # a question this short is one even when it names a problem ("要提供车牌吗？")
 _NOT_WORD = re.compile(r"[^\w]+")
 _CLAUSE = re.compile(r"[，,。.！!？?；;、\s]+")
 _PARTICLES = "了啊呀吧的哦呢嘛哈啦么"
@@ -51,7 +52,10 @@ class TurnReader:
         self._correction = sorted(turn.get("correction", ()), key=len, reverse=True)
         self._correction_lead = sorted(turn.get("correction_lead", ()), key=len, reverse=True)
         self._question = AnyOf(turn.get("question", ()))
-        self._chitchat = AnyOf(turn.get("chitchat", ()))
+        self._chitchat_words = sorted(turn.get("chitchat", ()), key=len, reverse=True)
+        self._chitchat = AnyOf(self._chitchat_words)
+        self._asking = AnyOf(turn.get("asking", ()))
+        self._request = AnyOf(turn.get("request", ()))
         self._greeting = frozenset(intent.get("greeting", ()))
         self._skip = frozenset(turn.get("skip", ()))
         self._staff = re.compile(r"^\s*(%s)(?:\s+\S.*|\s*\d.*)?$" % "|".join(map(re.escape, turn.get("staff", ("待办",)))),
@@ -76,7 +80,7 @@ class TurnReader:
             return Turn(ANSWER, text, value=number.group(1), details=details)
         return (self._short_reply(text, bare, expecting, details)
                 or self._correction_of(text, bare, details)
-                or self._question_or_chat(text, bare, details)
+                or (None if place_text else self._question_or_chat(text, bare, details))
                 or self._answer(text, bare, expecting, details))
 
     def _short_reply(self, text: str, bare: str, expecting: str | None, details: Details) -> Turn | None:
@@ -121,14 +125,24 @@ class TurnReader:
         return Turn(CORRECTION, text, value=value, details=self._details.read(rest) if rest else details)
 
     def _question_or_chat(self, text: str, bare: str, details: Details) -> Turn | None:
-        if self._has_evidence(text):
-            return None
-        if len(bare) <= SHORT and (self._chitchat(bare) or bare in self._greeting):
+        names_problem = self._has_evidence(text)
+        if not names_problem and self._is_chitchat(bare):
             return Turn(CHITCHAT, text, details=details)
-        asks = text.rstrip().endswith(("?", "？")) or self._question(bare)
-        if asks and len(bare) <= QUESTION_MAX and not details.spot and not details.building:
-            return Turn(QUESTION, text, details=details)
-        return None
+        asks = text.rstrip().endswith(("?", "？")) or self._question(bare) or self._asking(bare)
+        if not asks or len(bare) > QUESTION_MAX or details.spot or details.building or self._request(bare):
+            return None
+        if names_problem and not (self._asking(bare) or len(bare) <= SHORT_QUESTION):
+            return None  # "楼下烧烤的油烟怎么这么大？": a report phrased as a question
+        return Turn(QUESTION, text, details=details)
+
+    def _is_chitchat(self, bare: str) -> bool:
+        """All chit-chat ("你是机器人吗", "哈哈哈"), or opened by a chit-chat phrase ("谢谢你们上次帮忙")."""
+        if bare in self._greeting or any(bare.startswith(w) for w in self._chitchat_words if len(w) > 1):
+            return True
+        rest = bare
+        for word in self._chitchat_words:
+            rest = rest.replace(word, "")
+        return len(bare) <= SHORT and rest != bare and len(rest.strip(_PARTICLES + "你我您们是吗")) <= 2
 
     def _answer(self, text: str, bare: str, expecting: str | None, details: Details) -> Turn:
         if expecting == "building":
