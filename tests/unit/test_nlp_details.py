@@ -58,3 +58,26 @@ def test_road_text_does_not_break_the_extractors(text):
 
 def test_a_crossing_is_the_spot():
     assert nlp.details("徽州大道和紫云路交叉口的红绿灯坏了").spot == "徽州大道和紫云路交叉口"
+
+
+@pytest.mark.parametrize("text, normalised", [
+    ("每天下午五点开始到晚上十点", "daily 17:00-22:00"),
+    ("一般周六晚上", "weekends 18:00-23:00"),
+])
+def test_time_ranges_across_parts_of_the_day_and_weekend_evenings(text, normalised):
+    assert nlp.details(text).time.normalised == normalised
+
+
+@pytest.mark.parametrize("text, spot", [("小区大门口那里", "大门口"), ("药店门口", "药店门口"), ("幼儿园旁边那块空地", "幼儿园旁边")])
+def test_relative_words_anchored_on_a_named_place(text, spot):
+    assert nlp.details(text).spot == spot
+
+
+@pytest.mark.parametrize("text, what", [
+    ("凌晨四点左右，垃圾车在楼下哐哐倒垃圾", "垃圾车在楼下哐哐倒垃圾"),
+    ("东门那边，三轮车把路都堵了", "三轮车把路都堵了"),
+    ("主要是早上七八点", None),
+    ("8栋2单元楼道", None),
+])
+def test_what_happens_keeps_whole_clauses(text, what):
+    assert nlp.details(text).what == what

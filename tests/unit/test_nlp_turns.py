@@ -88,3 +88,16 @@ def test_a_time_answer_keeps_what_else_it_says():
 def test_every_kind_is_declared():
     assert set(TURN_KINDS) == {"answer", "confirm", "cancel", "correction", "detail", "question", "chitchat",
                                "staff_command", "empty"}
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("请问垃圾清运是几点", "question"), ("想咨询一下装修能到几点", "question"), ("需要拍照片吗？", "question"),
+    ("楼下的狗天天叫能不能管管", "detail"), ("垃圾站那么臭怎么就没人管呢？", "detail"),
+])
+def test_a_question_about_something_named_unless_it_asks_to_act(text, kind):
+    assert nlp.turn(text, "confirm").kind == kind
+
+
+@pytest.mark.parametrize("text", ["谢谢你们，辛苦了", "你是人工还是机器人", "哈哈哈你真逗"])
+def test_mostly_chitchat_is_chitchat(text):
+    assert nlp.turn(text, None).kind == "chitchat"
