@@ -34,7 +34,8 @@ _BARE_BUILDING = re.compile(r"^(\d{1,3})$")
 class Turn:
     kind: str  # one of TURN_KINDS
     text: str  # the message, normalised
-    value: str | None = None  # the answer or the corrected value ("5栋"), a menu number, a staff verb
+    value: str | None = None  # the answer or corrected value ("5栋"), a menu number, a staff verb; for a detail
+    # the new fact: the whole text when no dialog is open, what happens (place and time taken out) inside one
     skip: bool = False  # an optional question passed over ("不知道", "不用了")
     details: Details | None = None  # spot, building, scope, time, what happens
 
@@ -154,5 +155,7 @@ class TurnReader:
             return Turn(ANSWER, text, value=value, skip=value is None and details.unknown, details=details)
         if expecting in ("compound", "place", "description", "phone", "photo"):
             return Turn(ANSWER, text, value=text, details=details)
-        # at a menu, the summary or no step: words that are not a choice are a new fact for the report
+        if expecting in (None, "report"):  # no dialog yet: the whole message is the report
+            return Turn(DETAIL, text, value=text, details=details)
+        # at a menu or the summary: words that are not a choice are a new fact for the report
         return Turn(DETAIL, text, value=details.what or text, details=details)
