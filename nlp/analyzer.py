@@ -214,8 +214,10 @@ class Analyzer:
             return ranked[:TOP_CANDIDATES]
         if not emergency.hazard:
             code = emergency.category
-            confidence = max(EMERGENCY_CONFIDENCE, dict(ranked).get(code, 0.0))
-            return [(code, confidence), *[(c, p) for c, p in ranked if c != code]][:TOP_CANDIDATES]
+            own = dict(ranked).get(code, 0.0)
+            confidence = max(EMERGENCY_CONFIDENCE, own)
+            scale = (1.0 - confidence) / max(1.0 - own, 1e-9)  # the others share what is left
+            return [(code, confidence), *[(c, p * scale) for c, p in ranked if c != code]][:TOP_CANDIDATES]
         if ranked[0][0] not in ("emergency", FALLBACK):
             return ranked[:TOP_CANDIDATES]
         kept = [(c, p) for c, p in ranked if c not in ("emergency", FALLBACK)]
