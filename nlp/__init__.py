@@ -3,8 +3,8 @@ dialog turns and the details of answers.
 
 Imports no other package of the project: place names and the taxonomy are handed in as data."""
 from .analyzer import Analyzer, Understanding
-from .details import Details, TimeSlot
-from .emergency import Emergency, EmergencyRules
+from .answers import Details, TimeSlot
+from .emergencies import Emergency, EmergencyRules
 from .extract import mask_phone
 from .intent import INTENTS
 from .places import Place, places_from_csv

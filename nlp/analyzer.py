@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .details import DetailReader, Details
-from .emergency import Emergency, EmergencyRules
+from .answers import DetailReader, Details
+from .emergencies import Emergency, EmergencyRules
 from .extract import CueFinder, TimeFinder, find_building, find_case_number, find_phone, mask_phone
 from .intent import IntentRecogniser
 from .keywords import KeywordClassifier
@@ -58,10 +58,6 @@ class Understanding:
     emergency: Emergency | None = None  # the emergency or hazard read (kind, number, advice, evidence)
     hazard: bool = False  # a danger feared or over ("万一着火"): a priority, no call advice
     priority: str = "normal"  # urgent | high | normal | low: the category's, raised by an emergency or hazard
-    spot: str | None = None  # sub-place: "南门", "6楼阳台", "3栋2单元楼道"
-    scope: str | None = None  # "whole_compound" when the resident says it is everywhere
-    time_normalised: str | None = None  # "daily 22:00-", "01:00-02:00" (see details.TimeSlot)
-    details: Details | None = None  # spot, building, scope, time slot and what happens
 
     def as_json(self) -> dict:
         """The keys of `nlp classify --json`, then the rest."""
@@ -140,7 +136,8 @@ class Analyzer:
             return Turn("detail", normalize(text))
 
     def details(self, text: object) -> Details:
-        """Spot, building, scope, time slot and what happens, from an answer."""
+        """Spot, building, scope, time slot and what happens, of a first message or an answer (kept out of
+        analyze(), which every message pays for)."""
         clean = normalize(text)
         return self.detail_reader.read(clean, self.places.find(clean).text)
 
@@ -163,7 +160,6 @@ class Analyzer:
         place = self.places.find(text)
         building = find_building(text)
         when = self.times.find(text)
-        details = self.detail_reader.read(text, place.text)
         case_number = find_case_number(text)
         reading = self.intents.read(text, has_category_evidence=bool(evidence.matched), case_number=case_number)
         filled = {"compound": place.compound, "building": building.building, "time": when.text}
@@ -200,10 +196,6 @@ class Analyzer:
             emergency=emergency,
             hazard=emergency is not None and emergency.hazard,
             priority=self._priority(category, emergency),
-            spot=details.spot,
-            scope=details.scope,
-            time_normalised=details.time.normalised if details.time else None,
-            details=details,
         )
 
     def _ranked(self, ranked: list[tuple[str, float]], emergency: Emergency | None) -> list[tuple[str, float]]:

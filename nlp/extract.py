@@ -1,5 +1,5 @@
 """Extractors of the details a case needs: building/unit/room, time, phone, case number,
-repeat, hearsay and the kind of charging asked about (emergencies: emergency.py). All work on normalised text."""
+repeat, hearsay and the kind of charging asked about (emergencies: emergencies.py). All work on normalised text."""
 from __future__ import annotations
 
 import re

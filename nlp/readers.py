@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .details import DetailReader, Details
-from .emergency import Emergency, EmergencyRules
+from .answers import DetailReader, Details
+from .emergencies import Emergency, EmergencyRules
 from .keywords import KeywordClassifier
 from .lexicon import load_lexicon
 from .normalize import normalize

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .details import DetailReader, Details
+from .answers import DetailReader, Details
 from .lexicon import Lexicon
 from .matcher import AnyOf
 

@@ -290,10 +290,11 @@ def test_violence_in_progress_is_urgent_and_goes_to_public_order(analyzer):
     assert u.urgent and u.category == "public_order" and "110" in u.hotlines
 
 
-def test_understanding_carries_spot_scope_and_normalised_time(analyzer):
-    u = analyzer.analyze("和园公寓南门那个小广场每天晚上十点以后跳广场舞")
-    assert u.compound == "C15" and u.spot == "南门小广场" and u.time_normalised == "daily 22:00-"
-    assert analyzer.analyze("整个小区到处都是狗屎").scope == "whole_compound"
+def test_details_of_a_first_message_spot_scope_and_normalised_time(analyzer):
+    d = analyzer.details("和园公寓南门那个小广场每天晚上十点以后跳广场舞")
+    assert d.spot == "南门小广场" and d.time.normalised == "daily 22:00-" and d.what == "跳广场舞"
+    assert analyzer.details("整个小区到处都是狗屎").scope == "whole_compound"
+    assert analyzer.analyze("小区里一直有人遛狗不牵绳").time is None  # "一直" alone is no time
 
 
 def test_turn_and_details_on_the_analyzer_know_the_compounds(analyzer):

@@ -3,7 +3,7 @@ hazards, denials and past events."""
 import pytest
 
 import nlp
-from nlp.emergency import EmergencyRules
+from nlp.emergencies import EmergencyRules
 
 
 @pytest.mark.parametrize("text, kind, number", [

@@ -26,7 +26,7 @@ class EmergencyKind:
     category: str
     advice: str
     cues: tuple[str, ...]
-    combos: tuple[tuple[tuple[str, ...], ...], ...]
+    combos: tuple[tuple[re.Pattern, ...], ...]  # each group one compiled alternation
     weak: bool = False
 
 
@@ -62,8 +62,9 @@ def _words(raw) -> tuple[str, ...]:
     return tuple(w.lower() for w in raw)
 
 
-def _alternatives(group: str) -> tuple[str, ...]:
-    return tuple(w.strip().lower() for w in group.split("|") if w.strip())
+def _group(group: str) -> re.Pattern:
+    words = sorted({w.strip().lower() for w in group.split("|") if w.strip()}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)))
 
 
 class EmergencyRules:
@@ -90,13 +91,21 @@ class EmergencyRules:
         self.kinds = {code: EmergencyKind(
             code=code, name=k["name"], number=k["number"], also=tuple(k.get("also", ())),
             category=k.get("category", "emergency"), advice=k.get("advice", ""), cues=_words(k.get("cues", ())),
-            combos=tuple(tuple(_alternatives(g) for g in combo) for combo in k.get("combos", ())),
+            combos=tuple(tuple(_group(g) for g in combo) for combo in k.get("combos", ())),
             weak=bool(k.get("weak", False))) for code, k in raw["kinds"].items()}
         self._cue_kind = {cue: code for code, k in self.kinds.items() for cue in k.cues}
         self._cues = PhraseMatcher(self._cue_kind)
+        # a message can only tell of danger if it has a cue or the rarest part of some combination (the group
+        # whose shortest word is longest): one C-level scan rules out most messages before any per-kind work
+        rarest = [max((_words(g.split("|")) for g in combo), key=lambda ws: (min(map(len, ws)), -len(ws)))
+                  for k in raw["kinds"].values() for combo in k.get("combos", ())]
+        triggers = sorted({*self._cue_kind, *(w for group in rarest for w in group if w)}, key=len, reverse=True)
+        self._trigger = re.compile("|".join(map(re.escape, triggers)))
 
     def read(self, text: str) -> Emergency | None:
         """The emergency or hazard `text` (normalised) tells of, or None."""
+        if not self._trigger.search(text):
+            return None
         hits = [h for h in self._hits(text) if h.state is not None]
         if not hits:
             return None
@@ -143,10 +152,10 @@ class EmergencyRules:
     def _combo(self, text: str, s0: int, body: str, code: str, combo) -> _Hit | None:
         found = []
         for group in combo:
-            at = min(((body.find(w), w) for w in group if w in body), default=None)
-            if at is None:
+            m = group.search(body)
+            if m is None:
                 return None
-            found.append(at)
+            found.append((m.start(), m.group(0)))
         start, word = max(found)  # read the combination where its last part stands
         return _Hit(code, s0 + start, tuple(w for _, w in sorted(found)), self._state(text, s0 + start, len(word)))
 

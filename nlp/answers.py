@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .extract import TimeFinder, find_building
+from .extract import BuildingRef, TimeFinder, TimeRef, find_building
 from .lexicon import Lexicon
-from .matcher import PhraseMatcher
+from .matcher import AnyOf
 from .normalize import CN_NUMERAL_CHARS, cn_to_int
 
 _NUM = rf"(?:\d{{1,2}}|[{CN_NUMERAL_CHARS}]{{1,3}})"
@@ -61,42 +61,54 @@ class Details:
 class DetailReader:
     def __init__(self, lexicon: Lexicon):
         spot = lexicon.spot
-        self._nouns = PhraseMatcher([*spot.get("nouns", ()), *spot.get("relative", ())])
+        self._nouns = _alternation({*spot.get("nouns", ()), *spot.get("relative", ())})
         self._relative = frozenset(spot.get("relative", ()))
         self._anchors = tuple(sorted(spot.get("anchors", ()), key=len, reverse=True))
         self._filler = sorted(spot.get("filler", ()), key=len, reverse=True)
-        self._whole = lexicon.scope.get("whole_compound", ())
-        self._unknown = lexicon.scope.get("unknown", ())
+        self._whole = AnyOf(lexicon.scope.get("whole_compound", ()))
+        self._unknown = AnyOf(lexicon.scope.get("unknown", ()))
+        said_words = sorted({*lexicon.scope.get("whole_compound", ()), *lexicon.scope.get("unknown", ())}, key=len,
+                            reverse=True)
+        self._scope_words = re.compile("|".join(map(re.escape, said_words))) if said_words else None
         self._times = TimeFinder(lexicon)
-        self._repeats = [(kind, sorted(words, key=len, reverse=True)) for kind, words in lexicon.repeats.items()]
+        self._repeat_of = {w: kind for kind, words in reversed(lexicon.repeats.items()) for w in words}
+        self._repeat_rank = {kind: i for i, kind in enumerate(lexicon.repeats)}  # the first kind listed wins
+        self._repeats = _alternation(self._repeat_of)
         self._day_hours = lexicon.day_hours
         self._part_of = {cue: part for part, cues in lexicon.time.items() if part not in ("frequency", "recent")
                          for cue in cues}
-        self._parts = PhraseMatcher(self._part_of)
+        self._parts = _alternation(self._part_of)
         parts = "|".join(map(re.escape, sorted(self._part_of, key=len, reverse=True)))
         self._range = re.compile(rf"({_NUM})\s*(?:点|时)?(半)?\s*(?:开始|起)?\s*(?:一直)?\s*(?:到|至|-|~|—)\s*"
                                  rf"({parts})?\s*({_NUM})\s*(?:点|时)(半)?")
 
-    def read(self, text: str, place_text: str | None = None) -> Details:
-        """Details of normalised `text`; `place_text` is the compound name found in it, if any."""
+    def read(self, text: str, place_text: str | None = None, *, what: bool = True, when: TimeRef | None = None,
+             building_ref: BuildingRef | None = None) -> Details:
+        """Details of normalised `text`; `place_text` is the compound name found in it, if any; `what=False`
+        leaves out what happens (the costliest part, not needed for a first message); `when` and
+        `building_ref`, when the caller has them for this text, are not computed again."""
         masked = text.replace(place_text, " " * len(place_text)) if place_text else text  # "润园花园" is no 花园
         spot, spot_spans = self.spot(masked)
-        building_ref = find_building(text)
+        building_ref = building_ref or find_building(text)
         building = building_ref.building if building_ref.number else None
-        time = self.time(text)
-        scope = "whole_compound" if any(w in text for w in self._whole) else None
-        unknown = any(w in text for w in self._unknown)
-        what = self._what(text, spot_spans, time, place_text)
-        return Details(spot, building, scope, unknown, time, what)
+        time = self.time(text, when)
+        scope = "whole_compound" if self._whole(text) else None
+        unknown = self._unknown(text)
+        happens = self._what(text, spot_spans, time, place_text) if what else None
+        return Details(spot, building, scope, unknown, time, happens)
 
     def spot(self, text: str) -> tuple[str | None, list[tuple[int, int]]]:
         """The sub-place named in `text` and the spans it was read from."""
         crossing = _CROSSING.search(text)
         if crossing:
             return crossing.group(0), [crossing.span()]
+        nouns = list(self._nouns.finditer(text))
+        if not nouns:
+            return None, []
         refs = [m.span() for m in _BUILDING_REF.finditer(text)]
         pieces: list[tuple[int, int]] = []  # spot nouns, relative ones only after something named
-        for start, noun in self._nouns.find(text):
+        for match in nouns:
+            start, noun = match.start(), match.group(0)
             before = [*refs, *pieces]
             end = start + len(noun)
             if noun in self._relative and not any(s < start <= e + 2 for s, e in before):
@@ -126,14 +138,14 @@ class DetailReader:
             gap = gap.replace(word, "")
         return not gap.strip(_PUNCT)
 
-    def time(self, text: str) -> TimeSlot | None:
-        found = self._times.find(text)
+    def time(self, text: str, found: TimeRef | None = None) -> TimeSlot | None:
+        found = found or self._times.find(text)
         said = found.text
         if not said or (_is_duration(said) and not found.part_of_day and not _CLOCK.search(said)):
             return None
-        parts = [self._part_of[w] for _, w in self._parts.find(said)]
-        day_parts = [p for p in parts if p in self._day_hours]
-        repeats = next((kind for kind, words in self._repeats if any(w in text for w in words)), None)
+        day_parts = [p for p in (self._part_of[m.group(0)] for m in self._parts.finditer(said)) if p in self._day_hours]
+        kinds = {self._repeat_of[m.group(0)] for m in self._repeats.finditer(text)}
+        repeats = min(kinds, key=self._repeat_rank.__getitem__) if kinds else None
         start, end = self._window(said, day_parts[0] if day_parts else None)
         return TimeSlot(said, day_parts[0] if day_parts else found.part_of_day, repeats, start, end)
 
@@ -167,8 +179,12 @@ class DetailReader:
         烧烤摊的客人喝酒划拳" -> "楼下那个烧烤摊的客人喝酒划拳"; words inside a clause stay where they are."""
         taken = [False] * len(text)
         spans = [*spot_spans, *(m.span() for m in _BUILDING_REF.finditer(text))]
-        for piece in [time.said if time else None, place_text, *self._unknown, *self._whole]:
-            spans.extend(m.span() for m in re.finditer(re.escape(piece), text)) if piece else None
+        for piece in (time.said if time else None, place_text):
+            at = text.find(piece) if piece else -1
+            if at >= 0:
+                spans.append((at, at + len(piece)))
+        if self._scope_words is not None:
+            spans.extend(m.span() for m in self._scope_words.finditer(text))
         for start, end in spans:
             taken[start:end] = [True] * (end - start)
         kept = []
@@ -195,6 +211,11 @@ def _trim(text: str, taken: list[bool], start: int, end: int) -> str:
                 start, changed = start + len(word), True
                 break
     return text[start:end]
+
+
+def _alternation(words) -> re.Pattern:
+    """Leftmost-longest, non-overlapping matching of `words` (as PhraseMatcher does) in one C-level scan."""
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))) or "(?!)")
 
 
 def _meaningful(text: str) -> int:
