@@ -104,9 +104,9 @@ def background_workers(settings: Settings, db: Database, clock: Callable[[], dat
             sender.register("wechat", wechat_delivery(settings, db, api, clock=clock))
         else:
             log.warning("no WECHAT_APP_ID/WECHAT_APP_SECRET: pushes to WeChat stay in the outbox")
-        from bot.sms import SmsDelivery, sms_sender  # issue 9: phone-binding codes
+        from bot.sms import SmsDelivery, sms_sender
 
-        if (sms := sms_sender(settings.sms_sender)) is not None:
+        if (sms := sms_sender(settings.sms_sender_name)) is not None:
             sender.register("sms", SmsDelivery(sms))
         # --- WeCom (issue 11) ---
         wecom = None
