@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -25,6 +27,22 @@ SCHEMES = {
     "postgres": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",
 }
+
+
+# INSERT with ON CONFLICT for each database we run on (both take the same on_conflict_* arguments).
+INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+def dialect_of(bind) -> str:
+    """postgresql | sqlite, for a session or a connection."""
+    dialect = getattr(bind, "dialect", None) or bind.bind.dialect
+    return dialect.name
+
+
+def insert_for(bind):
+    """The `insert` (with ON CONFLICT) of the database behind a session or connection: the one place that
+    chooses between PostgreSQL's and SQLite's."""
+    return INSERTS[dialect_of(bind)]
 
 
 class UnsupportedDatabase(ValueError):

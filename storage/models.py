@@ -278,6 +278,20 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class ReplayNonce(Base):
+    """A (timestamp, nonce) a webhook has accepted, kept for the replay window (storage/replay.py): the
+    same pair again with the same body is the platform's retry; with another body, a replay."""
+
+    __tablename__ = "replay_nonces"
+    __table_args__ = (Index("ix_replay_nonces_expires", "expires_at"),)
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    timestamp: Mapped[str] = mapped_column(String(16), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class StaffBinding(Base):
     """A messaging identity (WeChat openid, WeCom user id) bound to a staff record."""
 

@@ -42,10 +42,10 @@ class MessageMetrics:
         """Time every `pipeline.process(update)` of this process (wraps the instance's method)."""
         process = pipeline.process
 
-        async def timed(update):
+        async def timed(update, *args, **kwargs):
             started = time.perf_counter()
             try:
-                return await process(update)
+                return await process(update, *args, **kwargs)
             finally:
                 self.observe(update.kind, time.perf_counter() - started)
 
