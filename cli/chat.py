@@ -19,6 +19,20 @@ HELP = """Type a message and press Enter. Other kinds of message:
   /quit                       leave"""
 
 
+def register(commands) -> None:
+    chat = commands.add_parser("chat", help="talk to a running server as WeChat would, from the terminal")
+    chat.add_argument("--as", dest="openid", default="demo-resident", help="the openid to chat as")
+    chat.add_argument("--no-pushes", action="store_true", help="do not poll the sandbox for pushes")
+    chat.add_argument("--wecom", metavar="USERID",
+                      help="chat as this WeCom (企业微信) user against /wecom instead, e.g. a staff member's UserID")
+    chat.set_defaults(run=cmd_chat)
+
+
+async def cmd_chat(settings: Settings, args) -> int:
+    return await run_chat(settings, args.wecom or args.openid, show_pushes=not args.no_pushes,
+                          wecom=bool(args.wecom))
+
+
 def build_message(sim: WeChatSimulator, openid: str, line: str) -> str | None:
     """The XML WeChat would send for one line typed at the prompt, or None to quit."""
     if not line.startswith("/"):
