@@ -151,7 +151,7 @@ async def dispatch_text(session: AsyncSession, case: Case, rules: CategoryRules)
     return T.DISPATCH.format(title=title, number=case.number, priority=T.PRIORITY.get(case.priority, ""), category=rules.name,
                              place=await place_of(session, case), description=case.description[:300],
                              photos=(T.DISPATCH_PHOTOS.format(urls=urls) if urls else "")
-                             + await charging.dispatch_note(session, case),  # issue 7: live charging state
+                             + await charging.dispatch_note(session, case),  # live charging state
                              accept_by=due["accept"], depart_by=due["depart"], arrive_by=due["arrive"])
 
 

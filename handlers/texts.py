@@ -192,7 +192,7 @@ LOCATION_PROOF = "已记录工单 {number} 的到场位置{proof}。"
 STATS = "本月统计（{name}）：\n派给我的工单 {total} 件\n按时接单 {on_time} 件\n已办结 {resolved} 件\n在办 {open} 件"
 SOLVED_WORDS = ("已解决", "解决了", "满意", "好了", "已处理", "没问题", "正常")
 
-# --- phone binding (issue 9): see cases reported by phone (12345 hotline) under 我的工单 ---------------
+# --- phone binding: see cases reported by phone (12345 hotline) under 我的工单 ---------------
 PHONE_HOW = "请发送“绑定手机 手机号”，例如“绑定手机 13812345678”。绑定后，您用这个号码通过12345热线等渠道反映的问题也会显示在“我的工单”里。"
 PHONE_BAD = "“{phone}”不是有效的手机号码。请发送“绑定手机 13812345678”这样的11位手机号。"
 PHONE_CODE_SENT = "验证码已发送至 {phone}，10分钟内有效。请回复“验证码 123456”（换成您收到的6位数字）完成绑定。"
@@ -206,7 +206,7 @@ PHONE_NO_CODE = "没有待验证的手机号。请先发送“绑定手机 手�
 PHONE_UNBOUND = "已解除手机号绑定。"
 PHONE_NOT_BOUND = "您还没有绑定手机号。"
 
-# --- EV charging (issue 7) ---------------------------------------------------------------------------
+# --- EV charging ---------------------------------------------------------------------------
 
 # what residents type to ask (matched whole, after normalising), and the words that tell the kind
 CHARGING_WORDS = {"充电桩", "充电", "充电查询", "查充电桩", "找充电桩", "充电位", "充电站", "空闲充电位", "充电点",

@@ -232,7 +232,7 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# --- pushes and jobs (issue 6): the shared access token and the job queue ---------------------------
+# --- pushes and jobs: the shared access token and the job queue ---------------------------
 
 class AccessToken(Base):
     """An API access token shared by every server process (one row per account, e.g. "wechat:<appid>").
@@ -334,7 +334,7 @@ class CaseCohandler(Base):
     opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-# --- EV charging (issue 7): feeds, live spot and station state, free-spot alerts ---------------------
+# --- EV charging: feeds, live spot and station state, free-spot alerts ---------------------
 
 class ChargingFeed(Base):
     """A sensor/camera feed allowed to post charging updates; its bearer token is stored as sha256."""
@@ -397,7 +397,7 @@ class ChargingAlert(Base):
     fired_station: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
-# --- other channels (issue 9): Open311 channels, their reports, residents' verified phone numbers ----
+# --- other channels: Open311 channels, their reports, residents' verified phone numbers ----
 
 class Channel(Base):
     """A channel other than WeChat that files cases through the Open311 API (e.g. the 12345 hotline).
@@ -500,7 +500,7 @@ class SurveyCampaign(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# --- dashboard (issue 8): staff passwords for the web dashboard and its login sessions ---------------
+# --- dashboard: staff passwords for the web dashboard and its login sessions ---------------
 
 class StaffPassword(Base):
     """A staff member's dashboard password, salted and hashed with scrypt (backend/accounts.py)."""

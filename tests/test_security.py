@@ -1,5 +1,5 @@
-"""Trust boundaries of the webhooks, the sandbox and the files (issue 16's findings 1, 2, 6, 10, 12 and
-the production defaults): each test failed on the code before and passes now."""
+"""Trust boundaries of the webhooks, the sandbox, the files and the production defaults (SECURITY.md):
+who may cross each, and what is refused."""
 from __future__ import annotations
 
 import asyncio
@@ -42,7 +42,7 @@ async def rows(db, model) -> int:
         return (await s.execute(select(func.count()).select_from(model))).scalar_one()
 
 
-# --- finding 1: the plaintext downgrade and replays ------------------------------------------------------
+# --- webhooks: the plaintext downgrade and replays ------------------------------------------------------
 
 async def test_with_an_aes_key_a_plaintext_post_is_refused_even_when_signed(start_bot, db):
     bot = await start_bot(router=echo_router())
@@ -142,7 +142,7 @@ async def test_wecom_refuses_a_reused_nonce_and_a_stale_verification(db, setting
         await server.close()
 
 
-# --- finding 2: a body that arrives in pieces ------------------------------------------------------------
+# --- webhooks: a body that arrives in pieces ---------------------------------------------------------------
 
 async def test_a_body_sent_in_two_pieces_50_ms_apart_is_read_whole(start_bot, db):
     bot = await start_bot(router=echo_router())
@@ -165,7 +165,7 @@ async def test_a_body_sent_in_two_pieces_50_ms_apart_is_read_whole(start_bot, db
     assert reply["Content"] == "收到：井盖丢了"
 
 
-# --- production defaults (finding 6, 10, 12) -------------------------------------------------------------
+# --- production defaults, the sandbox, files -----------------------------------------------------------------
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

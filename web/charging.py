@@ -1,4 +1,4 @@
-"""The charging HTTP API (issue 7).
+"""The charging HTTP API.
 
 POST /api/charging/updates    a feed's batch of sensor updates; `Authorization: Bearer <token>` from
                               `python main.py charging token --feed NAME`. Body: a JSON list (or

@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 (issue 9): other channels (the 12345 hotline, digital city management, …) file and
+"""Open311 GeoReport v2: other channels (the 12345 hotline, digital city management, …) file and
 follow cases in the same store as the WeChat chat. Every method answers in JSON or XML by the URL's
 format extension, as the spec does.
 

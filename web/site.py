@@ -1,4 +1,4 @@
-"""Wires the dashboard (issue 8) into the application: /dashboard, /metrics, and /sandbox in sandbox mode."""
+"""Wires the dashboard into the application: /dashboard, /metrics, and /sandbox in sandbox mode."""
 from __future__ import annotations
 
 from aiohttp import web
