@@ -182,3 +182,29 @@ def apply(session: AsyncSession, case: Case, action: str, *, actor: str, at: dat
     if row.to is not None:
         case.status = row.to
     return record(session, case, row.event, actor=actor, at=at, note=note, data=data)
+
+
+def mermaid() -> str:
+    """The table as a Mermaid state diagram (docs/lifecycle.md holds this text; a test compares them).
+    A row that keeps the status is drawn as a loop only when its action moves the status elsewhere
+    (dispatch of a reopened case); pure notes (协办, 核实, 回访, 催办) are in the table below it."""
+    moving = {t.action for t in TRANSITIONS if t.to is not None}
+    lines = ["stateDiagram-v2", f"    [*] --> {INITIAL}: created"]
+    for row in TRANSITIONS:
+        if row.to is not None or row.action in moving:
+            lines += [f"    {source} --> {row.to or source}: {row.action}" for source in row.sources]
+    colours = {"open": "#fff4d6", "working": "#dcecff", "closed": "#e0f5e0"}
+    for group in GROUPS:
+        lines.append(f"    classDef group_{group} fill:{colours[group]}")
+        lines.append(f"    class {','.join(_group(group))} group_{group}")
+    return "\n".join(lines)
+
+
+def markdown_table() -> str:
+    """Every row of the table, notes included, as docs/lifecycle.md lists them."""
+    lines = ["| action | allowed from | to | trace event |", "| --- | --- | --- | --- |"]
+    for row in TRANSITIONS:
+        sources = "any unfinished" if row.sources == UNFINISHED else "any" if row.sources == STATUS_NAMES \
+            else ", ".join(row.sources)
+        lines.append(f"| {row.action} | {sources} | {row.to or '(stays)'} | {row.event} |")
+    return "\n".join(lines)
