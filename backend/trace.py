@@ -68,12 +68,18 @@ def _by_staff(event: CaseEvent) -> bool:
     return event.actor.startswith(STAFF_ACTORS)
 
 
+def public_note(note: str | None, actor: str) -> str | None:
+    """A note as every resident of a case may read it (pushes to all its followers included): staff's words,
+    masked; a resident's words (a survey comment, a repeat report) are nobody else's to read."""
+    return mask_text(note) if note and actor.startswith(STAFF_ACTORS) else None
+
+
 def _note_for(event: CaseEvent, viewer: str | None) -> str | None:
     """The event's note as a resident may read it: `viewer` is the reporter's actor, None for the public."""
     if not event.note or event.kind not in NOTED_FOR_RESIDENTS:
         return None
     if _by_staff(event):
-        return event.note if viewer else mask_text(event.note)
+        return event.note if viewer else public_note(event.note, event.actor)
     return event.note if viewer is not None and event.actor == viewer else None
 
 

@@ -13,7 +13,7 @@ from typing import Mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases, charging, lifecycle, routing, staff as staff_mod, surveys, texts as T
+from backend import cases, charging, lifecycle, routing, staff as staff_mod, surveys, texts as T, trace
 from backend.clock import local
 from backend.departments import name_of
 from backend.places import distance_m
@@ -388,7 +388,8 @@ async def reopen(session: AsyncSession, case: Case, reason: str, rules: Category
     case stays `reopened` until an officer accepts it again."""
     case.resolved_at = case.closed_at = None
     lifecycle.apply(session, case, "reopen", actor=actor, at=now, note=reason)
-    await notify_residents(session, case, "reopened", now, note=reason)
+    await notify_residents(session, case, "reopened", now,
+                           note=trace.public_note(reason, actor) or T.UNSATISFIED_REASON)
     officer = await session.get(Staff, case.officer_id) if case.officer_id else None
     await dispatch(session, case, rules, policy, now, actor=actor, officer=officer)
 
