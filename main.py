@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     unbind = staff_commands.add_parser("unbind", help="remove a staff member's bound identities")
     unbind.add_argument("--staff-id", required=True)
     unbind.add_argument("--platform", choices=["wechat", "wecom"], help="only this platform")
+    logout = staff_commands.add_parser("logout", help="end every dashboard session of a staff member")
+    logout.add_argument("--staff-id", required=True)
     link = staff_commands.add_parser("link", help="bind an identity directly (directory sync)")
     link.add_argument("--staff-id", required=True)
     link.add_argument("--wechat-openid")
@@ -87,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     charging_commands = charging.add_subparsers(dest="charging_command", required=True, metavar="ACTION")
     token = charging_commands.add_parser("token", help="print a new bearer token for a feed (replaces its old one)")
     token.add_argument("--feed", required=True, help="the feed's name, e.g. binhu-cameras")
+    token.add_argument("--stations", required=True, help="the station ids this feed may write, e.g. P01,P02")
     channel = commands.add_parser("channel", help="other channels (12345 hotline, …) on the Open311 API: API keys")
     channel_commands = channel.add_subparsers(dest="channel_command", required=True, metavar="ACTION")
     channel_add = channel_commands.add_parser("add", help="register a channel and print its API key (last line)")
@@ -269,7 +272,10 @@ async def cmd_staff(settings: Settings, args) -> int:
                     print(f"{person.id}  {person.name:<4} {person.role:<10} {person.dept_id:<10} "
                           f"{';'.join(person.compounds or []):<40} {where}")
             elif args.staff_command == "unbind":
-                print(f"{await staff_mod.unbind(session, args.staff_id, args.platform)} binding(s) removed")
+                print(f"{await staff_mod.unbind(session, args.staff_id, args.platform)} binding(s) removed; "
+                      "dashboard sessions ended")
+            elif args.staff_command == "logout":
+                print(f"{await staff_mod.log_out(session, args.staff_id)} dashboard session(s) ended")
             elif args.staff_command == "link":
                 if not (args.wechat_openid or args.wecom_user):
                     print("give --wechat-openid or --wecom-user", file=sys.stderr)
@@ -286,14 +292,20 @@ async def cmd_staff(settings: Settings, args) -> int:
 
 
 async def cmd_charging(settings: Settings, args) -> int:
+    import re
     from datetime import datetime, timezone
 
     from backend import charging
 
-    async with database(settings) as db:
-        async with db.transaction() as session:
-            token = await charging.issue_token(session, args.feed, datetime.now(timezone.utc))
-    print(f"feed {args.feed}: send Authorization: Bearer <token> to POST /api/charging/updates", file=sys.stderr)
+    stations = [s for s in re.split(r"[,;\s]+", args.stations) if s]
+    try:
+        async with database(settings) as db:
+            async with db.transaction() as session:
+                token = await charging.issue_token(session, args.feed, datetime.now(timezone.utc), stations)
+    except charging.FeedError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"feed {args.feed} ({', '.join(stations)}): send Authorization: Bearer <token> to POST /api/charging/updates", file=sys.stderr)
     print(token)
     return 0
 

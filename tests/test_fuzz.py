@@ -159,7 +159,8 @@ async def _prepare(url: str, password: str) -> tuple[str, str]:
     async with db.transaction() as session:
         await seed_demo(session)
         _, api_key = await channels.add_channel(session, "fuzz-hotline", now)
-        feed_token = await charging.issue_token(session, "fuzz-feed", now)
+        every_station = [s.station.id for s in await charging.states(session, now, charging.ChargingPolicy())]
+        feed_token = await charging.issue_token(session, "fuzz-feed", now, every_station)
         await accounts.set_password(session, "S12", password, now)
     await db.dispose()
     return api_key, feed_token

@@ -39,12 +39,11 @@ from aiohttp import web
 from multidict import MultiDict
 
 from backend import channels, open311, phones, places
+from backend.categories import priority_of, rules_of
 from backend.cases import NewCase
 from backend.clock import LOCAL_TZ
 from bot import texts as T
 from bot.config import Settings
-from handlers.casework import rules_of
-from handlers.intake import PRIORITY
 from storage.db import Database
 from storage.models import Channel
 
@@ -308,7 +307,7 @@ class Open311API:
             raise bad("media_url must be an http(s) URL")
         new = NewCase(
             category=category.code, description=description or category.name,
-            priority=PRIORITY.get(category.priority, 3), channel="", dept_id=category.department,
+            priority=priority_of(category), channel="", dept_id=category.department,
             compound_id=where.compound_id,
             building=(attributes.get("building") or where.building or (u.building if u else None) or None),
             occurred=(attributes.get("time") or (u.time if u else None) or None),
