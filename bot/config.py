@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -87,6 +88,9 @@ class Settings:
     report_resolve_within_s: int = 3 * 24 * 3600  # on-time closure
     hotspot_window_days: int = 30
     hotspot_min_count: int = 10
+    # web surfaces behind a proxy, and residents' media: the trust settings of the dashboard and the media keeper
+    trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-Proto/-For are believed
+    media_max_bytes: int = 10 * 1024 * 1024  # a resident's photo/voice/video larger than this is not downloaded
     extra: dict = field(default_factory=dict)
 
     @property
@@ -167,6 +171,9 @@ class Settings:
                                            minimum=1),
             hotspot_window_days=_count(get("HOTSPOT_WINDOW_DAYS"), "HOTSPOT_WINDOW_DAYS", 30, minimum=1),
             hotspot_min_count=_count(get("HOTSPOT_MIN_COUNT"), "HOTSPOT_MIN_COUNT", 10, minimum=1),
+            # web surfaces behind a proxy, and residents' media
+            trusted_proxies=_networks(get("TRUSTED_PROXIES"), "TRUSTED_PROXIES"),
+            media_max_bytes=_count(get("MEDIA_MAX_BYTES"), "MEDIA_MAX_BYTES", 10 * 1024 * 1024, minimum=1024),
             # WeCom (issue 11)
             wecom_corp_id=get("WECOM_CORP_ID"),
             wecom_agent_id=get("WECOM_AGENT_ID"),
@@ -262,6 +269,21 @@ def _flag(value: str | None, name: str, default: bool) -> bool:
     if value.lower() in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be on or off, got {value!r}")
+
+
+def _networks(value: str | None, name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks (10.0.0.5, 10.0.0.0/24, ::1)."""
+    if value is None:
+        return ()
+    found = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ConfigError(f"{name} must be IP addresses or networks separated by commas, got {part!r}") from None
+    return tuple(found)
 
 
 def _choice(value: str | None, name: str, default: str, choices: tuple[str, ...]) -> str:

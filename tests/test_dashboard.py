@@ -34,11 +34,18 @@ def url(bot, path: str) -> str:
     return str(bot.server.make_url(path))
 
 
-async def login(bot, staff_id: str = "S12", password: str = PASSWORD) -> aiohttp.ClientResponse:
-    async with bot.browser.post(url(bot, "/dashboard/login"), data={"staff_id": staff_id, "password": password,
-                                                                    "next": "/dashboard"},
-                                allow_redirects=False) as r:
-        await r.read()
+async def csrf_of(browser: aiohttp.ClientSession, bot) -> str:
+    """The CSRF token of the login form (the browser keeps the matching cookie)."""
+    async with browser.get(url(bot, "/dashboard/login")) as r:
+        return re.search(r'name="csrf" value="([^"]+)"', await r.text()).group(1)
+
+
+async def login(bot, staff_id: str = "S12", password: str = PASSWORD, *, browser=None,
+                headers: dict | None = None) -> aiohttp.ClientResponse:
+    browser = browser or bot.browser
+    form = {"staff_id": staff_id, "password": password, "next": "/dashboard", "csrf": await csrf_of(browser, bot)}
+    async with browser.post(url(bot, "/dashboard/login"), data=form, allow_redirects=False, headers=headers) as r:
+        r.body_text = await r.text()
         return r
 
 
@@ -87,7 +94,9 @@ async def test_sessions_expire(dash, clock, settings):
 async def test_logout_ends_the_session(dash):
     await login(dash)
     token = [c.value for c in dash.browser.cookie_jar if c.key == "gz_dash"][0]
-    async with dash.browser.post(url(dash, "/dashboard/logout"), allow_redirects=False) as r:
+    async with dash.browser.get(url(dash, "/dashboard")) as page:
+        csrf = re.search(r'name="csrf" value="([^"]+)"', await page.text()).group(1)
+    async with dash.browser.post(url(dash, "/dashboard/logout"), data={"csrf": csrf}, allow_redirects=False) as r:
         assert r.status == 302
     async with aiohttp.ClientSession(cookies={"gz_dash": token}) as other:
         async with other.get(url(dash, "/dashboard"), allow_redirects=False) as r:
@@ -108,9 +117,9 @@ async def test_case_page_escapes_text_and_masks_the_phone(dash):
 
 
 async def test_open_redirects_are_refused(dash):
-    async with dash.browser.post(url(dash, "/dashboard/login"), data={"staff_id": "S12", "password": PASSWORD,
-                                                                      "next": "https://evil.example/"},
-                                 allow_redirects=False) as r:
+    async with dash.browser.post(url(dash, "/dashboard/login"), data={
+            "staff_id": "S12", "password": PASSWORD, "next": "https://evil.example/",
+            "csrf": await csrf_of(dash.browser, dash)}, allow_redirects=False) as r:
         assert r.headers["Location"] == "/dashboard"
 
 
