@@ -344,6 +344,8 @@ class ChargingFeed(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the station ids this feed may write; None (feeds made before scoping) = refused until given stations
+    stations: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class ChargingSpot(Base):
@@ -523,3 +525,15 @@ class DashboardSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginThrottle(Base):
+    """Failed dashboard logins of one account or one client address ("staff:S12", "addr:10.0.0.7"):
+    enough failures within the window lock that key until `locked_until` (backend/accounts.py)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

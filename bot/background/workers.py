@@ -123,7 +123,7 @@ def background_workers(settings: Settings, db: Database, clock: Callable[[], dat
         if api is not None:  # residents' photos, kept before WeChat's 3-day expiry (bot/background/media.py)
             from bot.background.media import MediaKeeper
 
-            keeper = MediaKeeper(db, api, settings.data_dir / "media", clock=clock)
+            keeper = MediaKeeper(db, api, settings.data_dir / "media", clock=clock, max_bytes=settings.media_max_bytes)
             tasks.append(asyncio.create_task(keeper.run(stop), name="media-keeper"))
         try:
             yield
