@@ -109,6 +109,9 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
 
     app.cleanup_ctx.append(background_workers(settings, db, clock))
     # --- end pushes and jobs ---
+    from bot.background.retention import schedule_at_start  # personal data's lifetime, a daily job
+
+    app.on_startup.append(schedule_at_start(settings, db, clock))
     return app
 
 

@@ -87,6 +87,9 @@ class Settings:
     report_resolve_within_s: int = 3 * 24 * 3600  # on-time closure
     hotspot_window_days: int = 30
     hotspot_min_count: int = 10
+    # personal data (个人信息保护法): how long message-log contents, and photos after their case closed, are kept
+    retention_log_days: int = 180
+    retention_media_days: int = 365
     extra: dict = field(default_factory=dict)
 
     @property
@@ -167,6 +170,9 @@ class Settings:
                                            minimum=1),
             hotspot_window_days=_count(get("HOTSPOT_WINDOW_DAYS"), "HOTSPOT_WINDOW_DAYS", 30, minimum=1),
             hotspot_min_count=_count(get("HOTSPOT_MIN_COUNT"), "HOTSPOT_MIN_COUNT", 10, minimum=1),
+            # personal data
+            retention_log_days=_count(get("RETENTION_LOG_DAYS"), "RETENTION_LOG_DAYS", 180, minimum=1),
+            retention_media_days=_count(get("RETENTION_MEDIA_DAYS"), "RETENTION_MEDIA_DAYS", 365, minimum=1),
             # WeCom (issue 11)
             wecom_corp_id=get("WECOM_CORP_ID"),
             wecom_agent_id=get("WECOM_AGENT_ID"),
