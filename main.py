@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     channel_rotate = channel_commands.add_parser("rotate", help="print a new API key for a channel (the old one stops)")
     channel_rotate.add_argument("--name", required=True)
     channel_commands.add_parser("list", help="channels with their cases, all and open")
+    from cli.audit import add_audit_parser
+
+    add_audit_parser(commands)
     pushes = commands.add_parser("outbox", help="pushes to residents and staff")
     push_commands = pushes.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
     problems = push_commands.add_parser("problems", help="pushes that failed, could not be delivered, or were cut "
@@ -123,7 +126,10 @@ def load_places_for_nlp() -> list:
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.logs import FORMAT, mask_handlers
+
+    logging.basicConfig(level=settings.log_level, format=FORMAT)
+    mask_handlers()  # no resident's phone number in the server's log
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
@@ -375,6 +381,12 @@ async def cmd_chat(settings: Settings, args) -> int:
     return await run_chat(settings, args.openid, show_pushes=not args.no_pushes)
 
 
+async def cmd_audit(settings: Settings, args) -> int:
+    from cli.audit import cmd_audit as audit
+
+    return await audit(settings, args)
+
+
 def main(argv: list[str] | None = None) -> int:
     load_dotenv_file()
     args = build_parser().parse_args(argv)
@@ -400,7 +412,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return asyncio.run(cmd_report(settings, args) if args.command == "report" else cmd_staff_password(settings, args))
     commands = {"migrate": cmd_migrate, "staff": cmd_staff, "cases": cmd_cases, "chat": cmd_chat, "menu": cmd_menu,
-                "survey": cmd_survey, "charging": cmd_charging, "channel": cmd_channel, "outbox": cmd_outbox}
+                "survey": cmd_survey, "charging": cmd_charging, "channel": cmd_channel, "outbox": cmd_outbox,
+                "audit": cmd_audit}
     if args.command in commands:
         return asyncio.run(commands[args.command](settings, args))
     if args.command == "nlp":
