@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import audit, cases
@@ -94,6 +94,12 @@ async def erase(session: AsyncSession, who: cases.Reporter, now: datetime) -> Er
     for survey in (await session.execute(select(Survey).where(
             Survey.platform == who.platform, Survey.user_id == who.user_id))).scalars():
         survey.platform, survey.user_id, survey.comment = "erased", f"{pseudonym}:{survey.id}", mask_text(survey.comment)
+        if survey.status == "sent":  # no reminder goes to an identity that is gone
+            survey.status = "no_answer"
+    phones = set((await session.execute(select(PhoneBinding.phone).where(
+        PhoneBinding.platform == who.platform, PhoneBinding.user_id == who.user_id).union(
+        select(PhoneCode.phone).where(PhoneCode.platform == who.platform, PhoneCode.user_id == who.user_id))
+    )).scalars())
     for table in (PhoneBinding, PhoneCode, ChargingAlert):
         await session.execute(delete(table).where(table.platform == who.platform, table.user_id == who.user_id))
     await session.execute(delete(Conversation).where(
@@ -101,11 +107,11 @@ async def erase(session: AsyncSession, who: cases.Reporter, now: datetime) -> Er
     messages = (await session.execute(update(InboundMessage).where(
         InboundMessage.platform == who.platform, InboundMessage.user_id == who.user_id).values(
         user_id=pseudonym, content={}, reply=None, error=None, cleared_at=now))).rowcount
-    await session.execute(update(OutboxMessage).where(
-        OutboxMessage.platform == who.platform, OutboxMessage.user_id == who.user_id,
-        OutboxMessage.status == "pending").values(status="undeliverable", error_code="erased", next_attempt_at=now))
-    await session.execute(update(OutboxMessage).where(
-        OutboxMessage.platform == who.platform, OutboxMessage.user_id == who.user_id).values(
+    theirs = or_((OutboxMessage.platform == who.platform) & (OutboxMessage.user_id == who.user_id),
+                 (OutboxMessage.platform == "sms") & OutboxMessage.user_id.in_(phones))  # their codes
+    await session.execute(update(OutboxMessage).where(theirs, OutboxMessage.status == "pending").values(
+        status="undeliverable", error_code="erased", next_attempt_at=now))
+    await session.execute(update(OutboxMessage).where(theirs).values(
         user_id=pseudonym, payload={}, last_error=None, cleared_at=now))
     audit.record(session, actor=ERASED_ACTOR, action=audit.ERASE, outcome="done", now=now, via="chat")
     return Erased(len(reported), follows, photos, messages)
@@ -155,9 +161,11 @@ async def apply_retention(session: AsyncSession, policy: RetentionPolicy, now: d
     messages = (await session.execute(update(InboundMessage).where(
         InboundMessage.cleared_at.is_(None), InboundMessage.received_at < cutoff).values(
         content={}, reply=None, error=None, cleared_at=now))).rowcount
-    pushes = (await session.execute(update(OutboxMessage).where(
-        OutboxMessage.cleared_at.is_(None), OutboxMessage.created_at < cutoff,
-        OutboxMessage.status != "pending").values(payload={}, last_error=None, cleared_at=now))).rowcount
+    old_pushes = (OutboxMessage.cleared_at.is_(None), OutboxMessage.created_at < cutoff)
+    await session.execute(update(OutboxMessage).where(*old_pushes, OutboxMessage.status == "pending").values(
+        status="undeliverable", error_code="expired", next_attempt_at=now))  # long past any give-up time
+    pushes = (await session.execute(update(OutboxMessage).where(*old_pushes).values(
+        payload={}, last_error=None, cleared_at=now))).rowcount
     closed_before = now - timedelta(days=policy.media_days)
     expired_cases = select(Case.id).where(Case.closed_at.is_not(None), Case.closed_at < closed_before)
     photos = await _delete_media(session, now, CaseMedia.case_id.in_(expired_cases))
