@@ -7,7 +7,6 @@ Field names follow the spec; rendering to JSON or XML is the HTTP module's job (
 """
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import cases, reports, texts as T, workflow
 from backend.clock import local
+from backend.privacy import mask_text
 from storage.models import Case, CaseEvent, CaseMedia, Channel, ChannelReport, Compound, Department
 
 MAX_RESULTS = 1000
@@ -31,7 +31,6 @@ UPDATE_STATUS = {
     "suspended": "action_scheduled", "resolved": "fixed", "closed": "closed", "reopened": "reopen",
 }
 NOTE_EVENTS = ("resolved", "reopened", "returned", "reassigned", "closed", "revisited")
-_LONG_NUMBER = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
 def w3c(at: datetime | None) -> str | None:
@@ -40,8 +39,8 @@ def w3c(at: datetime | None) -> str | None:
 
 
 def masked(text: str | None) -> str | None:
-    """Mobile numbers a resident wrote into a description, masked before any channel reads it."""
-    return _LONG_NUMBER.sub(r"\1****\2", text) if text else text
+    """A resident's words as a channel reads them: personal data masked by the one masking function."""
+    return mask_text(text)
 
 
 def actor_of(channel: Channel) -> str:

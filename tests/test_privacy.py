@@ -16,7 +16,7 @@ from backend import audit, charging, staff as staff_mod
 from bot.logs import MaskingFormatter
 from handlers.router import Router, kind
 from storage import media
-from storage.models import AuditEntry, Case, CaseEvent, CaseMedia, InboundMessage, Job, OutboxMessage
+from storage.models import AuditEntry, Case, CaseMedia, InboundMessage, Job, OutboxMessage, Staff
 from tests.test_cli import clean_env, run_main
 from tests.test_open311 import sms_code
 
@@ -134,11 +134,14 @@ async def test_reveal_contact_is_one_backend_call_for_any_surface(town, db, cloc
     await town.start()
     number = await town.report("o-direct", f"滨湖欣园3栋楼道堆满杂物，今天早上发现的，电话{PHONE}", "1")
     async with db.transaction() as s:
-        lina = await staff_mod.identify(s, "wechat", "nobody") or await s.get(staff_mod.Staff, "S02")
-        done = await audit.reveal_contact(s, number, lina, clock(), via="dashboard")
-    assert done.ok and done.phones == [PHONE]
-    [entry] = await rows(db, AuditEntry)
-    assert (entry.actor, entry.via, entry.outcome) == ("staff:S02", "dashboard", "shown")
+        done = await audit.reveal_contact(s, number, await s.get(Staff, "S02"), clock(), via="dashboard")
+        liaison = Staff(id="L99", name="联络员", role="liaison", dept_id="gongan", compounds=["*"], mode="liaison")
+        s.add(liaison)
+        refused = await audit.reveal_contact(s, number, liaison, clock(), via="dashboard")
+    assert done.ok and done.phones == [PHONE] and not done.code
+    assert not refused.ok and refused.code == "not_yours" and refused.phones == []
+    assert [(e.actor, e.via, e.outcome) for e in await rows(db, AuditEntry)] == [
+        ("staff:S02", "dashboard", "shown"), ("staff:L99", "dashboard", "refused:not_yours")]
 
 
 # --- 我的信息 and 删除我的信息 ---------------------------------------------------------------------
