@@ -70,6 +70,7 @@ DISPATCH = (
     "回复“接单 {number}”接单；之后“出发 {number}”“到场 {number}”“办结 {number} 说明”。"
 )
 DISPATCH_PHOTOS = "照片：{urls}\n"
+DISPATCH_CONTACT = "联系电话：{phone}（回复“电话 {number}”查看完整号码，每次查看留痕）\n"
 DISPATCH_TITLE = {"new": "新工单", "again": "重办工单"}
 PRIORITY = {1: "紧急", 2: "较急", 3: "一般", 4: "不急"}
 REMINDER = "【超时提醒】工单 {number} 已超过{stage}时限（{due}），请立即处理。"

@@ -190,6 +190,9 @@ class Settings:
     report_resolve_within_s: int = setting("REPORT_RESOLVE_WITHIN_S", 3 * DAY_S, count(1), "on-time closure")
     hotspot_window_days: int = setting("HOTSPOT_WINDOW_DAYS", 30, count(1), "the hotspot window")
     hotspot_min_count: int = setting("HOTSPOT_MIN_COUNT", 10, count(1), "fewer cases are never a hotspot")
+    # personal data (个人信息保护法): how long message-log contents, and photos after their case closed, are kept
+    retention_log_days: int = setting("RETENTION_LOG_DAYS", 180, count(1), "message-log contents are cleared after")
+    retention_media_days: int = setting("RETENTION_MEDIA_DAYS", 365, count(1), "photos are deleted after close")
     # web surfaces behind a proxy, and residents' media
     trusted_proxies: tuple[str, ...] = setting("TRUSTED_PROXIES", (), networks,
                                                "proxies whose X-Forwarded-Proto/-For are believed")

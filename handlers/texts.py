@@ -242,3 +242,35 @@ SURVEY_THANKS = {
     "unsatisfied": "很抱歉没能让您满意。工单 {number} 已重新派单办理（重办），督办人员也已知悉，我们会尽快给您答复。",
 }
 CAMPAIGN_THANKS = "感谢您参与满意度调查！"
+
+# --- personal data: 我的信息, 删除我的信息, and staff's deliberate look at a contact number (电话 N) -----------
+
+MY_DATA = (
+    "街道为您保存的信息：\n"
+    "绑定手机：{phone}\n"
+    "反映的工单：{reported} 件\n"
+    "关注的工单：{followed} 件\n"
+    "未提交的草稿：{drafts} 份\n"
+    "充电空位提醒：{subscriptions} 个\n"
+    "消息记录：{messages} 条（消息内容保存{log_days}天后自动清除）\n"
+    "工单照片在工单完结{media_days}天后自动删除。\n"
+    "如需删除以上信息，请发送“删除我的信息”。"
+)
+MY_DATA_NO_PHONE = "未绑定"
+ERASE_ASK = (
+    "删除后，您的身份信息、手机号绑定、草稿、订阅和消息记录将被清除，且无法恢复；"
+    "您反映过的工单会隐去个人信息后留档备查（照片删除），不再向您推送进度。\n"
+    "确认删除请在{minutes}分钟内回复“确认删除”；不删除请忽略本消息。"
+)
+ERASE_DONE = (
+    "已删除您的个人信息：{cases} 件工单已隐去个人信息留档，删除照片 {photos} 张，清除消息记录 {messages} 条。"
+    "感谢您对社区治理的支持！"
+)
+ERASE_NOT_ASKED = "如需删除您的个人信息，请先发送“删除我的信息”。"
+REVEAL_SHOWN = "工单 {number} 的联系电话：{phones}\n本次查看已记录在案，仅限办理本工单使用。"
+REVEAL_REFUSED = {
+    "unknown_case": "没有找到工单 {number}。",
+    "not_yours": "工单 {number} 不是派给您的，无权查看联系电话。本次请求已记录。",
+    "no_phone": "工单 {number} 没有留下联系电话。",
+}
+REVEAL_STAFF_ONLY = "查看联系电话仅限办理该工单的工作人员。查询您自己的工单，请发送“我的工单”。"
