@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .extract import BuildingRef, TimeFinder, TimeRef, find_building
+from .extract import BUILDING_SPAN, BuildingRef, TimeFinder, TimeRef, find_building
 from .lexicon import Lexicon
 from .matcher import AnyOf
 from .normalize import CN_NUMERAL_CHARS, cn_to_int
@@ -15,10 +15,7 @@ _NUM = rf"(?:\d{{1,2}}|[{CN_NUMERAL_CHARS}]{{1,3}})"
 _SMALL = "一二两三四五六七八九"
 _PAIR = re.compile(rf"(十?[{_SMALL}]|\d{{1,2}})([{_SMALL}])\s*(?:点|时)")  # "一两点", "十一二点"
 _CLOCK = re.compile(rf"({_NUM})\s*(?:点|时)(半|一刻|多|钟)?")
-_AFTER = re.compile(r"^(?:以后|之后|开始|起|往后)")
 _BEFORE = re.compile(r"^(?:以前|之前|前)")
-_BUILDING_REF = re.compile(rf"(?:{_NUM}|[a-z])\s*(?:号楼|号栋|栋楼|栋|幢|#楼|#|座)(?:\s*{_NUM}\s*单元)?(?:\s*\d{{3,4}}\s*室?)?"
-                           rf"|{_NUM}\s*单元|{_NUM}\s*(?:楼|层)(?!道|下|上|梯|顶|房|盘)")
 _ROAD = r"[\u4e00-\u9fff]{2,6}?(?:大道|路|街|巷)"
 _CROSSING = re.compile(rf"({_ROAD})\s*(?:和|与|跟|、|/)\s*({_ROAD})\s*(?:的)?(?:交叉口|交口|十字路口|路口|交汇处)")
 _PUNCT = "，,。.！!？?；;：:、~～ "
@@ -67,9 +64,7 @@ class DetailReader:
         self._filler = sorted(spot.get("filler", ()), key=len, reverse=True)
         self._whole = AnyOf(lexicon.scope.get("whole_compound", ()))
         self._unknown = AnyOf(lexicon.scope.get("unknown", ()))
-        said_words = sorted({*lexicon.scope.get("whole_compound", ()), *lexicon.scope.get("unknown", ())}, key=len,
-                            reverse=True)
-        self._scope_words = re.compile("|".join(map(re.escape, said_words))) if said_words else None
+        self._scope_words = _alternation({*lexicon.scope.get("whole_compound", ()), *lexicon.scope.get("unknown", ())})
         self._times = TimeFinder(lexicon)
         self._repeat_of = {w: kind for kind, words in reversed(lexicon.repeats.items()) for w in words}
         self._repeat_rank = {kind: i for i, kind in enumerate(lexicon.repeats)}  # the first kind listed wins
@@ -105,7 +100,7 @@ class DetailReader:
         nouns = list(self._nouns.finditer(text))
         if not nouns:
             return None, []
-        refs = [m.span() for m in _BUILDING_REF.finditer(text)]
+        refs = [m.span() for m in BUILDING_SPAN.finditer(text)]
         pieces: list[tuple[int, int]] = []  # spot nouns, relative ones only after something named
         for match in nouns:
             start, noun = match.start(), match.group(0)
@@ -178,13 +173,12 @@ class DetailReader:
         """The clauses of `text` less the place, spot, building and time at their edges: "半夜一两点，楼下那个
         烧烤摊的客人喝酒划拳" -> "楼下那个烧烤摊的客人喝酒划拳"; words inside a clause stay where they are."""
         taken = [False] * len(text)
-        spans = [*spot_spans, *(m.span() for m in _BUILDING_REF.finditer(text))]
+        spans = [*spot_spans, *(m.span() for m in BUILDING_SPAN.finditer(text))]
         for piece in (time.said if time else None, place_text):
             at = text.find(piece) if piece else -1
             if at >= 0:
                 spans.append((at, at + len(piece)))
-        if self._scope_words is not None:
-            spans.extend(m.span() for m in self._scope_words.finditer(text))
+        spans.extend(m.span() for m in self._scope_words.finditer(text))
         for start, end in spans:
             taken[start:end] = [True] * (end - start)
         kept = []

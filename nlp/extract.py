@@ -10,10 +10,15 @@ from .matcher import AnyOf, PhraseMatcher
 from .normalize import CN_NUMERAL_CHARS, cn_to_int
 
 _NUM = rf"(?:\d{{1,4}}|[{CN_NUMERAL_CHARS}]{{1,4}})"
-_BUILDING = re.compile(rf"({_NUM}|[a-z])\s*(?:号楼|号栋|栋楼|栋|幢|#楼|#|号院|座)")
+_BUILDING_WORD = r"(?:号楼|号栋|栋楼|栋|幢|#楼|#|号院|座)"
+_NOT_FLOOR = r"(?!道|下|上|梯|顶|房|盘)"  # 楼道, 楼下, 楼梯… are places, not floors
+_BUILDING = re.compile(rf"({_NUM}|[a-z])\s*{_BUILDING_WORD}")
 _UNIT = re.compile(rf"({_NUM})\s*单元")
 _ROOM = re.compile(r"(\d{3,4})\s*(?:室|号房|房间)|(?:单元|栋|幢|#)\s*(\d{3,4})(?!\d)")
-_FLOOR = re.compile(rf"({_NUM})\s*(?:楼|层)(?!道|下|上|梯|顶|房|盘)")
+_FLOOR = re.compile(rf"({_NUM})\s*(?:楼|层){_NOT_FLOOR}")
+# where a building, unit or floor reference stands in a text ("3栋2单元502", "2单元", "6楼"), for spots
+BUILDING_SPAN = re.compile(rf"(?:{_NUM}|[a-z])\s*{_BUILDING_WORD}(?:\s*{_NUM}\s*单元)?(?:\s*\d{{3,4}}\s*室?)?"
+                           rf"|{_NUM}\s*单元|{_NUM}\s*(?:楼|层){_NOT_FLOOR}")
 _CASE_NUMBER = re.compile(r"(?<!\d)(20\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))\s*-\s*(\d{4})(?!\d)")
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?\d{7,8})(?!\d)")
