@@ -11,10 +11,10 @@ from .lexicon import Lexicon
 from .matcher import AnyOf
 from .normalize import CN_NUMERAL_CHARS, cn_to_int
 
-_NUM = rf"(?:\d{{1,2}}|[{CN_NUMERAL_CHARS}]{{1,3}})"
+_HOUR = rf"(?:\d{{1,2}}|[{CN_NUMERAL_CHARS}]{{1,3}})"  # a number of the clock
 _SMALL = "一二两三四五六七八九"
 _PAIR = re.compile(rf"(十?[{_SMALL}]|\d{{1,2}})([{_SMALL}])\s*(?:点|时)")  # "一两点", "十一二点"
-_CLOCK = re.compile(rf"({_NUM})\s*(?:点|时)(半|一刻|多|钟)?")
+_CLOCK = re.compile(rf"({_HOUR})\s*(?:点|时)(半|一刻|多|钟)?")
 _BEFORE = re.compile(r"^(?:以前|之前|前)")
 _ROAD = r"[\u4e00-\u9fff]{2,6}?(?:大道|路|街|巷)"
 _CROSSING = re.compile(rf"({_ROAD})\s*(?:和|与|跟|、|/)\s*({_ROAD})\s*(?:的)?(?:交叉口|交口|十字路口|路口|交汇处)")
@@ -74,8 +74,8 @@ class DetailReader:
                          for cue in cues}
         self._parts = _alternation(self._part_of)
         parts = "|".join(map(re.escape, sorted(self._part_of, key=len, reverse=True)))
-        self._range = re.compile(rf"({_NUM})\s*(?:点|时)?(半)?\s*(?:开始|起)?\s*(?:一直)?\s*(?:到|至|-|~|—)\s*"
-                                 rf"({parts})?\s*({_NUM})\s*(?:点|时)(半)?")
+        self._range = re.compile(rf"({_HOUR})\s*(?:点|时)?(半)?\s*(?:开始|起)?\s*(?:一直)?\s*(?:到|至|-|~|—)\s*"
+                                 rf"({parts})?\s*({_HOUR})\s*(?:点|时)(半)?")
 
     def read(self, text: str, place_text: str | None = None, *, what: bool = True, when: TimeRef | None = None,
              building_ref: BuildingRef | None = None) -> Details:
