@@ -3,7 +3,7 @@ hazards, denials and past events."""
 import pytest
 
 import nlp
-from nlp.emergencies import EmergencyRules
+from nlp.emergencies import DEFAULT_RULES, EmergencyRules
 
 
 @pytest.mark.parametrize("text, kind, number", [
@@ -80,7 +80,7 @@ def test_a_cry_for_help_alone_is_an_emergency_and_a_named_danger_wins_over_it():
 
 
 def test_a_street_can_add_a_kind_as_data(tmp_path):
-    rules = (EmergencyRules.__init__.__globals__["DEFAULT_RULES"]).read_text(encoding="utf-8")
+    rules = DEFAULT_RULES.read_text(encoding="utf-8")
     extra = tmp_path / "emergencies.toml"
     extra.write_text(rules + '\n[kinds.bees]\nname = "马蜂窝"\nnumber = "119"\ncategory = "emergency"\n'
                      'advice = "远离蜂窝"\ncues = ["马蜂蜇人"]\n', encoding="utf-8")
