@@ -83,6 +83,7 @@ class EmergencyRules:
         self.minor = _words(reading.get("minor", ()))
         self.past = _words(reading.get("past", ()))
         self.still = _words(reading.get("still", ()))
+        self.still_reach = int(reading.get("still_reach", 6))
         self.resolved = _words(reading.get("resolved", ()))
         self.benign = _words(reading.get("benign", ()))
         self.hazard_priority = reading.get("hazard_priority", "high")
@@ -173,9 +174,17 @@ class EmergencyRules:
         if any(w in text[start + size:] for w in self.resolved):
             return PAST
         sentence_before = text[_sentence_start(text, start):start]
-        if any(w in sentence_before for w in self.past) and not any(w in text for w in self.still):
+        if any(w in sentence_before for w in self.past) and not self._goes_on(text, clause):
             return PAST
         return NOW
+
+    def _goes_on(self, text: str, clause: tuple[int, int]) -> bool:
+        """A still-word in the danger's clause or in a short clause right after it ("…着过火，现在还在冒烟"
+        is not "…着过火，现在楼道又堆满了杂物")."""
+        following = _CLAUSE.search(text, clause[1])
+        here = text[clause[0]:clause[1]]
+        after = following.group(0) if following and len(following.group(0)) <= self.still_reach else ""
+        return any(w in here or w in after for w in self.still)
 
     def _denied(self, before: str) -> bool:
         for start, word in self.negation.find(before):
