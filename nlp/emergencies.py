@@ -62,6 +62,12 @@ def _words(raw) -> tuple[str, ...]:
     return tuple(w.lower() for w in raw)
 
 
+def _rarity(group: str) -> tuple[int, int]:
+    """Groups whose shortest word is longest (then with fewest words) match least often: checked first."""
+    words = [w for w in group.split("|") if w.strip()]
+    return min(map(len, words)), -len(words)
+
+
 def _group(group: str) -> re.Pattern:
     words = sorted({w.strip().lower() for w in group.split("|") if w.strip()}, key=len, reverse=True)
     return re.compile("|".join(map(re.escape, words)))
@@ -92,14 +98,15 @@ class EmergencyRules:
         self.kinds = {code: EmergencyKind(
             code=code, name=k["name"], number=k["number"], also=tuple(k.get("also", ())),
             category=k.get("category", "emergency"), advice=k.get("advice", ""), cues=_words(k.get("cues", ())),
-            combos=tuple(tuple(_group(g) for g in combo) for combo in k.get("combos", ())),
+            combos=tuple(tuple(_group(g) for g in sorted(combo, key=_rarity, reverse=True))
+                         for combo in k.get("combos", ())),
             weak=bool(k.get("weak", False))) for code, k in raw["kinds"].items()}
         self._cue_kind = {cue: code for code, k in self.kinds.items() for cue in k.cues}
         self._cues = PhraseMatcher(self._cue_kind)
         # a message can only tell of danger if it has a cue or the rarest part of some combination (the group
         # whose shortest word is longest): one C-level scan rules out most messages before any per-kind work
-        rarest = [max((_words(g.split("|")) for g in combo), key=lambda ws: (min(map(len, ws)), -len(ws)))
-                  for k in raw["kinds"].values() for combo in k.get("combos", ())]
+        rarest = [_words(max(combo, key=_rarity).split("|")) for k in raw["kinds"].values()
+                  for combo in k.get("combos", ())]
         triggers = sorted({*self._cue_kind, *(w for group in rarest for w in group if w)}, key=len, reverse=True)
         self._trigger = re.compile("|".join(map(re.escape, triggers)))
 
