@@ -138,8 +138,12 @@ class Analyzer:
     def details(self, text: object) -> Details:
         """Spot, building, scope, time slot and what happens, of a first message or an answer (kept out of
         analyze(), which every message pays for)."""
-        clean = normalize(text)
-        return self.detail_reader.read(clean, self.places.find(clean).text)
+        try:
+            clean = normalize(text)
+            return self.detail_reader.read(clean, self.places.find(clean).text)
+        except Exception:  # as analyze(): a resident's message must never break the dialog
+            log.exception("detail reading failed; no details")
+            return Details(None, None, None, False, None, None)
 
     def analyze(self, text: object) -> Understanding:
         try:
