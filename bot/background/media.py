@@ -3,7 +3,8 @@ case is downloaded (`/cgi-bin/media/get`) into DATA_DIR/media/<case id>/ soon af
 
 The download happens outside any database transaction (the row is reserved for a lease first), so a
 slow WeChat never holds the database; a failed download is retried with backoff, and an expired
-media id (40007) is recorded and given up."""
+media id (40007) is recorded and given up. The job loop runs `tick` every MEDIA_POLL_S seconds
+(`JobRunner.every`, bot/background/workers.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -26,10 +27,9 @@ SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 class MediaKeeper:
-    def __init__(self, db: Database, api, root: Path, *, clock: Callable[[], datetime], platform: str = "wechat",
-                 poll_s: float = 5.0):
+    def __init__(self, db: Database, api, root: Path, *, clock: Callable[[], datetime], platform: str = "wechat"):
         self.db, self.api, self.root, self.clock = db, api, root, clock
-        self.platform, self.poll_s = platform, poll_s
+        self.platform = platform
 
     async def tick(self) -> int:
         """Download what is due; returns how many files were stored."""
@@ -59,17 +59,6 @@ class MediaKeeper:
         async with self.db.transaction() as session:
             await media.stored(session, item.id, str(path))
         return 1
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.tick()
-            except Exception:  # the loop must outlive any one failure
-                log.exception("media keeper round failed")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
-            except asyncio.TimeoutError:
-                pass
 
 
 def _write(path: Path, content: bytes) -> None:
