@@ -12,11 +12,12 @@ import logging
 import os
 import sys
 
+from bot.logs import FORMAT, mask_handlers
 from bot.config import ConfigError, Settings, load_dotenv_file
 
 # In the order `--help` lists them.
 COMMAND_MODULES = ("cli.serve", "cli.seed", "cli.chat", "cli.staff", "cli.official_account", "cli.dashboard",
-                   "cli.nlp", "cli.cases", "cli.channels")
+                   "cli.nlp", "cli.cases", "cli.channels", "cli.audit")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.log_level, format=FORMAT)
+    mask_handlers()  # no resident's phone number in the server's log
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 

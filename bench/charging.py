@@ -61,7 +61,7 @@ async def prepare(url: str, stations: int, rng: random.Random) -> tuple[str, lis
             session.add(ChargingStation(id=f"B{n:04d}", name=f"测试充电点{n}", compound_id="C01", kind=kind,
                                         lat=lat, lng=lng, spots=spots))
             registry.append((f"B{n:04d}", spots))
-        token = await charging.issue_token(session, "bench", now)
+        token = await charging.issue_token(session, "bench", now, [station for station, _ in registry])
     async with db.transaction() as session:
         for n in range(200):
             lat, lng = point(rng)

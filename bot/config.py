@@ -94,6 +94,19 @@ def choice(*choices: str, upper: bool = False) -> Parser:
     return parse
 
 
+def networks(value: str, name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks (10.0.0.5, 10.0.0.0/24, ::1)."""
+    found = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ConfigError(f"{name} must be IP addresses or networks separated by commas, got {part!r}") from None
+    return tuple(found)
+
+
 def setting(env: str, default: Any, parse: Parser = text, doc: str = "") -> Any:
     """A field of Settings read from the environment variable `env` (declared once, here)."""
     return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
@@ -177,6 +190,14 @@ class Settings:
     report_resolve_within_s: int = setting("REPORT_RESOLVE_WITHIN_S", 3 * DAY_S, count(1), "on-time closure")
     hotspot_window_days: int = setting("HOTSPOT_WINDOW_DAYS", 30, count(1), "the hotspot window")
     hotspot_min_count: int = setting("HOTSPOT_MIN_COUNT", 10, count(1), "fewer cases are never a hotspot")
+    # personal data (个人信息保护法): how long message-log contents, and photos after their case closed, are kept
+    retention_log_days: int = setting("RETENTION_LOG_DAYS", 180, count(1), "message-log contents are cleared after")
+    retention_media_days: int = setting("RETENTION_MEDIA_DAYS", 365, count(1), "photos are deleted after close")
+    # web surfaces behind a proxy, and residents' media
+    trusted_proxies: tuple[str, ...] = setting("TRUSTED_PROXIES", (), networks,
+                                               "proxies whose X-Forwarded-Proto/-For are believed")
+    media_max_bytes: int = setting("MEDIA_MAX_BYTES", 10 * 1024 * 1024, count(1024),
+                                   "a resident's photo/voice/video larger than this is not downloaded")
     # the webhook's promises to WeChat (not configuration)
     reply_budget_s: float = 4.0
     replay_window_s: int = 300

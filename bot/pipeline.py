@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
+from backend.privacy import mask_text
 from bot import texts
 from handlers.router import Context, Router
 from handlers.types import Reply, Update
@@ -177,7 +178,7 @@ class MessagePipeline:
                 if not inline:
                     self._enqueue_reply(session, update, claimed, reply, now)
                 await inbound.complete(session, claimed, status="failed", reply=reply.to_data(), at=now,
-                                       error=f"{type(exc).__name__}: {exc}"[:2000])
+                                       error=mask_text(f"{type(exc).__name__}: {exc}")[:2000])
         except Exception:
             log.exception("could not record the failure of %s", update.message_key)
         return Outcome(reply, now) if inline else Outcome(None)

@@ -2,6 +2,7 @@
 (a charging sensor feed's bearer token)."""
 from __future__ import annotations
 
+import re
 import sys
 
 from backend import channels, charging
@@ -14,6 +15,7 @@ def register(commands) -> None:
     feed_actions = feeds.add_subparsers(dest="charging_command", required=True, metavar="ACTION")
     token = feed_actions.add_parser("token", help="print a new bearer token for a feed (replaces its old one)")
     token.add_argument("--feed", required=True, help="the feed's name, e.g. binhu-cameras")
+    token.add_argument("--stations", required=True, help="the station ids this feed may write, e.g. P01,P02")
     token.set_defaults(run=cmd_charging_token)
 
     channel = commands.add_parser("channel", help="other channels (12345 hotline, …) on the Open311 API: API keys")
@@ -28,9 +30,15 @@ def register(commands) -> None:
 
 
 async def cmd_charging_token(settings: Settings, args) -> int:
-    async with database(settings) as db, db.transaction() as session:
-        token = await charging.issue_token(session, args.feed, utc_now())
-    print(f"feed {args.feed}: send Authorization: Bearer <token> to POST /api/charging/updates", file=sys.stderr)
+    stations = [s for s in re.split(r"[,;\s]+", args.stations) if s]
+    try:
+        async with database(settings) as db, db.transaction() as session:
+            token = await charging.issue_token(session, args.feed, utc_now(), stations)
+    except charging.FeedError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"feed {args.feed} ({', '.join(stations)}): send Authorization: Bearer <token> to POST "
+          "/api/charging/updates", file=sys.stderr)
     print(token)
     return 0
 

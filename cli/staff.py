@@ -28,6 +28,9 @@ def register(commands) -> None:
     unbind.add_argument("--staff-id", required=True)
     unbind.add_argument("--platform", choices=["wechat", "wecom"], help="only this platform")
     unbind.set_defaults(run=cmd_unbind)
+    logout = actions.add_parser("logout", help="end every dashboard session of a staff member")
+    logout.add_argument("--staff-id", required=True)
+    logout.set_defaults(run=cmd_logout)
     link = actions.add_parser("link", help="bind an identity directly (directory sync)")
     link.add_argument("--staff-id", required=True)
     link.add_argument("--wechat-openid")
@@ -73,7 +76,14 @@ async def cmd_unbind(settings: Settings, args) -> int:
     except staff_mod.StaffError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    print(f"{removed} binding(s) removed")
+    print(f"{removed} binding(s) removed; dashboard sessions ended")
+    return 0
+
+
+async def cmd_logout(settings: Settings, args) -> int:
+    async with database(settings) as db, db.transaction() as session:
+        ended = await staff_mod.log_out(session, args.staff_id)
+    print(f"{ended} dashboard session(s) ended")
     return 0
 
 

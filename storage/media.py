@@ -11,6 +11,13 @@ from storage.db import dialect_of
 from storage.models import CaseMedia
 
 MAX_ATTEMPTS = 8
+# the only kinds of file kept and served back (by the file's suffix), each with the type it is served as:
+# photos, voice and video as WeChat and WeCom send them. Not SVG or HTML: they can carry script.
+MEDIA_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
+               "image/bmp": ".bmp", "audio/amr": ".amr", "audio/mpeg": ".mp3", "audio/x-speex": ".speex",
+               "video/mp4": ".mp4"}
+SERVED_TYPES = {suffix: content_type for content_type, suffix in MEDIA_TYPES.items()} | {
+    ".jpeg": "image/jpeg", ".jpe": "image/jpeg"}  # files stored before the suffixes were fixed
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ class InboundMessage(Base):
     reply: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # added in 0012: when the contents (content, reply, error) were cleared (retention or the resident's erasure)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class OutboxMessage(Base):
@@ -70,6 +72,8 @@ class OutboxMessage(Base):
     error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # added in 0009: when the current attempt's API call began (cleared when its outcome is recorded)
     sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # added in 0012: when the payload was cleared (retention or the resident's erasure)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Department(Base):
@@ -344,6 +348,8 @@ class ChargingFeed(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the station ids this feed may write; None (feeds made before scoping) = refused until given stations
+    stations: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class ChargingSpot(Base):
@@ -523,3 +529,31 @@ class DashboardSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginThrottle(Base):
+    """Failed dashboard logins of one account or one client address ("staff:S12", "addr:10.0.0.7"):
+    enough failures within the window lock that key until `locked_until` (backend/accounts.py)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+class AuditEntry(Base):
+    """A deliberate look at personal data, or a refused attempt: who, when, what, which case.
+    Append-only; the supervisor reads it with `audit list` (backend/audit.py)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_case", "case_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(160))  # staff:<id> | resident:<platform>:<id> | system
+    action: Mapped[str] = mapped_column(String(32))  # reveal_contact | erase_resident | ...
+    outcome: Mapped[str] = mapped_column(String(32))  # shown | no_phone | refused:<reason> | done
+    case_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), nullable=True)
+    case_number: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    via: Mapped[str | None] = mapped_column(String(32), nullable=True)  # chat | dashboard | cli

@@ -23,7 +23,6 @@ from backend import staff as staff_mod
 from web import dashboard_texts as T
 from web.dashboard import SECURITY_HEADERS, h, template
 from bot.wechat.simulator import WeChatSimulator
-from storage.models import Staff
 
 STAFF_PREFIX = "sandbox-staff-"
 MAX_TEXT = 600
@@ -58,9 +57,7 @@ class WebSandbox:
 
     async def page(self, request: web.Request) -> web.Response:
         async with self.db.sessions() as session:
-            from sqlalchemy import select
-
-            people = list((await session.execute(select(Staff).order_by(Staff.id))).scalars())
+            people = [person for person, _ in await staff_mod.list_staff(session)]
         residents = "".join(f'<option value="{h(openid)}">{h(name)}</option>'
                             for openid, name in T.SANDBOX_RESIDENT_NAMES.items())
         staff = "".join(f'<option value="{h(STAFF_PREFIX + s.id)}">{h(s.name)}（{h(s.id)}）</option>' for s in people)
@@ -115,9 +112,11 @@ class WebSandbox:
     async def _bind_staff(self, openid: str) -> None:
         staff_id = openid[len(STAFF_PREFIX):]
         async with self.db.transaction() as session:
-            bound = await staff_mod.identify(session, "wechat", openid)
-            if bound is None and await session.get(Staff, staff_id) is not None:
-                await staff_mod.link(session, staff_id, "wechat", openid, self.clock())
+            if await staff_mod.identify(session, "wechat", openid) is None:
+                try:
+                    await staff_mod.link(session, staff_id, "wechat", openid, self.clock())
+                except staff_mod.StaffError:  # no such staff member: the sandbox talks as a resident
+                    pass
 
     @same_origin
     async def pushes(self, request: web.Request) -> web.Response:

@@ -121,7 +121,8 @@ async def job_loop(settings: Settings, db: Database, clock: Callable[[], datetim
     runner.include(registered_handlers())
     await runner.run_repeating(replay.PURGE_KIND, every_s=replay.PURGE_EVERY_S)
     if workers.wechat is not None:  # residents' photos, kept before WeChat's 3-day expiry
-        keeper = MediaKeeper(db, workers.wechat, settings.data_dir / "media", clock=clock)
+        keeper = MediaKeeper(db, workers.wechat, settings.data_dir / "media", clock=clock,
+                             max_bytes=settings.media_max_bytes)
         runner.every("media.keep", settings.media_poll_s, keeper.tick)
 
 
