@@ -7,7 +7,7 @@ Wiring (bot/background/workers.py): `runner.include(module.handlers)` for each m
 `storage.jobs.JobHandlers`; the list is JOB_HANDLER_MODULES below.
 
     runner.run_once("report.daily", at=..., key="report:2026-11-27")       # schedule one run
-    runner.run_repeating("replay.purge", every_s=300)                      # a repeating row, once across processes
+    runner.run_repeating("report.weekly", every_s=7 * 86400)               # a repeating row, once across processes
     runner.every("media.keep", 5, keeper.tick)                             # this process's own periodic work
 
 `every` is for work that calls the network and must not hold a transaction (downloading residents'
@@ -26,6 +26,7 @@ from typing import Awaitable, Callable
 
 from bot.backoff import backoff_s
 from bot.background.outbox import process_id
+from bot.background.standing import schedule_standing
 from storage import jobs
 from storage.db import Database
 from storage.jobs import Handler, JobHandlers, JobRun
@@ -74,6 +75,7 @@ class JobRunner:
         self.rng = rng or random.Random()
         self.handlers = JobHandlers()
         self.periodic: list[Periodic] = []
+        self.standing: list = []  # schedules of standing jobs not yet made sure of (bot/background/standing.py)
 
     # --- registration and scheduling ------------------------------------------------------------------
 
@@ -82,6 +84,10 @@ class JobRunner:
 
     def include(self, handlers: JobHandlers) -> None:
         self.handlers.include(handlers)
+
+    def keep_scheduled(self, schedules: list) -> None:
+        """Make sure these standing jobs exist at the first round that reaches the database."""
+        self.standing = list(schedules)
 
     def every(self, name: str, every_s: float, work: Callable[[], Awaitable[object]]) -> None:
         """Run `work` every `every_s` seconds on this loop, outside any transaction (it may call the network)."""
@@ -120,6 +126,8 @@ class JobRunner:
         """The loop: rounds until `stop` is set; sleeps `poll_s` when nothing was due."""
         log.info("job loop %s started for %d kinds", self.owner, len(self.handlers.by_kind))
         while not stop.is_set():
+            if self.standing and await schedule_standing(self.db, self.clock, self.standing):
+                self.standing = []
             try:
                 ran = await self.tick()
             except Exception:

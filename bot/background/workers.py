@@ -20,6 +20,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.background.jobs import JobPolicy, JobRunner, registered_handlers
 from bot.background.media import MediaKeeper
+from bot.background.standing import standing_jobs
 from bot.background.outbox import OutboxSender, SenderPolicy, process_id
 from bot.sms import SmsDelivery, sms_sender
 from bot.wechat.api import WeChatAPI
@@ -28,7 +29,6 @@ from bot.wechat.templates import load_templates
 from bot.wechat.token import SharedToken
 from bot.wecom.api import WeComAPI
 from bot.wecom.delivery import WeComDelivery
-from storage import replay
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -115,11 +115,11 @@ def build_workers(settings: Settings, db: Database, clock: Callable[[], datetime
     return Workers(sender, runner, api, wecom)
 
 
-async def job_loop(settings: Settings, db: Database, clock: Callable[[], datetime], workers: Workers) -> None:
-    """The job loop's handlers, its repeating rows and this process's periodic work."""
+def job_loop(settings: Settings, db: Database, clock: Callable[[], datetime], workers: Workers) -> None:
+    """The job loop's handlers, the standing jobs it makes sure exist, and this process's periodic work."""
     runner = workers.jobs
     runner.include(registered_handlers())
-    await runner.run_repeating(replay.PURGE_KIND, every_s=replay.PURGE_EVERY_S)
+    runner.keep_scheduled(standing_jobs(settings))
     if workers.wechat is not None:  # residents' photos, kept before WeChat's 3-day expiry
         keeper = MediaKeeper(db, workers.wechat, settings.data_dir / "media", clock=clock,
                              max_bytes=settings.media_max_bytes)
@@ -134,7 +134,7 @@ def background_workers(settings: Settings, db: Database, clock: Callable[[], dat
             return
         http = aiohttp.ClientSession()
         workers = build_workers(settings, db, clock, process_id(), http)
-        await job_loop(settings, db, clock, workers)
+        job_loop(settings, db, clock, workers)
         app[WORKERS_KEY] = workers
         stop = asyncio.Event()
         tasks = [asyncio.create_task(workers.jobs.run(stop), name="job-loop")]
