@@ -96,7 +96,8 @@ def _base(case: Case, role: str, events: list[CaseEvent], viewer: str | None) ->
 
 async def reporter_view(session: AsyncSession, case: Case, who: cases.Reporter) -> ResidentView:
     events = await cases.timeline(session, case)
-    photos = [m.url for m in await cases.media_of(session, case) if m.url]
+    photos = [m.url for m in await cases.media_of(session, case)
+              if m.url and (m.added_by == who.actor or not m.added_by.startswith("resident:"))]
     return ResidentView(**_base(case, "reporter", events, who.actor), description=case.description,
                         building=case.building, photos=photos)
 

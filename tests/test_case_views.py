@@ -93,7 +93,10 @@ async def test_a_hotline_caller_whose_repeat_report_was_merged_reads_the_public_
     async with db.transaction() as session:
         first = await cases.create_case(session, cases.NewCase(
             category="street_vending", description=REPORT, priority=3, channel="wechat", compound_id="C03",
-            building="6栋", reporter=cases.Reporter("wechat", "o-chen")), clock())
+            building="6栋", reporter=cases.Reporter("wechat", "o-chen"),
+            media=[{"kind": "image", "url": "http://wx.invalid/own.jpg"}]), clock())
+        await cases.add_media(session, first, [{"kind": "image", "url": "http://wx.invalid/neighbour.jpg"}],
+                              actor="resident:wechat:o-neighbour", now=clock())
         own = await cases.create_case(session, cases.NewCase(
             category="noise", description="广场舞太吵", priority=3, channel="12345热线", compound_id="C03",
             contact_phone="13700001111"), clock())
@@ -109,3 +112,5 @@ async def test_a_hotline_caller_whose_repeat_report_was_merged_reads_the_public_
         roles = {line.case.number: line.role for line in await trace.my_cases(session, caller)}
         assert roles == {first.number: "follower", own.number: "reporter"}
         assert await trace.view_for(session, first.number, cases.Reporter("wechat", "o-stranger")) is None
+        reporter = await trace.view_for(session, first.number, cases.Reporter("wechat", "o-chen"))
+        assert reporter.photos == ["http://wx.invalid/own.jpg"]  # not the neighbour's photo
