@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import lifecycle, texts as T
 from backend.clock import local
+from storage.db import insert_for
 from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay, ChannelReport, PhoneBinding
 
 OPEN_STATUSES = lifecycle.UNFINISHED
@@ -54,15 +53,11 @@ class NewCase:
     actor: str | None = None  # who created it, when not a resident (e.g. "channel:12345热线")
 
 
-def _insert(session: AsyncSession):
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-
-
 async def next_number(session: AsyncSession, now: datetime) -> str:
     """The next case number of the local day, e.g. 20261127-0012: one atomic upsert, unique across
     processes because the day's row is locked (PostgreSQL) or written by one writer (SQLite)."""
     day = local(now).strftime("%Y%m%d")
-    insert = _insert(session)(CaseNumberDay).values(day=day, last=1)
+    insert = insert_for(session)(CaseNumberDay).values(day=day, last=1)
     statement = insert.on_conflict_do_update(
         index_elements=["day"], set_={"last": CaseNumberDay.last + 1}
     ).returning(CaseNumberDay.last)

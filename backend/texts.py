@@ -70,6 +70,7 @@ DISPATCH = (
     "回复“接单 {number}”接单；之后“出发 {number}”“到场 {number}”“办结 {number} 说明”。"
 )
 DISPATCH_PHOTOS = "照片：{urls}\n"
+DISPATCH_CONTACT = "联系电话：{phone}（回复“电话 {number}”查看完整号码，每次查看留痕）\n"
 DISPATCH_TITLE = {"new": "新工单", "again": "重办工单"}
 PRIORITY = {1: "紧急", 2: "较急", 3: "一般", 4: "不急"}
 REMINDER = "【超时提醒】工单 {number} 已超过{stage}时限（{due}），请立即处理。"
@@ -85,7 +86,7 @@ NOTE_URGED = "居民催办"
 RETURNED = "【退回】工单 {number} 被退回：{reason}"
 UNREACHABLE_NOTE = "网格员未绑定微信，派单通知已发给督办人员"
 
-# --- EV charging (issue 7): pushes to residents, the officer's dispatch note ------------------------
+# --- EV charging: pushes to residents, the officer's dispatch note ------------------------
 CHARGING_KIND = {"ebike": "电瓶车", "car": "汽车"}
 CHARGING_ALERT = (
     "【充电空位提醒】{name}刚空出1个{kind}充电位，当前空闲 {free}/{total}{distance}。\n"
@@ -98,7 +99,7 @@ DISPATCH_CHARGING = "本小区充电点实时状态：{lines}\n"
 DISPATCH_CHARGING_LINE = "{name} 空闲{free}/{total}，故障{fault}（{at}更新）"
 DISPATCH_CHARGING_UNAVAILABLE = "{name}（共{total}位）数据暂不可用"
 
-# --- other channels (issue 9): SMS codes and what Open311 channels read about a case ------------------
+# --- other channels: SMS codes and what Open311 channels read about a case ------------------
 SMS_CODE = "【共治】您的验证码是{code}，{minutes}分钟内有效。用于在烟墩街道“共治”服务号绑定手机号，请勿告诉他人。"
 OPEN311_STATUS_NOTES = {
     "new": "已受理", "dispatched": "已派单，等待网格员接单", "accepted": "网格员已接单", "en_route": "网格员已出发",

@@ -17,6 +17,7 @@ from backend import cases, charging, lifecycle, routing, staff as staff_mod, sur
 from backend.clock import local
 from backend.departments import name_of
 from backend.places import distance_m
+from backend.privacy import mask_phone, mask_text
 from storage import jobs, outbox
 from storage.models import Case, CaseCohandler, CaseMedia, Compound, Staff
 
@@ -63,8 +64,9 @@ async def notify_residents(session: AsyncSession, case: Case, what: str, now: da
     each (idempotency key per recipient)."""
     officer = await session.get(Staff, case.officer_id) if case.officer_id else None
     arrive_by = local(datetime.fromisoformat(case.sla["arrive"])).strftime("%H:%M") if case.sla else ""
+    # followers read it too: a note that quotes a resident (e.g. an unsatisfied reporter's comment) is masked
     text = T.RESIDENT_UPDATE[what].format(number=case.number, officer=officer.name if officer else "",
-                                          arrive_by=arrive_by, note=fields.get("note") or "")
+                                          arrive_by=arrive_by, note=mask_text(fields.get("note")) or "")
     template = {"kind": "case_status", "fields": {"case_number": case.number, "status": T.TEMPLATE_STATUS[what],
                                                   "time": local(now).strftime("%Y-%m-%d %H:%M"),
                                                   "remark": text[:20]}}
@@ -144,14 +146,19 @@ async def dispatch(session: AsyncSession, case: Case, rules: CategoryRules, poli
 
 
 async def dispatch_text(session: AsyncSession, case: Case, rules: CategoryRules) -> str:
+    """The case as pushed to its officer (or, when they are unreachable, to supervisors): the resident's
+    words masked, since pushes sit in chat histories and on lock screens; the number is one deliberate
+    `电话 N` away (backend/audit.py)."""
     media = (await session.execute(select(CaseMedia).where(CaseMedia.case_id == case.id))).scalars().all()
     urls = " ".join(m.url for m in media if m.url)
     due = {stage: local(datetime.fromisoformat(case.sla[stage])).strftime("%m-%d %H:%M") for stage in STAGES}
     title = T.DISPATCH_TITLE["again" if case.dispatch_round > 1 else "new"]
     return T.DISPATCH.format(title=title, number=case.number, priority=T.PRIORITY.get(case.priority, ""), category=rules.name,
-                             place=await place_of(session, case), description=case.description[:300],
+                             place=await place_of(session, case), description=mask_text(case.description)[:300],
                              photos=(T.DISPATCH_PHOTOS.format(urls=urls) if urls else "")
-                             + await charging.dispatch_note(session, case),  # issue 7: live charging state
+                             + (T.DISPATCH_CONTACT.format(phone=mask_phone(case.contact_phone), number=case.number)
+                                if case.contact_phone else "")
+                             + await charging.dispatch_note(session, case),  # live charging state
                              accept_by=due["accept"], depart_by=due["depart"], arrive_by=due["arrive"])
 
 
@@ -361,7 +368,7 @@ async def return_case(session: AsyncSession, actor: Staff, case: Case, reason: s
         await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
     case.officer_id = None
     lifecycle.apply(session, case, "return", actor=f"staff:{actor.id}", at=now, note=reason)
-    await notify_supervisors(session, "returned", T.RETURNED.format(number=case.number, reason=reason), now,
+    await notify_supervisors(session, "returned", T.RETURNED.format(number=case.number, reason=mask_text(reason)), now,
                              key=f"returned:{case.id}:{case.dispatch_round}")
     return Done(True)
 
@@ -399,7 +406,8 @@ async def unsatisfied(session: AsyncSession, case: Case, comment: str | None, ru
     """A resident rated the result 不满意: 重办 on a new clock, and the supervisor is told."""
     reason = comment or T.UNSATISFIED_REASON
     await reopen(session, case, reason, rules, policy, now, actor=actor)
-    text = T.SURVEY_UNSATISFIED.format(number=case.number, place=await place_of(session, case), comment=reason)
+    text = T.SURVEY_UNSATISFIED.format(number=case.number, place=await place_of(session, case),
+                                       comment=mask_text(reason))
     await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"unsatisfied:{case.id}:{case.dispatch_round}")
 
 

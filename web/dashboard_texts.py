@@ -11,6 +11,13 @@ LOGIN_SUBMIT = "登录"
 LOGIN_FAILED = "工号或密码不正确。"
 LOGIN_HINT = "密码由管理员用 python main.py staff password --staff-id 工号 设置。居民账号不能登录。"
 SIGNED_IN_AS = "当前用户：{name}（{staff_id}）"
+LOGIN_LOCKED = ("登录失败次数过多，该工号或本机网络地址已被暂时锁定，请于 {until} 之后再试。"
+                "如果忘记了密码，请联系管理员重新设置。")
+FORM_EXPIRED = "页面已过期或不是从本系统提交的，请刷新页面后重新操作。"
+BAD_QUERY = "查询条件有误：{reason}"
+BAD_PAGE = "页码应为 1 到 {most} 之间的整数。"
+BAD_DAY = "日期应写成 年-月-日（如 2026-11-27），且在 {first} 至 {last} 之间。"
+EXTERNAL_PHOTO = "外部渠道提供的图片链接（不在本系统保存，请确认来源后再打开）："
 
 CARDS = {"cases": "工单数", "response_rate": "响应率", "closure_rate": "办结率", "satisfaction_rate": "满意率",
          "avg_handling_s": "平均处理时长", "p90_handling_s": "90%工单处理时长", "reopen_rate": "重办率",
