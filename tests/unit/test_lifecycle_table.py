@@ -167,3 +167,10 @@ def test_the_diagram_and_table_in_docs_match_the_code():
     assert L.markdown_table() in doc, "docs/lifecycle.md: paste backend.lifecycle.markdown_table()"
     drawn = set(re.findall(r"^\s*(\w+) --> (\w+)", block, re.M))
     assert drawn == {(s, t) for (_, s), t in EXPECTED.items()}
+
+
+def test_the_events_table_in_docs_matches_the_texts():
+    from backend.trace import events_table
+
+    assert events_table() in (ROOT / "docs" / "lifecycle.md").read_text(encoding="utf-8"), \
+        "docs/lifecycle.md: paste backend.trace.events_table()"
