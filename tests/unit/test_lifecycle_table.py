@@ -55,6 +55,11 @@ def test_every_transition_sets_its_status_and_appends_its_event(action, source):
     assert (event.actor, event.at, event.note, event.case_id) == ("staff:S01", AT, "n", 7)
 
 
+def test_each_action_has_one_row_per_status():
+    steps = [(t.action, s) for t in L.TRANSITIONS for s in t.sources]
+    assert len(steps) == len(set(steps))
+
+
 def test_the_table_holds_exactly_the_expected_status_changes():
     changing = {(t.action, s): (t.to or s) for t in L.TRANSITIONS for s in t.sources
                 if t.to is not None or t.action == "dispatch"}
