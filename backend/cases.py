@@ -16,7 +16,7 @@ from backend.clock import local
 from storage.db import insert_for
 from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay, ChannelReport, PhoneBinding
 
-OPEN_STATUSES = lifecycle.UNFINISHED
+OPEN_STATUSES = lifecycle.UNFINISHED  # an alias of the lifecycle's list (open or working), not a second list
 DUPLICATE_WINDOW = timedelta(hours=48)
 URGENT_PRIORITY = 1
 
@@ -113,7 +113,7 @@ async def find_duplicate(session: AsyncSession, *, compound_id: str | None, cate
         return None
     statement = (
         select(Case)
-        .where(Case.compound_id == compound_id, Case.category == category, Case.status.in_(OPEN_STATUSES),
+        .where(Case.compound_id == compound_id, Case.category == category, Case.status.in_(lifecycle.UNFINISHED),
                Case.created_at >= now - DUPLICATE_WINDOW)
         .order_by(Case.created_at.desc())
         .limit(1)

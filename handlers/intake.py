@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable
 
-from backend import cases, places, reports
+from backend import cases, lifecycle, places, reports
 from backend.categories import PRIORITY
 from backend.privacy import mask_phone
 from handlers import texts as T
@@ -199,7 +199,7 @@ async def on_follow(draft: Draft, update: Update, ctx: Context) -> Step:
     number, draft.duplicate = draft.duplicate, None
     if picked == 1:
         case = await cases.by_number(ctx.session, number)
-        if case is not None and case.status in cases.OPEN_STATUSES:
+        if case is not None and case.status in lifecycle.UNFINISHED:
             who = reporter(update)
             added = await cases.follow(ctx.session, case, who, ctx.now)
             await cases.add_media(ctx.session, case, draft.photos, actor=who.actor, now=ctx.now)

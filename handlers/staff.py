@@ -207,7 +207,7 @@ async def stats(ctx: Context) -> str:
     on_time = sum(1 for c in rows if c.accepted_at and c.sla and c.accepted_at <= datetime.fromisoformat(c.sla["accept"]))
     resolved = sum(1 for c in rows if c.status in lifecycle.CLOSED)
     return T.STATS.format(name=ctx.staff.name, total=len(rows), on_time=on_time, resolved=resolved,
-                          open=sum(1 for c in rows if c.status in cases.OPEN_STATUSES))
+                          open=sum(1 for c in rows if c.status in lifecycle.UNFINISHED))
 
 
 # --- photos and locations from staff ------------------------------------------------------
