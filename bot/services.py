@@ -38,7 +38,7 @@ def policies(settings: Settings) -> dict[str, Any]:
     from datetime import timedelta
 
     from backend.surveys import SurveyPolicy
-    from bot.background.retention import retention_policy
+    from bot.background.standing import retention_policy
     from backend.workflow import Policy, SlaPlan
 
     return {
