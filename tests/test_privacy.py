@@ -60,7 +60,7 @@ async def test_the_officers_dispatch_push_masks_the_residents_phone_and_name(tow
 async def test_a_reopened_cases_note_to_followers_masks_the_unsatisfied_comment(town, db, clock):
     await town.start(survey_delay_s=60)
     officer = await bind_staff(town, db, clock, "S02", "o-lina")
-    number = await town.report("o-unhappy", "滨湖欣园5栋楼下井盖缺失，很危险", "1")
+    number = await town.report("o-unhappy", f"滨湖欣园5栋井盖缺失，电话{PHONE}，很危险", "1")
     follower = town.person("o-follower")
     assert number in await follower.say("滨湖欣园5栋井盖没了，有人差点掉下去")
     assert "关注" in await follower.say("1")
@@ -68,6 +68,8 @@ async def test_a_reopened_cases_note_to_followers_masks_the_unsatisfied_comment(
         await officer.say(step)
     clock.advance(seconds=120)
     await town.tick()
+    [survey] = [p.payload["text"] for p in await town.pushes("o-follower") if p.kind == "survey"]
+    assert number in survey and PHONE[:7] not in digits(survey)  # the survey quotes the reporter's words
     await town.person("o-unhappy").say(f"不满意 还是坏的，请打我电话{PHONE}")
     reopened = [p.payload["text"] for p in await town.pushes("o-follower") if "重新启动" in p.payload.get("text", "")]
     assert reopened and all(PHONE not in digits(t) for t in reopened)
