@@ -7,8 +7,8 @@ cases they reported stay for the record (they count in the street's numbers): no
 them, their words masked (backend.privacy), their exact location and their photos removed. Survey
 ratings stay, under a pseudonym, with comments masked.
 
-Retention: message-log contents older than `log_days` are cleared; photos are deleted `media_days`
-after their case closed.
+Retention: message-log contents older than `log_days` are cleared, and abandoned drafts and unused phone
+codes as old deleted; photos are deleted `media_days` after their case closed.
 """
 from __future__ import annotations
 
@@ -153,10 +153,12 @@ class Retained:
     messages: int
     pushes: int
     photos: int
+    dialogs: int  # drafts and other dialog state left idle, and phone codes never used
 
 
 async def apply_retention(session: AsyncSession, policy: RetentionPolicy, now: datetime) -> Retained:
-    """Clear message-log contents older than `log_days`; delete photos `media_days` after their case closed."""
+    """Clear message-log contents older than `log_days`, and delete dialog state (abandoned drafts) and phone
+    codes as old; delete photos `media_days` after their case closed."""
     cutoff = now - timedelta(days=policy.log_days)
     messages = (await session.execute(update(InboundMessage).where(
         InboundMessage.cleared_at.is_(None), InboundMessage.received_at < cutoff).values(
@@ -166,10 +168,12 @@ async def apply_retention(session: AsyncSession, policy: RetentionPolicy, now: d
         status="undeliverable", error_code="expired", next_attempt_at=now))  # long past any give-up time
     pushes = (await session.execute(update(OutboxMessage).where(*old_pushes).values(
         payload={}, last_error=None, cleared_at=now))).rowcount
+    dialogs = (await session.execute(delete(Conversation).where(Conversation.updated_at < cutoff))).rowcount
+    dialogs += (await session.execute(delete(PhoneCode).where(PhoneCode.created_at < cutoff))).rowcount
     closed_before = now - timedelta(days=policy.media_days)
     expired_cases = select(Case.id).where(Case.closed_at.is_not(None), Case.closed_at < closed_before)
     photos = await _delete_media(session, now, CaseMedia.case_id.in_(expired_cases))
-    return Retained(messages, pushes, photos)
+    return Retained(messages, pushes, photos, dialogs)
 
 
 RETENTION_JOB = "privacy.retention"

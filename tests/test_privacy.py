@@ -16,7 +16,7 @@ from backend import audit, charging, staff as staff_mod
 from bot.logs import MaskingFormatter
 from handlers.router import Router, kind
 from storage import media
-from storage.models import AuditEntry, Case, CaseMedia, InboundMessage, Job, OutboxMessage, Staff
+from storage.models import AuditEntry, Case, CaseMedia, Conversation, InboundMessage, Job, OutboxMessage, Staff
 from tests.test_cli import clean_env, run_main
 from tests.test_open311 import sms_code
 
@@ -253,6 +253,8 @@ async def test_retention_clears_old_message_logs_and_deletes_photos_a_year_after
                  f"回访 {number} 已解决"):
         await officer.say(step)
     assert (await town.case(number))["status"] == "closed"
+    await town.person("o-gone").say(f"滨湖欣园2栋门口的路灯坏了，电话{PHONE}")  # a draft never finished
+    assert await rows(db, Conversation, Conversation.user_id == "o-gone", order=Conversation.user_id)
 
     clock.advance(days=181)
     await resident.say("你好")  # a fresh message: kept
@@ -264,6 +266,7 @@ async def test_retention_clears_old_message_logs_and_deletes_photos_a_year_after
     pushes = await rows(db, OutboxMessage, OutboxMessage.created_at < clock() - timedelta(days=180))
     assert pushes and all(p.payload == {} for p in pushes)
     assert photo.exists() and (await town.case(number))["media"]  # closed 181 days ago: kept
+    assert await rows(db, Conversation, Conversation.user_id == "o-gone", order=Conversation.user_id) == []
 
     clock.advance(days=185)
     await town.tick()
