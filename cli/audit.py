@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 
+from backend import audit
 from bot.config import Settings
+from cli.context import database
 
 
-def add_audit_parser(commands) -> None:
+def register(commands) -> None:
     audit = commands.add_parser("audit", help="who looked at residents' personal data (contact reveals, erasures)")
     actions = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="newest entries first")
@@ -17,21 +19,13 @@ def add_audit_parser(commands) -> None:
     listing.add_argument("--case", help="only this case number")
     listing.add_argument("--limit", type=int, default=200)
     listing.add_argument("--json", action="store_true", help="JSON instead of lines")
+    listing.set_defaults(run=cmd_audit)
 
 
 async def cmd_audit(settings: Settings, args) -> int:
-    from backend import audit
-    from storage.db import Database
-
     since = datetime(args.since.year, args.since.month, args.since.day, tzinfo=timezone.utc) if args.since else None
-    db = Database(settings.database_url)
-    try:
-        await db.migrate()
-        async with db.sessions() as session:
-            found = await audit.entries(session, since=since, case_number=args.case,
-                                        limit=max(1, min(args.limit, 10000)))
-    finally:
-        await db.dispose()
+    async with database(settings) as db, db.sessions() as session:
+        found = await audit.entries(session, since=since, case_number=args.case, limit=max(1, min(args.limit, 10000)))
     rows = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "outcome": e.outcome,
              "case": e.case_number, "via": e.via} for e in found]
     if args.json:

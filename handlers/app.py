@@ -10,7 +10,7 @@ def build_router() -> Router:
     root = Router("root")
     root.middlewares.extend([load_dialog, charging.settle, staff.load_staff])
     root.include(staff.router)
-    root.include(phone.router)  # 绑定手机 / 验证码 (issue 9)
+    root.include(phone.router)  # 绑定手机 / 验证码
     root.include(personal.router)  # 我的信息, 删除我的信息, staff's 电话 N
     root.include(progress.router)
     root.include(survey.router)

@@ -236,7 +236,7 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# --- pushes and jobs (issue 6): the shared access token and the job queue ---------------------------
+# --- pushes and jobs: the shared access token and the job queue ---------------------------
 
 class AccessToken(Base):
     """An API access token shared by every server process (one row per account, e.g. "wechat:<appid>").
@@ -282,6 +282,20 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class ReplayNonce(Base):
+    """A (timestamp, nonce) a webhook has accepted, kept for the replay window (storage/replay.py): the
+    same pair again with the same body is the platform's retry; with another body, a replay."""
+
+    __tablename__ = "replay_nonces"
+    __table_args__ = (Index("ix_replay_nonces_expires", "expires_at"),)
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    timestamp: Mapped[str] = mapped_column(String(16), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class StaffBinding(Base):
     """A messaging identity (WeChat openid, WeCom user id) bound to a staff record."""
 
@@ -324,7 +338,7 @@ class CaseCohandler(Base):
     opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-# --- EV charging (issue 7): feeds, live spot and station state, free-spot alerts ---------------------
+# --- EV charging: feeds, live spot and station state, free-spot alerts ---------------------
 
 class ChargingFeed(Base):
     """A sensor/camera feed allowed to post charging updates; its bearer token is stored as sha256."""
@@ -334,6 +348,8 @@ class ChargingFeed(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the station ids this feed may write; None (feeds made before scoping) = refused until given stations
+    stations: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class ChargingSpot(Base):
@@ -387,7 +403,7 @@ class ChargingAlert(Base):
     fired_station: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
-# --- other channels (issue 9): Open311 channels, their reports, residents' verified phone numbers ----
+# --- other channels: Open311 channels, their reports, residents' verified phone numbers ----
 
 class Channel(Base):
     """A channel other than WeChat that files cases through the Open311 API (e.g. the 12345 hotline).
@@ -490,7 +506,7 @@ class SurveyCampaign(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# --- dashboard (issue 8): staff passwords for the web dashboard and its login sessions ---------------
+# --- dashboard: staff passwords for the web dashboard and its login sessions ---------------
 
 class StaffPassword(Base):
     """A staff member's dashboard password, salted and hashed with scrypt (backend/accounts.py)."""
@@ -514,6 +530,17 @@ class DashboardSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+
+class LoginThrottle(Base):
+    """Failed dashboard logins of one account or one client address ("staff:S12", "addr:10.0.0.7"):
+    enough failures within the window lock that key until `locked_until` (backend/accounts.py)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 class AuditEntry(Base):
     """A deliberate look at personal data, or a refused attempt: who, when, what, which case.
