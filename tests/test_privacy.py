@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from backend import audit, charging, staff as staff_mod
+from backend import audit, charging, personal_data, staff as staff_mod
 from bot.logs import MaskingFormatter
 from handlers.router import Router, kind
-from storage import media
+from storage import jobs, media
 from storage.models import AuditEntry, Case, CaseMedia, Conversation, InboundMessage, Job, OutboxMessage, Staff
 from tests.test_cli import clean_env, run_main
 from tests.test_open311 import sms_code
@@ -281,3 +281,19 @@ async def test_retention_takes_up_a_changed_policy(town, db):
     await town.start(retention_log_days=30, retention_media_days=90)
     [job] = await rows(db, Job, Job.kind == "privacy.retention")
     assert job.payload == {"log_days": 30, "media_days": 90}
+
+
+async def test_retention_works_in_batches_and_continues_a_minute_later(town, db, clock):
+    await town.start(retention_log_days=1)
+    resident = town.person("o-chatty")
+    for greeting in ("你好", "在吗", "谢谢"):
+        await resident.say(greeting)
+    clock.advance(days=2)
+    async with db.transaction() as s:  # the daily job, due now, with a small batch
+        await jobs.schedule(s, personal_data.RETENTION_JOB, clock(), {"log_days": 1, "media_days": 365, "batch": 2},
+                            key=personal_data.RETENTION_JOB, every_s=86400, replace=True, now=clock())
+    await town.tick()
+    assert sum(m.content == {} for m in await rows(db, InboundMessage)) == 2
+    clock.advance(minutes=2)
+    await town.tick()
+    assert all(m.content == {} for m in await rows(db, InboundMessage))
