@@ -275,8 +275,9 @@ async def list_cases(session: AsyncSession, *, status: str | None = None, limit:
 
 async def staff_view(session: AsyncSession, case: Case) -> dict:
     """A case as staff and the admin CLI see it: every field, the trace, media and followers, with the
-    reporter's phone masked (and the reporter hidden when the report is anonymous)."""
-    from backend.privacy import mask_phone
+    reporter's phone and the personal data in the resident's words and the notes masked (the number is one
+    recorded `backend.audit.reveal_contact` away), and the reporter hidden when the report is anonymous."""
+    from backend.privacy import mask_phone, mask_text
 
     events = await timeline(session, case)
     return {
@@ -284,7 +285,7 @@ async def staff_view(session: AsyncSession, case: Case) -> dict:
         "category": case.category,
         "compound": case.compound_id,
         "building": case.building,
-        "description": case.description,
+        "description": mask_text(case.description),
         "occurred": case.occurred,
         "status": case.status,
         "priority": case.priority,
@@ -303,7 +304,7 @@ async def staff_view(session: AsyncSession, case: Case) -> dict:
                   for m in await media_of(session, case)],
         "followers": [{"user": f.user_id, "role": f.role, "since": f.since.isoformat()}
                       for f in await followers_of(session, case) if not (case.anonymous and f.role == "reporter")],
-        "events": [{"kind": e.kind, "at": e.at.isoformat(), "actor": _shown_actor(case, e.actor), "note": e.note,
+        "events": [{"kind": e.kind, "at": e.at.isoformat(), "actor": _shown_actor(case, e.actor), "note": mask_text(e.note),
                     "data": e.data} for e in events],
     }
 
