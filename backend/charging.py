@@ -30,14 +30,13 @@ from urllib.parse import quote
 import prcoords
 
 from sqlalchemy import bindparam, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import texts as T
 from backend.clock import local
 from backend.places import distance_m
 from storage import jobs, outbox
+from storage.db import insert_for
 from storage.models import Case, ChargingAlert, ChargingFeed, ChargingLive, ChargingSpot, ChargingStation
 
 KINDS = ("ebike", "car")
@@ -107,10 +106,6 @@ def _status(free: int | None, reported_at: datetime | None, now: datetime, polic
     if free is None or reported_at is None or (now - reported_at).total_seconds() > policy.stale_s:
         return "unavailable"
     return "available" if free > 0 else "full"
-
-
-def _insert(session: AsyncSession):
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
 # --- registry and state ------------------------------------------------------------------------------
@@ -408,7 +403,7 @@ def _apply_station(station: Station, mine: list[tuple[int, SensorUpdate]], old, 
 
 
 async def _write_state(session: AsyncSession, conn, spot_writes: list[dict], live_writes: list[dict]) -> None:
-    insert = _insert(session)
+    insert = insert_for(session)
     if spot_writes:  # executemany of one cached statement; the WHERE keeps the newest even under a race
         statement = insert(ChargingSpot)
         excluded = statement.excluded

@@ -22,7 +22,7 @@ from typing import Mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases, reports, texts as T, workflow
+from backend import cases, lifecycle, reports, texts as T, workflow
 from backend.clock import local
 from backend.privacy import mask_text
 from storage.models import Case, CaseEvent, CaseMedia, Channel, ChannelReport, Compound, Department
@@ -30,19 +30,23 @@ from storage.models import Case, CaseEvent, CaseMedia, Channel, ChannelReport, C
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 UPDATES_WINDOW = timedelta(days=1)
-CLOSED = ("resolved", "closed")  # resolved waits only for the revisit: fixed, as far as a channel is concerned
-# mySociety's update statuses for the trace events that change a case's status
-UPDATE_STATUS = {
-    "created": "open", "dispatched": "open", "reassigned": "open", "returned": "open",
-    "accepted": "investigating", "en_route": "in_progress", "on_site": "in_progress",
-    "suspended": "action_scheduled", "resolved": "fixed", "closed": "closed", "reopened": "reopen",
-}
+CLOSED = lifecycle.CLOSED  # resolved waits only for the revisit: fixed, as far as a channel is concerned
+# mySociety's update statuses for the trace events that change a case's status (lifecycle's table)
+UPDATE_STATUS = {event: lifecycle.status(lifecycle.event_status(event)).open311
+                 for event in ("created", *lifecycle.EVENTS) if lifecycle.event_status(event)}
 NOTE_EVENTS = ("resolved", "reopened", "returned", "reassigned", "closed", "revisited")
+# statuses whose entering event carries a note a channel should read beside the status
+_NOTED = ("resolved", "closed", "reopened", "returned")
 
 
 def w3c(at: datetime | None) -> str | None:
     """2026-11-27T10:05:00+08:00: W3C date-time in the street's time zone."""
     return local(at).isoformat(timespec="seconds") if at is not None else None
+
+
+def masked(text: str | None) -> str | None:
+    """A resident's words as a channel reads them: personal data masked by the one masking function."""
+    return mask_text(text)
 
 
 def actor_of(channel: Channel) -> str:
@@ -212,7 +216,7 @@ def request_view(case: Case, service_names: Mapping[str, str], departments: Mapp
     the compound (its name and point), no media; the caller masks the text."""
     closed = case.status in CLOSED
     status_notes = T.OPEN311_STATUS_NOTES.get(case.status, case.status)
-    if last_note and case.status in ("resolved", "closed", "reopened", "returned", "reassigned"):
+    if last_note and case.status in _NOTED:
         status_notes = f"{status_notes}：{last_note}"
     address = f"{compound.name}{(case.building or '') if full else ''}" if compound is not None else None
     lat, lng = (compound.lat, compound.lng) if compound is not None else (None, None)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import dialect_of
 from storage.models import CaseMedia
 
 MAX_ATTEMPTS = 8
@@ -35,7 +36,7 @@ async def claim(session: AsyncSession, *, platforms: list[str], now: datetime, l
         CaseMedia.stored_path.is_(None), CaseMedia.media_id.is_not(None), CaseMedia.platform.in_(platforms),
         CaseMedia.fetch_attempts < MAX_ATTEMPTS, or_(CaseMedia.fetch_after.is_(None), CaseMedia.fetch_after <= now))
         .order_by(CaseMedia.id).limit(limit))
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
     rows = (await session.execute(statement)).scalars().all()
     for row in rows:

@@ -1,4 +1,4 @@
-"""Hostile input (issue 10, "Prove it"): property-based fuzzing of the three ways in from outside.
+"""Hostile input: property-based fuzzing of the three ways in from outside.
 
 - the WeChat webhook (`POST /wechat`): signed and unsigned, plaintext and encrypted, with XML made of
   random field values, missing fields, odd types, huge / unicode / control characters, nested and

@@ -9,6 +9,7 @@ pending backlog, SLA breaches, jobs by status.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import time
 from collections import Counter
 
@@ -39,10 +40,10 @@ class MessageMetrics:
         """Time every `pipeline.process(update)` of this process (wraps the instance's method)."""
         process = pipeline.process
 
-        async def timed(update):
+        async def timed(update, *args, **kwargs):
             started = time.perf_counter()
             try:
-                return await process(update)
+                return await process(update, *args, **kwargs)
             finally:
                 self.observe(update.kind, time.perf_counter() - started)
 
@@ -90,7 +91,8 @@ async def exposition(metrics: MessageMetrics, db) -> str:
 
 def metrics_handler(metrics: MessageMetrics, db, token: str | None):
     async def handle(request: web.Request) -> web.Response:
-        if token and request.headers.get("Authorization") != f"Bearer {token}":
+        given = request.headers.get("Authorization", "").encode()
+        if token and not hmac.compare_digest(given, f"Bearer {token}".encode()):  # constant time
             return web.Response(status=401, text="bearer token required\n")
         return web.Response(text=await exposition(metrics, db), content_type="text/plain",
                             charset="utf-8", headers={"X-Content-Type-Options": "nosniff"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Callable
 from bot.api_client import download_limit
 from bot.errors import DeliveryError, PermanentError
 from storage import media
-from storage.db import Database
+from storage.db import Database, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,9 @@ class MediaKeeper:
 
 
 def _write(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Residents' photos are personal data: folders 0700, files 0600."""
+    private_dir(path.parent)
     tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_bytes(content)
+    with os.fdopen(os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "wb") as file:
+        file.write(content)
     tmp.replace(path)
