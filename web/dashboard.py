@@ -231,8 +231,9 @@ class Dashboard:
         return response
 
     def _bad_query(self, request: web.Request, staff, exc: BadQuery) -> web.Response:
-        return self._page(request, T.BAD_QUERY.format(reason=exc), f'<p class="error">{h(T.BAD_QUERY.format(reason=exc))}'
-                          f'</p><p><a href="/dashboard">{h(T.NAV["overview"])}</a></p>', staff, status=400)
+        message = T.BAD_QUERY.format(reason=exc)
+        return self._page(request, message, f'<p class="error">{h(message)}</p><p><a href="/dashboard">'
+                          f'{h(T.NAV["overview"])}</a></p>', staff, status=400)
 
     def _scope(self, request: web.Request) -> tuple[analytics.Scope, date, date]:
         today = local(self.clock()).date()
@@ -354,7 +355,8 @@ class Dashboard:
             choices = await queries.filter_choices(session)
         lines = "".join(
             f'<tr><td><a href="/dashboard/cases/{h(r.case.number)}">{h(r.case.number)}</a></td>'
-            f'<td>{h(when(r.case.created_at))}</td><td>{h(self.category_names.get(r.case.category, r.case.category))}</td>'
+            f'<td>{h(when(r.case.created_at))}</td>'
+            f'<td>{h(self.category_names.get(r.case.category, r.case.category))}</td>'
             f'<td>{h(r.compound or "")}</td><td class="status {h(r.case.status)}">'
             f'{h(T.STATUS.get(r.case.status, r.case.status))}</td><td>{h(r.officer or "")}</td>'
             f'<td>{h(r.case.channel)}</td><td>{h(mask_phone(r.case.contact_phone) or "")}</td></tr>' for r in rows)
@@ -478,8 +480,8 @@ def _photo(m) -> str:
         return (f'<figure class="photo"><a href="/dashboard/media/{m.id}"><img src="/dashboard/media/{m.id}" '
                 f'alt="{h(m.kind)}" loading="lazy"></a><figcaption>{caption}</figcaption></figure>')
     if m.url and m.url.startswith(("http://", "https://")):
-        return (f'<figure class="photo"><figcaption>{h(T.EXTERNAL_PHOTO)} <a href="{h(m.url)}" rel="noreferrer noopener" '
-                f'target="_blank">{h(m.url)}</a> {caption}</figcaption></figure>')
+        return (f'<figure class="photo"><figcaption>{h(T.EXTERNAL_PHOTO)} <a href="{h(m.url)}" '
+                f'rel="noreferrer noopener" target="_blank">{h(m.url)}</a> {caption}</figcaption></figure>')
     return f'<figure class="photo"><figcaption>{h(m.kind)} {h(m.media_id)} {h(when(m.added_at))}</figcaption></figure>'
 
 
@@ -499,8 +501,8 @@ async def _media_response(path: str) -> web.StreamResponse:
     content_type = SERVED_TYPES.get(file.suffix.lower())
     if content_type is None or not file.is_file():
         raise web.HTTPNotFound()
-    return web.FileResponse(file, headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
-                                           "Content-Type": content_type,
+    return web.FileResponse(file, headers={"Cache-Control": "private, max-age=3600", "Content-Type": content_type,
+                                           "X-Content-Type-Options": "nosniff",
                                            "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
