@@ -12,6 +12,7 @@ from bot.sandbox.credentials import load_or_create
 from bot.sandbox.fake_wechat import FakeWeChat, window_from_inbound_log
 from bot.wechat.webhook import WeChatWebhook
 from handlers import Router, build_router
+from handlers.services import Services
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ async def no_tracebacks(request: web.Request, handler):
 
 
 def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, router: Router | None = None,
-              services: dict | None = None) -> web.Application:
+              services: Services | dict | None = None) -> web.Application:
     """An application for already-resolved settings (see resolve_sandbox) on a migrated database.
 
     `services` (taxonomy, nlp analyzer) are built at start-up unless given (tests share one set)."""
@@ -91,7 +92,6 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
     # --- EV charging (issue 7): ingest and state API, and the chat's charging settings ---
     from web.charging import ChargingAPI, charging_policy
 
-    pipeline.services.setdefault("charging_policy", charging_policy(settings))
     app.add_routes(ChargingAPI(db, clock, charging_policy(settings)).routes())
     # --- end EV charging ---
     # --- Open311 (issue 9): other channels file and follow cases, see web/open311.py ---
@@ -135,7 +135,8 @@ async def healthz(request: web.Request) -> web.Response:
 async def _start_services(app: web.Application) -> None:
     from bot.services import build_services
 
-    app[PIPELINE_KEY].services.update(await build_services(app[SETTINGS_KEY], app[DB_KEY]))
+    built = await build_services(app[SETTINGS_KEY], app[DB_KEY])
+    app[PIPELINE_KEY].services.fill(**built.values())  # in place: Open311 and WeCom hold the same object
 
 
 async def _drain(app: web.Application) -> None:

@@ -6,7 +6,7 @@ from handlers.router import Context
 
 
 def rules_for(ctx: Context, code: str) -> CategoryRules:
-    return rules_of(ctx.services["taxonomy"].category(code))
+    return rules_of(ctx.services.taxonomy.category(code))
 
 
 def rules_of(category) -> CategoryRules:
@@ -17,4 +17,4 @@ def rules_of(category) -> CategoryRules:
 
 
 def policy(ctx: Context) -> Policy:
-    return ctx.services.get("workflow_policy") or Policy()
+    return ctx.services.workflow_policy

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from backend import cases, staff as staff_mod, workflow
 from backend.clock import local
 from backend.departments import name_of, resolve_names
-from handlers import intake, texts as T
+from handlers import texts as T
 from handlers.casework import policy, rules_for
-from handlers.router import Context, Filter, Router, kind
+from handlers.router import Context, Filter, Router, SkipHandler, kind
 from handlers.types import Reply, Update
 from storage.conversation import ConversationStore
 from storage.models import Case, CaseMedia
@@ -195,7 +195,7 @@ async def todo(ctx: Context) -> str:
         if stage and case.sla:
             due = T.TODO_DUE.format(stage=T.VERB[stage], at=local(datetime.fromisoformat(case.sla[stage])).strftime("%H:%M"))
         lines.append(T.TODO_LINE.format(number=case.number, status=T.STATUS.get(case.status, case.status),
-                                        category=ctx.services["taxonomy"].category(case.category).name,
+                                        category=ctx.services.taxonomy.category(case.category).name,
                                         place=places[case.id], due=due))
     return T.TODO.format(n=len(mine), lines="\n".join(lines))
 
@@ -238,7 +238,7 @@ async def staff_photo(update: Update, ctx: Context) -> Reply | None:
     entry = await recent(update, ctx, "attach")
     case = await ctx.session.get(Case, entry["case"]) if entry else None
     if case is None:  # not right after a 办结: a photo like any resident's
-        return await intake.photo(update, ctx)
+        raise SkipHandler
     await cases.add_media(ctx.session, case, [{"kind": "image", "media_id": update.media.media_id,
                                                "url": update.media.url, "platform": update.platform}],
                           actor=f"staff:{ctx.staff.id}", now=ctx.now)
