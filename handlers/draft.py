@@ -26,11 +26,9 @@ class Draft:
     lat: float | None = None
     lng: float | None = None
     urgent: bool = False
-    repeat: bool = False
     skipped: list[str] = field(default_factory=list)
     duplicate_checked: bool = False
     duplicate: str | None = None  # number of an open case it may duplicate, while offering to follow it
-    editing: bool = False  # the resident chose 修改: after the next answer, back to the summary
 
     def to_data(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,7 +72,6 @@ class Draft:
         take("occurred", u.time)
         take("phone", u.phone)
         self.urgent = self.urgent or bool(u.urgent)
-        self.repeat = self.repeat or bool(u.repeat)
 
 
 def next_state(draft: Draft, slots: tuple[str, ...]) -> str:

@@ -1,53 +1,33 @@
 """The intake dialog: a free-text report becomes a complete case, asking one thing at a time.
 
-The dialog is declared as data (DIALOG below: state -> question + answer handler); which state comes
-next is decided in one place (`advance`, using handlers.draft.next_state). The diagram in
-docs/intake.md shows the same states and must be kept in step with DIALOG.
+The dialog is declared as data (DIALOG below: state -> question, answer handler, next step); the next
+missing slot is chosen in one place (handlers.draft.next_state). The diagram in docs/intake.md shows the
+same states and is kept in step with DIALOG by a test.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Awaitable, Callable
 
 from backend import cases, places, reports
 from backend.privacy import mask_phone
 from handlers import texts as T
 from handlers import words
 from handlers.casework import policy, rules_for
-from handlers.dialog import Dialog, State, expired, in_dialog
+from handlers.dialog import Dialog, State, Step, in_dialog
 from handlers.draft import Draft, next_state
 from handlers.router import Context, Filter, Router, kind
 from handlers.types import Reply, Update
 
-DRAFT_TTL = timedelta(minutes=30)
 LOCATION_MATCH_M = 1000  # a shared location this close to a compound proposes it
 PRIORITY = {"urgent": 1, "high": 2, "normal": 3, "low": 4}
 
 
-# --- steps an answer handler can take --------------------------------------------------------
-
-@dataclass(frozen=True)
-class Step:
-    """After an answer: go to `state` (None: the next missing slot), with `prefix` before the question;
-    or finish the dialog with `reply`."""
-
-    state: str | None = None
-    prefix: str = ""
-    reply: Reply | None = None
-
-
-Answer = Callable[[Draft, Update, Context], Awaitable[Step]]
-
-
 def taxonomy(ctx: Context):
-    return ctx.services["taxonomy"]
+    return ctx.services.taxonomy
 
 
 def understand(update: Update, ctx: Context):
     """The nlp reading of this update's text, computed once per update."""
     if ctx.understanding is None and update.text is not None:
-        ctx.understanding = ctx.services["nlp"].analyze(update.text)
+        ctx.understanding = ctx.services.nlp.analyze(update.text)
     return ctx.understanding
 
 
@@ -56,12 +36,15 @@ def slots_of(draft: Draft, ctx: Context) -> tuple[str, ...]:
 
 
 async def compound_names(ctx: Context) -> dict[str, str]:
-    if "compound_names" not in ctx.services:
-        ctx.services["compound_names"] = {p.id: p.name for p in await places.all_places(ctx.session)}
-    return ctx.services["compound_names"]
+    """The street's compounds by id, read now (a compound seeded while the server runs is seen at once)."""
+    return {p.id: p.name for p in await places.all_places(ctx.session)}
 
 
-# --- questions --------------------------------------------------------------------------------
+def next_missing(draft: Draft, ctx: Context) -> str:
+    return next_state(draft, slots_of(draft, ctx))
+
+
+# --- questions, one per state -----------------------------------------------------------------
 
 def numbered(labels: list[str]) -> str:
     return "\n".join(T.OPTION.format(n=i, label=label) for i, label in enumerate(labels, 1))
@@ -72,35 +55,58 @@ def category_options(draft: Draft, ctx: Context) -> list[str]:
     return [code for code in codes if code != "other"] + ["other"]
 
 
-async def question(state: str, draft: Draft, ctx: Context) -> str:
+def custom_question(draft: Draft, ctx: Context, slot: str) -> str | None:
+    """The category's own wording of a question (taxonomy.toml), if it has one."""
+    return taxonomy(ctx).category(draft.category).questions.get(slot) if draft.category else None
+
+
+async def ask_description(draft: Draft, ctx: Context) -> str:
+    return T.ASK_DESCRIPTION
+
+
+async def ask_category(draft: Draft, ctx: Context) -> str:
+    options = [taxonomy(ctx).category(code).name for code in category_options(draft, ctx)]
+    return T.CHOOSE_CATEGORY.format(options=numbered(options))
+
+
+async def ask_location_confirm(draft: Draft, ctx: Context) -> str:
     names = await compound_names(ctx)
-    tax = taxonomy(ctx)
-    custom = tax.category(draft.category).questions if draft.category else {}
-    if state == "ask_description":
-        return T.ASK_DESCRIPTION
-    if state == "choose_category":
-        options = [tax.category(code).name for code in category_options(draft, ctx)]
-        return T.CHOOSE_CATEGORY.format(options=numbered(options))
-    if state == "confirm_location":
-        return T.CONFIRM_LOCATION.format(compound=names[draft.location_compound], distance=draft.location_distance)
-    if state == "choose_compound":
-        return T.CHOOSE_COMPOUND.format(options=numbered([names[c] for c in draft.compound_candidates]))
-    if state == "ask_place":
-        return custom.get("compound") or T.ASK_PLACE
-    if state == "ask_building":
-        return custom.get("building") or T.ASK_BUILDING.format(compound=names.get(draft.compound, ""))
-    if state == "ask_time":
-        return custom.get("time") or T.ASK_TIME
-    if state == "confirm":
-        return summary(draft, ctx, names)
-    if state == "modify":
-        return T.MODIFY_MENU
-    if state == "ask_phone":
-        return T.ASK_PHONE
-    if state == "offer_follow":
-        case = await cases.by_number(ctx.session, draft.duplicate)
-        return T.DUPLICATE_FOUND.format(number=draft.duplicate, status=T.STATUS.get(case.status, case.status))
-    raise KeyError(state)
+    return T.CONFIRM_LOCATION.format(compound=names[draft.location_compound], distance=draft.location_distance)
+
+
+async def ask_compound(draft: Draft, ctx: Context) -> str:
+    names = await compound_names(ctx)
+    return T.CHOOSE_COMPOUND.format(options=numbered([names[c] for c in draft.compound_candidates]))
+
+
+async def ask_place(draft: Draft, ctx: Context) -> str:
+    return custom_question(draft, ctx, "compound") or T.ASK_PLACE
+
+
+async def ask_building(draft: Draft, ctx: Context) -> str:
+    names = await compound_names(ctx)
+    return custom_question(draft, ctx, "building") or T.ASK_BUILDING.format(compound=names.get(draft.compound, ""))
+
+
+async def ask_time(draft: Draft, ctx: Context) -> str:
+    return custom_question(draft, ctx, "time") or T.ASK_TIME
+
+
+async def ask_confirm(draft: Draft, ctx: Context) -> str:
+    return summary(draft, ctx, await compound_names(ctx))
+
+
+async def ask_modify(draft: Draft, ctx: Context) -> str:
+    return T.MODIFY_MENU
+
+
+async def ask_phone(draft: Draft, ctx: Context) -> str:
+    return T.ASK_PHONE
+
+
+async def ask_follow(draft: Draft, ctx: Context) -> str:
+    case = await cases.by_number(ctx.session, draft.duplicate)
+    return T.DUPLICATE_FOUND.format(number=draft.duplicate, status=T.STATUS.get(case.status, case.status))
 
 
 def place_text(draft: Draft, names: dict[str, str]) -> str:
@@ -118,8 +124,6 @@ def summary(draft: Draft, ctx: Context, names: dict[str, str]) -> str:
         photos=T.PHOTOS.format(n=len(draft.photos)) if draft.photos else T.NO_PHOTOS,
         phone=mask_phone(draft.phone) if draft.phone else T.NO_PHONE,
         anonymous=T.ANONYMOUS if draft.anonymous else "")
-
-
 
 
 # --- answers, one per state -------------------------------------------------------------------
@@ -238,7 +242,6 @@ async def on_modify(draft: Draft, update: Update, ctx: Context) -> Step:
     if picked is None:
         return Step(state="modify", prefix=T.NOT_UNDERSTOOD_CHOICE)
     what = MODIFY_CHOICES[picked - 1]
-    draft.editing = True
     draft.duplicate_checked = False
     if what == "category":
         draft.category, draft.candidates = None, []
@@ -270,19 +273,19 @@ async def on_phone(draft: Draft, update: Update, ctx: Context) -> Step:
 
 DIALOG = Dialog(
     name="intake",
-    timeout=DRAFT_TTL,
+    next=next_missing,
     states={
-        "ask_description": State(on_description),
-        "choose_category": State(on_category_choice),
-        "confirm_location": State(on_location_confirm),
-        "choose_compound": State(on_compound_choice),
-        "ask_place": State(on_place),
-        "ask_building": State(on_building),
-        "ask_time": State(on_time),
-        "offer_follow": State(on_follow),
-        "confirm": State(on_confirm),
-        "modify": State(on_modify),
-        "ask_phone": State(on_phone),
+        "ask_description": State(ask_description, on_description),
+        "choose_category": State(ask_category, on_category_choice),
+        "confirm_location": State(ask_location_confirm, on_location_confirm),
+        "choose_compound": State(ask_compound, on_compound_choice),
+        "ask_place": State(ask_place, on_place),
+        "ask_building": State(ask_building, on_building),
+        "ask_time": State(ask_time, on_time),
+        "offer_follow": State(ask_follow, on_follow),
+        "confirm": State(ask_confirm, on_confirm),
+        "modify": State(ask_modify, on_modify),
+        "ask_phone": State(ask_phone, on_phone, next=lambda draft, ctx: "confirm"),
     },
 )
 
@@ -301,7 +304,7 @@ async def advance(draft: Draft, update: Update, ctx: Context, step: Step) -> Rep
     if draft.urgent and draft.category:
         await ctx.store.clear()
         return await create(draft, update, ctx)
-    state = step.state or next_state(draft, slots_of(draft, ctx))
+    state = DIALOG.next_state(ctx.dialog.state if ctx.dialog else None, draft, ctx, step)
     if state == "confirm" and not draft.duplicate_checked:
         draft.duplicate_checked = True
         duplicate = await cases.find_duplicate(ctx.session, compound_id=draft.compound, category=draft.category,
@@ -309,10 +312,8 @@ async def advance(draft: Draft, update: Update, ctx: Context, step: Step) -> Rep
         if duplicate is not None and await cases.visible_to(ctx.session, duplicate.number, reporter(update)) is None:
             draft.duplicate = duplicate.number
             state = "offer_follow"
-    if draft.editing and state == "confirm":
-        draft.editing = False
     await ctx.store.set(state, {"draft": draft.to_data()}, ctx.now)
-    ask = await question(state, draft, ctx)
+    ask = await DIALOG.ask(state, draft, ctx)
     return Reply(text=f"{step.prefix}\n{ask}" if step.prefix else ask)
 
 
@@ -346,10 +347,11 @@ def draft_of(ctx: Context) -> Draft:
 
 async def expiry_prefix(ctx: Context) -> str:
     """Drop a draft idle past the timeout; say so once, before answering the new message."""
-    if expired(DIALOG, ctx):
+    if DIALOG.expired(ctx):
+        notice = DIALOG.expiry_notice(ctx)
         await ctx.store.clear()
         ctx.dialog = None
-        return T.EXPIRED
+        return notice
     return ""
 
 
