@@ -79,3 +79,5 @@ SURVEY_REMINDER = "温馨提示：您还没有评价工单 {number} 的处理结
 CAMPAIGN = "{question}\n回复 1 满意，2 基本满意，3 不满意；也可以附上您的意见。"
 SURVEY_UNSATISFIED = "【不满意重办】工单 {number}（{place}）居民评价不满意：{comment}。已重新派单。"
 SURVEY_RATING = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+
+DEADLINE_PASSED = "{at}（已超时）"
