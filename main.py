@@ -261,7 +261,7 @@ async def cmd_staff(settings: Settings, args) -> int:
                     staff_id = person.id
                     print(f"created {person.id} {person.name} ({person.role}, {person.dept_id})")
                 code = await staff_mod.invite(session, staff_id, now)
-                print(f"{staff_id}: send 绑定 {code} to the official account within 7 days")
+                print(f"{staff_id}: send 绑定 {code} to the official account within 24 hours")
                 print(code)
             elif args.staff_command == "list":
                 for person, bound in await staff_mod.list_staff(session):

@@ -59,10 +59,11 @@ STAFF = Filter(is_staff, "staff")
 @router.on(Filter(lambda u, c: u.kind == "text" and BIND.match(u.text or "") is not None, "bind"))
 async def bind(update: Update, ctx: Context) -> Reply:
     code = BIND.match(update.text).group(1)
-    person = await staff_mod.bind(ctx.session, code, update.platform, update.user_id, ctx.now)
-    if person is None:
-        log.warning("binding refused for %s:%s", update.platform, update.user_id)
-        return Reply(text=T.BIND_FAILED)
+    bound = await staff_mod.bind(ctx.session, code, update.platform, update.user_id, ctx.now)
+    if bound.staff is None:
+        log.warning("binding refused (%s) for %s:%s", bound.code, update.platform, update.user_id)
+        return Reply(text=T.BIND_LOCKED if bound.code == "locked" else T.BIND_FAILED)
+    person = bound.staff
     return Reply(text=T.BOUND.format(name=person.name, role=T.ROLE.get(person.role, person.role)))
 
 

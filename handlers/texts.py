@@ -151,6 +151,7 @@ STAFF_HELP = (
 )
 BOUND = "绑定成功：{name}（{role}）。发送“帮助”查看工作指令。"
 BIND_FAILED = "绑定码无效或已过期，请联系管理员重新生成。"
+BIND_LOCKED = "绑定码错误次数过多，请一小时后再试，或联系管理员。"
 ROLE = {"officer": "网格员", "liaison": "部门联络员", "supervisor": "督办"}
 NO_OPEN = "当前没有待办工单。"
 TODO = "待办工单共{n}件（按紧急程度、新的在前；第{page}/{pages}页）：\n{lines}{more}"

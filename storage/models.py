@@ -304,6 +304,19 @@ class StaffInvite(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class StaffBindFailure(Base):
+    """A wrong binding code sent by one messaging identity: counted per sender over the last hour, so
+    codes cannot be guessed by trying many."""
+
+    __tablename__ = "staff_bind_failures"
+    __table_args__ = (Index("ix_staff_bind_failures_sender", "platform", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class CaseCohandler(Base):
     """A department joining a case (1+3+N); for joint-verification cases its sign-off is required."""
 

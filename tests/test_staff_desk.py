@@ -78,3 +78,28 @@ async def test_verify_outside_ones_grid_is_refused_like_any_action(town, db):
     assert "已签核" not in reply
     view = await town.case(number)
     assert "verified" not in [e["kind"] for e in view["events"]] and view["status"] == "suspended"
+
+
+async def test_binding_codes_are_long_unambiguous_and_live_a_day(town, db, clock):
+    await town.start()
+    async with db.transaction() as session:
+        code = await staff_mod.invite(session, "S02", clock())
+    assert len(code) >= 10 and not set(code) & set("0O1IL")
+    clock.advance(hours=25)
+    assert "绑定成功" not in await town.person("o-desk-late").say(f"绑定 {code}")
+
+
+async def test_five_wrong_binding_codes_lock_the_sender_for_an_hour(town, db, clock):
+    await town.start()
+    async with db.transaction() as session:
+        code = await staff_mod.invite(session, "S02", clock())
+    guesser = town.person("o-desk-guesser")
+    for n in range(5):
+        assert "绑定成功" not in await guesser.say(f"绑定 WRONGCODE{n:03d}")
+    locked = await guesser.say(f"绑定 {code}")
+    assert "绑定成功" not in locked and "一小时" in locked
+    assert "绑定成功" in await town.person("o-desk-someone-else").say(f"绑定 {code}")
+    clock.advance(minutes=61)
+    async with db.transaction() as session:
+        fresh = await staff_mod.invite(session, "S03", clock())
+    assert "绑定成功" in await guesser.say(f"绑定 {fresh}")
