@@ -9,11 +9,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases
+from backend import cases, lifecycle
 from backend.clock import local
 from storage.models import Case, CaseCohandler, CaseMedia, Staff
-
-RESOLVED_STATUSES = ("resolved", "closed")
 
 
 def _in_reach(statement, actor: Staff):
@@ -80,5 +78,5 @@ async def month_figures(session: AsyncSession, officer: Staff, now: datetime) ->
     on_time = sum(1 for c in rows
                   if c.accepted_at and c.sla and c.accepted_at <= datetime.fromisoformat(c.sla["accept"]))
     return MonthFigures(total=len(rows), on_time=on_time,
-                        resolved=sum(1 for c in rows if c.status in RESOLVED_STATUSES),
+                        resolved=sum(1 for c in rows if c.status in lifecycle.CLOSED),
                         open=sum(1 for c in rows if c.status in cases.OPEN_STATUSES))

@@ -11,6 +11,7 @@ from typing import Any
 from backend.places import all_places
 from backend.surveys import SurveyPolicy
 from backend.workflow import Policy, SlaPlan
+from bot.background.retention import retention_policy
 from bot.config import Settings
 from handlers.services import Services
 from storage.db import Database
@@ -47,4 +48,5 @@ def policies(settings: Settings) -> dict[str, Any]:
                                   survey=SurveyPolicy(delay_s=settings.survey_delay_s)),
         "charging_policy": charging_policy(settings),
         "dialog_ttl": timedelta(seconds=settings.draft_ttl_s),
+        "retention_policy": retention_policy(settings),
     }

@@ -7,6 +7,7 @@ same states and is kept in step with DIALOG by a test.
 from __future__ import annotations
 
 from backend import cases, places, reports
+from backend.categories import PRIORITY
 from backend.privacy import mask_phone
 from handlers import texts as T
 from handlers import words
@@ -17,7 +18,6 @@ from handlers.router import Context, Filter, Router, kind
 from handlers.types import Reply, Update
 
 LOCATION_MATCH_M = 1000  # a shared location this close to a compound proposes it
-PRIORITY = {"urgent": 1, "high": 2, "normal": 3, "low": 4}
 
 
 def taxonomy(ctx: Context):

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Mapping
 
 from backend.charging import ChargingPolicy
+from backend.personal_data import RetentionPolicy
 from backend.workflow import Policy
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ class Services:
     nlp: "Analyzer | None" = None
     workflow_policy: Policy = field(default_factory=Policy)
     charging_policy: ChargingPolicy = field(default_factory=ChargingPolicy)
+    retention_policy: RetentionPolicy = field(default_factory=RetentionPolicy)
     dialog_ttl: timedelta = DIALOG_TTL  # a dialog idle this long is dropped (DRAFT_TTL_S)
 
     @classmethod
