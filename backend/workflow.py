@@ -107,7 +107,7 @@ async def places_of(session: AsyncSession, cases: list[Case]) -> dict[int, str]:
 
 def _place(compound_name: str | None, case: Case) -> str:
     name = compound_name or T.PLACE_UNKNOWN
-    return f"{name}{case.building}" if case.building else name
+    return "".join(part for part in (name, case.building, f" {case.spot}" if case.spot else "") if part)
 
 
 # --- dispatch and the 1315 clock -----------------------------------------------------------------

@@ -40,6 +40,7 @@ class State:
     ask: Ask
     answer: Answer
     next: Next | None = None  # None: the dialog's `next`
+    expecting: str | None = None  # what the question asks for, as the nlp's turn reader names it
 
 
 @dataclass(frozen=True)

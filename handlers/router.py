@@ -41,6 +41,7 @@ class Context:
     store: "ConversationStore | None" = None  # where that state is kept
     understanding: "Understanding | None" = None  # the nlp reading of the text, computed once
     staff: "Staff | None" = None  # the bound staff member sending this update, if any
+    readings: dict = field(default_factory=dict)  # other readings of this update, computed once (handlers/turns.py)
 
 
 Handler = Callable[[Update, Context], Awaitable[Reply | None]]

@@ -75,9 +75,14 @@ PHONE_NOT_UNDERSTOOD = "没有识别到手机号码，请回复11位手机号，
 BACK_WORDS = {"返回", "回到确认", "不改了"}
 
 DUPLICATE_FOUND = (
-    "该问题已有居民反映（工单号 {number}，{status}）。是否关注该工单的进度？\n"
-    "回复 1 关注该工单（进度会同步推送给您），回复 2 仍要单独反映。"
+    "{place}的“{category}”问题已有居民在{when}反映，正在办理中。是否关注它的进度？\n"
+    "回复 1 关注（进度会同步推送给您），回复 2 仍单独提交您的反映。"
 )
+REPEAT_FOUND = (
+    "您已反映过 {number}（{place}，“{category}”，{when}），正在办理中。补充说明吗？\n"
+    "回复 1 把这次的内容补充到该工单，回复 2 这是另一个问题、单独提交。"
+)
+SUPPLEMENTED = "已把您的补充说明加到工单 {number}，办理人员会看到。发送“我的工单”可随时查看进度。"
 FOLLOWED = "已为您关注工单 {number}，办理进度会同步推送给您。发送“我的工单”可随时查看。"
 ALREADY_FOLLOWING = "您已经在关注工单 {number}，办理进度会同步推送给您。"
 
@@ -109,6 +114,24 @@ PHOTO_LIMIT = "照片最多{n}张，这张没有添加。"
 IN_DIALOG_REMINDER = "（您正在反映问题）"
 NOT_UNDERSTOOD_CHOICE = "没能识别您的选择，请回复序号。"
 LOCATION_START = "已收到您的位置。"
+DETAIL_ADDED = "已补充到描述：{detail}"
+CORRECTED = "已更正：{value}"
+# a message that is nothing for the report: a short answer, then the same question again
+ASIDE = {
+    "empty": "您好像发送了一条空消息。",
+    "chitchat": "我是烟墩街道“共治”服务号的自动助手，正在帮您登记反映的问题。",
+    "question": "这个问题我暂时答不上来，您可以拨打街道服务电话咨询。您的反映还没有提交：",
+    "staff_command": "这是工作人员使用的指令。您的反映还没有提交：",
+}
+ASIDE_AT_REST = {
+    "empty": EMPTY_TEXT,
+    "chitchat": "您好！我是烟墩街道“共治”服务号的自动助手。" + MENU,
+    "question": "这个问题我暂时答不上来，您可以拨打街道服务电话咨询。" + MENU,
+    "staff_command": "这是工作人员使用的指令，需先绑定工作人员身份。如需反映问题，请直接描述问题和地点。",
+}
+URGENT_ASK_PLACE = "请发送您的位置，或告诉我们在哪个小区、几栋，我们会补充到紧急工单 {number}。"
+URGENT_PLACE_NOT_FOUND = "没有找到这个地点。"
+URGENT_PLACE_ADDED = "已把位置补充到紧急工单 {number}，并已通知处置人员。请注意安全。"
 
 # --- progress -----------------------------------------------------------------------------------
 

@@ -137,6 +137,7 @@ class Case(Base):
     category: Mapped[str] = mapped_column(String(32))
     compound_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     building: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    spot: Mapped[str | None] = mapped_column(String(64), nullable=True)  # where exactly: "南门小广场", "6楼阳台"
     description: Mapped[str] = mapped_column(Text)
     occurred: Mapped[str | None] = mapped_column(String(64), nullable=True)  # time of occurrence, as told
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)

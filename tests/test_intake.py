@@ -169,8 +169,9 @@ async def test_duplicate_offers_to_follow_the_open_case(street):
     assert "请核对" in await first.say("锦绣苑门口人行道停满了车，没法走路")
     original = number_in(await first.say("1"))
     second = street("o-dup-2")
-    offer = await second.say("锦绣苑门口人行道上乱停车，好几辆汽车")
-    assert original in offer and "关注" in offer
+    assert "请核对" in await second.say("锦绣苑门口人行道上乱停车，好几辆汽车")
+    offer = await second.say("1")  # offered only once the resident confirmed, and without the case's number
+    assert original not in offer and "关注" in offer and "锦绣苑" in offer and "机动车乱停放" in offer
     followed = await second.say("1")
     assert original in followed and "关注" in followed
     view = await case_view(street.bot.db, original)
@@ -184,10 +185,9 @@ async def test_duplicate_can_be_declined(street):
     await street("o-d1").say("锦绣苑门口人行道停满了车，没法走路")
     await street("o-d1").say("1")
     second = street("o-d2")
-    assert "关注" in await second.say("锦绣苑门口人行道上乱停车，好几辆汽车")
-    summary = await second.say("2")
-    assert "请核对" in summary
-    assert NUMBER.search(await second.say("1"))
+    assert "请核对" in await second.say("锦绣苑门口人行道上乱停车，好几辆汽车")
+    assert "关注" in await second.say("1")
+    assert NUMBER.search(await second.say("2"))
 
 
 async def test_progress_list_and_timeline_and_urge(street):
