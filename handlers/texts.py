@@ -114,7 +114,7 @@ PHOTO_LIMIT = "照片最多{n}张，这张没有添加。"
 IN_DIALOG_REMINDER = "（您正在反映问题）"
 NOT_UNDERSTOOD_CHOICE = "没能识别您的选择，请回复序号。"
 LOCATION_START = "已收到您的位置。"
-DETAIL_ADDED = "已补充到描述：{detail}"
+DETAIL_ADDED = "已补充说明：{detail}"
 CORRECTED = "已更正：{value}"
 # a message that is nothing for the report: a short answer, then the same question again
 ASIDE = {
