@@ -60,8 +60,9 @@ async def add_place(session: AsyncSession, case: Case, place: Place, rules: work
                  data={"compound_id": place.compound_id, "building": place.building, "spot": place.spot,
                        "lat": place.lat, "lng": place.lng})
     officer = await routing.assignee(session, case.compound_id) if case.compound_id else None
-    if officer is not None and case.officer_id != officer.id:
-        await workflow.dispatch(session, case, rules, policy, now, actor=actor, officer=officer)
+    if officer is not None and case.officer_id != officer.id and case.status == "dispatched":
+        await workflow.hand_over(session, case, officer, rules, policy, now, actor=actor,
+                                 data={"place": case.compound_id})
         return
     text = T.PLACE_ADDED.format(number=case.number, place=await workflow.place_of(session, case),
                                 point=T.PLACE_POINT.format(lat=case.lat, lng=case.lng) if case.lat is not None else "")
