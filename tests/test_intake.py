@@ -268,3 +268,14 @@ def test_diagram_matches_the_dialog():
         if transition:
             named |= set(transition.groups()) - {"[*]"}
     assert named == set(DIALOG.states), named ^ set(DIALOG.states)
+
+
+async def test_the_expiry_notice_says_the_configured_idle_time(town, clock):
+    await town.start(draft_ttl_s=600)
+    resident = town.person("o-expire-10")
+    await resident.say("天鹅湖畔3栋楼下共享单车堆了一地")
+    clock.advance(minutes=9)
+    assert "已自动取消" not in await resident.say("2")
+    clock.advance(minutes=11)
+    reply = await resident.say("你好")
+    assert "10分钟" in reply and "30分钟" not in reply
