@@ -268,7 +268,7 @@ async def test_password_checks_do_not_hold_the_event_loop(dash):
     accounts.check_password("x", accounts.hash_password("y"))
     one_hash = (time.perf_counter() - started) / 2
     forms = []
-    for _ in range(6):
+    for _ in range(12):
         browser = new_browser()
         forms.append((browser, await csrf_of(browser, dash)))
     gaps, done = [], asyncio.Event()
@@ -292,7 +292,10 @@ async def test_password_checks_do_not_hold_the_event_loop(dash):
     await tick
     for browser, _ in forms:
         await browser.close()
-    assert max(gaps) < max(one_hash, 0.02), (max(gaps), one_hash)
+    # On the loop, the twelve hashes would hold it for ~12 hashes in all; off it, the loop keeps turning
+    # (a busy shared machine may still stall it now and then, hence a sum, not a maximum).
+    stalled = sum(g for g in gaps if g > 0.8 * one_hash)
+    assert stalled < 3 * one_hash, (stalled, one_hash, sorted(gaps)[-5:])
 
 
 async def test_unbind_and_staff_logout_end_the_dashboard_sessions(dash, db):
