@@ -176,3 +176,14 @@ async def test_a_duplicate_is_offered_only_after_confirming_and_shows_none_of_th
     for private in (number, "王大明", "139", "一个星期"):
         assert private not in offer
     assert "路灯" in offer or "市政" in offer
+
+
+async def test_a_correction_replaces_the_slot_instead_of_joining_the_description(street):
+    resident = street("o-turn-correct")
+    summary = await at_summary(resident)
+    assert "2栋" in summary
+    corrected = await resident.say("说错了，应该是7号楼")
+    assert "已更正" in corrected and "7栋" in corrected.split("请核对")[1]
+    assert NUMBER.search(await resident.say("1"))
+    view = await only_case(street.bot.db)
+    assert view["building"] == "7栋" and "说错了" not in view["description"]
