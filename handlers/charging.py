@@ -191,7 +191,10 @@ async def show(update: Update, ctx: Context, search: Search, prefix: str = "") -
             search.lat, search.lng, search.origin = place.lat, place.lng, place.name
             prefix += T.CHARGING_FROM_COMPOUND.format(place=place.name)
     state = CHARGING.next_state(None, search, ctx, Step())
-    text = prefix + await CHARGING.ask(state, search, ctx)
+    if state == "charging_list":  # the prefix counts against the reply's byte limit
+        text = await ask_station(search, ctx, prefix)
+    else:
+        text = prefix + await CHARGING.ask(state, search, ctx)
     if state == "charging_list" and not search.listed:
         return Reply(text=text)  # no station of that kind at all: nothing to choose from
     if state == "charging_list" and search.then_subscribe:
@@ -216,8 +219,9 @@ async def ask_where(search: Search, ctx: Context) -> str:
     return T.CHARGING_ASK_WHERE.format(kind=T.CHARGING_KIND[search.kind])
 
 
-async def ask_station(search: Search, ctx: Context) -> str:
-    """The nearest stations with free spots (or the nearest at all when none is free); sets `listed`."""
+async def ask_station(search: Search, ctx: Context, prefix: str = "") -> str:
+    """The nearest stations with free spots (or the nearest at all when none is free), after `prefix`,
+    within WeChat's reply limit; sets `listed`."""
     p = policy(ctx)
     found = await charging.nearest(ctx.session, search.lat, search.lng, ctx.now, p, kind=search.kind, limit=LISTED)
     template = T.CHARGING_LIST
@@ -228,9 +232,9 @@ async def ask_station(search: Search, ctx: Context) -> str:
     kind_name = T.CHARGING_KIND[search.kind]
     if not found:
         search.listed = []
-        return T.CHARGING_NO_STATIONS.format(kind=kind_name)
+        return prefix + T.CHARGING_NO_STATIONS.format(kind=kind_name)
     footer = T.CHARGING_FOOTER.format(radius=p.alert_radius_m, hours=hours(ctx))
-    text, shown = fit(template, [line(n, s, ctx.now) for n, s in enumerate(found, 1)],
+    text, shown = fit(prefix + template, [line(n, s, ctx.now) for n, s in enumerate(found, 1)],
                       origin=search.origin or T.CHARGING_ORIGIN_LOCATION, kind=kind_name, footer=footer)
     search.listed = [s.station.id for s in found[:shown]]
     return text
