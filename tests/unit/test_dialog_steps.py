@@ -83,3 +83,20 @@ def test_the_expiry_text_says_the_configured_time():
 @pytest.mark.parametrize("seconds, text", [(30, "30秒"), (600, "10分钟"), (5400, "1小时30分钟"), (7200, "2小时")])
 def test_durations_read_as_residents_say_them(seconds, text):
     assert duration_text(timedelta(seconds=seconds)) == text
+
+
+def test_details_of_an_answer_fill_empty_slots_and_what_happens_joins_the_description():
+    from types import SimpleNamespace as Details
+
+    draft = Draft(description="楼下太吵了")
+    said = Details(spot="南门小广场", building=None, time=Details(said="半夜一两点"), what="有人喝酒划拳")
+    assert draft.take_details(said) == "有人喝酒划拳"
+    assert (draft.spot, draft.occurred) == ("南门小广场", "半夜一两点")
+    assert draft.description == "楼下太吵了；有人喝酒划拳"
+    assert draft.take_details(said) == ""  # said twice, kept once
+    assert draft.take_details(None) == ""
+
+
+def test_every_intake_state_says_what_it_expects():
+    assert all(state.expecting for state in DIALOG.states.values())
+    assert DIALOG.states["confirm"].expecting == "confirm" and DIALOG.states["ask_time"].expecting == "time"
