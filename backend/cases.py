@@ -42,6 +42,7 @@ class NewCase:
     dept_id: str | None = None
     compound_id: str | None = None
     building: str | None = None
+    spot: str | None = None
     occurred: str | None = None
     lat: float | None = None
     lng: float | None = None
@@ -74,6 +75,7 @@ async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Cas
         category=new.category,
         compound_id=new.compound_id,
         building=new.building,
+        spot=new.spot,
         description=new.description,
         occurred=new.occurred,
         lat=new.lat,
@@ -285,6 +287,7 @@ async def staff_view(session: AsyncSession, case: Case) -> dict:
         "category": case.category,
         "compound": case.compound_id,
         "building": case.building,
+        "spot": case.spot,
         "description": mask_text(case.description),
         "occurred": case.occurred,
         "status": case.status,
