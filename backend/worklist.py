@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases, lifecycle
+from backend import lifecycle
 from backend.clock import local
 from storage.models import Case, CaseCohandler, CaseMedia, Staff
 
