@@ -525,3 +525,12 @@ async def test_a_wechat_residents_point_and_photo_never_reach_a_channel(hotline,
     for found in (await _public(hotline, f"requests/{case.number}"), (await hotline.get(f"requests/{case.number}"))[1]):
         assert (found[0]["lat"], found[0]["long"]) == (compound.lat, compound.lng)
         assert found[0]["media_url"] is None and "mmbiz" not in json.dumps(found)
+
+
+@pytest.mark.parametrize("params", [{"end_date": "0001-01-01T00:00:00+08:00"}, {"start_date": "0001-01-01T00:00:00"},
+                                    {"start_date": "9999-12-31T23:59:59+14:00"}, {"end_date": "9999-12-31"}])
+async def test_absurd_dates_on_keyless_reads_are_400_not_500(hotline, params):
+    for path in ("requests", "servicerequestupdates"):
+        status, body = await hotline.get(path, key=None, **params)
+        assert status == 400, (path, params, body)
+        check(body, "errors.json")

@@ -56,6 +56,7 @@ FMT = "{fmt}"  # json | xml; any other is answered with a 404 in the spec's erro
 FORMATS = ("json", "xml")
 DESCRIPTION_LIMIT = 4000
 MAX_IDS = 100
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # start_date/end_date outside these years are a mistake
 MAX_MEDIA = 10
 ATTRIBUTE = re.compile(r"^attribute\[(.+)\]$")
 ATTRIBUTE_SLOTS = ("building", "time")  # the taxonomy's slots a channel fills as attributes (compound = location)
@@ -150,6 +151,8 @@ def date_param(params: MultiDict, name: str) -> datetime | None:
         at = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError:
         raise bad(f"{name} must be a W3C date-time, e.g. 2026-11-27T10:00:00+08:00") from None
+    if not FIRST_YEAR <= at.year <= LAST_YEAR:  # beyond, windows and time zones overflow: no case is there
+        raise bad(f"{name} must be a date between {FIRST_YEAR} and {LAST_YEAR}")
     return at.replace(tzinfo=LOCAL_TZ) if at.tzinfo is None else at
 
 
