@@ -10,6 +10,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import DashboardSession, LoginThrottle, Staff, StaffPassword
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+STAFF_ID = re.compile(r"[A-Za-z0-9_.-]{1,16}")  # what a staff id can be (staff.id is 16 characters at most)
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 MIN_PASSWORD_LENGTH = 8
 _DUMMY_HASH = None  # computed on first use: makes a login with an unknown id cost as much as a real one
 
@@ -70,7 +73,8 @@ async def set_password(session: AsyncSession, staff_id: str, password: str, now:
 
 async def stored_hash(session: AsyncSession, staff_id: str) -> str | None:
     """The password hash of a staff id, or None (unknown id, or no password set)."""
-    row = await session.get(StaffPassword, staff_id.strip()) if staff_id else None
+    staff_id = (staff_id or "").strip()
+    row = await session.get(StaffPassword, staff_id) if STAFF_ID.fullmatch(staff_id) else None
     return row.password_hash if row is not None else None
 
 
@@ -107,7 +111,7 @@ class ThrottleRule:
 
 def throttle_keys(staff_id: str, address: str) -> tuple[str, str]:
     """The two things a login is throttled by: the account tried and the client's address."""
-    return f"staff:{staff_id.strip()[:64]}", f"addr:{address[:64]}"
+    return f"staff:{UNPRINTABLE.sub('?', staff_id.strip())[:64]}", f"addr:{UNPRINTABLE.sub('?', address)[:64]}"
 
 
 async def locked_until(session: AsyncSession, keys: tuple[str, ...], now: datetime) -> datetime | None:

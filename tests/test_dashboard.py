@@ -354,6 +354,14 @@ def new_cookies(browser: aiohttp.ClientSession) -> aiohttp.ClientSession:
 
 # --- bad input from logged-in staff and from anybody ----------------------------------------------------
 
+async def test_a_nul_in_the_login_form_is_a_failed_login_not_a_500(dash):
+    """PostgreSQL stores no NUL character: such an id is simply no staff id."""
+    r = await login(dash, staff_id="S1\x002", password="x\x00y")
+    assert r.status == 401
+    r = await login(dash, staff_id="S12\x00")
+    assert r.status == 401
+
+
 async def test_a_line_break_in_next_is_not_a_500(dash):
     async with dash.browser.post(url(dash, "/dashboard/login"), data={
             "staff_id": "S12", "password": PASSWORD, "next": "/dashboard\r\nSet-Cookie: gz_dash=evil",
@@ -368,7 +376,8 @@ async def test_a_line_break_in_next_is_not_a_500(dash):
     ("/dashboard/cases?from=9999-12-31", 400), ("/dashboard/cases?to=9999-12-31", 400),
     ("/dashboard/cases?from=0001-01-01", 400), ("/dashboard?to=9999-12-31", 400), ("/dashboard?from=bogus", 400),
     ("/dashboard/media/99999999999999999999999999", 404), ("/dashboard/media/9223372036854775807", 404),
-    ("/dashboard/cases/" + "9" * 500, 404)])
+    ("/dashboard/cases/" + "9" * 500, 404), ("/dashboard/cases?status=new%00x", 400),
+    ("/dashboard?community=%00", 400), ("/dashboard/cases/20261201-0001%00", 404)])
 async def test_absurd_queries_of_logged_in_staff_are_400_or_404(dash, path, status):
     await login(dash)
     async with dash.browser.get(url(dash, path), allow_redirects=False) as r:

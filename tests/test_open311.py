@@ -534,3 +534,14 @@ async def test_absurd_dates_on_keyless_reads_are_400_not_500(hotline, params):
         status, body = await hotline.get(path, key=None, **params)
         assert status == 400, (path, params, body)
         check(body, "errors.json")
+
+
+async def test_a_nul_character_in_any_parameter_is_400_not_500(hotline):
+    """PostgreSQL stores and compares no NUL: such a value is refused before any query."""
+    for path, params in (("requests", {"service_code": "noise\x00"}), ("requests", {"service_request_id": "1\x00"}),
+                         ("requests/20261201-0001\x00x", {}), ("tokens/ab\x00c", {})):
+        status, body = await hotline.get(path, key=None, **params)
+        assert status == 400, (path, params, body)
+        check(body, "errors.json")
+    status, body = await hotline.post(service_code="noise", description="广场舞\x00太吵", address_string="润园花园")
+    assert status == 400 and "NUL" in body[0]["description"]

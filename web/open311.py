@@ -119,6 +119,7 @@ def spec_errors(handler: Handler) -> Handler:
         try:
             if request.match_info.get("fmt") not in FORMATS:
                 raise Open311Error(404, "format must be json or xml")
+            refuse_nul([*request.query.values(), *request.match_info.values()])
             return await handler(request)
         except Open311Error as exc:
             return errors(request, exc.status, exc.description)
@@ -131,6 +132,12 @@ def spec_errors(handler: Handler) -> Handler:
 
 
 # --- parameters -------------------------------------------------------------------------------------
+
+def refuse_nul(values) -> None:
+    """A NUL character is in no name, number or text of ours (and PostgreSQL cannot store one)."""
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise bad("parameters must not contain NUL characters")
+
 
 def one(params: MultiDict, name: str) -> str | None:
     value = params.get(name)
@@ -183,6 +190,7 @@ async def form(request: web.Request) -> MultiDict:
             merged.popall(key, None)
             for value in body.getall(key):
                 merged.add(key, value if isinstance(value, str) else "")
+    refuse_nul([*merged.keys(), *merged.values()])
     return merged
 
 
