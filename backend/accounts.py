@@ -10,8 +10,10 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import os
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +29,9 @@ STAFF_ID = re.compile(r"[A-Za-z0-9_.-]{1,16}")  # what a staff id can be (staff.
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 MIN_PASSWORD_LENGTH = 8
 _DUMMY_HASH = None  # computed on first use: makes a login with an unknown id cost as much as a real one
+# Password checks run here, at most half the cores at once: a burst of bogus logins queues instead of taking
+# every core from the event loop (and from the webhook it serves).
+_HASHING = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="password-hash")
 
 
 class AccountError(ValueError):
@@ -79,14 +84,15 @@ async def stored_hash(session: AsyncSession, staff_id: str) -> str | None:
 
 
 async def verify(password: str, stored: str | None) -> bool:
-    """scrypt (~50 ms of CPU) on a worker thread, so the event loop keeps serving webhooks meanwhile.
-    Call it outside any transaction. An unknown id costs as much as a known one."""
+    """scrypt (~50 ms of CPU, 16 MB) on the hashing threads, so the event loop keeps serving webhooks
+    meanwhile. Call it outside any transaction. An unknown id costs as much as a known one."""
     global _DUMMY_HASH
+    loop = asyncio.get_running_loop()
     if stored is None:
-        _DUMMY_HASH = _DUMMY_HASH or await asyncio.to_thread(hash_password, secrets.token_hex(8))
-        await asyncio.to_thread(check_password, password, _DUMMY_HASH)
+        _DUMMY_HASH = _DUMMY_HASH or await loop.run_in_executor(_HASHING, hash_password, secrets.token_hex(8))
+        await loop.run_in_executor(_HASHING, check_password, password, _DUMMY_HASH)
         return False
-    return await asyncio.to_thread(check_password, password, stored)
+    return await loop.run_in_executor(_HASHING, check_password, password, stored)
 
 
 async def authenticate(db, staff_id: str, password: str) -> Staff | None:
