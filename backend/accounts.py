@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_for
 from storage.models import DashboardSession, LoginThrottle, Staff, StaffPassword
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
@@ -130,10 +129,12 @@ async def locked_until(session: AsyncSession, keys: tuple[str, ...], now: dateti
 async def record_failure(session: AsyncSession, keys: tuple[str, ...], now: datetime,
                          rule: ThrottleRule = ThrottleRule()) -> datetime | None:
     """Count one failed login against each key; returns when the lock ends if this failure set one."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(LoginThrottle).values(
-        [{"key": k, "failures": 0, "first_failed_at": now} for k in keys]).on_conflict_do_nothing())
     t = LoginThrottle
+    # forget keys whose window and lock are over, so guessing many ids does not grow the table for ever
+    await session.execute(delete(t).where(t.first_failed_at < now - rule.window,
+                                          t.locked_until.is_(None) | (t.locked_until <= now)))
+    await session.execute(insert_for(session)(LoginThrottle).values(
+        [{"key": k, "failures": 0, "first_failed_at": now} for k in keys]).on_conflict_do_nothing())
     stale = (t.first_failed_at < now - rule.window) | (t.locked_until.is_not(None) & (t.locked_until <= now))
     await session.execute(update(t).where(t.key.in_(keys), stale)
                           .values(failures=0, first_failed_at=now, locked_until=None))

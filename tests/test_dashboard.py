@@ -479,3 +479,21 @@ async def test_other_staff_get_no_button_and_a_recorded_refusal(dash, db, clock)
     async with db.sessions() as s:
         logged = await audit.entries(s, case_number=dash.case_number)
     assert [(e.actor, e.outcome) for e in logged] == [("staff:S01", "refused:not_yours")]
+
+
+async def test_the_throttle_forgets_keys_whose_window_is_over(db, clock):
+    """Guessing many staff ids must not grow the throttle table for ever."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from storage.models import LoginThrottle
+
+    async with db.transaction() as s:
+        for n in range(30):
+            await accounts.record_failure(s, accounts.throttle_keys(f"S9{n:02d}", "198.51.100.7"), clock())
+    clock.advance(seconds=16 * 60)
+    async with db.transaction() as s:
+        await accounts.record_failure(s, accounts.throttle_keys("S12", "203.0.113.1"), clock())
+        assert (await s.execute(select(func.count()).select_from(LoginThrottle))).scalar_one() == 2
+        assert await accounts.locked_until(s, accounts.throttle_keys("S900", "198.51.100.7"), clock()) is None
