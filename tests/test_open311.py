@@ -199,8 +199,9 @@ async def test_post_answers_in_xml_too(hotline):
 async def test_hotline_first_then_wechat_for_the_same_problem_is_offered_as_a_duplicate(hotline, street, db):
     number = await hotline.report(service_code="vehicle_parking", description="锦绣苑门口人行道停满了车",
                                   address_string="锦绣苑")
-    offer = await street("o-after-hotline").say("锦绣苑门口人行道上乱停车，好几辆汽车")
-    assert number in offer and "关注" in offer
+    assert "请核对" in await street("o-after-hotline").say("锦绣苑门口人行道上乱停车，好几辆汽车")
+    offer = await street("o-after-hotline").say("1")  # offered once confirmed, naming no case number
+    assert number not in offer and "关注" in offer
     assert number in await street("o-after-hotline").say("1")
     assert (await case_view(db, number))["repeat_reports"] == 1
 
