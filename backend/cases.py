@@ -16,7 +16,7 @@ from backend.clock import local
 from storage.db import insert_for
 from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay, ChannelReport, PhoneBinding
 
-OPEN_STATUSES = lifecycle.UNFINISHED
+OPEN_STATUSES = lifecycle.UNFINISHED  # an alias of the lifecycle's list (open or working), not a second list
 DUPLICATE_WINDOW = timedelta(hours=48)
 URGENT_PRIORITY = 1
 
@@ -115,7 +115,7 @@ async def find_duplicate(session: AsyncSession, *, compound_id: str | None, cate
         return None
     statement = (
         select(Case)
-        .where(Case.compound_id == compound_id, Case.category == category, Case.status.in_(OPEN_STATUSES),
+        .where(Case.compound_id == compound_id, Case.category == category, Case.status.in_(lifecycle.UNFINISHED),
                Case.created_at >= now - DUPLICATE_WINDOW)
         .order_by(Case.created_at.desc())
         .limit(1)
@@ -277,8 +277,9 @@ async def list_cases(session: AsyncSession, *, status: str | None = None, limit:
 
 async def staff_view(session: AsyncSession, case: Case) -> dict:
     """A case as staff and the admin CLI see it: every field, the trace, media and followers, with the
-    reporter's phone masked (and the reporter hidden when the report is anonymous)."""
-    from backend.privacy import mask_phone
+    reporter's phone and the personal data in the resident's words and the notes masked (the number is one
+    recorded `backend.audit.reveal_contact` away), and the reporter hidden when the report is anonymous."""
+    from backend.privacy import mask_phone, mask_text
 
     events = await timeline(session, case)
     return {
@@ -287,7 +288,7 @@ async def staff_view(session: AsyncSession, case: Case) -> dict:
         "compound": case.compound_id,
         "building": case.building,
         "spot": case.spot,
-        "description": case.description,
+        "description": mask_text(case.description),
         "occurred": case.occurred,
         "status": case.status,
         "priority": case.priority,
@@ -306,7 +307,7 @@ async def staff_view(session: AsyncSession, case: Case) -> dict:
                   for m in await media_of(session, case)],
         "followers": [{"user": f.user_id, "role": f.role, "since": f.since.isoformat()}
                       for f in await followers_of(session, case) if not (case.anonymous and f.role == "reporter")],
-        "events": [{"kind": e.kind, "at": e.at.isoformat(), "actor": _shown_actor(case, e.actor), "note": e.note,
+        "events": [{"kind": e.kind, "at": e.at.isoformat(), "actor": _shown_actor(case, e.actor), "note": mask_text(e.note),
                     "data": e.data} for e in events],
     }
 

@@ -45,7 +45,9 @@ EVENT_STAFF = {"created": "受理", "dispatched": "派单", "accepted": "接单"
                "repeat_report": "渠道重复反映", "media_added": "补充照片", "urged": "居民催办",
                "survey_sent": "发送满意度调查", "survey_answered": "居民评价", "survey_no_answer": "调查未回复",
                "revisit_due": "待回访", "revisited": "回访", "cohandler_added": "协办部门加入",
-               "dispatch_unreachable": "无法通知处理人", "supplemented": "反映人补充说明",
+               "dispatch_unreachable": "无法通知处理人", "media_removed": "照片已删除（到期或居民要求）",
+               "personal_data_erased": "居民个人信息已删除",
+               "supplemented": "反映人补充说明",
                "place_added": "补充位置"}
 
 # --- to residents (reporter and followers) ------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases, lifecycle
+from backend import lifecycle
 from backend.clock import local
 from storage.models import Case, CaseCohandler, CaseMedia, Staff
 
@@ -37,7 +37,7 @@ class WorkPage:
 
 async def open_page(session: AsyncSession, actor: Staff, *, page: int = 1, per_page: int = 10) -> WorkPage:
     """One page of the open cases in reach, most urgent first, then newest first."""
-    where = _in_reach(select(Case).where(Case.status.in_(cases.OPEN_STATUSES)), actor)
+    where = _in_reach(select(Case).where(Case.status.in_(lifecycle.UNFINISHED)), actor)
     total = (await session.execute(select(func.count()).select_from(where.subquery()))).scalar_one()
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
@@ -48,7 +48,7 @@ async def open_page(session: AsyncSession, actor: Staff, *, page: int = 1, per_p
 
 async def open_ending_with(session: AsyncSession, actor: Staff, ending: str, limit: int = 3) -> list[Case]:
     """Open cases in reach whose number ends with `ending` (a short number typed by staff)."""
-    where = _in_reach(select(Case).where(Case.status.in_(cases.OPEN_STATUSES),
+    where = _in_reach(select(Case).where(Case.status.in_(lifecycle.UNFINISHED),
                                          Case.number.like(f"%{ending}")), actor)
     return list((await session.execute(where.order_by(Case.created_at.desc()).limit(limit))).scalars())
 
@@ -79,4 +79,4 @@ async def month_figures(session: AsyncSession, officer: Staff, now: datetime) ->
                   if c.accepted_at and c.sla and c.accepted_at <= datetime.fromisoformat(c.sla["accept"]))
     return MonthFigures(total=len(rows), on_time=on_time,
                         resolved=sum(1 for c in rows if c.status in lifecycle.CLOSED),
-                        open=sum(1 for c in rows if c.status in cases.OPEN_STATUSES))
+                        open=sum(1 for c in rows if c.status in lifecycle.UNFINISHED))

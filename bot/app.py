@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
-from bot.background.retention import schedule_at_start as schedule_retention
+from bot.background.standing import schedule_at_start as schedule_standing_jobs
 from bot.background.workers import background_workers
 from bot.config import Settings
 from bot.health import health_handler
@@ -68,7 +68,7 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
     add_dashboard(app, settings, db, clock, pipeline, app.get(FAKE_KEY))
     app.router.add_get("/healthz", health_handler(db, settings.background))
     app.cleanup_ctx.append(background_workers(settings, db, clock))
-    app.on_startup.append(schedule_retention(settings, db, clock))
+    app.on_startup.append(schedule_standing_jobs(settings, db, clock))
     return app
 
 

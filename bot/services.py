@@ -11,7 +11,7 @@ from typing import Any
 from backend.places import all_places
 from backend.surveys import SurveyPolicy
 from backend.workflow import Policy, SlaPlan
-from bot.background.retention import retention_policy
+from bot.background.standing import retention_policy
 from bot.config import Settings
 from handlers.services import Services
 from storage.db import Database

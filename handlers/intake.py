@@ -6,7 +6,7 @@ same states and is kept in step with DIALOG by a test.
 """
 from __future__ import annotations
 
-from backend import cases, places, reports
+from backend import cases, lifecycle, places, reports
 from backend.categories import PRIORITY
 from backend.clock import local
 from backend.privacy import mask_phone
@@ -242,7 +242,7 @@ async def on_follow(draft: Draft, update: Update, ctx: Context) -> Step:
         return Step(state="offer_follow", prefix=T.NOT_UNDERSTOOD_CHOICE)
     number, draft.duplicate = draft.duplicate, None
     case = await cases.by_number(ctx.session, number) if picked == 1 else None
-    if case is not None and case.status in cases.OPEN_STATUSES:
+    if case is not None and case.status in lifecycle.UNFINISHED:
         who = reporter(update)
         if draft.own_duplicate:
             await reports.supplement(ctx.session, case, draft.description, draft.photos, who.actor, ctx.now)

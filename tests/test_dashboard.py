@@ -425,3 +425,48 @@ async def test_kept_photos_are_served_with_their_own_type_and_nosniff(dash, db, 
     async with dash.browser.get(url(dash, f"/dashboard/media/{media_id}")) as r:
         assert r.status == 200 and r.headers["Content-Type"] == "image/jpeg"
         assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- the contact number: one click, for whom it is for, audited -----------------------------------------
+
+async def _reveal(dash, browser, *, csrf: bool = True) -> tuple[int, str]:
+    page_url = url(dash, f"/dashboard/cases/{dash.case_number}")
+    async with browser.get(page_url) as r:
+        page = await r.text()
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1) if csrf else ""
+    async with browser.post(page_url + "/contact", data={"csrf": token}, allow_redirects=False) as r:
+        return r.status, await r.text()
+
+
+async def test_the_supervisor_reveals_the_contact_with_one_click_and_it_is_audited(dash, db):
+    from backend import audit
+
+    await login(dash)
+    async with dash.browser.get(url(dash, f"/dashboard/cases/{dash.case_number}")) as r:
+        page = await r.text()
+    assert 'id="reveal-contact"' in page and "13812345678" not in page
+    assert (await _reveal(dash, dash.browser, csrf=False))[0] == 403  # a cross-site form cannot make the click
+    status, shown = await _reveal(dash, dash.browser)
+    assert status == 200 and "13812345678" in shown
+    async with db.sessions() as s:
+        logged = await audit.entries(s, case_number=dash.case_number)
+    assert [(e.actor, e.outcome, e.via) for e in logged] == [("staff:S12", "shown", "dashboard")]
+
+
+async def test_other_staff_get_no_button_and_a_recorded_refusal(dash, db, clock):
+    from backend import audit
+
+    async with db.transaction() as s:
+        await accounts.set_password(s, "S01", PASSWORD, clock())
+    other = new_browser()
+    try:
+        assert (await login(dash, staff_id="S01", browser=other)).status == 302
+        async with other.get(url(dash, f"/dashboard/cases/{dash.case_number}")) as r:
+            assert 'id="reveal-contact"' not in await r.text()
+        status, page = await _reveal(dash, other)
+        assert status == 403 and "13812345678" not in page and "只有本工单的处理人" in page
+    finally:
+        await other.close()
+    async with db.sessions() as s:
+        logged = await audit.entries(s, case_number=dash.case_number)
+    assert [(e.actor, e.outcome) for e in logged] == [("staff:S01", "refused:not_yours")]
