@@ -155,6 +155,8 @@ async def on_category_choice(draft: Draft, update: Update, ctx: Context) -> Step
     if picked is not None:
         draft.category, draft.candidates = options[picked - 1], []
         draft.duplicate_checked = False
+        # the resident says it is an emergency: a case at once, the category's notice (whom to call) first
+        draft.urgent = draft.urgent or taxonomy(ctx).category(draft.category).priority == "urgent"
         return Step()
     u = understand(update, ctx)
     draft.add_text(update.text or "")
