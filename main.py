@@ -118,8 +118,8 @@ def load_places_for_nlp() -> list:
         return found
     from backend.demo import DEMO_DIR
 
-    print("(no compounds in the database: using the demo street's)", file=sys.stderr)
-    return places_from_csv(DEMO_DIR / "compounds.csv")
+    print("(no places in the database: using the demo street's)", file=sys.stderr)
+    return places_from_csv(DEMO_DIR / "compounds.csv", DEMO_DIR / "places.csv")
 
 
 def configure_logging(settings: Settings) -> None:
