@@ -44,6 +44,7 @@ class NewCase:
     dept_id: str | None = None
     compound_id: str | None = None
     building: str | None = None
+    place_text: str | None = None  # no known place: the resident's description or shared point, to be placed
     occurred: str | None = None
     lat: float | None = None
     lng: float | None = None
@@ -86,6 +87,7 @@ async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Cas
         category=new.category,
         compound_id=new.compound_id,
         building=new.building,
+        place_text=None if new.compound_id else new.place_text,
         description=new.description,
         occurred=new.occurred,
         lat=new.lat,
@@ -108,7 +110,8 @@ async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Cas
     actor = new.reporter.actor if new.reporter else (new.actor or "system")
     record(session, case, "created", actor=actor, at=now,
            data={"category": new.category, "compound_id": new.compound_id, "building": new.building,
-                 "urgent": new.urgent, "channel": new.channel})
+                 "urgent": new.urgent, "channel": new.channel,
+                 **({"place_text": case.place_text, "needs_place": True} if case.place_text else {})})
     for item in new.media:
         session.add(CaseMedia(case_id=case.id, kind=item["kind"], media_id=item.get("media_id"),
                               url=item.get("url"), platform=item.get("platform"), added_by=actor, added_at=now))
@@ -268,6 +271,7 @@ async def staff_view(session: AsyncSession, case: Case) -> dict:
         "category": case.category,
         "compound": case.compound_id,
         "building": case.building,
+        "place_text": case.place_text,
         "description": case.description,
         "occurred": case.occurred,
         "status": case.status,

@@ -21,7 +21,8 @@ from handlers.router import Context, Filter, Router, kind
 from handlers.types import Reply, Update
 
 DRAFT_TTL = timedelta(minutes=30)
-LOCATION_MATCH_M = 1000  # a shared location this close to a compound proposes it
+LOCATION_MATCH_M = 1000  # a shared location this close to a place proposes it
+PLACE_TEXT_LIMIT = 128  # characters kept of a place described in the resident's words
 PRIORITY = {"urgent": 1, "high": 2, "normal": 3, "low": 4}
 
 
@@ -55,10 +56,20 @@ def slots_of(draft: Draft, ctx: Context) -> tuple[str, ...]:
     return tuple(taxonomy(ctx).category(draft.category).slots) if draft.category else ()
 
 
+async def street_places(ctx: Context) -> dict[str, places.Place]:
+    """The street's places by id, read once and kept with the services (like the analyzer's place names)."""
+    if "street_places" not in ctx.services:
+        ctx.services["street_places"] = {p.id: p for p in await places.all_places(ctx.session)}
+    return ctx.services["street_places"]
+
+
 async def compound_names(ctx: Context) -> dict[str, str]:
-    if "compound_names" not in ctx.services:
-        ctx.services["compound_names"] = {p.id: p.name for p in await places.all_places(ctx.session)}
-    return ctx.services["compound_names"]
+    return {place_id: p.name for place_id, p in (await street_places(ctx)).items()}
+
+
+async def is_compound(place_id: str | None, ctx: Context) -> bool:
+    place = (await street_places(ctx)).get(place_id)
+    return place is not None and place.is_compound
 
 
 # --- questions --------------------------------------------------------------------------------
@@ -82,11 +93,15 @@ async def question(state: str, draft: Draft, ctx: Context) -> str:
         options = [tax.category(code).name for code in category_options(draft, ctx)]
         return T.CHOOSE_CATEGORY.format(options=numbered(options))
     if state == "confirm_location":
-        return T.CONFIRM_LOCATION.format(compound=names[draft.location_compound], distance=draft.location_distance)
+        this = T.THIS_COMPOUND if await is_compound(draft.location_compound, ctx) else T.THIS_PLACE
+        return T.CONFIRM_LOCATION.format(compound=names[draft.location_compound], distance=draft.location_distance,
+                                         this=this)
     if state == "choose_compound":
         return T.CHOOSE_COMPOUND.format(options=numbered([names[c] for c in draft.compound_candidates]))
     if state == "ask_place":
         return custom.get("compound") or T.ASK_PLACE
+    if state == "ask_building" and not await is_compound(draft.compound, ctx):
+        return T.ASK_SPOT.format(place=names.get(draft.compound, ""))
     if state == "ask_building":
         return custom.get("building") or T.ASK_BUILDING.format(compound=names.get(draft.compound, ""))
     if state == "ask_time":
@@ -104,6 +119,8 @@ async def question(state: str, draft: Draft, ctx: Context) -> str:
 
 
 def place_text(draft: Draft, names: dict[str, str]) -> str:
+    if draft.compound is None and draft.place_text:
+        return T.PLACE_TO_CHECK.format(place=draft.place_text)
     place = names.get(draft.compound, T.NOT_GIVEN)
     return f"{place} {draft.building}" if draft.building else place
 
@@ -146,10 +163,12 @@ async def on_category_choice(draft: Draft, update: Update, ctx: Context) -> Step
 
 async def on_location_confirm(draft: Draft, update: Update, ctx: Context) -> Step:
     if words.is_word(update.text, words.CONFIRM) or words.choice(update.text, 2) == 1:
-        draft.compound, draft.compound_candidates = draft.location_compound, []
+        draft.compound, draft.compound_candidates, draft.place_text = draft.location_compound, [], None
     draft.location_compound = draft.location_distance = None
     draft.duplicate_checked = False
-    if not (words.is_word(update.text, words.DENY) or words.choice(update.text, 2) == 2 or draft.compound):
+    if words.is_word(update.text, words.DENY) or words.choice(update.text, 2) == 2:
+        return Step(prefix=T.LOCATION_KEPT)  # the shared point stays the place, for a person to place
+    if not draft.compound:
         return await on_place(draft, update, ctx)  # neither yes nor no: read it as naming the place
     return Step()
 
@@ -164,13 +183,26 @@ async def on_compound_choice(draft: Draft, update: Update, ctx: Context) -> Step
 
 
 async def on_place(draft: Draft, update: Update, ctx: Context) -> Step:
+    """A known place, or an ambiguous name to choose from; otherwise the resident's own description is
+    kept for a person to place. "都不是"/"不知道" asks once for a location or a description, then leaves the
+    place to staff: the place step never asks the same question twice."""
     u = understand(update, ctx)
     before = (draft.compound, tuple(draft.compound_candidates))
     draft.absorb(u, overwrite=("compound", "building") if u.compound else ())
     draft.duplicate_checked = False
-    if (draft.compound, tuple(draft.compound_candidates)) == before and not draft.compound:
-        return Step(prefix=T.PLACE_NOT_FOUND)
-    return Step()
+    if (draft.compound, tuple(draft.compound_candidates)) != before or draft.compound:
+        if draft.compound:
+            draft.place_text = None
+        return Step()
+    draft.compound_candidates = []
+    if words.is_word(update.text, words.NONE_OF_THESE) or not words.normalize(update.text):
+        if draft.place_asked:
+            draft.skipped.append("place")
+            return Step(prefix=T.PLACE_LEFT_TO_STAFF)
+        draft.place_asked = True
+        return Step(state="ask_place", prefix=T.DESCRIBE_PLACE)
+    draft.place_text = (update.text or "").strip()[:PLACE_TEXT_LIMIT]
+    return Step(prefix=T.PLACE_NOTED.format(place=draft.place_text))
 
 
 async def on_building(draft: Draft, update: Update, ctx: Context) -> Step:
@@ -245,7 +277,8 @@ async def on_modify(draft: Draft, update: Update, ctx: Context) -> Step:
         return Step(state="choose_category")
     if what == "place":
         draft.compound, draft.building, draft.compound_candidates = None, None, []
-        draft.skipped = [s for s in draft.skipped if s != "building"]
+        draft.place_text, draft.place_asked = None, False
+        draft.skipped = [s for s in draft.skipped if s not in ("building", "place")]
         return Step(state="ask_place")
     if what == "description":
         draft.description = ""
@@ -323,6 +356,7 @@ async def create(draft: Draft, update: Update, ctx: Context) -> Reply:
         category=category.code, description=draft.description or category.name,
         priority=PRIORITY.get(category.priority, 3), channel="wechat", dept_id=category.department,
         compound_id=draft.compound, building=draft.building, occurred=draft.occurred, lat=draft.lat,
+        place_text=None if draft.compound else draft.place_text,
         lng=draft.lng, urgent=draft.urgent, reporter=reporter(update), contact_phone=draft.phone,
         anonymous=draft.anonymous, media=draft.photos)
     case, officer = await reports.open_case(ctx.session, new, rules_for(ctx, category.code), policy(ctx), ctx.now)
@@ -406,7 +440,9 @@ async def location(update: Update, ctx: Context) -> Reply:
     prefix = await expiry_prefix(ctx)
     draft = draft_of(ctx)
     draft.lat, draft.lng = update.location.lat, update.location.lng
-    found = places.nearest(await places.all_places(ctx.session), draft.lat, draft.lng)
+    if draft.compound is None:  # the point itself is the place until a known place is confirmed
+        draft.place_text = (update.location.label or T.SHARED_LOCATION)[:PLACE_TEXT_LIMIT]
+    found = places.nearest(list((await street_places(ctx)).values()), draft.lat, draft.lng)
     if found is None or found[1] > LOCATION_MATCH_M:
         return prepend(prefix, await advance(draft, update, ctx, Step(prefix=T.LOCATION_NOT_NEAR)))
     draft.location_compound, draft.location_distance = found[0].id, int(found[1])
