@@ -119,8 +119,8 @@ async def question(state: str, draft: Draft, ctx: Context) -> str:
 
 
 def place_text(draft: Draft, names: dict[str, str]) -> str:
-    if draft.compound is None and draft.place_text:
-        return T.PLACE_TO_CHECK.format(place=draft.place_text)
+    if draft.compound is None and (draft.place_text or "place" in draft.skipped):
+        return T.PLACE_TO_CHECK.format(place=draft.place_text or T.NOT_GIVEN)
     place = names.get(draft.compound, T.NOT_GIVEN)
     return f"{place} {draft.building}" if draft.building else place
 
