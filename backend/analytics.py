@@ -38,6 +38,7 @@ from sqlalchemy import Float, Integer, and_, case as when, cast, func, literal, 
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.clock import LOCAL_TZ
 from storage.models import Case, Compound, Survey
 
 STAGES = ("accept", "depart", "arrive")
@@ -484,10 +485,27 @@ async def report(session: AsyncSession, scope: Scope = Scope(), *, targets: Targ
     result = {k: v for k, v in found[None][0].to_dict().items() if k != "key"}
     result["scope"] = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(scope).items()}
     result["as_of"] = as_of.isoformat()
-    result["by"] = {by: [m.to_dict() for m in found[by]] for by in breakdowns}
+    result["by"] = {by: [_with_partial(m.to_dict(), by, as_of) for m in found[by]] for by in breakdowns}
     end = min(scope.end, as_of) if scope.end else as_of
     result["hotspots"] = [c.to_dict() for c in await hotspots(session, scope, end=end, rule=rule)]
     return result
+
+
+def period_end(period: str, key: str) -> datetime:
+    """When the local (UTC+8) day, week (keyed by its Monday) or month named by `key` ends."""
+    if period == "month":
+        year, month = map(int, key.split("-"))
+        return datetime(year + month // 12, month % 12 + 1, 1, tzinfo=LOCAL_TZ)
+    day = datetime.fromisoformat(key).replace(tzinfo=LOCAL_TZ)
+    return day + timedelta(days=7 if period == "week" else 1)
+
+
+def _with_partial(row: dict, by: str, as_of: datetime) -> dict:
+    """A period that has not ended yet is marked `partial`: its closure rate still counts open cases that
+    have had no time to close, so it must not be read like a finished month."""
+    if by in PERIODS and row.get("key"):
+        row["partial"] = period_end(by, row["key"]) > as_of
+    return row
 
 
 # --- operational counts (for /metrics and /healthz) ------------------------------------------------------

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
+import prcoords
+
 from sqlalchemy import bindparam, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -91,8 +93,12 @@ class StationState:
 
 
 def navigation_url(station: Station) -> str:
-    """An AMap URI that opens the map app on the phone (or the web map) at the station."""
-    return (f"https://uri.amap.com/marker?position={station.lng:.6f},{station.lat:.6f}"
+    """An AMap URI that opens the map app on the phone (or the web map) at the station.
+
+    Our coordinates are WGS-84 (what phones share and sensors report); AMap draws GCJ-02, the datum
+    Chinese maps are required to use, which sits ~500 m away in Hefei. So the point is converted first."""
+    gcj = prcoords.wgs_gcj((station.lat, station.lng))
+    return (f"https://uri.amap.com/marker?position={gcj.lon:.6f},{gcj.lat:.6f}"
             f"&name={quote(station.name)}&coordinate=gaode&callnative=1")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+import unicodedata
 from datetime import date, datetime, timedelta, timezone
 
 from bot.config import Settings
@@ -41,6 +42,8 @@ def scope_of(args):
 
 async def cmd_report(settings: Settings, args) -> int:
     from backend import analytics
+    from backend.places import all_places
+    from backend.staff import list_staff
 
     db = await _database(settings)
     try:
@@ -50,49 +53,90 @@ async def cmd_report(settings: Settings, args) -> int:
                 rule=analytics.HotspotRule(window_days=settings.hotspot_window_days,
                                            min_count=settings.hotspot_min_count),
                 breakdowns=args.by or analytics.REPORT_BREAKDOWNS)
+            names = {"compound": {p.id: p.name for p in await all_places(session)},
+                     "officer": {st.id: st.name for st, _ in await list_staff(session)},
+                     "category": category_names()}
     finally:
         await db.dispose()
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:
-        print(render_report(result))
+        print(render_report(result, names))
     return 0
 
 
+def category_names() -> dict[str, str]:
+    from nlp import load_taxonomy
+
+    return {c.code: c.name for c in load_taxonomy().categories}
+
+
 def _pct(v) -> str:
-    return "-" if v is None else f"{v * 100:5.1f}%"
+    return "-" if v is None else f"{v * 100:.1f}%"
 
 
 def _hours(v) -> str:
-    return "-" if v is None else f"{v / 3600:6.1f}h"
+    return "-" if v is None else f"{v / 3600:.1f}h"
 
 
-def render_report(r: dict) -> str:
+def width(text: str) -> int:
+    """Columns a terminal gives the text: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(text: str, size: int, left: bool = False) -> str:
+    pad = " " * max(0, size - width(text))
+    return text + pad if left else pad + text
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Columns as wide as their widest cell; the first column left-aligned, numbers right-aligned."""
+    sizes = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return ["  ".join(_cell(v, sizes[i], left=i == 0) for i, v in enumerate(r)).rstrip() for r in [header, *rows]]
+
+
+BREAKDOWN_TITLES = {"month": "按月", "week": "按周", "day": "按日", "community": "按社区", "compound": "按小区",
+                    "category": "按类别", "officer": "按网格员", "channel": "按渠道"}
+COLUMNS = ["件数", "响应率", "办结率", "按期办结", "满意率", "平均用时", "P90用时", "1分钟响应", "3分钟出发",
+           "15分钟到场", "重开率", "重复反映"]
+
+
+def _row(m: dict) -> list[str]:
+    c = m["sla_compliance"]
+    return [str(m["cases"]), _pct(m["response_rate"]), _pct(m["closure_rate"]), _pct(m["on_time_closure_rate"]),
+            _pct(m["satisfaction_rate"]), _hours(m["avg_handling_s"]), _hours(m["p90_handling_s"]),
+            _pct(c["accept"]), _pct(c["depart"]), _pct(c["arrive"]), _pct(m["reopen_rate"]),
+            str(m["repeat_reports"])]
+
+
+def render_report(r: dict, names: dict[str, dict[str, str]] | None = None) -> str:
+    """The report as aligned tables for a person: Chinese headings, names instead of codes, and periods that
+    have not ended marked （未满）, since their closure rate still counts cases with no time to close."""
+    names = names or {}
     s = r["sla_compliance"]
-    lines = [f"cases {r['cases']}  response {_pct(r['response_rate'])}  closure {_pct(r['closure_rate'])}  "
-             f"on-time closure {_pct(r['on_time_closure_rate'])}  satisfaction {_pct(r['satisfaction_rate'])}",
-             f"handling avg {_hours(r['avg_handling_s'])}  p90 {_hours(r['p90_handling_s'])}  "
-             f"reopen {_pct(r['reopen_rate'])}  repeat reports {r['repeat_reports']}",
-             f"1315: accept {_pct(s['accept'])}  depart {_pct(s['depart'])}  arrive {_pct(s['arrive'])}", ""]
-    header = (f"{'':<22}{'cases':>7} {'resp':>6} {'close':>6} {'ontime':>6} {'satis':>6} {'avg':>7} {'p90':>7} "
-              f"{'accept':>6} {'depart':>6} {'arrive':>6} {'reopen':>6} {'repeat':>6}")
+    lines = [f"案件 {r['cases']}  响应率 {_pct(r['response_rate'])}  办结率 {_pct(r['closure_rate'])}  "
+             f"按期办结率 {_pct(r['on_time_closure_rate'])}  满意率 {_pct(r['satisfaction_rate'])}",
+             f"平均用时 {_hours(r['avg_handling_s'])}  P90 {_hours(r['p90_handling_s'])}  "
+             f"重开率 {_pct(r['reopen_rate'])}  重复反映 {r['repeat_reports']}",
+             f"1315：1分钟响应 {_pct(s['accept'])}  3分钟出发 {_pct(s['depart'])}  15分钟到场 {_pct(s['arrive'])}", ""]
     for by, rows in r["by"].items():
-        lines += [f"by {by}", header]
-        for m in rows:
-            c = m["sla_compliance"]
-            lines.append(f"{str(m['key'] or '-')[:20]:<22}{m['cases']:>7} {_pct(m['response_rate'])} "
-                         f"{_pct(m['closure_rate'])} {_pct(m['on_time_closure_rate'])} {_pct(m['satisfaction_rate'])} "
-                         f"{_hours(m['avg_handling_s'])} {_hours(m['p90_handling_s'])} {_pct(c['accept'])} "
-                         f"{_pct(c['depart'])} {_pct(c['arrive'])} {_pct(m['reopen_rate'])} {m['repeat_reports']:>6}")
-        lines.append("")
-    lines.append("hotspots (flagged compound x category, last window)")
-    for h in r["hotspots"] or []:
-        lines.append(f"  {h['compound_id']} {h['category']:<20} {h['count']:>4}  trailing avg {h['trailing_avg']:>6}  "
-                     f"peers avg {h['peer_avg']:>6}  {','.join(h['reasons'])}  cases {' '.join(h['cases'][:8])}"
-                     + (" …" if len(h["cases"]) > 8 else ""))
-    if not r["hotspots"]:
-        lines.append("  none")
+        labels = names.get(by, {})
+        body = [[labels.get(m["key"], m["key"] or "-") + ("（未满）" if m.get("partial") else ""), *_row(m)]
+                for m in rows]
+        lines += [BREAKDOWN_TITLES.get(by, by), *_table(["", *COLUMNS], body), ""]
+    lines.append("热点（近一个统计窗口内标记的 小区×类别）")
+    hot = [[names.get("compound", {}).get(h["compound_id"], h["compound_id"]),
+            names.get("category", {}).get(h["category"], h["category"]), str(h["count"]), str(h["trailing_avg"]),
+            str(h["peer_avg"]), "、".join(HOTSPOT_REASONS.get(x, x) for x in h["reasons"]),
+            " ".join(h["cases"][:8]) + (" …" if len(h["cases"]) > 8 else "")] for h in r["hotspots"] or []]
+    if hot:
+        lines += ["  " + line for line in _table(["小区", "类别", "件数", "此前均值", "同类小区均值", "原因", "案件"], hot)]
+    else:
+        lines.append("  无")
     return "\n".join(lines)
+
+
+HOTSPOT_REASONS = {"surge": "激增", "above_peers": "高于同类"}
 
 
 async def cmd_seed_history(settings: Settings, args) -> int:

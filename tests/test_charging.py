@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from backend import charging, staff as staff_mod
+from backend.places import distance_m
 from bot.background.jobs import JobPolicy, JobRunner
 from storage.models import ChargingAlert, OutboxMessage
 from tests.conftest import Resident
@@ -177,7 +178,10 @@ async def test_chat_from_a_shared_location_lists_the_nearest_free_stations_with_
     names = re.findall(r"^\d\. (\S+?)（", reply, re.M)
     assert names == ["滨湖欣园电瓶车充电点", "康园新城电瓶车充电点", "润园尚城电瓶车充电点"]
     assert "空闲 1/6" in reply and "空闲 5/20" in reply and "刚刚更新" in reply
-    assert "https://uri.amap.com/marker?position=117.277009,31.739481&name=" in reply
+    lng, lat = map(float, re.search(r"uri\.amap\.com/marker\?position=([\d.]+),([\d.]+)&", reply).groups())
+    # the station is at 31.739481, 117.277009 (WGS-84); AMap wants GCJ-02, a few hundred metres east/south
+    shift_m = distance_m(31.739481, 117.277009, lat, lng)
+    assert 300 < shift_m < 800 and lng > 117.277009 and "coordinate=gaode" in reply
     assert "汽车充电点" not in reply
 
 

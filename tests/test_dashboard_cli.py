@@ -2,8 +2,26 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime, timezone
 
+from backend.clock import local
+
+from cli.dashboard import width
 from tests.test_cli import clean_env, run_main
+
+
+def assert_tables_read_for_people(text: str) -> None:
+    """Names, not codes; the month still running marked as such; every row of a table as wide as its head."""
+    assert "露天烧烤与油烟" in text or "非机动车乱停放" in text
+    assert not re.search(r"^(bbq|C\d\d|S\d\d)\b", text, re.M)
+    this_month = local(datetime.now(timezone.utc)).strftime("%Y-%m")
+    months = re.findall(r"^(\d{4}-\d\d)(（未满）)?", text, re.M)
+    assert months and all(bool(partial) == (month == this_month) for month, partial in months), months
+    for block in text.split("\n\n")[1:]:
+        rows = block.splitlines()[1:]
+        if rows and "件数" in rows[0]:
+            assert len({width(row.rstrip()) for row in rows}) <= 2, rows  # the last column may be narrower
 
 
 def test_history_report_and_password_from_the_command_line(tmp_path):
@@ -26,7 +44,8 @@ def test_history_report_and_password_from_the_command_line(tmp_path):
     assert data["cases"] == 300 and set(data["sla_compliance"]) == {"accept", "depart", "arrive"}
     assert sum(row["cases"] for row in data["by"]["community"]) == 300
     tables = run_main("report", "--from", "2020-01-01", "--to", "2099-12-31", env=env)
-    assert tables.returncode == 0 and "by month" in tables.stdout and "hotspots" in tables.stdout
+    assert tables.returncode == 0 and "按月" in tables.stdout and "热点" in tables.stdout
+    assert_tables_read_for_people(tables.stdout)
 
     short = run_main("staff", "password", "--staff-id", "S12", env=env, input_="short\n")
     assert short.returncode == 1 and "8 characters" in short.stderr
