@@ -115,19 +115,19 @@ class PlaceIndex:
                     self._bigrams.setdefault(g, set()).add(p.id)
 
     def _short_keys(self, names: dict[str, str]) -> dict[str, list[str]]:
-        """Aliases and partial names. A short key stands for every place of its group (compounds, or public
-        places) whose name contains it; the place that lists it as an alias comes first."""
-        keys: dict[str, tuple[bool, list[str]]] = {}
+        """Aliases and partial names. A short key stands for every place of its kind whose name contains it
+        ("欣园": every 欣园 compound; "菜场": every market called so), the place that lists it as an alias
+        first; never for a place of another kind ("长江路" is the road, not 长江路小学)."""
+        keys: dict[str, tuple[str, list[str]]] = {}
         for p in self.places:
-            is_compound = p.kind == COMPOUND
             for alias in p.aliases:
-                keys.setdefault(normalize(alias), (is_compound, []))[1].append(p.id)
-            for partial in _partials(names[p.id]) if is_compound else ():
+                keys.setdefault(normalize(alias), (p.kind, []))[1].append(p.id)
+            for partial in _partials(names[p.id]) if p.kind == COMPOUND else ():
                 if partial not in COMMON_WORDS:
-                    keys.setdefault(partial, (True, []))
-        for key, (is_compound, owners) in keys.items():
+                    keys.setdefault(partial, (COMPOUND, []))
+        for key, (kind, owners) in keys.items():
             for p in self.places:
-                if (p.kind == COMPOUND) == is_compound and key in names[p.id] and p.id not in owners:
+                if p.kind == kind and key in names[p.id] and p.id not in owners:
                     owners.append(p.id)
         return {key: owners for key, (_, owners) in keys.items()}
 
