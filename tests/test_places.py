@@ -130,3 +130,75 @@ async def test_a_shared_location_at_a_market_proposes_the_market(street):
     assert "烟墩农贸市场" in confirm and "是这里吗" in confirm, confirm
     summary = await r.say("是")
     assert "请核对" in summary or "位置" in summary
+
+
+# --- analytics and storage ---------------------------------------------------------------------------------
+
+async def test_roads_are_hotspots_against_roads_and_analytics_groups_by_kind_of_place(db):
+    """Street vending on every road alike is the roads' normal, not twelve hotspots; the same count in one
+    compound, where no other compound has any, is above its peers."""
+    from datetime import datetime, timedelta, timezone
+
+    from backend.demo import seed_demo
+
+    async with db.transaction() as s:
+        await seed_demo(s)
+        roads = list((await s.execute(select(Compound.id).where(Compound.kind == "road"))).scalars())
+    end = datetime(2026, 11, 27, tzinfo=timezone.utc)
+    rows = []
+    for place in [*roads, "C03"]:
+        for window, i in ((w, i) for w in range(4) for i in range(12)):  # steady: no surge anywhere
+            created = end - timedelta(days=30 * window + 1, hours=i)
+            rows.append(Case(number=f"V-{len(rows):05d}", category="street_vending", compound_id=place,
+                             description="x", priority=3, status="closed", channel="wechat", created_at=created,
+                             updated_at=created))
+    async with db.transaction() as s:
+        s.add_all(rows)
+    async with db.sessions() as s:
+        flagged = await analytics.hotspots(s, end=end)
+        every = await analytics.hotspots(s, end=end, flagged_only=False)
+        by_kind = await analytics.summary(s, analytics.Scope(end=end), by="kind")
+        by_place = await analytics.summary(s, analytics.Scope(end=end), by="compound")
+    assert [(c.compound_id, c.kind, c.reasons) for c in flagged] == [("C03", "compound", ["above_peers"])]
+    zi_yun = next(c for c in every if c.compound_id == "R07")
+    assert zi_yun.kind == "road" and zi_yun.peer_avg == 12.0 and not zi_yun.flagged
+    assert {m.key: m.cases for m in by_kind} == {"road": 48 * len(roads), "compound": 48}
+    assert {m.key: m.cases for m in by_place}["R07"] == 48
+
+
+async def test_compounds_stored_before_places_existed_read_as_compounds(db_url):
+    """Migrate an empty database to the revision before places, store a compound the old way, migrate on."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from storage.db import MIGRATIONS_DIR, Database
+
+    database = Database(db_url)
+    try:
+        if not database.is_sqlite:
+            async with database.engine.begin() as conn:
+                await conn.execute(text("DROP SCHEMA public CASCADE"))
+                await conn.execute(text("CREATE SCHEMA public"))
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+
+        def to_0009(connection) -> None:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "0009_sending")
+
+        async with database.engine.begin() as conn:
+            await conn.run_sync(to_0009)
+            await conn.execute(text(
+                "INSERT INTO compounds (id, name, aliases, community, lat, lng, buildings, grid_mode) "
+                "VALUES ('C99', '老小区', '[]', '老社区', 31.75, 117.28, 6, 'roving')"))
+            await conn.execute(text(
+                "INSERT INTO staff (id, name, role, dept_id, compounds, mode) "
+                "VALUES ('S99', '老网格员', 'officer', 'chengguan', '[\"C99\"]', 'roving')"))
+        await database.migrate()
+        async with database.sessions() as s:
+            old = await s.get(Compound, "C99")
+            assert (old.kind, old.grid, old.roads, old.address) == ("compound", None, None, None)
+            assert (await grid_officer(s, "C99")).id == "S99"
+    finally:
+        await database.dispose()
