@@ -202,3 +202,27 @@ async def test_compounds_stored_before_places_existed_read_as_compounds(db_url):
             assert (await grid_officer(s, "C99")).id == "S99"
     finally:
         await database.dispose()
+
+
+async def test_a_supervisor_places_a_described_case_and_it_goes_to_that_places_grid_officer(street, clock):
+    from backend import workflow
+    from handlers.casework import rules_of
+    from storage.models import Staff
+
+    r = street("o-to-place")
+    await talk(r, "紫云那边路中间的井盖不见了", "都不是", "加油站斜对面那段路")
+    number = number_in(await r.say("1"))
+    db = street.bot.db
+    async with db.transaction() as s:
+        case = await cases.by_number(s, number)
+        rules = rules_of(TAXONOMY.category(case.category))
+        officer, supervisor = await s.get(Staff, "S10"), await s.get(Staff, "S12")
+        refused = await workflow.place_case(s, officer, case, "R07", rules, workflow.Policy(), clock())
+        unknown = await workflow.place_case(s, supervisor, case, "Z99", rules, workflow.Policy(), clock())
+        done = await workflow.place_case(s, supervisor, case, "R07", rules, workflow.Policy(), clock())
+    assert (refused.ok, refused.code, unknown.code, done.ok) == (False, "not_yours", "unknown_place", True)
+    view = await case_view(db, number)
+    assert view["compound"] == "R07" and view["officer"] == await officer_of(db, "R07")
+    assert view["place_text"] == "加油站斜对面那段路"
+    kinds = [e["kind"] for e in view["events"]]
+    assert kinds[kinds.index("placed") + 1] == "dispatched"
