@@ -103,6 +103,8 @@ class PlaceIndex:
                 if phrase and p.id not in self._full.setdefault(phrase, []):
                     self._full[phrase].append(p.id)
         self._short = {k: v for k, v in self._short_keys(names).items() if v and k not in self._full}
+        # a declared alias is as sure as a name; a partial name ("竹园") is weaker than a near-miss of a full one
+        self._declared = {normalize(a) for p in self.places for a in p.aliases} & set(self._short)
         self._matcher = PhraseMatcher([*self._full, *self._short])
         self._crossings = {frozenset(p.roads): p.id for p in self.places if p.kind == INTERSECTION and len(p.roads) == 2}
         self._bigrams: dict[str, set[str]] = {}
@@ -140,7 +142,9 @@ class PlaceIndex:
         return [*self._full, *self._short]
 
     def find(self, text: str) -> PlaceMatch:
-        """The place named in normalised text; when the name is ambiguous, compound is None."""
+        """The place named in normalised text; when the name is ambiguous, compound is None. Precedence: two
+        roads named together (their crossing), a full name or address, then a declared alias or a near-miss
+        of a full name (whichever covers more), a partial name; within each, the first in the text."""
         found = [(start, phrase, self._full.get(phrase) or self._short[phrase]) for start, phrase
                  in self._matcher.find(text)]
         crossing = self._crossing(text, found)
@@ -150,11 +154,17 @@ class PlaceIndex:
             if phrase in self._full:
                 return self._match(ids, phrase, text, start + len(phrase))
         fuzzy = self._fuzzy(text)
-        if fuzzy.candidates:
-            return fuzzy
+        declared = next(((start, phrase, ids) for start, phrase, ids in found if phrase in self._declared), None)
+        if declared and (not fuzzy.candidates or len(declared[1]) >= self._longest_name(fuzzy.candidates)):
+            found = [declared]  # "天鹅湖广场" is that square's alias, not a slip of 天鹅湖畔
+        elif fuzzy.candidates:
+            return fuzzy  # "欣园北院" is a slip of 欣园北苑, not the alias 欣园
         for start, phrase, ids in found:
             return self._match(ids, phrase, text, start + len(phrase))
         return NO_PLACE
+
+    def _longest_name(self, ids: Iterable[str]) -> int:
+        return max(len(self._by_id[pid].name) for pid in ids)
 
     def _match(self, ids: list[str], phrase: str | None, text: str, end: int) -> PlaceMatch:
         return PlaceMatch(ids[0] if len(ids) == 1 else None, tuple(ids), phrase, _detail(text, end))

@@ -21,6 +21,7 @@ TOWN = [
     Place("M2", "荷塘菜场", kind="market"),
     Place("S1", "星光广场", kind="square", address="银杏大道300号"),
     Place("E1", "长江路小学", kind="school"),
+    Place("A6", "天河湾畔"), Place("S2", "天河文化广场", ("天河湾广场",), kind="square"),
 ]
 
 
@@ -88,6 +89,11 @@ def test_a_number_of_a_building_is_not_a_house_number(town):
 def test_an_alias_shared_by_two_public_places_is_a_choice(town):
     m = find(town, "菜场门口卖活禽的又来了")
     assert m.compound is None and set(m.candidates) == {"M1", "M2"}
+
+
+def test_a_declared_alias_beats_a_near_miss_it_covers_and_a_slip_still_finds_its_compound(town):
+    assert find(town, "天河湾广场晚上放音乐太吵").compound == "S2"
+    assert find(town, "天河湾半小区里的路灯坏了").compound == "A6"
 
 
 def test_no_place_named(town):
