@@ -195,7 +195,7 @@ async def on_place(draft: Draft, update: Update, ctx: Context) -> Step:
             draft.place_text = None
         return Step()
     draft.compound_candidates = []
-    if words.is_word(update.text, words.NONE_OF_THESE) or not words.normalize(update.text):
+    if words.is_word(update.text, words.NONE_OF_THESE | words.SKIP) or not words.normalize(update.text):
         if draft.place_asked:
             draft.skipped.append("place")
             return Step(prefix=T.PLACE_LEFT_TO_STAFF)
