@@ -6,16 +6,20 @@ session cookie carries a random token; the table keeps its sha256 and an absolut
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DashboardSession, Staff, StaffPassword
+from storage.models import DashboardSession, LoginThrottle, Staff, StaffPassword
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 MIN_PASSWORD_LENGTH = 8
@@ -64,17 +68,76 @@ async def set_password(session: AsyncSession, staff_id: str, password: str, now:
     return staff
 
 
-async def authenticate(session: AsyncSession, staff_id: str, password: str) -> Staff | None:
-    """The staff member with this id and password, or None (unknown id, no password set, wrong password)."""
-    global _DUMMY_HASH
+async def stored_hash(session: AsyncSession, staff_id: str) -> str | None:
+    """The password hash of a staff id, or None (unknown id, or no password set)."""
     row = await session.get(StaffPassword, staff_id.strip()) if staff_id else None
-    if row is None:
-        _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
-        check_password(password, _DUMMY_HASH)
+    return row.password_hash if row is not None else None
+
+
+async def verify(password: str, stored: str | None) -> bool:
+    """scrypt (~50 ms of CPU) on a worker thread, so the event loop keeps serving webhooks meanwhile.
+    Call it outside any transaction. An unknown id costs as much as a known one."""
+    global _DUMMY_HASH
+    if stored is None:
+        _DUMMY_HASH = _DUMMY_HASH or await asyncio.to_thread(hash_password, secrets.token_hex(8))
+        await asyncio.to_thread(check_password, password, _DUMMY_HASH)
+        return False
+    return await asyncio.to_thread(check_password, password, stored)
+
+
+async def authenticate(db, staff_id: str, password: str) -> Staff | None:
+    """The staff member with this id and password, or None (unknown id, no password set, wrong password).
+    Reads the hash, closes the session, checks the password on a thread, then reads the staff row."""
+    async with db.sessions() as session:
+        stored = await stored_hash(session, staff_id)
+    if not await verify(password, stored):
         return None
-    if not check_password(password, row.password_hash):
-        return None
-    return await session.get(Staff, row.staff_id)
+    async with db.sessions() as session:
+        return await session.get(Staff, staff_id.strip())
+
+
+# --- login throttling -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ThrottleRule:
+    max_failures: int = 5  # this many failures of one key within `window` lock it
+    window: timedelta = timedelta(minutes=15)
+    lock: timedelta = timedelta(minutes=15)
+
+
+def throttle_keys(staff_id: str, address: str) -> tuple[str, str]:
+    """The two things a login is throttled by: the account tried and the client's address."""
+    return f"staff:{staff_id.strip()[:64]}", f"addr:{address[:64]}"
+
+
+async def locked_until(session: AsyncSession, keys: tuple[str, ...], now: datetime) -> datetime | None:
+    """When the latest lock on any of these keys ends, if one is on now."""
+    ends = (await session.execute(select(LoginThrottle.locked_until).where(
+        LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now))).scalars().all()
+    return max(ends) if ends else None
+
+
+async def record_failure(session: AsyncSession, keys: tuple[str, ...], now: datetime,
+                         rule: ThrottleRule = ThrottleRule()) -> datetime | None:
+    """Count one failed login against each key; returns when the lock ends if this failure set one."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(LoginThrottle).values(
+        [{"key": k, "failures": 0, "first_failed_at": now} for k in keys]).on_conflict_do_nothing())
+    t = LoginThrottle
+    stale = (t.first_failed_at < now - rule.window) | (t.locked_until.is_not(None) & (t.locked_until <= now))
+    await session.execute(update(t).where(t.key.in_(keys), stale)
+                          .values(failures=0, first_failed_at=now, locked_until=None))
+    await session.execute(update(t).where(t.key.in_(keys)).values(failures=t.failures + 1))
+    until = now + rule.lock
+    locked = (await session.execute(update(t).where(t.key.in_(keys), t.failures >= rule.max_failures,
+                                                    t.locked_until.is_(None))
+                                    .values(locked_until=until).returning(t.key))).scalars().all()
+    return until if locked else None
+
+
+async def clear_failures(session: AsyncSession, key: str) -> None:
+    """A successful login forgets the account's failures (the address's stay counted)."""
+    await session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
 
 
 def _token_hash(token: str) -> str:
@@ -106,5 +169,7 @@ async def close_session(session: AsyncSession, token: str | None) -> None:
         await session.execute(delete(DashboardSession).where(DashboardSession.token_hash == _token_hash(token)))
 
 
-async def end_sessions(session: AsyncSession, staff_id: str) -> None:
-    await session.execute(delete(DashboardSession).where(DashboardSession.staff_id == staff_id))
+async def end_sessions(session: AsyncSession, staff_id: str) -> int:
+    """Log a staff member out of every browser (password change, unbind, `staff logout`)."""
+    result = await session.execute(delete(DashboardSession).where(DashboardSession.staff_id == staff_id))
+    return result.rowcount or 0

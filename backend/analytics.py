@@ -38,11 +38,12 @@ from sqlalchemy import Float, Integer, and_, case as when, cast, func, literal, 
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend import lifecycle
 from backend.clock import LOCAL_TZ
 from storage.models import Case, Compound, Survey
 
 STAGES = ("accept", "depart", "arrive")
-FINISHED = ("resolved", "closed")
+FINISHED = lifecycle.CLOSED
 DIMENSIONS = ("community", "compound", "kind", "category", "officer", "channel", "day", "week", "month")
 PERIODS = ("day", "week", "month")
 

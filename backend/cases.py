@@ -1,7 +1,7 @@
 """Cases: numbers, creation with their first events, duplicates, followers, the trace, progress.
 
-Statuses (DESIGN.md): new → dispatched → accepted → en_route → on_site → resolved → closed, with
-reassigned, returned, suspended and reopened. Every change is an append-only CaseEvent.
+The statuses and their transitions are declared in backend.lifecycle (drawn in docs/lifecycle.md); every
+change is an append-only CaseEvent.
 """
 from __future__ import annotations
 
@@ -9,16 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import texts as T
+from backend import lifecycle, texts as T
 from backend.clock import local
+from storage.db import insert_for
 from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay, ChannelReport, PhoneBinding
 
-OPEN_STATUSES = ("new", "dispatched", "accepted", "en_route", "on_site", "reassigned", "returned", "suspended",
-                 "reopened")
+OPEN_STATUSES = lifecycle.UNFINISHED
 DUPLICATE_WINDOW = timedelta(hours=48)
 URGENT_PRIORITY = 1
 
@@ -56,15 +54,11 @@ class NewCase:
     actor: str | None = None  # who created it, when not a resident (e.g. "channel:12345热线")
 
 
-def _insert(session: AsyncSession):
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-
-
 async def next_number(session: AsyncSession, now: datetime) -> str:
     """The next case number of the local day, e.g. 20261127-0012: one atomic upsert, unique across
     processes because the day's row is locked (PostgreSQL) or written by one writer (SQLite)."""
     day = local(now).strftime("%Y%m%d")
-    insert = _insert(session)(CaseNumberDay).values(day=day, last=1)
+    insert = insert_for(session)(CaseNumberDay).values(day=day, last=1)
     statement = insert.on_conflict_do_update(
         index_elements=["day"], set_={"last": CaseNumberDay.last + 1}
     ).returning(CaseNumberDay.last)
@@ -72,13 +66,7 @@ async def next_number(session: AsyncSession, now: datetime) -> str:
     return f"{day}-{last:04d}"
 
 
-def record(session: AsyncSession, case: Case, kind: str, *, actor: str, at: datetime, note: str | None = None,
-           data: dict | None = None) -> CaseEvent:
-    """Append one event to a case's trace (inside the caller's transaction)."""
-    event = CaseEvent(case_id=case.id, kind=kind, at=at, actor=actor, note=note, data=data)
-    session.add(event)
-    case.updated_at = at
-    return event
+record = lifecycle.record
 
 
 async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Case:
@@ -94,7 +82,7 @@ async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Cas
         lng=new.lng,
         priority=URGENT_PRIORITY if new.urgent else new.priority,
         urgent=new.urgent,
-        status="new",
+        status=lifecycle.INITIAL,
         channel=new.channel,
         reporter_platform=new.reporter.platform if new.reporter else None,
         reporter_id=new.reporter.user_id if new.reporter else None,
@@ -177,6 +165,28 @@ async def visible_to(session: AsyncSession, number: str, who: Reporter) -> Case 
             ).scalars().first()
 
 
+async def role_of(session: AsyncSession, case: Case, who: Reporter) -> str | None:
+    """`who`'s part in the case: reporter (they reported it, or it was left with the phone number they
+    verified), follower (they follow it, or a channel's repeat report with their number was merged into
+    it), or None."""
+    row = (await session.execute(select(CaseFollower.role).where(
+        CaseFollower.case_id == case.id, CaseFollower.platform == who.platform,
+        CaseFollower.user_id == who.user_id))).scalars().first()
+    phone = await _phone_of(session, who)
+    if row == "reporter" or (phone is not None and case.contact_phone == phone):
+        return "reporter"
+    if row is not None:
+        return "follower"
+    merged = (await session.execute(select(ChannelReport.id).where(
+        ChannelReport.case_id == case.id, ChannelReport.contact_phone == phone))).first() if phone else None
+    return "follower" if merged else None
+
+
+async def _phone_of(session: AsyncSession, who: Reporter) -> str | None:
+    return (await session.execute(select(PhoneBinding.phone).where(
+        PhoneBinding.platform == who.platform, PhoneBinding.user_id == who.user_id))).scalars().first()
+
+
 def _by_phone(who: Reporter):
     """Ids of cases left with the phone number this identity verified (as the case's contact, or in a
     channel's repeat report merged into it)."""
@@ -193,9 +203,11 @@ class CaseLine:
     last_event: CaseEvent | None
 
 
-async def cases_of(session: AsyncSession, who: Reporter, limit: int = 10) -> list[CaseLine]:
+async def cases_of(session: AsyncSession, who: Reporter, limit: int = 10,
+                   kinds: tuple[str, ...] | None = None) -> list[CaseLine]:
     """The resident's reported and followed cases, and those left with their verified phone number (e.g. by
-    the 12345 hotline), newest first, each with its last event."""
+    the 12345 hotline; a channel's repeat report merged into another's case makes them a follower), newest
+    first, each with its last event (of `kinds`, when given)."""
     rows = (
         await session.execute(
             select(Case, CaseFollower.role)
@@ -208,12 +220,16 @@ async def cases_of(session: AsyncSession, who: Reporter, limit: int = 10) -> lis
     followed = {case.id for case, _ in rows}
     by_phone = (await session.execute(select(Case).where(Case.id.in_(_by_phone(who)))
                                       .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit))).scalars()
-    rows = [*rows, *((case, "reporter") for case in by_phone if case.id not in followed)]
+    phone = await _phone_of(session, who)
+    rows = [*rows, *((case, "reporter" if case.contact_phone == phone else "follower")
+                     for case in by_phone if case.id not in followed)]
     rows = sorted(rows, key=lambda row: (row[0].created_at, row[0].id), reverse=True)[:limit]
     if not rows:
         return []
     ids = [case.id for case, _ in rows]
     last_ids = select(func.max(CaseEvent.id)).where(CaseEvent.case_id.in_(ids)).group_by(CaseEvent.case_id)
+    if kinds is not None:
+        last_ids = last_ids.where(CaseEvent.kind.in_(kinds))
     events = {e.case_id: e for e in (await session.execute(select(CaseEvent).where(CaseEvent.id.in_(last_ids))))
               .scalars()}
     return [CaseLine(case, role, events.get(case.id)) for case, role in rows]

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend import lifecycle
 from storage.models import Case, Channel
 
 KEY_PREFIX = "gz311_"
@@ -69,10 +70,8 @@ class ChannelLine:
 
 async def list_channels(session: AsyncSession) -> list[ChannelLine]:
     """Every registered channel (and WeChat) with its number of cases, all and still open."""
-    from backend.cases import OPEN_STATUSES
-
     counts = {name: (total, still_open) for name, total, still_open in (await session.execute(
-        select(Case.channel, func.count(), func.count().filter(Case.status.in_(OPEN_STATUSES)))
+        select(Case.channel, func.count(), func.count().filter(Case.status.in_(lifecycle.UNFINISHED)))
         .group_by(Case.channel))).all()}
     channels = (await session.execute(select(Channel).order_by(Channel.id))).scalars().all()
     lines = [ChannelLine(None, WECHAT, *counts.pop(WECHAT, (0, 0)))]

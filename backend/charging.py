@@ -30,14 +30,13 @@ from urllib.parse import quote
 import prcoords
 
 from sqlalchemy import bindparam, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import texts as T
 from backend.clock import local
 from backend.places import distance_m
 from storage import jobs, outbox
+from storage.db import insert_for
 from storage.models import Case, ChargingAlert, ChargingFeed, ChargingLive, ChargingSpot, ChargingStation
 
 KINDS = ("ebike", "car")
@@ -55,6 +54,7 @@ class ChargingPolicy:
     alert_ttl_s: int = 7200
     alert_radius_m: int = 1000
     max_future_s: int = 300  # an update stamped further ahead of our clock is refused
+    max_age_s: int = 24 * 3600  # an update stamped longer ago is refused as stale (a replay, a broken clock)
 
 
 @dataclass(frozen=True)
@@ -106,10 +106,6 @@ def _status(free: int | None, reported_at: datetime | None, now: datetime, polic
     if free is None or reported_at is None or (now - reported_at).total_seconds() > policy.stale_s:
         return "unavailable"
     return "available" if free > 0 else "full"
-
-
-def _insert(session: AsyncSession):
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
 # --- registry and state ------------------------------------------------------------------------------
@@ -206,6 +202,8 @@ def parse_time(value: object) -> datetime | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
+        if not value > 0:  # 0 (an unset sensor clock), negatives and NaN are no time
+            return None
         try:  # an integer too large for a float overflows already in the division
             seconds = value / 1000 if value > 1e11 else value
             return datetime.fromtimestamp(seconds, timezone.utc)
@@ -253,11 +251,22 @@ async def _serialise(session: AsyncSession) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
 
 
-async def ingest(session: AsyncSession, feed: str, items: list[SensorUpdate | tuple[int, str, str]],
-                 now: datetime, policy: ChargingPolicy) -> IngestResult:
+@dataclass(frozen=True)
+class Feed:
+    """A sensor feed allowed to post updates, and the stations it may write."""
+
+    name: str
+    stations: frozenset[str]
+
+
+Batch = list[SensorUpdate | tuple[int, str, str]]
+
+
+async def ingest(session: AsyncSession, feed: Feed, items: Batch, now: datetime,
+                 policy: ChargingPolicy) -> IngestResult:
     """Apply a feed's batch in the caller's transaction: parsed updates are applied (in the order of
-    their sensor times), `(index, error, detail)` items and updates that fail the registry are listed as
-    rejected. Freed spots alert their subscribers in the same transaction.
+    their sensor times), `(index, error, detail)` items and updates that fail the registry, the feed's
+    stations or the clock are listed as rejected. Freed spots alert their subscribers in the same transaction.
 
     Counts are kept incrementally (old state out, new state in), so a batch reads only the spots it
     names: a handful of statements whatever the stations' sizes."""
@@ -270,90 +279,131 @@ async def ingest(session: AsyncSession, feed: str, items: list[SensorUpdate | tu
             result.rejected.append({"index": item[0], "error": item[1], "detail": item[2]})
     await _serialise(session)
     conn = await session.connection()  # Core from here on: a batch is a handful of statements
-    ids = sorted({u.station_id for _, u in updates})
-    registry = {s.id: s for s in await _stations(conn, ids)}
+    registry = {s.id: s for s in await _stations(conn, sorted({u.station_id for _, u in updates}))}
+    by_station = _admit(updates, registry, feed, now, policy, result)
+    live, known = await _current(conn, by_station)
+    spot_writes: list[dict] = []
+    live_writes: list[dict] = []
+    freed_by_station: dict[str, tuple[int, int]] = {}  # station -> (spots freed, free now)
+    for sid, mine in by_station.items():
+        applied = _apply_station(registry[sid], mine, live.get(sid), known, now, policy, result)
+        if applied is None:
+            continue
+        changed, counts, source, newest, freed = applied
+        spot_writes.extend({"station_id": sid, "spot": spot, "state": known[(sid, spot)][0],
+                            "reported_at": known[(sid, spot)][1], "received_at": now, "feed": feed.name}
+                           for spot in sorted(changed))
+        live_writes.append({"station_id": sid, **counts, "source": source, "reported_at": newest,
+                            "received_at": now})
+        if freed and _status(counts["free"], newest, now, policy) == "available":
+            freed_by_station[sid] = (freed, counts["free"])
+    await _write_state(session, conn, spot_writes, live_writes)
+    if freed_by_station:
+        result.freed = sum(freed for freed, _ in freed_by_station.values())
+        result.alerts = await _alert_subscribers(session, {sid: (registry[sid], *f) for sid, f in
+                                                           sorted(freed_by_station.items())}, now, policy)
+    result.rejected.sort(key=lambda r: r["index"])
+    return result
+
+
+def _refusal(u: SensorUpdate, station: Station | None, feed: Feed, now: datetime,
+             policy: ChargingPolicy) -> tuple[str, str] | None:
+    """Why an update cannot be applied (error code, detail), or None."""
+    if station is None:
+        return "unknown_station", f"no station {u.station_id!r}"
+    if station.id not in feed.stations:
+        return "not_your_station", f"feed {feed.name} may not write station {station.id}"
+    if u.at > now + timedelta(seconds=policy.max_future_s):
+        return "at_in_future", f"at {u.at.isoformat()} is ahead of the server's clock"
+    if u.at < now - timedelta(seconds=policy.max_age_s):
+        return "stale", f"at {u.at.isoformat()} is more than {policy.max_age_s} s old"
+    if u.free is not None and u.free > station.spots:
+        return "free_exceeds_spots", f"station {station.id} has {station.spots} spots"
+    return None
+
+
+def _admit(updates: list[tuple[int, SensorUpdate]], registry: dict[str, Station], feed: Feed, now: datetime,
+           policy: ChargingPolicy, result: IngestResult) -> dict[str, list[tuple[int, SensorUpdate]]]:
+    """The updates that may be applied, by station; the others go to `result.rejected`."""
     by_station: dict[str, list[tuple[int, SensorUpdate]]] = {}
-    horizon = now + timedelta(seconds=policy.max_future_s)
     for index, u in updates:
-        station = registry.get(u.station_id)
-        error = None
-        if station is None:
-            error = ("unknown_station", f"no station {u.station_id!r}")
-        elif u.at > horizon:
-            error = ("at_in_future", f"at {u.at.isoformat()} is ahead of the server's clock")
-        elif u.free is not None and u.free > station.spots:
-            error = ("free_exceeds_spots", f"station {station.id} has {station.spots} spots")
+        error = _refusal(u, registry.get(u.station_id), feed, now, policy)
         if error:
             result.rejected.append({"index": index, "error": error[0], "detail": error[1]})
         else:
             by_station.setdefault(u.station_id, []).append((index, u))
+    return by_station
+
+
+async def _current(conn, by_station: dict[str, list[tuple[int, SensorUpdate]]]):
+    """The stored live rows of these stations and the stored state of the spots the batch names (all of a
+    station's spots when it switches from counts back to spots)."""
     ids = sorted(by_station)
+    if not ids:
+        return {}, {}
     live = {r.station_id: r for r in (await conn.execute(
         select(ChargingLive.station_id, ChargingLive.free, ChargingLive.occupied, ChargingLive.fault,
-               ChargingLive.source, ChargingLive.reported_at).where(ChargingLive.station_id.in_(ids))))} if ids else {}
-    named = sorted({(u.station_id, u.spot) for _, u in updates if u.spot is not None and u.station_id in by_station})
+               ChargingLive.source, ChargingLive.reported_at).where(ChargingLive.station_id.in_(ids))))}
+    named = sorted({(sid, u.spot) for sid, mine in by_station.items() for _, u in mine if u.spot is not None})
     known = await _spots(conn, tuple_(ChargingSpot.station_id, ChargingSpot.spot).in_(named)) if named else {}
     recount = [sid for sid in ids if sid in live and live[sid].source == "count"
                and any(u.spot is not None for _, u in by_station[sid])]
     if recount:  # a station switching from counts to spots: its counts come from all its spots
         known.update(await _spots(conn, ChargingSpot.station_id.in_(recount)))
-    spot_writes: list[dict] = []
-    live_writes: list[dict] = []
-    freed_by_station: dict[str, tuple[int, int]] = {}  # station -> (spots freed, free now)
-    for sid, mine in by_station.items():
-        station, old = registry[sid], live.get(sid)
-        fresh_before = old is not None and _status(old.free, old.reported_at, now, policy) != "unavailable"
-        newest = old.reported_at if old else None
-        if old is None:
-            counts = {"free": 0, "occupied": 0, "fault": 0}
+    return live, known
+
+
+def _apply_station(station: Station, mine: list[tuple[int, SensorUpdate]], old, known: dict, now: datetime,
+                   policy: ChargingPolicy, result: IngestResult):
+    """One station's updates in sensor-time order, against its stored state (`known` is updated in place).
+    Returns None when nothing applied, else (spot -> state before, counts, source, newest time, spots freed)."""
+    sid = station.id
+    fresh_before = old is not None and _status(old.free, old.reported_at, now, policy) != "unavailable"
+    newest = old.reported_at if old else None
+    counts = {"free": old.free, "occupied": old.occupied, "fault": old.fault} if old else dict.fromkeys(SPOT_STATES, 0)
+    source = old.source if old else "spots"
+    changed: dict[str, str | None] = {}  # spot -> its state before this batch
+    applied = 0
+    for index, u in sorted(mine, key=lambda iu: iu[1].at):
+        if u.spot is not None:
+            current = known.get((sid, u.spot))
+            if current is not None and u.at <= current[1]:
+                result.unchanged += 1
+                continue
+            if source == "count":  # back to spots: start from what the spots say
+                counts = {state: sum(1 for (k, _), (st, _) in known.items() if k == sid and st == state)
+                          for state in SPOT_STATES}
+                source = "spots"
+            if current is None and sum(counts.values()) >= station.spots:
+                result.rejected.append({"index": index, "error": "too_many_spots",
+                                        "detail": f"station {sid} has {station.spots} spots"})
+                continue
+            if current is not None:
+                counts[current[0]] -= 1
+            counts[u.state] += 1
+            changed.setdefault(u.spot, current[0] if current else None)
+            known[(sid, u.spot)] = (u.state, u.at)
         else:
-            counts = {"free": old.free, "occupied": old.occupied, "fault": old.fault}
-        source = old.source if old else "spots"
-        changed: dict[str, str | None] = {}  # spot -> its state before this batch
-        applied = 0
-        for index, u in sorted(mine, key=lambda iu: iu[1].at):
-            if u.spot is not None:
-                current = known.get((sid, u.spot))
-                if current is not None and u.at <= current[1]:
-                    result.unchanged += 1
-                    continue
-                if source == "count":  # back to spots: start from what the spots say
-                    counts = {state: sum(1 for (k, _), (st, _) in known.items() if k == sid and st == state)
-                              for state in SPOT_STATES}
-                    source = "spots"
-                if current is None and sum(counts.values()) >= station.spots:
-                    result.rejected.append({"index": index, "error": "too_many_spots",
-                                            "detail": f"station {sid} has {station.spots} spots"})
-                    continue
-                if current is not None:
-                    counts[current[0]] -= 1
-                counts[u.state] += 1
-                changed.setdefault(u.spot, current[0] if current else None)
-                known[(sid, u.spot)] = (u.state, u.at)
-            else:
-                if newest is not None and u.at <= newest:
-                    result.unchanged += 1
-                    continue
-                counts = {"free": u.free, "occupied": station.spots - u.free, "fault": 0}
-                source = "count"
-            newest = u.at if newest is None else max(newest, u.at)
-            applied += 1
-        if not applied:
-            continue
-        result.applied += applied
-        spot_writes.extend({"station_id": sid, "spot": spot, "state": known[(sid, spot)][0],
-                            "reported_at": known[(sid, spot)][1], "received_at": now, "feed": feed}
-                           for spot in sorted(changed))
-        live_writes.append({"station_id": sid, **counts, "source": source, "reported_at": newest,
-                            "received_at": now})
-        if source == "spots":
-            freed = sum(1 for spot, before in changed.items()
-                        if known[(sid, spot)][0] == "free" and not (before == "free" and fresh_before))
-        else:
-            freed = max(0, counts["free"] - (old.free if fresh_before else 0))
-        if freed and _status(counts["free"], newest, now, policy) == "available":
-            freed_by_station[sid] = (freed, counts["free"])
-    insert = _insert(session)
+            if newest is not None and u.at <= newest:
+                result.unchanged += 1
+                continue
+            counts = {"free": u.free, "occupied": station.spots - u.free, "fault": 0}
+            source = "count"
+        newest = u.at if newest is None else max(newest, u.at)
+        applied += 1
+    if not applied:
+        return None
+    result.applied += applied
+    if source == "spots":
+        freed = sum(1 for spot, before in changed.items()
+                    if known[(sid, spot)][0] == "free" and not (before == "free" and fresh_before))
+    else:
+        freed = max(0, counts["free"] - (old.free if fresh_before else 0))
+    return changed, counts, source, newest, freed
+
+
+async def _write_state(session: AsyncSession, conn, spot_writes: list[dict], live_writes: list[dict]) -> None:
+    insert = insert_for(session)
     if spot_writes:  # executemany of one cached statement; the WHERE keeps the newest even under a race
         statement = insert(ChargingSpot)
         excluded = statement.excluded
@@ -369,12 +419,6 @@ async def ingest(session: AsyncSession, feed: str, items: list[SensorUpdate | tu
             index_elements=["station_id"],
             set_={name: getattr(excluded, name) for name in
                   ("free", "occupied", "fault", "source", "reported_at", "received_at")}), live_writes)
-    if freed_by_station:
-        result.freed = sum(freed for freed, _ in freed_by_station.values())
-        result.alerts = await _alert_subscribers(session, {sid: (registry[sid], *f) for sid, f in
-                                                           sorted(freed_by_station.items())}, now, policy)
-    result.rejected.sort(key=lambda r: r["index"])
-    return result
 
 
 async def _spots(conn, where) -> dict[tuple[str, str], tuple[str, datetime]]:
@@ -521,18 +565,30 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue_token(session: AsyncSession, feed: str, now: datetime) -> str:
-    """A new bearer token for a feed (replacing its old one); only its sha256 is stored."""
+class FeedError(ValueError):
+    """A feed command that cannot be carried out; the message is for the administrator."""
+
+
+async def issue_token(session: AsyncSession, feed: str, now: datetime, stations: list[str]) -> str:
+    """A new bearer token for a feed that may write these stations (replacing its old token and stations);
+    only the token's sha256 is stored."""
+    stations = sorted(dict.fromkeys(s.strip() for s in stations if s.strip()))
+    if not stations:
+        raise FeedError("a feed needs the stations it reports, e.g. --stations P01,P02")
+    known = set((await session.execute(select(ChargingStation.id).where(ChargingStation.id.in_(stations)))).scalars())
+    if missing := [s for s in stations if s not in known]:
+        raise FeedError(f"no station {', '.join(missing)}")
     token = "cf_" + secrets.token_urlsafe(32)
     row = await session.get(ChargingFeed, feed)
     if row is None:
-        session.add(ChargingFeed(name=feed, token_hash=hash_token(token), created_at=now))
+        session.add(ChargingFeed(name=feed, token_hash=hash_token(token), created_at=now, stations=stations))
     else:
-        row.token_hash, row.created_at = hash_token(token), now
+        row.token_hash, row.created_at, row.stations = hash_token(token), now, stations
     return token
 
 
-async def feed_of(session: AsyncSession, token: str) -> str | None:
-    """The feed a bearer token belongs to, or None."""
-    return (await session.execute(select(ChargingFeed.name).where(
-        ChargingFeed.token_hash == hash_token(token)))).scalar_one_or_none()
+async def feed_of(session: AsyncSession, token: str) -> Feed | None:
+    """The feed a bearer token belongs to, or None. A feed made before feeds had stations writes none."""
+    row = (await session.execute(select(ChargingFeed.name, ChargingFeed.stations).where(
+        ChargingFeed.token_hash == hash_token(token)))).first()
+    return Feed(row[0], frozenset(row[1] or ())) if row else None

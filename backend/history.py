@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend import lifecycle
 from backend.clock import local
 from backend.demo import seed_demo
 from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay, Compound, Staff, Survey
@@ -233,111 +234,135 @@ async def _numbering(session: AsyncSession, plans: list) -> list[str]:
 def _life(rng: random.Random, case_id: int, number: str, created: datetime, compound: Compound, category: str,
           officer: str, skill: dict, end: datetime, index: int) -> tuple[dict, list[dict], list[dict]]:
     """One case's row, its events and its survey, cut off at `end` (later steps have not happened yet)."""
-    events: list[dict] = []
-    surveys: list[dict] = []
-
-    def event(kind: str, at: datetime, actor: str = "system", note: str | None = None, data: dict | None = None):
-        if at < end:
-            events.append({"case_id": case_id, "kind": kind, "at": at, "actor": actor, "note": note, "data": data})
-
+    life = _Life(rng, case_id, category, officer, skill, end)
     channel = _pick(rng, CHANNELS)
     building = f"{rng.randint(1, max(1, compound.buildings))}栋"
     description = rng.choice(PLACES[category]).format(b=building[:-1])
     reporter = f"history-{index:06d}"
     phone = f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}" if channel != "wechat" else None
-    row = {"id": case_id, "number": number, "category": category, "compound_id": compound.id, "building": building,
-           "description": f"{compound.name}{description}", "occurred": None, "lat": compound.lat, "lng": compound.lng,
-           "priority": 1 if category == "emergency" else 3, "urgent": category == "emergency", "status": "new",
-           "channel": channel, "reporter_platform": DEMO_PLATFORM, "reporter_id": reporter, "contact_phone": phone,
-           "anonymous": False, "dept_id": "chengguan", "officer_id": officer, "created_at": created,
-           "updated_at": created, "resolved_at": None, "closed_at": None, "dispatched_at": None, "accepted_at": None,
-           "departed_at": None, "arrived_at": None, "sla": None, "joint_verification": False, "dispatch_round": 0,
-           "repeat_reports": (rng.choices([1, 2, 3], [6, 2, 1])[0] if rng.random() < 0.08 else 0)}
-    event("created", created, f"resident:{DEMO_PLATFORM}:{reporter}",
-          data={"category": category, "compound_id": compound.id, "channel": channel, "demo": True})
-    state = {"status": "new"}
+    life.row.update({"id": case_id, "number": number, "category": category, "compound_id": compound.id,
+                     "building": building, "description": f"{compound.name}{description}", "lat": compound.lat,
+                     "lng": compound.lng, "priority": 1 if category == "emergency" else 3,
+                     "urgent": category == "emergency", "channel": channel, "reporter_id": reporter,
+                     "contact_phone": phone, "created_at": created, "updated_at": created,
+                     "repeat_reports": (rng.choices([1, 2, 3], [6, 2, 1])[0] if rng.random() < 0.08 else 0)})
+    life.resident = f"resident:{DEMO_PLATFORM}:{reporter}"
+    life.event("created", created, life.resident,
+               data={"category": category, "compound_id": compound.id, "channel": channel, "demo": True})
+    life.dispatch(created + timedelta(seconds=rng.uniform(3, 90)), 1)
+    resolved = life.work(life.row["dispatched_at"])
+    if resolved is not None:
+        life.after_resolution(resolved, reporter)
+    life.row["status"] = life.status
+    life.row["updated_at"] = max([created, *(e["at"] for e in life.events)])
+    return life.row, life.events, life.surveys
 
-    def dispatch(at: datetime, round_: int, actor: str = "system") -> None:
-        accept_s, depart_s, arrive_s = SLA_OVERRIDES.get(category, SLA_DEFAULT)
+
+class _Life:
+    """The steps of one generated case. Statuses move through backend.lifecycle's table, as the workflow's
+    do, so the history holds only transitions the live code could have made."""
+
+    def __init__(self, rng: random.Random, case_id: int, category: str, officer: str, skill: dict,
+                 end: datetime):
+        self.rng, self.case_id, self.category, self.officer, self.skill, self.end = \
+            rng, case_id, category, officer, skill, end
+        self.status = lifecycle.INITIAL
+        self.events: list[dict] = []
+        self.surveys: list[dict] = []
+        self.resident = "system"
+        self.row = {"occurred": None, "status": lifecycle.INITIAL, "reporter_platform": DEMO_PLATFORM,
+                    "anonymous": False, "dept_id": "chengguan", "officer_id": officer, "resolved_at": None,
+                    "closed_at": None, "dispatched_at": None, "accepted_at": None, "departed_at": None,
+                    "arrived_at": None, "sla": None, "joint_verification": False, "dispatch_round": 0}
+
+    def event(self, kind: str, at: datetime, actor: str = "system", note: str | None = None,
+              data: dict | None = None) -> bool:
+        if at < self.end:
+            self.events.append({"case_id": self.case_id, "kind": kind, "at": at, "actor": actor, "note": note,
+                                "data": data})
+        return at < self.end
+
+    def step(self, action: str, at: datetime, actor: str = "system", note: str | None = None,
+             data: dict | None = None) -> None:
+        """A lifecycle transition at `at`, if it has happened by the end of the history."""
+        row = lifecycle.transition(action, self.status)
+        assert row is not None, (action, self.status)
+        if self.event(row.event, at, actor, note, data):
+            self.status = row.to or self.status
+
+    def dispatch(self, at: datetime, round_: int) -> None:
+        accept_s, depart_s, arrive_s = SLA_OVERRIDES.get(self.category, SLA_DEFAULT)
         sla = {"accept": (at + timedelta(seconds=accept_s)).isoformat(),
                "depart": (at + timedelta(seconds=depart_s)).isoformat(),
                "arrive": (at + timedelta(seconds=arrive_s)).isoformat()}
-        row.update(dispatched_at=at, accepted_at=None, departed_at=None, arrived_at=None, sla=sla,
-                   dispatch_round=round_)
-        event("dispatched", at, actor, data={"officer": officer, "sla": sla})
-        if at < end:
-            state["status"] = "dispatched"
+        self.row.update(dispatched_at=at, accepted_at=None, departed_at=None, arrived_at=None, sla=sla,
+                        dispatch_round=round_)
+        self.step("dispatch", at, data={"officer": self.officer, "sla": sla})
 
-    def work(at: datetime) -> datetime | None:
+    def work(self, at: datetime) -> datetime | None:
         """Accept, depart, arrive, resolve from dispatch time `at`; returns the resolution time."""
-        accept_s, depart_s, arrive_s = SLA_OVERRIDES.get(category, SLA_DEFAULT)
-        on_time = rng.random() < skill.get(officer, 0.9)
+        rng = self.rng
+        accept_s, depart_s, arrive_s = SLA_OVERRIDES.get(self.category, SLA_DEFAULT)
+        on_time = rng.random() < self.skill.get(self.officer, 0.9)
         accepted = at + timedelta(seconds=rng.uniform(8, accept_s * 0.95) if on_time
                                   else rng.uniform(accept_s * 1.05, accept_s * 8))
         departed = accepted + timedelta(seconds=rng.uniform(20, (depart_s - accept_s) * (0.9 if on_time else 1.6)))
         arrived = departed + timedelta(seconds=rng.uniform(120, (arrive_s - depart_s) * (0.95 if on_time else 1.8)))
-        hours = CATEGORIES[category][2] * math.exp(rng.gauss(0, 0.8))
+        hours = CATEGORIES[self.category][2] * math.exp(rng.gauss(0, 0.8))
         resolved = arrived + timedelta(hours=hours)
         for stage, done, due_s in (("accept", accepted, accept_s), ("depart", departed, depart_s),
                                    ("arrive", arrived, arrive_s)):
             deadline = at + timedelta(seconds=due_s)
             if done > deadline:
-                event("sla_breached", deadline, data={"stage": stage, "due": deadline.isoformat()})
-                event("escalated", deadline, data={"stage": stage})
-        for kind, moment, column, status in (("accepted", accepted, "accepted_at", "accepted"),
-                                             ("en_route", departed, "departed_at", "en_route"),
-                                             ("on_site", arrived, "arrived_at", "on_site")):
-            if moment >= end:
+                self.event("sla_breached", deadline, data={"stage": stage, "due": deadline.isoformat()})
+                self.event("escalated", deadline, data={"stage": stage})
+        for action, moment, column in (("accept", accepted, "accepted_at"), ("depart", departed, "departed_at"),
+                                       ("arrive", arrived, "arrived_at")):
+            if moment >= self.end:
                 return None
-            row[column] = moment
-            state["status"] = status
-            event(kind, moment, f"staff:{officer}")
-        if resolved >= end:
+            self.row[column] = moment
+            self.step(action, moment, f"staff:{self.officer}")
+        if resolved >= self.end:
             return None
-        row["resolved_at"] = resolved
-        state["status"] = "resolved"
-        event("resolved_by_officer", resolved, f"staff:{officer}", note="已处理完毕")
-        event("resolved", resolved, note="已处理完毕")
+        self.row["resolved_at"] = resolved
+        self.event("resolved_by_officer", resolved, f"staff:{self.officer}", note="已处理完毕")
+        self.step("resolve", resolved, note="已处理完毕")
         return resolved
 
-    dispatch(created + timedelta(seconds=rng.uniform(3, 90)), 1)
-    resolved = work(row["dispatched_at"])
-    if resolved is not None:
+    def after_resolution(self, resolved: datetime, reporter: str) -> None:
+        """The survey two hours later; an answer closes the case or reopens it, silence waits for the revisit."""
+        rng = self.rng
         asked = resolved + timedelta(hours=2)
-        event("survey_sent", asked)
-        answer = rng.random() < 0.65 and asked < end
-        rating = _pick(rng, {**RATINGS, "unsatisfied": RATINGS["unsatisfied"] * (3 if skill[officer] < 0.85 else 1)})
+        self.event("survey_sent", asked)
+        answer = rng.random() < 0.65 and asked < self.end
+        rating = _pick(rng, {**RATINGS, "unsatisfied": RATINGS["unsatisfied"] * (3 if self.skill[self.officer] < 0.85 else 1)})
         answered = asked + timedelta(hours=rng.uniform(0.2, 30))
-        if answer and answered < end:
-            surveys.append({"case_id": case_id, "round": 1, "platform": DEMO_PLATFORM, "user_id": reporter,
-                            "status": "answered", "rating": rating, "comment": None, "sent_at": asked,
-                            "reminded_at": None, "answered_at": answered})
-            event("survey_answered", answered, f"resident:{DEMO_PLATFORM}:{reporter}", data={"rating": rating})
+        survey = {"case_id": self.case_id, "round": 1, "platform": DEMO_PLATFORM, "user_id": reporter,
+                  "comment": None, "sent_at": asked, "reminded_at": None}
+        if answer and answered < self.end:
+            self.surveys.append({**survey, "status": "answered", "rating": rating, "answered_at": answered})
+            self.event("survey_answered", answered, self.resident, data={"rating": rating})
             if rating == "unsatisfied":
-                row.update(resolved_at=None, closed_at=None)
-                event("reopened", answered, f"resident:{DEMO_PLATFORM}:{reporter}", note="居民评价不满意")
-                dispatch(answered, 2)
-                state["status"] = "reopened"
-                again = work(row["dispatched_at"])
-                if again is not None and again + timedelta(days=3) < end:
-                    closed = again + timedelta(days=3)
-                    event("revisited", closed, f"staff:{officer}", data={"solved": True})
-                    event("closed", closed)
-                    row["closed_at"], state["status"] = closed, "closed"
+                self.reopen(answered)
             else:
-                event("closed", answered)
-                row["closed_at"], state["status"] = answered, "closed"
-        else:
-            if asked < end:
-                surveys.append({"case_id": case_id, "round": 1, "platform": DEMO_PLATFORM, "user_id": reporter,
-                                "status": "sent" if asked + timedelta(hours=96) > end else "no_answer",
-                                "rating": None, "comment": None, "sent_at": asked, "reminded_at": None,
-                                "answered_at": None})
-            closed = resolved + timedelta(days=3)
-            if closed < end:
-                event("revisited", closed, f"staff:{officer}", data={"solved": True})
-                event("closed", closed)
-                row["closed_at"], state["status"] = closed, "closed"
-    row["status"] = state["status"]
-    row["updated_at"] = max([created, *(e["at"] for e in events)])
-    return row, events, surveys
+                self.row["closed_at"] = answered
+                self.step("close", answered)
+            return
+        if asked < self.end:
+            self.surveys.append({**survey, "status": "sent" if asked + timedelta(hours=96) > self.end else "no_answer",
+                                 "rating": None, "answered_at": None})
+        self.revisit(resolved + timedelta(days=3))
+
+    def reopen(self, at: datetime) -> None:
+        self.row.update(resolved_at=None, closed_at=None)
+        self.step("reopen", at, self.resident, note="居民评价不满意")
+        self.dispatch(at, 2)
+        again = self.work(self.row["dispatched_at"])
+        if again is not None:
+            self.revisit(again + timedelta(days=3))
+
+    def revisit(self, at: datetime) -> None:
+        if at < self.end:
+            self.step("revisit", at, f"staff:{self.officer}", data={"solved": True})
+            self.row["closed_at"] = at
+            self.step("close", at)

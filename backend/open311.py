@@ -2,12 +2,18 @@
 open one), the request view of a case, the GET requests query, tokens, and mySociety's
 servicerequestupdates (the trace as status updates a channel mirrors).
 
+Who sees what. Reads need no key (the spec and its clients send `api_key` on POST only), so what a read
+returns is the public view: category, compound, status, times, the description and staff's notes masked
+(backend.privacy.mask_text, the channels' contact names too), the compound's coordinates and name rather
+than the reporter's exact point and building, no media URLs and no contact fields. A channel that reads with
+its key sees its own cases (those it created) in full: its own words, its notes unmasked, the point it
+sent and the media URLs it sent. No channel ever sees another channel's reporters.
+
 Field names follow the spec; rendering to JSON or XML is the HTTP module's job (web/open311.py).
 `service_request_id` is the case number (e.g. 20261127-0012), the same number residents and staff use.
 """
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,22 +22,21 @@ from typing import Mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases, reports, texts as T, workflow
+from backend import cases, lifecycle, reports, texts as T, workflow
 from backend.clock import local
+from backend.privacy import mask_text
 from storage.models import Case, CaseEvent, CaseMedia, Channel, ChannelReport, Compound, Department
 
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 UPDATES_WINDOW = timedelta(days=1)
-CLOSED = ("resolved", "closed")  # resolved waits only for the revisit: fixed, as far as a channel is concerned
-# mySociety's update statuses for the trace events that change a case's status
-UPDATE_STATUS = {
-    "created": "open", "dispatched": "open", "reassigned": "open", "returned": "open",
-    "accepted": "investigating", "en_route": "in_progress", "on_site": "in_progress",
-    "suspended": "action_scheduled", "resolved": "fixed", "closed": "closed", "reopened": "reopen",
-}
+CLOSED = lifecycle.CLOSED  # resolved waits only for the revisit: fixed, as far as a channel is concerned
+# mySociety's update statuses for the trace events that change a case's status (lifecycle's table)
+UPDATE_STATUS = {event: lifecycle.status(lifecycle.event_status(event)).open311
+                 for event in ("created", *lifecycle.EVENTS) if lifecycle.event_status(event)}
 NOTE_EVENTS = ("resolved", "reopened", "returned", "reassigned", "closed", "revisited")
-_LONG_NUMBER = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# statuses whose entering event carries a note a channel should read beside the status
+_NOTED = ("resolved", "closed", "reopened", "returned")
 
 
 def w3c(at: datetime | None) -> str | None:
@@ -40,8 +45,8 @@ def w3c(at: datetime | None) -> str | None:
 
 
 def masked(text: str | None) -> str | None:
-    """Mobile numbers a resident wrote into a description, masked before any channel reads it."""
-    return _LONG_NUMBER.sub(r"\1****\2", text) if text else text
+    """A resident's words as a channel reads them: personal data masked by the one masking function."""
+    return mask_text(text)
 
 
 def actor_of(channel: Channel) -> str:
@@ -88,7 +93,8 @@ async def submit(session: AsyncSession, channel: Channel, submission: Submission
     if duplicate is not None:
         case = duplicate
         case.repeat_reports += 1
-        cases.record(session, case, "repeat_report", actor=actor_of(channel), at=now, note=masked(new.description)[:500],
+        cases.record(session, case, "repeat_report", actor=actor_of(channel), at=now,
+                     note=mask_text(new.description, contact_names(submission.contact))[:500],
                      data={"channel": channel.name, "building": new.building, "occurred": new.occurred})
         await cases.add_media(session, case, new.media, actor=actor_of(channel), now=now)
     else:
@@ -138,37 +144,84 @@ async def find_requests(session: AsyncSession, query: RequestQuery, now: datetim
     return list((await session.execute(statement)).scalars())
 
 
-async def request_views(session: AsyncSession, found: list[Case], service_names: Mapping[str, str]) -> list[dict]:
-    """The spec's service request fields for each case (several cases in a handful of queries)."""
+def contact_names(contact: Mapping | None) -> list[str]:
+    """The names a channel's reporter gave (first, last, both together), for mask_text."""
+    contact = contact or {}
+    first, last = str(contact.get("first_name") or ""), str(contact.get("last_name") or "")
+    return [n for n in (first, last, last + first, first + last, f"{first} {last}") if len(n.strip()) >= 2]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads: a channel (by its key) or anybody (no key); a channel owns the cases it created."""
+
+    channel: Channel | None = None
+
+    @property
+    def actor(self) -> str | None:
+        return actor_of(self.channel) if self.channel is not None else None
+
+    def owns(self, case: Case) -> bool:
+        return self.channel is not None and case.channel == self.channel.name
+
+
+async def _names_by_case(session: AsyncSession, ids: list[int]) -> dict[int, list[str]]:
+    """The contact names channels gave for these cases (masked wherever another reader sees the text)."""
+    names: dict[int, list[str]] = {}
+    if not ids:
+        return names
+    for case_id, contact in (await session.execute(select(ChannelReport.case_id, ChannelReport.contact)
+                                                   .where(ChannelReport.case_id.in_(ids)))).all():
+        names.setdefault(case_id, []).extend(contact_names(contact))
+    return names
+
+
+async def request_views(session: AsyncSession, found: list[Case], service_names: Mapping[str, str],
+                        reader: Reader = Reader()) -> list[dict]:
+    """The spec's service request fields for each case (several cases in a handful of queries), public or,
+    for the channel's own cases, in full."""
     if not found:
         return []
     ids = [c.id for c in found]
     departments = {d.id: d.name for d in (await session.execute(select(Department))).scalars()}
     compounds = {c.id: c for c in (await session.execute(select(Compound))).scalars()}
     media: dict[int, str] = {}
-    for item in (await session.execute(select(CaseMedia).where(CaseMedia.case_id.in_(ids), CaseMedia.url.is_not(None))
-                                       .order_by(CaseMedia.id))).scalars():
-        media.setdefault(item.case_id, item.url)
+    if reader.actor is not None:  # only the URLs the reading channel sent itself
+        for item in (await session.execute(select(CaseMedia).where(
+                CaseMedia.case_id.in_(ids), CaseMedia.url.is_not(None), CaseMedia.added_by == reader.actor)
+                .order_by(CaseMedia.id))).scalars():
+            media.setdefault(item.case_id, item.url)
     notes: dict[int, str] = {}
     for event in (await session.execute(select(CaseEvent).where(CaseEvent.case_id.in_(ids),
                                                                 CaseEvent.kind.in_(NOTE_EVENTS))
                                         .order_by(CaseEvent.id))).scalars():
         if event.note:
             notes[event.case_id] = event.note
-    return [request_view(c, service_names, departments, compounds.get(c.compound_id), media.get(c.id),
-                         notes.get(c.id)) for c in found]
+    names = await _names_by_case(session, ids)
+    views = []
+    for c in found:
+        view = request_view(c, service_names, departments, compounds.get(c.compound_id), media.get(c.id),
+                            notes.get(c.id), full=reader.owns(c))
+        if not reader.owns(c):
+            view["description"] = mask_text(view["description"], names.get(c.id, ()))
+            view["status_notes"] = mask_text(view["status_notes"], names.get(c.id, ()))
+        views.append(view)
+    return views
 
 
 def request_view(case: Case, service_names: Mapping[str, str], departments: Mapping[str, str],
-                 compound: Compound | None, media_url: str | None, last_note: str | None) -> dict:
+                 compound: Compound | None, media_url: str | None, last_note: str | None, *,
+                 full: bool = False) -> dict:
+    """One case in the spec's fields. Not `full` (anybody but the channel that made it): no finer place than
+    the compound (its name and point), no media; the caller masks the text."""
     closed = case.status in CLOSED
     status_notes = T.OPEN311_STATUS_NOTES.get(case.status, case.status)
-    if last_note and case.status in ("resolved", "closed", "reopened", "returned", "reassigned"):
+    if last_note and case.status in _NOTED:
         status_notes = f"{status_notes}：{last_note}"
-    address = None
-    if compound is not None:
-        address = f"{compound.name}{case.building or ''}"
-    lat, lng = (case.lat, case.lng) if case.lat is not None else ((compound.lat, compound.lng) if compound else (None, None))
+    address = f"{compound.name}{(case.building or '') if full else ''}" if compound is not None else None
+    lat, lng = (compound.lat, compound.lng) if compound is not None else (None, None)
+    if full and case.lat is not None:
+        lat, lng = case.lat, case.lng
     expected = case.sla.get("arrive") if case.sla and not closed else None
     return {
         "service_request_id": case.number,
@@ -176,7 +229,7 @@ def request_view(case: Case, service_names: Mapping[str, str], departments: Mapp
         "status_notes": status_notes,
         "service_name": service_names.get(case.category, case.category),
         "service_code": case.category,
-        "description": masked(case.description),
+        "description": case.description,
         "agency_responsible": departments.get(case.dept_id, case.dept_id) if case.dept_id else None,
         "service_notice": None,
         "requested_datetime": w3c(case.created_at),
@@ -187,27 +240,33 @@ def request_view(case: Case, service_names: Mapping[str, str], departments: Mapp
         "zipcode": None,
         "lat": lat,
         "long": lng,
-        "media_url": media_url,
+        "media_url": media_url if full else None,
     }
 
 
 # --- servicerequestupdates (mySociety's extension) ---------------------------------------------------
 
 async def find_updates(session: AsyncSession, start: datetime | None, end: datetime | None, now: datetime,
-                       limit: int = MAX_RESULTS) -> list[dict]:
+                       limit: int = MAX_RESULTS, reader: Reader = Reader()) -> list[dict]:
     """Status changes of every case between start and end (default: the last 24 hours), oldest first and at
     most 1,000, so a channel polls again from the last `updated_datetime` it saw."""
     end = end or now
     start = start or end - UPDATES_WINDOW
     rows = (await session.execute(
-        select(CaseEvent, Case.number).join(Case, Case.id == CaseEvent.case_id)
+        select(CaseEvent, Case.number, Case.channel).join(Case, Case.id == CaseEvent.case_id)
         .where(CaseEvent.kind.in_(tuple(UPDATE_STATUS)), CaseEvent.at >= start, CaseEvent.at <= end)
         .order_by(CaseEvent.at, CaseEvent.id).limit(min(limit, MAX_RESULTS)))).all()
-    return [{
-        "update_id": str(event.id),
-        "service_request_id": number,
-        "status": UPDATE_STATUS[event.kind],
-        "updated_datetime": w3c(event.at),
-        "description": T.OPEN311_UPDATE.get(event.kind, event.kind) + (f"：{masked(event.note)}" if event.note else ""),
-        "media_url": None,
-    } for event, number in rows]
+    names = await _names_by_case(session, sorted({e.case_id for e, _, _ in rows}))
+    updates = []
+    for event, number, channel_name in rows:
+        own = reader.channel is not None and channel_name == reader.channel.name
+        note = event.note if own else mask_text(event.note, names.get(event.case_id, ()))
+        updates.append({
+            "update_id": str(event.id),
+            "service_request_id": number,
+            "status": UPDATE_STATUS[event.kind],
+            "updated_datetime": w3c(event.at),
+            "description": T.OPEN311_UPDATE.get(event.kind, event.kind) + (f"：{note}" if note else ""),
+            "media_url": None,
+        })
+    return updates

@@ -8,9 +8,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend import lifecycle
 from storage.models import Case, Compound, Staff
 
-ACTIVE = ("dispatched", "accepted", "en_route", "on_site", "reassigned", "returned", "reopened", "suspended")
+ACTIVE = lifecycle.UNFINISHED  # an officer's load: the unfinished cases assigned to them
 
 
 async def open_load(session: AsyncSession, staff_ids: list[str]) -> dict[str, int]:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend import accounts
 from storage.models import Case, CaseCohandler, Staff, StaffBinding, StaffInvite
 
 ROLES = ("officer", "liaison", "supervisor")
@@ -69,10 +70,21 @@ async def link(session: AsyncSession, staff_id: str, platform: str, user_id: str
 
 
 async def unbind(session: AsyncSession, staff_id: str, platform: str | None = None) -> int:
+    """Remove bound identities; the staff member's dashboard sessions end with them (whoever held the
+    phone should not keep a browser logged in)."""
     statement = delete(StaffBinding).where(StaffBinding.staff_id == staff_id)
     if platform:
         statement = statement.where(StaffBinding.platform == platform)
-    return (await session.execute(statement)).rowcount
+    removed = (await session.execute(statement)).rowcount
+    await accounts.end_sessions(session, staff_id)
+    return removed
+
+
+async def log_out(session: AsyncSession, staff_id: str) -> int:
+    """End every dashboard session of a staff member (`staff logout`); returns how many were open."""
+    if await session.get(Staff, staff_id) is None:
+        raise StaffError(f"no staff {staff_id}")
+    return await accounts.end_sessions(session, staff_id)
 
 
 async def identify(session: AsyncSession, platform: str, user_id: str) -> Staff | None:

@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases, texts as T
+from backend import cases, lifecycle, texts as T
 from backend.clock import LOCAL_TZ, local
 from storage import jobs, outbox
 from storage.models import Case, CaseFollower, Compound, Survey, SurveyCampaign
@@ -114,10 +114,10 @@ async def answer(session: AsyncSession, survey: Survey, rating: str, comment: st
         return Answered(survey, None, False)
     cases.record(session, case, "survey_answered", actor=actor, at=now, note=comment,
                  data={"rating": rating, "label": T.SURVEY_RATING[rating]})
-    if rating != "unsatisfied" and case.status == "resolved":
-        case.status, case.closed_at = "closed", now
-        cases.record(session, case, "closed", actor="system", at=now)
-    return Answered(survey, case, rating == "unsatisfied" and case.status in ("resolved", "closed"))
+    if rating != "unsatisfied" and lifecycle.transition("close", case.status):
+        case.closed_at = now
+        lifecycle.apply(session, case, "close", actor="system", at=now)
+    return Answered(survey, case, rating == "unsatisfied" and lifecycle.transition("reopen", case.status) is not None)
 
 
 # --- campaigns ---------------------------------------------------------------------------------

@@ -1,5 +1,50 @@
 """Every string a resident or officer reads that backend/ writes into the outbox, in one place."""
 
+# --- a case's status and trace, by audience (keys: backend.lifecycle's statuses and events) -------------
+STATUS_RESIDENT = {
+    "new": "已受理",
+    "dispatched": "已派单，等待网格员响应",
+    "accepted": "网格员已接单",
+    "en_route": "网格员已出发",
+    "on_site": "网格员已到场处理",
+    "resolved": "已办结，等待您的评价",
+    "closed": "已办结",
+    "returned": "正在重新派单",
+    "suspended": "多部门联合核实中",
+    "reopened": "重新办理中",
+}
+STATUS_STAFF = {"new": "待派单", "dispatched": "已派单", "accepted": "已接单", "en_route": "已出发",
+                "on_site": "已到场", "resolved": "已办结", "closed": "已完结", "returned": "已退回",
+                "suspended": "联合核实中", "reopened": "重新办理"}
+# Residents (reporter and followers) read these events; an event not named here is staff-internal.
+EVENT_RESIDENT = {
+    "created": "工单已受理",
+    "dispatched": "已派单，等待网格员响应",
+    "accepted": "网格员已接单",
+    "en_route": "网格员已出发",
+    "on_site": "网格员已到场处理",
+    "suspended": "已处置，等待相关部门联合核实",
+    "resolved": "已办结",
+    "closed": "已完结",
+    "reopened": "重新办理",
+    "returned": "正在重新派单",
+    "reassigned": "已转派相关部门",
+    "followed": "有居民关注了此问题",
+    "repeat_report": "其他渠道也反映了此问题",
+    "urged": "居民催办",
+    "media_added": "补充了照片",
+    "revisited": "工作人员已回访",
+    "survey_answered": "居民已评价",
+}
+EVENT_STAFF = {"created": "受理", "dispatched": "派单", "accepted": "接单", "en_route": "出发", "on_site": "到场",
+               "arrival_proof": "到场凭证", "resolved_by_officer": "处置完毕", "resolved": "办结", "closed": "完结",
+               "reopened": "重办", "reassigned": "改派", "returned": "退回", "suspended": "等待联合核实",
+               "verified": "部门核实", "sla_breached": "超时", "escalated": "上报督办", "followed": "重复反映",
+               "repeat_report": "渠道重复反映", "media_added": "补充照片", "urged": "居民催办",
+               "survey_sent": "发送满意度调查", "survey_answered": "居民评价", "survey_no_answer": "调查未回复",
+               "revisit_due": "待回访", "revisited": "回访", "cohandler_added": "协办部门加入",
+               "dispatch_unreachable": "无法通知处理人"}
+
 # --- to residents (reporter and followers) ------------------------------------------------------
 RESIDENT_UPDATE = {
     "dispatched": "您反映的工单 {number} 已重新派给网格员{officer}，将尽快处理。",
@@ -25,6 +70,7 @@ DISPATCH = (
     "回复“接单 {number}”接单；之后“出发 {number}”“到场 {number}”“办结 {number} 说明”。"
 )
 DISPATCH_PHOTOS = "照片：{urls}\n"
+DISPATCH_CONTACT = "联系电话：{phone}（回复“电话 {number}”查看完整号码，每次查看留痕）\n"
 DISPATCH_TITLE = {"new": "新工单", "again": "重办工单"}
 PRIORITY = {1: "紧急", 2: "较急", 3: "一般", 4: "不急"}
 REMINDER = "【超时提醒】工单 {number} 已超过{stage}时限（{due}），请立即处理。"
@@ -41,7 +87,7 @@ NOTE_URGED = "居民催办"
 RETURNED = "【退回】工单 {number} 被退回：{reason}"
 UNREACHABLE_NOTE = "网格员未绑定微信，派单通知已发给督办人员"
 
-# --- EV charging (issue 7): pushes to residents, the officer's dispatch note ------------------------
+# --- EV charging: pushes to residents, the officer's dispatch note ------------------------
 CHARGING_KIND = {"ebike": "电瓶车", "car": "汽车"}
 CHARGING_ALERT = (
     "【充电空位提醒】{name}刚空出1个{kind}充电位，当前空闲 {free}/{total}{distance}。\n"
@@ -54,11 +100,11 @@ DISPATCH_CHARGING = "本小区充电点实时状态：{lines}\n"
 DISPATCH_CHARGING_LINE = "{name} 空闲{free}/{total}，故障{fault}（{at}更新）"
 DISPATCH_CHARGING_UNAVAILABLE = "{name}（共{total}位）数据暂不可用"
 
-# --- other channels (issue 9): SMS codes and what Open311 channels read about a case ------------------
+# --- other channels: SMS codes and what Open311 channels read about a case ------------------
 SMS_CODE = "【共治】您的验证码是{code}，{minutes}分钟内有效。用于在烟墩街道“共治”服务号绑定手机号，请勿告诉他人。"
 OPEN311_STATUS_NOTES = {
     "new": "已受理", "dispatched": "已派单，等待网格员接单", "accepted": "网格员已接单", "en_route": "网格员已出发",
-    "on_site": "网格员已到达现场", "resolved": "已办结，待回访", "closed": "已完结", "reassigned": "已转派",
+    "on_site": "网格员已到达现场", "resolved": "已办结，待回访", "closed": "已完结",
     "returned": "已退回，重新派单中", "suspended": "已处置，等待相关部门联合核实", "reopened": "重新办理",
 }
 OPEN311_UPDATE = {

@@ -13,10 +13,11 @@ from typing import Mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases, charging, routing, staff as staff_mod, surveys, texts as T
+from backend import cases, charging, lifecycle, routing, staff as staff_mod, surveys, texts as T, trace
 from backend.clock import local
 from backend.departments import name_of
 from backend.places import distance_m
+from backend.privacy import mask_phone, mask_text
 from storage import jobs, outbox
 from storage.models import Case, CaseCohandler, CaseMedia, Compound, Staff
 
@@ -63,8 +64,9 @@ async def notify_residents(session: AsyncSession, case: Case, what: str, now: da
     each (idempotency key per recipient)."""
     officer = await session.get(Staff, case.officer_id) if case.officer_id else None
     arrive_by = local(datetime.fromisoformat(case.sla["arrive"])).strftime("%H:%M") if case.sla else ""
+    # followers read it too: a note that quotes a resident (e.g. an unsatisfied reporter's comment) is masked
     text = T.RESIDENT_UPDATE[what].format(number=case.number, officer=officer.name if officer else "",
-                                          arrive_by=arrive_by, note=fields.get("note") or "")
+                                          arrive_by=arrive_by, note=mask_text(fields.get("note")) or "")
     template = {"kind": "case_status", "fields": {"case_number": case.number, "status": T.TEMPLATE_STATUS[what],
                                                   "time": local(now).strftime("%Y-%m-%d %H:%M"),
                                                   "remark": text[:20]}}
@@ -114,18 +116,18 @@ def _place(compound_name: str | None, case: Case) -> str:
 
 async def dispatch(session: AsyncSession, case: Case, rules: CategoryRules, policy: Policy, now: datetime,
                    *, actor: str = "system", officer: Staff | None = None) -> Staff | None:
-    """Assign the case on the grid, start its 1315 clock, and send the officer the case."""
+    """Assign the case on the grid, start its 1315 clock, and send the officer the case. A new case becomes
+    dispatched; a reopened one stays reopened (lifecycle) on its new clock."""
     officer = officer or await routing.assignee(session, case.compound_id)
     plan = policy.sla.with_overrides(rules.sla_overrides)
     case.officer_id = officer.id if officer else None
-    case.status = "dispatched"
     case.dispatched_at = now
     case.accepted_at = case.departed_at = case.arrived_at = None
     case.dispatch_round += 1
     case.joint_verification = rules.joint_verification
     case.sla = {stage: (now + timedelta(seconds=getattr(plan, stage))).isoformat() for stage in STAGES}
-    cases.record(session, case, "dispatched", actor=actor, at=now,
-                 data={"officer": case.officer_id, "dept": case.dept_id, "sla": case.sla})
+    lifecycle.apply(session, case, "dispatch", actor=actor, at=now,
+                    data={"officer": case.officer_id, "dept": case.dept_id, "sla": case.sla})
     for stage in STAGES:
         await jobs.schedule(session, "case.sla", datetime.fromisoformat(case.sla[stage]),
                             {"case_id": case.id, "round": case.dispatch_round, "stage": stage},
@@ -146,14 +148,19 @@ async def dispatch(session: AsyncSession, case: Case, rules: CategoryRules, poli
 
 
 async def dispatch_text(session: AsyncSession, case: Case, rules: CategoryRules) -> str:
+    """The case as pushed to its officer (or, when they are unreachable, to supervisors): the resident's
+    words masked, since pushes sit in chat histories and on lock screens; the number is one deliberate
+    `电话 N` away (backend/audit.py)."""
     media = (await session.execute(select(CaseMedia).where(CaseMedia.case_id == case.id))).scalars().all()
     urls = " ".join(m.url for m in media if m.url)
     due = {stage: local(datetime.fromisoformat(case.sla[stage])).strftime("%m-%d %H:%M") for stage in STAGES}
     title = T.DISPATCH_TITLE["again" if case.dispatch_round > 1 else "new"]
     return T.DISPATCH.format(title=title, number=case.number, priority=T.PRIORITY.get(case.priority, ""), category=rules.name,
-                             place=await place_of(session, case), description=case.description[:300],
+                             place=await place_of(session, case), description=mask_text(case.description)[:300],
                              photos=(T.DISPATCH_PHOTOS.format(urls=urls) if urls else "")
-                             + await charging.dispatch_note(session, case),  # issue 7: live charging state
+                             + (T.DISPATCH_CONTACT.format(phone=mask_phone(case.contact_phone), number=case.number)
+                                if case.contact_phone else "")
+                             + await charging.dispatch_note(session, case),  # live charging state
                              accept_by=due["accept"], depart_by=due["depart"], arrive_by=due["arrive"])
 
 
@@ -167,7 +174,7 @@ async def on_deadline(session: AsyncSession, run: jobs.JobRun) -> None:
     case = await session.get(Case, run.payload["case_id"])
     stage = run.payload["stage"]
     if case is None or case.dispatch_round != run.payload["round"] or stage_done(case, stage) \
-            or case.status not in cases.OPEN_STATUSES:
+            or case.status not in lifecycle.UNFINISHED:
         return
     due = local(datetime.fromisoformat(case.sla[stage])).strftime("%H:%M")
     officer = await session.get(Staff, case.officer_id) if case.officer_id else None
@@ -187,7 +194,7 @@ async def on_deadline(session: AsyncSession, run: jobs.JobRun) -> None:
 async def on_revisit_due(session: AsyncSession, run: jobs.JobRun) -> None:
     """回头看: a few days after resolution, remind the officer to revisit the resident."""
     case = await session.get(Case, run.payload["case_id"])
-    if case is None or case.status != "resolved" or case.officer_id is None:
+    if case is None or lifecycle.transition("revisit", case.status) is None or case.officer_id is None:
         return
     days = max(1, round((run.now - case.resolved_at).total_seconds() / 86400)) if case.resolved_at else 3
     cases.record(session, case, "revisit_due", actor="system", at=run.now)
@@ -211,8 +218,8 @@ async def add_cohandler(session: AsyncSession, case: Case, dept_id: str, actor: 
     if dept_id == case.dept_id or any(c.dept_id == dept_id for c in await cohandlers(session, case)):
         return False
     session.add(CaseCohandler(case_id=case.id, dept_id=dept_id, added_at=now, added_by=actor))
-    cases.record(session, case, "cohandler_added", actor=actor, at=now, data={"dept": dept_id},
-                 note=await name_of(session, dept_id))
+    lifecycle.apply(session, case, "cohandle", actor=actor, at=now, data={"dept": dept_id},
+                    note=await name_of(session, dept_id))
     liaisons = (await session.execute(select(Staff).where(Staff.role == "liaison", Staff.dept_id == dept_id))
                 ).scalars().all()
     text = T.COHANDLE.format(number=case.number, category=case.category, place=await place_of(session, case))
@@ -232,35 +239,29 @@ class Done:
     detail: str = ""
 
 
-ACCEPTABLE = ("dispatched", "reassigned", "returned", "reopened")
-WORKING = ("accepted", "en_route", "on_site")
-
-
-def _refuse_state(case: Case, action: str) -> Done:
-    if case.status not in cases.OPEN_STATUSES:
-        return Done(False, "closed")
-    if action in ("depart", "arrive", "resolve") and case.status in ACCEPTABLE:
-        return Done(False, "not_accepted")
-    return Done(False, "wrong_state")
+def _refused(case: Case, action: str) -> Done | None:
+    """The lifecycle's refusal of `action` from the case's status, as a Done; None when allowed."""
+    code = lifecycle.refusal(action, case.status)
+    return Done(False, code) if code else None
 
 
 async def accept(session: AsyncSession, actor: Staff, case: Case, now: datetime) -> Done:
-    if case.status not in ACCEPTABLE:
-        return Done(False, "already_done") if case.status in WORKING else _refuse_state(case, "accept")
-    case.status, case.accepted_at = "accepted", now
+    if refused := _refused(case, "accept"):
+        return refused
+    case.accepted_at = now
     if actor.role == "officer":
         case.officer_id = actor.id
-    cases.record(session, case, "accepted", actor=f"staff:{actor.id}", at=now)
+    lifecycle.apply(session, case, "accept", actor=f"staff:{actor.id}", at=now)
     await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:accept", now=now)
     await notify_residents(session, case, "accepted", now)
     return Done(True)
 
 
 async def depart(session: AsyncSession, actor: Staff, case: Case, now: datetime) -> Done:
-    if case.status != "accepted":
-        return Done(False, "already_done") if case.status in ("en_route", "on_site") else _refuse_state(case, "depart")
-    case.status, case.departed_at = "en_route", now
-    cases.record(session, case, "en_route", actor=f"staff:{actor.id}", at=now)
+    if refused := _refused(case, "depart"):
+        return refused
+    case.departed_at = now
+    lifecycle.apply(session, case, "depart", actor=f"staff:{actor.id}", at=now)
     await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:depart", now=now)
     await notify_residents(session, case, "en_route", now)
     return Done(True)
@@ -268,12 +269,12 @@ async def depart(session: AsyncSession, actor: Staff, case: Case, now: datetime)
 
 async def arrive(session: AsyncSession, actor: Staff, case: Case, now: datetime,
                  location: tuple[float, float] | None = None) -> Done:
-    if case.status not in ("accepted", "en_route"):
-        return Done(False, "already_done") if case.status == "on_site" else _refuse_state(case, "arrive")
-    case.status, case.arrived_at = "on_site", now
+    if refused := _refused(case, "arrive"):
+        return refused
+    case.arrived_at = now
     case.departed_at = case.departed_at or now
     data = await arrival_proof(session, case, location)
-    cases.record(session, case, "on_site", actor=f"staff:{actor.id}", at=now, data=data)
+    lifecycle.apply(session, case, "arrive", actor=f"staff:{actor.id}", at=now, data=data)
     for stage in ("depart", "arrive"):
         await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
     await notify_residents(session, case, "on_site", now)
@@ -290,23 +291,24 @@ async def arrival_proof(session: AsyncSession, case: Case, location: tuple[float
 
 
 async def resolve(session: AsyncSession, actor: Staff, case: Case, note: str, policy: Policy, now: datetime) -> Done:
-    if case.status not in WORKING:
-        return _refuse_state(case, "resolve")
+    if refused := _refused(case, "resolve"):
+        return refused
     cases.record(session, case, "resolved_by_officer", actor=f"staff:{actor.id}", at=now, note=note)
     pending = [c for c in await cohandlers(session, case) if c.verified_at is None]
     if case.joint_verification and pending:
-        case.status = "suspended"
-        cases.record(session, case, "suspended", actor="system", at=now,
-                     data={"waiting_for": [c.dept_id for c in pending]})
+        lifecycle.apply(session, case, "suspend", actor="system", at=now,
+                        data={"waiting_for": [c.dept_id for c in pending]})
         await notify_residents(session, case, "suspended", now)
         return Done(True, detail="suspended")
-    await _resolved(session, case, note, policy, now)
+    await _resolved(session, case, "resolve", note, policy, now)
     return Done(True)
 
 
-async def _resolved(session: AsyncSession, case: Case, note: str, policy: Policy, now: datetime) -> None:
-    case.status, case.resolved_at = "resolved", now
-    cases.record(session, case, "resolved", actor="system", at=now, note=note)
+async def _resolved(session: AsyncSession, case: Case, action: str, note: str, policy: Policy,
+                    now: datetime) -> None:
+    """`resolve` by the officer, or `sign_off` by the last co-handling department of a suspended case."""
+    case.resolved_at = now
+    lifecycle.apply(session, case, action, actor="system", at=now, note=note)
     for stage in STAGES:
         await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
     await jobs.schedule(session, "case.revisit", now + timedelta(seconds=policy.revisit_after_s),
@@ -324,26 +326,28 @@ async def verify(session: AsyncSession, actor: Staff, case: Case, opinion: str, 
         return Done(False, "not_cohandler")
     if entry.verified_at is not None:
         return Done(False, "already_done")
+    if refused := _refused(case, "verify"):
+        return refused
     entry.verified_at, entry.verified_by, entry.opinion = now, f"staff:{actor.id}", opinion
-    cases.record(session, case, "verified", actor=f"staff:{actor.id}", at=now, note=opinion, data={"dept": dept})
-    if case.status == "suspended" and all(c.verified_at for c in await cohandlers(session, case)):
+    lifecycle.apply(session, case, "verify", actor=f"staff:{actor.id}", at=now, note=opinion, data={"dept": dept})
+    if lifecycle.transition("sign_off", case.status) and all(c.verified_at for c in await cohandlers(session, case)):
         resolution = next((e.note for e in reversed(await cases.timeline(session, case))
                            if e.kind == "resolved_by_officer"), "") or opinion
-        await _resolved(session, case, resolution, policy, now)
+        await _resolved(session, case, "sign_off", resolution, policy, now)
         return Done(True, detail="resolved")
     return Done(True)
 
 
 async def reassign(session: AsyncSession, actor: Staff, case: Case, dept_id: str, rules: CategoryRules,
                    policy: Policy, now: datetime) -> Done:
-    if case.status not in cases.OPEN_STATUSES:
-        return Done(False, "closed")
+    """转派: back to routing (lifecycle: `new`, a `reassigned` event) and dispatched again at once."""
+    if refused := _refused(case, "reassign"):
+        return refused
     for stage in STAGES:
         await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
-    previous = case.dept_id
-    case.dept_id, case.status = dept_id, "reassigned"
-    cases.record(session, case, "reassigned", actor=f"staff:{actor.id}", at=now,
-                 data={"from": previous, "to": dept_id}, note=await name_of(session, dept_id))
+    previous, case.dept_id = case.dept_id, dept_id
+    lifecycle.apply(session, case, "reassign", actor=f"staff:{actor.id}", at=now,
+                    data={"from": previous, "to": dept_id}, note=await name_of(session, dept_id))
     liaison = (await session.execute(select(Staff).where(Staff.dept_id == dept_id, Staff.role.in_(
         ("liaison", "officer"))).order_by(Staff.id).limit(1))).scalar_one_or_none()
     await dispatch(session, case, rules, policy, now, actor=f"staff:{actor.id}",
@@ -371,21 +375,21 @@ async def place_case(session: AsyncSession, actor: Staff, case: Case, place_id: 
 
 
 async def add_cohandlers(session: AsyncSession, actor: Staff, case: Case, dept_ids: list[str], now: datetime) -> Done:
-    if case.status not in cases.OPEN_STATUSES:
-        return Done(False, "closed")
+    if refused := _refused(case, "cohandle"):
+        return refused
     added = [d for d in dept_ids if await add_cohandler(session, case, d, f"staff:{actor.id}", now)]
     return Done(True, detail=",".join(added))
 
 
 async def return_case(session: AsyncSession, actor: Staff, case: Case, reason: str, now: datetime) -> Done:
     """退回: the officer sends the case back to the dispatcher (the supervisor decides again)."""
-    if case.status not in cases.OPEN_STATUSES or case.status in ("suspended",):
-        return _refuse_state(case, "return")
+    if refused := _refused(case, "return"):
+        return refused
     for stage in STAGES:
         await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
-    case.status, case.officer_id = "returned", None
-    cases.record(session, case, "returned", actor=f"staff:{actor.id}", at=now, note=reason)
-    await notify_supervisors(session, "returned", T.RETURNED.format(number=case.number, reason=reason), now,
+    case.officer_id = None
+    lifecycle.apply(session, case, "return", actor=f"staff:{actor.id}", at=now, note=reason)
+    await notify_supervisors(session, "returned", T.RETURNED.format(number=case.number, reason=mask_text(reason)), now,
                              key=f"returned:{case.id}:{case.dispatch_round}")
     return Done(True)
 
@@ -393,13 +397,13 @@ async def return_case(session: AsyncSession, actor: Staff, case: Case, reason: s
 async def revisit(session: AsyncSession, actor: Staff, case: Case, result: str, solved: bool, rules: CategoryRules,
                   policy: Policy, now: datetime) -> Done:
     """回访: a good revisit closes the case; a failed one reopens it and dispatches it again."""
-    if case.status != "resolved":
-        return Done(False, "not_resolved")
+    if refused := _refused(case, "revisit"):
+        return refused
     await jobs.cancel(session, f"revisit:{case.id}:{case.dispatch_round}", now=now)
-    cases.record(session, case, "revisited", actor=f"staff:{actor.id}", at=now, note=result, data={"solved": solved})
+    lifecycle.apply(session, case, "revisit", actor=f"staff:{actor.id}", at=now, note=result, data={"solved": solved})
     if solved:
-        case.status, case.closed_at = "closed", now
-        cases.record(session, case, "closed", actor="system", at=now)
+        case.closed_at = now
+        lifecycle.apply(session, case, "close", actor="system", at=now)
         await notify_residents(session, case, "closed", now)
         return Done(True, detail="closed")
     await reopen(session, case, result, rules, policy, now, actor=f"staff:{actor.id}")
@@ -408,13 +412,14 @@ async def revisit(session: AsyncSession, actor: Staff, case: Case, result: str, 
 
 async def reopen(session: AsyncSession, case: Case, reason: str, rules: CategoryRules, policy: Policy,
                  now: datetime, *, actor: str) -> None:
-    """重办: back to work (after a failed revisit or an unsatisfied resident), on a new 1315 clock."""
+    """重办: back to work (after a failed revisit or an unsatisfied resident), on a new 1315 clock; the
+    case stays `reopened` until an officer accepts it again."""
     case.resolved_at = case.closed_at = None
-    cases.record(session, case, "reopened", actor=actor, at=now, note=reason)
-    await notify_residents(session, case, "reopened", now, note=reason)
+    lifecycle.apply(session, case, "reopen", actor=actor, at=now, note=reason)
+    await notify_residents(session, case, "reopened", now,
+                           note=trace.public_note(reason, actor) or T.UNSATISFIED_REASON)
     officer = await session.get(Staff, case.officer_id) if case.officer_id else None
     await dispatch(session, case, rules, policy, now, actor=actor, officer=officer)
-    case.status = "reopened"
 
 
 async def unsatisfied(session: AsyncSession, case: Case, comment: str | None, rules: CategoryRules, policy: Policy,
@@ -422,7 +427,8 @@ async def unsatisfied(session: AsyncSession, case: Case, comment: str | None, ru
     """A resident rated the result 不满意: 重办 on a new clock, and the supervisor is told."""
     reason = comment or T.UNSATISFIED_REASON
     await reopen(session, case, reason, rules, policy, now, actor=actor)
-    text = T.SURVEY_UNSATISFIED.format(number=case.number, place=await place_of(session, case), comment=reason)
+    text = T.SURVEY_UNSATISFIED.format(number=case.number, place=await place_of(session, case),
+                                       comment=mask_text(reason))
     await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"unsatisfied:{case.id}:{case.dispatch_round}")
 
 
@@ -438,7 +444,7 @@ async def urge(session: AsyncSession, case: Case, who: cases.Reporter, now: date
 
 async def open_cases_for(session: AsyncSession, actor: Staff, limit: int = 20) -> list[Case]:
     """待办: the open cases this staff member may act on, most urgent first."""
-    statement = select(Case).where(Case.status.in_(cases.OPEN_STATUSES))
+    statement = select(Case).where(Case.status.in_(lifecycle.UNFINISHED))
     if actor.role == "officer":
         statement = statement.where((Case.officer_id == actor.id) | Case.compound_id.in_(actor.compounds or []))
     elif actor.role == "liaison":

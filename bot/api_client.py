@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -15,6 +16,9 @@ from bot.errors import PermanentError, TransientError
 from bot.background.outbox import send_starting
 
 log = logging.getLogger(__name__)
+
+# the most bytes a binary download (a resident's media) may have; set by the media keeper around its calls
+download_limit: ContextVar[int | None] = ContextVar("download_limit", default=None)
 
 
 class TokenError(TransientError):
@@ -118,7 +122,7 @@ class TencentAPI:
                     raise TransientError(f"http_{response.status}", f"{path}: server error")
                 if response.status >= 400:
                     raise PermanentError(f"http_{response.status}", f"{path}: refused")
-                raw = await response.read()
+                raw = await _read(response, download_limit.get() if binary else None, path)
                 content_type = response.headers.get("Content-Type", "")
                 if binary and not content_type.startswith(("application/json", "text/")):
                     return MediaFile(raw, content_type, _filename(response.headers.get("Content-Disposition")))
@@ -132,6 +136,21 @@ class TencentAPI:
         if errcode:
             raise self.error_for(errcode, str(answer.get("errmsg", "")), path)
         return answer
+
+
+async def _read(response: aiohttp.ClientResponse, limit: int | None, path: str) -> bytes:
+    """The body, or a PermanentError as soon as it is known to be over `limit` (never read whole)."""
+    if limit is None:
+        return await response.read()
+    if (response.content_length or 0) > limit:
+        raise PermanentError("too_large", f"{path}: {response.content_length} bytes, over the {limit}-byte limit")
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise PermanentError("too_large", f"{path}: over the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _filename(disposition: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""The aiohttp application: routes, start-up and shutdown."""
+"""The aiohttp application. `build_app` reads as a table of contents: one `setup_*` per concern."""
 from __future__ import annotations
 
 import logging
@@ -6,13 +6,21 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
+from bot.background.retention import schedule_at_start as schedule_retention
+from bot.background.workers import background_workers
 from bot.config import Settings
+from bot.health import health_handler
 from bot.pipeline import Clock, MessagePipeline
 from bot.sandbox.credentials import load_or_create
 from bot.sandbox.fake_wechat import FakeWeChat, window_from_inbound_log
+from bot.services import build_services
 from bot.wechat.webhook import WeChatWebhook
+from bot.wecom.mount import mount as setup_wecom, sandbox_settings as wecom_sandbox_settings
 from handlers import Router, build_router
 from storage.db import Database
+from web.charging import ChargingAPI, charging_policy
+from web.open311 import Open311API
+from web.site import add_dashboard
 
 log = logging.getLogger(__name__)
 
@@ -28,23 +36,76 @@ def utc_now() -> datetime:
 
 
 def resolve_sandbox(settings: Settings) -> Settings:
-    """In sandbox mode, fill WeChat's credentials from the data directory and aim the API at the fake."""
+    """In sandbox mode, fill WeChat's (and WeCom's) credentials from the data directory and aim the APIs at
+    the fakes."""
     if not settings.sandbox:
         return settings
     creds = load_or_create(settings.data_dir)
-    resolved = settings.with_(
+    return wecom_sandbox_settings(settings.with_(
         wechat_token=creds.token,
         wechat_app_id=creds.app_id,
         wechat_app_secret=creds.app_secret,
         wechat_aes_key=creds.aes_key,
         wechat_api_base=f"http://{settings.host}:{settings.port}{SANDBOX_API_PREFIX}",
         extra={**settings.extra, "sandbox": True},
-    )
-    # --- WeCom (issue 11): the sandbox's own WeCom app, so /wecom is on in sandbox mode ---
-    from bot.wecom.mount import sandbox_settings
+    ))
 
-    return sandbox_settings(resolved)
-    # --- end WeCom ---
+
+def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, router: Router | None = None,
+              services: dict | None = None) -> web.Application:
+    """An application for already-resolved settings (see resolve_sandbox) on a migrated database.
+
+    `services` (taxonomy, nlp analyzer) are built at start-up unless given (tests share one set)."""
+    app = web.Application(middlewares=[no_tracebacks], client_max_size=settings.max_body_bytes)
+    app[SETTINGS_KEY], app[DB_KEY] = settings, db
+    pipeline = setup_pipeline(app, settings, db, clock, router, services)
+    setup_wechat(app, settings, pipeline, clock)
+    setup_wecom(app, settings, pipeline, clock)
+    setup_sandbox_api(app, settings, db)
+    setup_charging(app, settings, db, clock, pipeline)
+    app.add_routes(Open311API(db, clock, pipeline.services, settings).routes())
+    add_dashboard(app, settings, db, clock, pipeline, app.get(FAKE_KEY))
+    app.router.add_get("/healthz", health_handler(db, settings.background))
+    app.cleanup_ctx.append(background_workers(settings, db, clock))
+    app.on_startup.append(schedule_retention(settings, db, clock))
+    return app
+
+
+def setup_pipeline(app: web.Application, settings: Settings, db: Database, clock: Clock, router: Router | None,
+                   services: dict | None) -> MessagePipeline:
+    """The message pipeline every messaging platform feeds; its services are built at start-up unless given,
+    and it is drained (handlers in flight finish) at shutdown."""
+    pipeline = MessagePipeline(db, router or build_router(), clock=clock, budget_s=settings.reply_budget_s,
+                               services=services)
+    app[PIPELINE_KEY] = pipeline
+    if services is None:
+        app.on_startup.append(_start_services)
+    app.on_shutdown.append(_drain)
+    return pipeline
+
+
+def setup_wechat(app: web.Application, settings: Settings, pipeline: MessagePipeline, clock: Clock) -> None:
+    """/wechat: the official account's webhook."""
+    webhook = WeChatWebhook(pipeline, token=settings.wechat_token or "", app_id=settings.wechat_app_id,
+                            aes_key=settings.wechat_aes_key, clock=clock, replay_window_s=settings.replay_window_s, max_body_bytes=settings.max_body_bytes)
+    app.add_routes(webhook.routes("/wechat"))
+
+
+def setup_sandbox_api(app: web.Application, settings: Settings, db: Database) -> None:
+    """Sandbox mode: a fake of WeChat's API in this server, which keeps WeChat's 48-hour rule."""
+    if not settings.extra.get("sandbox"):
+        return
+    fake = FakeWeChat(settings.wechat_app_id or "", settings.wechat_app_secret or "",
+                      enforce_window=True, last_message_at=window_from_inbound_log(db))
+    app[FAKE_KEY] = fake
+    app.add_subapp(SANDBOX_API_PREFIX, fake.app())
+
+
+def setup_charging(app: web.Application, settings: Settings, db: Database, clock: Clock,
+                   pipeline: MessagePipeline) -> None:
+    """The charging feeds' ingest and state API, and the chat's charging settings."""
+    pipeline.services.setdefault("charging_policy", charging_policy(settings))
+    app.add_routes(ChargingAPI(db, clock, charging_policy(settings)).routes())
 
 
 @web.middleware
@@ -59,82 +120,7 @@ async def no_tracebacks(request: web.Request, handler):
         return web.Response(status=500, text="internal error\n")
 
 
-def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, router: Router | None = None,
-              services: dict | None = None) -> web.Application:
-    """An application for already-resolved settings (see resolve_sandbox) on a migrated database.
-
-    `services` (taxonomy, nlp analyzer) are built at start-up unless given (tests share one set)."""
-    app = web.Application(middlewares=[no_tracebacks], client_max_size=settings.max_body_bytes)
-    pipeline = MessagePipeline(db, router or build_router(), clock=clock, budget_s=settings.reply_budget_s,
-                               services=services)
-    if services is None:
-        app.on_startup.append(_start_services)
-    app[SETTINGS_KEY] = settings
-    webhook = WeChatWebhook(pipeline, token=settings.wechat_token or "", app_id=settings.wechat_app_id,
-                            aes_key=settings.wechat_aes_key, clock=clock,
-                            replay_window_s=settings.replay_window_s, max_body_bytes=settings.max_body_bytes)
-    app[DB_KEY] = db
-    app[PIPELINE_KEY] = pipeline
-    app.add_routes(webhook.routes("/wechat"))
-    app.router.add_get("/healthz", healthz)
-    if settings.extra.get("sandbox"):
-        fake = FakeWeChat(settings.wechat_app_id or "", settings.wechat_app_secret or "",
-                          enforce_window=True, last_message_at=window_from_inbound_log(db))  # issue 6: 48 h rule
-        app[FAKE_KEY] = fake
-        app.add_subapp(SANDBOX_API_PREFIX, fake.app())
-    app.on_shutdown.append(_drain)
-    # --- WeCom (issue 11): /wecom for staff, its own pipeline in front of the same router ---
-    from bot.wecom.mount import mount as mount_wecom
-
-    mount_wecom(app, settings, pipeline, clock)
-    # --- end WeCom ---
-    # --- EV charging (issue 7): ingest and state API, and the chat's charging settings ---
-    from web.charging import ChargingAPI, charging_policy
-
-    pipeline.services.setdefault("charging_policy", charging_policy(settings))
-    app.add_routes(ChargingAPI(db, clock, charging_policy(settings)).routes())
-    # --- end EV charging ---
-    # --- Open311 (issue 9): other channels file and follow cases, see web/open311.py ---
-    from web.open311 import Open311API
-
-    app.add_routes(Open311API(db, clock, pipeline.services, settings).routes())
-    # --- end Open311 ---
-    # --- dashboard (issue 8): /dashboard, /metrics, and the web sandbox /sandbox in sandbox mode ---
-    from web.site import add_dashboard
-
-    add_dashboard(app, settings, db, clock, pipeline, app.get(FAKE_KEY))
-    # --- end dashboard ---
-    # --- pushes and jobs (issue 6): the outbox sender and the job loop, see bot/background/workers.py ---
-    from bot.background.workers import background_workers
-
-    app.cleanup_ctx.append(background_workers(settings, db, clock))
-    # --- end pushes and jobs ---
-    return app
-
-
-async def healthz(request: web.Request) -> web.Response:
-    """ok when the database answers and the job loop runs (or is off by BACKGROUND=off); with the outbox
-    backlog (pending pushes, the oldest one's age, failed ones) for a look."""
-    from sqlalchemy import text
-
-    from web.metrics import job_loop_state, outbox_backlog
-
-    settings = request.app[SETTINGS_KEY]
-    try:
-        async with request.app[DB_KEY].sessions() as session:
-            await session.execute(text("SELECT 1"))
-            backlog = await outbox_backlog(session, utc_now())
-    except Exception as exc:
-        return web.json_response({"ok": False, "database": str(exc)[:200]}, status=503)
-    jobs = job_loop_state(settings.background)
-    ok = jobs != "stopped"
-    return web.json_response({"ok": ok, "database": "ok", "job_loop": jobs, "outbox": backlog},
-                             status=200 if ok else 503)
-
-
 async def _start_services(app: web.Application) -> None:
-    from bot.services import build_services
-
     app[PIPELINE_KEY].services.update(await build_services(app[SETTINGS_KEY], app[DB_KEY]))
 
 

@@ -1,92 +1,207 @@
-"""Configuration from the environment (and an optional .env file), validated once at start."""
+"""Configuration from the environment (and an optional .env file), validated once at start.
+
+Every setting is declared once, as a field of `Settings` made by `setting(ENV_VAR, default, parser, doc)`:
+its name, environment variable, type, default, parser/validator and meaning live on one line.
+`Settings.from_env` reads them all from that declaration; the README's configuration table lists the same
+variables (tests/unit/test_settings.py keeps the two in step). Fields made with plain defaults are fixed
+promises of the code (e.g. the webhook's 5 s budget), not configuration.
+
+A parser takes the stripped text of the variable and its name and returns the value, or raises ConfigError
+with one line a person can act on. An empty variable counts as unset.
+"""
 from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, Callable
 
 from storage.db import UnsupportedDatabase, normalize_url
 
 WECHAT_API_DEFAULT = "https://api.weixin.qq.com"
 WECOM_API_DEFAULT = "https://qyapi.weixin.qq.com"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DAY_S = 24 * 3600
+
+Parser = Callable[[str, str], Any]
 
 
 class ConfigError(ValueError):
     """Configuration that cannot work; the message is one line a person can act on."""
 
 
+# --- parsers: (text, variable name) -> value ---------------------------------------------------------------
+
+def text(value: str, name: str) -> str:
+    return value
+
+
+def base_url(value: str, name: str) -> str:
+    return value.rstrip("/")
+
+
+def path(value: str, name: str) -> Path:
+    return Path(value)
+
+
+def port(value: str, name: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(f"{name} must be a TCP port number, got {value!r}")
+    return int(value)
+
+
+def whole_seconds(value: str, name: str) -> int:
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number of seconds, got {value!r}")
+    return int(value)
+
+
+def count(minimum: int = 0) -> Parser:
+    def parse(value: str, name: str) -> int:
+        if not value.isdigit() or int(value) < minimum:
+            raise ConfigError(f"{name} must be a whole number of at least {minimum}, got {value!r}")
+        return int(value)
+    return parse
+
+
+def seconds(value: str, name: str) -> float:
+    try:
+        parsed = float(value)
+    except ValueError:
+        parsed = -1.0
+    if not 0 < parsed < float("inf"):
+        raise ConfigError(f"{name} must be a positive number of seconds, got {value!r}")
+    return parsed
+
+
+def flag(value: str, name: str) -> bool:
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be on or off, got {value!r}")
+
+
+def choice(*choices: str, upper: bool = False) -> Parser:
+    def parse(value: str, name: str) -> str:
+        word = value.upper() if upper else value.lower()
+        if word not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+        return word
+    return parse
+
+
+def networks(value: str, name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks (10.0.0.5, 10.0.0.0/24, ::1)."""
+    found = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ConfigError(f"{name} must be IP addresses or networks separated by commas, got {part!r}") from None
+    return tuple(found)
+
+
+def setting(env: str, default: Any, parse: Parser = text, doc: str = "") -> Any:
+    """A field of Settings read from the environment variable `env` (declared once, here)."""
+    return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
+
+
+def prefixed(prefix: str, doc: str) -> Any:
+    """A field read from every variable that starts with `prefix` (a dict: the rest of the name, lower case)."""
+    return field(default_factory=dict, metadata={"env": prefix + "*", "prefix": prefix, "doc": doc})
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite+aiosqlite:///data/gongzhi.db"
-    host: str = "127.0.0.1"
-    port: int = 8080
-    data_dir: Path = Path("data")
-    wechat_token: str | None = None
-    wechat_app_id: str | None = None
-    wechat_app_secret: str | None = None
-    wechat_aes_key: str | None = None
-    wechat_api_base: str = WECHAT_API_DEFAULT
-    # the webhook's promises to WeChat
+    database_url: str = setting("DATABASE_URL", "sqlite+aiosqlite:///data/gongzhi.db", text,
+                                "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASS@HOST/DB")
+    host: str = setting("HOST", "127.0.0.1", text, "the address the server listens on")
+    port: int = setting("PORT", 8080, port, "the TCP port the server listens on")
+    data_dir: Path = setting("DATA_DIR", Path("data"), path, "sandbox credentials, media, caches (0700)")
+    log_level: str = setting("LOG_LEVEL", "INFO", choice(*LOG_LEVELS, upper=True), "the log's threshold")
+    wechat_token: str | None = setting("WECHAT_TOKEN", None, text, "the official account's Token; unset: sandbox")
+    wechat_app_id: str | None = setting("WECHAT_APP_ID", None, text, "the official account's AppID")
+    wechat_app_secret: str | None = setting("WECHAT_APP_SECRET", None, text, "AppSecret, for WeChat's API")
+    wechat_aes_key: str | None = setting("WECHAT_AES_KEY", None, text, "EncodingAESKey; set: only encrypted POSTs")
+    wechat_api_base: str = setting("WECHAT_API_BASE", WECHAT_API_DEFAULT, base_url, "where WeChat's API is")
+    sandbox_public: bool = setting("SANDBOX_PUBLIC", False, flag,
+                                   "let sandbox mode listen on a non-loopback HOST (never on a real deployment)")
+    nlp_model_dir: Path | None = setting("NLP_MODEL_DIR", None, path, "a model trained with `nlp train`")
+    draft_ttl_s: int = setting("DRAFT_TTL_S", 1800, whole_seconds, "an idle unfinished report expires")
+    # the 1315 clock (seconds from dispatch) and the revisit (回头看) delay
+    sla_accept_s: int = setting("SLA_ACCEPT_S", 60, whole_seconds, "accept within this long of dispatch")
+    sla_depart_s: int = setting("SLA_DEPART_S", 180, whole_seconds, "set off within this long of dispatch")
+    sla_arrive_s: int = setting("SLA_ARRIVE_S", 900, whole_seconds, "be on site within this long of dispatch")
+    revisit_after_s: int = setting("REVISIT_AFTER_S", 3 * DAY_S, whole_seconds, "回头看 after resolution")
+    survey_delay_s: int = setting("SURVEY_DELAY_S", 2 * 3600, whole_seconds, "the survey after resolution")
+    # the database connection pool (PostgreSQL) and how long one statement may run
+    db_pool_size: int = setting("DB_POOL_SIZE", 10, count(1), "PostgreSQL connections per process")
+    db_statement_timeout_ms: int = setting("DB_STATEMENT_TIMEOUT_MS", 10000, count(0),
+                                           "PostgreSQL gives up a statement after this long")
+    # pushes and jobs (bot/background/outbox.py, bot/background/jobs.py, bot/wechat/delivery.py)
+    background: bool = setting("BACKGROUND", True, flag, "run the outbox sender and the job loop here")
+    wechat_templates: dict = prefixed("WECHAT_TEMPLATE_", "push kind -> template:ID | subscribe:ID | ID")
+    wechat_templates_file: Path | None = setting("WECHAT_TEMPLATES_FILE", None, path, "TOML file of templates")
+    wechat_cs_window_s: int = setting("WECHAT_CS_WINDOW_S", 2 * DAY_S, whole_seconds,
+                                      "customer-service messages within this long of the last message")
+    wechat_cs_allowance: int = setting("WECHAT_CS_ALLOWANCE", 20, count(0), "custom messages per message (0: no cap)")
+    wechat_api_timeout_s: float = setting("WECHAT_API_TIMEOUT_S", 10.0, seconds, "one call to WeChat's API")
+    token_refresh_ahead_s: int = setting("TOKEN_REFRESH_AHEAD_S", 300, whole_seconds, "refresh before expiry")
+    outbox_poll_s: float = setting("OUTBOX_POLL_S", 1.0, seconds, "an idle sender looks this often")
+    outbox_batch: int = setting("OUTBOX_BATCH", 50, count(1), "pushes claimed per round")
+    outbox_concurrency: int = setting("OUTBOX_CONCURRENCY", 8, count(1), "pushes sent at once")
+    outbox_lease_s: int = setting("OUTBOX_LEASE_S", 60, whole_seconds, "a claimed push is reserved this long")
+    outbox_retry_base_s: float = setting("OUTBOX_RETRY_BASE_S", 2.0, seconds, "backoff base")
+    outbox_retry_max_s: float = setting("OUTBOX_RETRY_MAX_S", 600.0, seconds, "backoff cap")
+    outbox_give_up_s: int = setting("OUTBOX_GIVE_UP_S", DAY_S, whole_seconds, "a push failing this long fails")
+    jobs_poll_s: float = setting("JOBS_POLL_S", 1.0, seconds, "an idle job loop looks this often")
+    jobs_lease_s: int = setting("JOBS_LEASE_S", 300, whole_seconds, "a claimed job is reserved this long")
+    jobs_max_attempts: int = setting("JOBS_MAX_ATTEMPTS", 5, count(1), "runs of a failing job before parking")
+    jobs_retry_base_s: float = setting("JOBS_RETRY_BASE_S", 30.0, seconds, "backoff base")
+    jobs_retry_max_s: float = setting("JOBS_RETRY_MAX_S", 3600.0, seconds, "backoff cap")
+    media_poll_s: int = setting("MEDIA_POLL_S", 5, count(1), "how often the media keeper looks for photos")
+    # EV charging: when a station's data is too old to show, how long a free-spot alert waits
+    charging_stale_s: int = setting("CHARGING_STALE_S", 600, count(1), "older station data is not shown")
+    charging_alert_ttl_s: int = setting("CHARGING_ALERT_TTL_S", 7200, count(1), "a free-spot alert expires")
+    charging_alert_radius_m: int = setting("CHARGING_ALERT_RADIUS_M", 1000, count(1), "nearby alerts' radius")
+    # other channels: Open311 and the SMS sender of phone-binding codes
+    sms_sender: str = setting("SMS_SENDER", "auto", choice("auto", "log", "off"),
+                              "auto: log in sandbox mode, off otherwise; log (sandbox only) | off")
+    open311_match_m: int = setting("OPEN311_MATCH_M", 1000, count(1), "lat/long this close files at a compound")
+    # WeCom: staff on the street office's WeCom app; unset = /wecom off
+    wecom_corp_id: str | None = setting("WECOM_CORP_ID", None, text, "the corp id (企业ID)")
+    wecom_agent_id: str | None = setting("WECOM_AGENT_ID", None, text, "the app's AgentId")
+    wecom_secret: str | None = setting("WECOM_SECRET", None, text, "the app's Secret")
+    wecom_token: str | None = setting("WECOM_TOKEN", None, text, "the callback's Token")
+    wecom_aes_key: str | None = setting("WECOM_AES_KEY", None, text, "the callback's EncodingAESKey")
+    wecom_api_base: str = setting("WECOM_API_BASE", WECOM_API_DEFAULT, base_url, "where WeCom's API is")
+    public_url: str | None = setting("PUBLIC_URL", None, base_url, "where people reach the server (case links)")
+    # dashboard: sessions, /metrics, the targets and hotspot rule of the reports
+    dashboard_session_ttl_s: int = setting("DASHBOARD_SESSION_TTL_S", 8 * 3600, count(60), "a login lasts this long")
+    dashboard_cookie_secure: str = setting("DASHBOARD_COOKIE_SECURE", "auto", choice("auto", "on", "off"),
+                                           "the session cookie's Secure flag")
+    metrics_token: str | None = setting("METRICS_TOKEN", None, text, "set: /metrics wants this bearer token")
+    report_resolve_within_s: int = setting("REPORT_RESOLVE_WITHIN_S", 3 * DAY_S, count(1), "on-time closure")
+    hotspot_window_days: int = setting("HOTSPOT_WINDOW_DAYS", 30, count(1), "the hotspot window")
+    hotspot_min_count: int = setting("HOTSPOT_MIN_COUNT", 10, count(1), "fewer cases are never a hotspot")
+    # personal data (个人信息保护法): how long message-log contents, and photos after their case closed, are kept
+    retention_log_days: int = setting("RETENTION_LOG_DAYS", 180, count(1), "message-log contents are cleared after")
+    retention_media_days: int = setting("RETENTION_MEDIA_DAYS", 365, count(1), "photos are deleted after close")
+    # web surfaces behind a proxy, and residents' media
+    trusted_proxies: tuple[str, ...] = setting("TRUSTED_PROXIES", (), networks,
+                                               "proxies whose X-Forwarded-Proto/-For are believed")
+    media_max_bytes: int = setting("MEDIA_MAX_BYTES", 10 * 1024 * 1024, count(1024),
+                                   "a resident's photo/voice/video larger than this is not downloaded")
+    # the webhook's promises to WeChat (not configuration)
     reply_budget_s: float = 4.0
     replay_window_s: int = 300
     max_body_bytes: int = 64 * 1024
-    log_level: str = "INFO"
-    nlp_model_dir: Path | None = None
-    draft_ttl_s: int = 1800
-    # the 1315 clock (seconds from dispatch) and the revisit (回头看) delay
-    sla_accept_s: int = 60
-    sla_depart_s: int = 180
-    sla_arrive_s: int = 900
-    revisit_after_s: int = 3 * 24 * 3600
-    survey_delay_s: int = 2 * 3600
-    # the database connection pool (PostgreSQL) and how long one statement may run
-    db_pool_size: int = 10
-    db_statement_timeout_ms: int = 10000
-    # pushes and jobs (bot/background/outbox.py, bot/background/jobs.py, bot/wechat/delivery.py)
-    background: bool = True  # run the outbox sender and the job loop in this process
-    wechat_templates: dict = field(default_factory=dict)  # push kind -> "template:ID" | "subscribe:ID" | "ID"
-    wechat_templates_file: Path | None = None
-    wechat_cs_window_s: int = 48 * 3600
-    wechat_cs_allowance: int = 20
-    wechat_api_timeout_s: float = 10.0
-    token_refresh_ahead_s: int = 300
-    outbox_poll_s: float = 1.0
-    outbox_batch: int = 50
-    outbox_concurrency: int = 8
-    outbox_lease_s: int = 60
-    outbox_retry_base_s: float = 2.0
-    outbox_retry_max_s: float = 600.0
-    outbox_give_up_s: int = 86400
-    jobs_poll_s: float = 1.0
-    jobs_lease_s: int = 300
-    jobs_max_attempts: int = 5
-    jobs_retry_base_s: float = 30.0
-    jobs_retry_max_s: float = 3600.0
-    # EV charging (issue 7): when a station's data is too old to show, how long a free-spot alert waits
-    charging_stale_s: int = 600
-    charging_alert_ttl_s: int = 7200
-    charging_alert_radius_m: int = 1000
-    # other channels (issue 9): Open311 and the SMS sender of phone-binding codes
-    sms_sender: str = "log"  # log (the log sender: sandbox, development) | off (codes wait in the outbox)
-    open311_match_m: int = 1000  # lat/long this close to a compound files the case there
-    # --- WeCom (issue 11): staff on the street office's WeCom app; unset = /wecom off ---
-    wecom_corp_id: str | None = None
-    wecom_agent_id: str | None = None
-    wecom_secret: str | None = None
-    wecom_token: str | None = None
-    wecom_aes_key: str | None = None
-    wecom_api_base: str = WECOM_API_DEFAULT
-    public_url: str | None = None  # where people reach the server, e.g. https://gongzhi.example.cn (case links)
-    # --- end WeCom ---
-    # dashboard (issue 8): sessions, /metrics, the targets and hotspot rule of the reports
-    dashboard_session_ttl_s: int = 8 * 3600
-    dashboard_cookie_secure: str = "auto"  # auto (Secure on HTTPS requests) | on | off
-    metrics_token: str | None = None  # set: /metrics wants "Authorization: Bearer <token>"
-    report_resolve_within_s: int = 3 * 24 * 3600  # on-time closure
-    hotspot_window_days: int = 30
-    hotspot_min_count: int = 10
     extra: dict = field(default_factory=dict)
 
     @property
@@ -94,88 +209,21 @@ class Settings:
         """No WeChat credentials: run against the local fake of WeChat's API."""
         return not self.wechat_token
 
+    @property
+    def sms_sender_name(self) -> str:
+        """log | off: SMS_SENDER with `auto` resolved (the log sender in sandbox mode only)."""
+        if self.sms_sender != "auto":
+            return self.sms_sender
+        return "log" if self.sandbox or self.extra.get("sandbox") else "off"
+
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = dict(os.environ if env is None else env)
-
-        def get(name: str) -> str | None:
-            value = env.get(name)
-            return value.strip() if value and value.strip() else None
-
-        port_text = get("PORT") or "8080"
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ConfigError(f"PORT must be a TCP port number, got {port_text!r}")
-        settings = cls(
-            database_url=get("DATABASE_URL") or cls.database_url,
-            host=get("HOST") or cls.host,
-            port=int(port_text),
-            data_dir=Path(get("DATA_DIR") or "data"),
-            wechat_token=get("WECHAT_TOKEN"),
-            wechat_app_id=get("WECHAT_APP_ID"),
-            wechat_app_secret=get("WECHAT_APP_SECRET"),
-            wechat_aes_key=get("WECHAT_AES_KEY"),
-            wechat_api_base=(get("WECHAT_API_BASE") or WECHAT_API_DEFAULT).rstrip("/"),
-            log_level=(get("LOG_LEVEL") or "INFO").upper(),
-            nlp_model_dir=Path(get("NLP_MODEL_DIR")) if get("NLP_MODEL_DIR") else None,
-            draft_ttl_s=_int(get("DRAFT_TTL_S"), "DRAFT_TTL_S", 1800),
-            sla_accept_s=_int(get("SLA_ACCEPT_S"), "SLA_ACCEPT_S", 60),
-            sla_depart_s=_int(get("SLA_DEPART_S"), "SLA_DEPART_S", 180),
-            sla_arrive_s=_int(get("SLA_ARRIVE_S"), "SLA_ARRIVE_S", 900),
-            revisit_after_s=_int(get("REVISIT_AFTER_S"), "REVISIT_AFTER_S", 3 * 24 * 3600),
-            survey_delay_s=_int(get("SURVEY_DELAY_S"), "SURVEY_DELAY_S", 2 * 3600),
-            db_pool_size=_int(get("DB_POOL_SIZE"), "DB_POOL_SIZE", 10),
-            db_statement_timeout_ms=_int(get("DB_STATEMENT_TIMEOUT_MS"), "DB_STATEMENT_TIMEOUT_MS", 10000),
-            # pushes and jobs
-            background=_flag(get("BACKGROUND"), "BACKGROUND", True),
-            wechat_templates={name[len("WECHAT_TEMPLATE_"):].lower(): value for name in env
-                              if name.startswith("WECHAT_TEMPLATE_") and (value := get(name))},
-            wechat_templates_file=Path(get("WECHAT_TEMPLATES_FILE")) if get("WECHAT_TEMPLATES_FILE") else None,
-            wechat_cs_window_s=_int(get("WECHAT_CS_WINDOW_S"), "WECHAT_CS_WINDOW_S", 48 * 3600),
-            wechat_cs_allowance=_count(get("WECHAT_CS_ALLOWANCE"), "WECHAT_CS_ALLOWANCE", 20),
-            wechat_api_timeout_s=_seconds(get("WECHAT_API_TIMEOUT_S"), "WECHAT_API_TIMEOUT_S", 10.0),
-            token_refresh_ahead_s=_int(get("TOKEN_REFRESH_AHEAD_S"), "TOKEN_REFRESH_AHEAD_S", 300),
-            outbox_poll_s=_seconds(get("OUTBOX_POLL_S"), "OUTBOX_POLL_S", 1.0),
-            outbox_batch=_count(get("OUTBOX_BATCH"), "OUTBOX_BATCH", 50, minimum=1),
-            outbox_concurrency=_count(get("OUTBOX_CONCURRENCY"), "OUTBOX_CONCURRENCY", 8, minimum=1),
-            outbox_lease_s=_int(get("OUTBOX_LEASE_S"), "OUTBOX_LEASE_S", 60),
-            outbox_retry_base_s=_seconds(get("OUTBOX_RETRY_BASE_S"), "OUTBOX_RETRY_BASE_S", 2.0),
-            outbox_retry_max_s=_seconds(get("OUTBOX_RETRY_MAX_S"), "OUTBOX_RETRY_MAX_S", 600.0),
-            outbox_give_up_s=_int(get("OUTBOX_GIVE_UP_S"), "OUTBOX_GIVE_UP_S", 86400),
-            jobs_poll_s=_seconds(get("JOBS_POLL_S"), "JOBS_POLL_S", 1.0),
-            jobs_lease_s=_int(get("JOBS_LEASE_S"), "JOBS_LEASE_S", 300),
-            jobs_max_attempts=_count(get("JOBS_MAX_ATTEMPTS"), "JOBS_MAX_ATTEMPTS", 5, minimum=1),
-            jobs_retry_base_s=_seconds(get("JOBS_RETRY_BASE_S"), "JOBS_RETRY_BASE_S", 30.0),
-            jobs_retry_max_s=_seconds(get("JOBS_RETRY_MAX_S"), "JOBS_RETRY_MAX_S", 3600.0),
-            # EV charging
-            charging_stale_s=_count(get("CHARGING_STALE_S"), "CHARGING_STALE_S", 600, minimum=1),
-            charging_alert_ttl_s=_count(get("CHARGING_ALERT_TTL_S"), "CHARGING_ALERT_TTL_S", 7200, minimum=1),
-            charging_alert_radius_m=_count(get("CHARGING_ALERT_RADIUS_M"), "CHARGING_ALERT_RADIUS_M", 1000,
-                                           minimum=1),
-            # other channels (Open311, SMS)
-            sms_sender=_choice(get("SMS_SENDER"), "SMS_SENDER", "log", ("log", "off")),
-            open311_match_m=_count(get("OPEN311_MATCH_M"), "OPEN311_MATCH_M", 1000, minimum=1),
-            # dashboard
-            dashboard_session_ttl_s=_count(get("DASHBOARD_SESSION_TTL_S"), "DASHBOARD_SESSION_TTL_S", 8 * 3600,
-                                           minimum=60),
-            dashboard_cookie_secure=_choice(get("DASHBOARD_COOKIE_SECURE"), "DASHBOARD_COOKIE_SECURE", "auto",
-                                            ("auto", "on", "off")),
-            metrics_token=get("METRICS_TOKEN"),
-            report_resolve_within_s=_count(get("REPORT_RESOLVE_WITHIN_S"), "REPORT_RESOLVE_WITHIN_S", 3 * 24 * 3600,
-                                           minimum=1),
-            hotspot_window_days=_count(get("HOTSPOT_WINDOW_DAYS"), "HOTSPOT_WINDOW_DAYS", 30, minimum=1),
-            hotspot_min_count=_count(get("HOTSPOT_MIN_COUNT"), "HOTSPOT_MIN_COUNT", 10, minimum=1),
-            # WeCom (issue 11)
-            wecom_corp_id=get("WECOM_CORP_ID"),
-            wecom_agent_id=get("WECOM_AGENT_ID"),
-            wecom_secret=get("WECOM_SECRET"),
-            wecom_token=get("WECOM_TOKEN"),
-            wecom_aes_key=get("WECOM_AES_KEY"),
-            wecom_api_base=(get("WECOM_API_BASE") or WECOM_API_DEFAULT).rstrip("/"),
-            public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
-        )
+        values = {spec.name: read_setting(spec, env) for spec in declared()}
+        settings = cls(**{name: value for name, value in values.items() if value is not MISSING})
         settings.validate()
         return settings
 
@@ -184,6 +232,11 @@ class Settings:
             normalize_url(self.database_url)
         except UnsupportedDatabase as exc:
             raise ConfigError(f"DATABASE_URL: {exc}") from None
+        self._validate_wechat()
+        self._validate_wecom()
+        self._validate_sandbox()
+
+    def _validate_wechat(self) -> None:
         if self.wechat_aes_key is not None:
             check_aes_key(self.wechat_aes_key)
             if not self.wechat_app_id:
@@ -196,9 +249,16 @@ class Settings:
             load_templates(self.wechat_templates, self.wechat_templates_file)
         except TemplateConfigError as exc:
             raise ConfigError(str(exc)) from None
-        self._validate_wecom()
 
-    # --- WeCom (issue 11) ---
+    def _validate_sandbox(self) -> None:
+        """Production defaults: what only a developer's machine may do stays there."""
+        if not self.sandbox and self.sms_sender == "log":
+            raise ConfigError("SMS_SENDER=log writes verification codes to the log: sandbox mode only "
+                              "(unset it or use SMS_SENDER=off)")
+        if self.sandbox and not self.sandbox_public and not is_loopback(self.host):
+            raise ConfigError(f"sandbox mode (no WECHAT_TOKEN) listens on loopback only, not HOST={self.host}; "
+                              "set SANDBOX_PUBLIC=1 to allow it")
+
     @property
     def wecom_callback(self) -> bool:
         """/wecom is served (token, AES key and corp id configured)."""
@@ -223,53 +283,50 @@ class Settings:
             raise ConfigError("WECOM_SECRET is set but WECOM_CORP_ID or WECOM_AGENT_ID is not: pushes need all three")
         if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"PUBLIC_URL must start with http:// or https://, got {self.public_url!r}")
-    # --- end WeCom ---
 
 
-def _int(value: str | None, name: str, default: int) -> int:
-    if value is None:
-        return default
-    if not value.isdigit():
-        raise ConfigError(f"{name} must be a whole number of seconds, got {value!r}")
-    return int(value)
+@dataclass(frozen=True)
+class SettingSpec:
+    """One declared setting, as `setting()` wrote it on a field of Settings."""
+
+    name: str
+    env: str
+    default: Any
+    parse: Parser | None
+    doc: str
+    prefix: str | None = None
 
 
-def _count(value: str | None, name: str, default: int, *, minimum: int = 0) -> int:
-    if value is None:
-        return default
-    if not value.isdigit() or int(value) < minimum:
-        raise ConfigError(f"{name} must be a whole number of at least {minimum}, got {value!r}")
-    return int(value)
+def declared() -> list[SettingSpec]:
+    """Every setting read from the environment, in declaration order."""
+    specs = []
+    for f in fields(Settings):
+        if "env" not in f.metadata:
+            continue
+        default = f.default if f.default is not MISSING else f.default_factory()
+        specs.append(SettingSpec(f.name, f.metadata["env"], default, f.metadata.get("parse"), f.metadata["doc"],
+                                 f.metadata.get("prefix")))
+    return specs
 
 
-def _seconds(value: str | None, name: str, default: float) -> float:
-    if value is None:
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not seconds > 0:
-        raise ConfigError(f"{name} must be a positive number of seconds, got {value!r}")
-    return seconds
+def read_setting(spec: SettingSpec, env: dict[str, str]) -> Any:
+    """The value of one setting in `env`, or MISSING (keep the default) when it is unset or empty."""
+    if spec.prefix is not None:
+        return {name[len(spec.prefix):].lower(): value.strip() for name, value in env.items()
+                if name.startswith(spec.prefix) and value.strip()}
+    raw = (env.get(spec.env) or "").strip()
+    if not raw:
+        return MISSING
+    return spec.parse(raw, spec.env)
 
 
-def _flag(value: str | None, name: str, default: bool) -> bool:
-    if value is None:
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
         return True
-    if value.lower() in ("0", "false", "no", "off"):
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
         return False
-    raise ConfigError(f"{name} must be on or off, got {value!r}")
-
-
-def _choice(value: str | None, name: str, default: str, choices: tuple[str, ...]) -> str:
-    if value is None:
-        return default
-    if value.lower() not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-    return value.lower()
 
 
 def check_aes_key(key: str, name: str = "WECHAT_AES_KEY") -> None:

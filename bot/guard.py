@@ -1,14 +1,18 @@
-"""The checks every messaging webhook makes before anything is stored (WeChat's /wechat, WeCom's /wecom):
-body size, the encrypted envelope and its signature, the replay window. A failed check raises
-Rejected, which the webhook turns into a 4xx with a one-line reason."""
+"""The checks every messaging webhook makes before its message reaches the pipeline (WeChat's /wechat,
+WeCom's /wecom): body size, the encrypted envelope and its signature, the replay window and the
+(timestamp, nonce) pairs already used. A failed check raises Rejected, which the webhook turns into a
+4xx with a one-line reason."""
 from __future__ import annotations
 
+import hashlib
 import logging
+from datetime import datetime, timezone
 
 from aiohttp import web
 from wechatpy.exceptions import InvalidSignatureException
 
 from bot.wechat.codec import MalformedMessage, parse_xml
+from storage import replay
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +33,14 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     """The request body, refused (413) beyond `limit` bytes without reading more than that."""
     if request.content_length is not None and request.content_length > limit:
         raise Rejected(413, f"body over {limit} bytes")
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        raise Rejected(413, f"body over {limit} bytes")
-    return body
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(limit + 1 - size):  # a body may arrive in several pieces
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise Rejected(413, f"body over {limit} bytes")
+    return b"".join(chunks)
 
 
 def open_envelope(crypto, body: bytes, query, *, wrong_id: type[Exception], whose: str) -> str:
@@ -64,3 +72,26 @@ def check_fresh(timestamp: str, now: float, window_s: int) -> None:
         sent = None
     if sent is None or abs(now - sent) > window_s:
         raise Rejected(403, "timestamp outside the replay window")
+
+
+class ReplayGuard:
+    """Refuses a signed (timestamp, nonce) pair used before with another body, across every process
+    (storage/replay.py). Its check runs inside the message's transaction (MessagePipeline's `admit`), after
+    the signature and the time stamp have passed, so only the platform's own requests are remembered."""
+
+    def __init__(self, platform: str):
+        self.platform = platform
+
+    def admission(self, timestamp: str, nonce: str, body: bytes, window_s: int):
+        """The pipeline's `admit` for one request: remember the pair, False for a replay."""
+        values = dict(platform=self.platform, timestamp=timestamp, nonce=nonce[:64],
+                      body_sha256=hashlib.sha256(body).hexdigest(),
+                      expires_at=datetime.fromtimestamp(int(timestamp) + window_s, timezone.utc))
+
+        async def admit(session) -> bool:
+            return await replay.remember(session, **values)
+
+        return admit
+
+
+REPLAYED = Rejected(403, "timestamp and nonce already used for another message")

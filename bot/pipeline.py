@@ -11,8 +11,9 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
+from backend.privacy import mask_text
 from bot import texts
 from handlers.router import Context, Router
 from handlers.types import Reply, Update
@@ -22,6 +23,9 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+# A webhook's last check, run as the first statement of the message's transaction (so it costs no turn of
+# its own on SQLite's one connection): False refuses the message (bot/guard.py ReplayGuard).
+Admit = Callable[[Any], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class Outcome:
 
     reply: Reply | None
     at: datetime | None = None
+    refused: bool = False  # the webhook's admission check said no (a replayed timestamp and nonce)
 
 
 class _Ticket:
@@ -112,10 +117,10 @@ class MessagePipeline:
         # others commit is queued behind a busy moment, not facing a database that is down
         self.database_alive_at = time.monotonic()
 
-    async def process(self, update: Update) -> Outcome:
+    async def process(self, update: Update, admit: Admit | None = None) -> Outcome:
         """Handle one delivery of an Update and say what to answer within the budget."""
         ticket = _Ticket()
-        task = asyncio.create_task(self._handle(update, ticket))
+        task = asyncio.create_task(self._handle(update, ticket, admit))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         done, _ = await asyncio.wait({task}, timeout=self.budget_s)
@@ -130,12 +135,14 @@ class MessagePipeline:
             return Outcome(None)
         return await task
 
-    async def _handle(self, update: Update, ticket: _Ticket) -> Outcome:
+    async def _handle(self, update: Update, ticket: _Ticket, admit: Admit | None) -> Outcome:
         async with self.locks.hold(update.platform, update.user_id):
             try:
                 async with self.db.transaction() as session:
                     await inbound.lock_sender(session, update.platform, update.user_id,
                                               answered=ticket.database_answered)
+                    if admit is not None and not await admit(session):
+                        return Outcome(None, refused=True)
                     now = self.clock()
                     claimed = await inbound.claim(session, platform=update.platform, user_id=update.user_id,
                                                   msg_key=update.message_key, kind=update.kind,
@@ -153,14 +160,16 @@ class MessagePipeline:
                 return Outcome(reply, now) if status == "done" else Outcome(None)
             except Exception as exc:  # the resident gets an apology, the log keeps the error
                 log.exception("handler failed for %s %s", update.platform, update.message_key)
-                return await self._fail(update, ticket, exc)
+                return await self._fail(update, ticket, exc, admit)
 
-    async def _fail(self, update: Update, ticket: _Ticket, exc: Exception) -> Outcome:
+    async def _fail(self, update: Update, ticket: _Ticket, exc: Exception, admit: Admit | None) -> Outcome:
         reply = Reply(text=texts.HANDLER_FAILED)
         now = self.clock()
         inline = ticket.go_inline()
         try:
             async with self.db.transaction() as session:
+                if admit is not None and not await admit(session):
+                    return Outcome(None, refused=True)
                 claimed = await inbound.claim(session, platform=update.platform, user_id=update.user_id,
                                               msg_key=update.message_key, kind=update.kind,
                                               content=update.to_log(), now=now, status="failed")
@@ -169,7 +178,7 @@ class MessagePipeline:
                 if not inline:
                     self._enqueue_reply(session, update, claimed, reply, now)
                 await inbound.complete(session, claimed, status="failed", reply=reply.to_data(), at=now,
-                                       error=f"{type(exc).__name__}: {exc}"[:2000])
+                                       error=mask_text(f"{type(exc).__name__}: {exc}")[:2000])
         except Exception:
             log.exception("could not record the failure of %s", update.message_key)
         return Outcome(reply, now) if inline else Outcome(None)

@@ -6,13 +6,14 @@ import gc
 import logging
 import os
 import signal
+import socket
 import sys
 
 from aiohttp import web
 
 from bot.app import build_app
 from bot.config import Settings
-from storage.db import Database
+from storage.db import Database, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -21,15 +22,33 @@ SHUTDOWN_GRACE_S = 10.0  # in-flight requests get this long to finish after SIGT
 WORKER_ENV = "GONGZHI_WORKER"
 
 
+class CannotListen(Exception):
+    """The server's address cannot be taken (one line for the person who started it)."""
+
+
+def listen(host: str, port: int, *, reuse_port: bool) -> socket.socket:
+    """The listening socket, taken before anything else starts, so a busy port is one clear line."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, reuse_port=reuse_port, backlog=1024)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise CannotListen(f"cannot listen on {host}:{port}: {reason} (another server running? stop it or set "
+                           f"PORT)") from None
+
+
 async def run_server(settings: Settings, db: Database) -> None:
     """Serve until SIGINT/SIGTERM; then stop taking connections, let in-flight requests finish (bounded),
-    drain handlers still running, and stop the background loops (their leases lapse for others)."""
+    drain handlers still running, and stop the background loops (their leases lapse for others).
+    Raises CannotListen before any loop starts when the address is taken."""
+    worker = os.environ.get(WORKER_ENV)
+    sock = listen(settings.host, settings.port, reuse_port=bool(worker))
+    private_dir(settings.data_dir)
     app = build_app(settings, db)
     await db.warm()
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE_S)
     await runner.setup()
-    worker = os.environ.get(WORKER_ENV)
-    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=bool(worker))
+    site = web.SockSite(runner, sock)
     await site.start()
     # What start-up built (jieba's dictionary, the models, the taxonomy: ~110k objects) lives as long as the
     # process; moved out of the collector's sight, a full collection under load takes microseconds instead

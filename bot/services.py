@@ -39,6 +39,7 @@ def policies(settings: Settings) -> dict[str, Any]:
     from datetime import timedelta
 
     from backend.surveys import SurveyPolicy
+    from bot.background.retention import retention_policy
     from backend.workflow import Policy, SlaPlan
 
     return {
@@ -46,4 +47,5 @@ def policies(settings: Settings) -> dict[str, Any]:
                                   revisit_after_s=settings.revisit_after_s,
                                   survey=SurveyPolicy(delay_s=settings.survey_delay_s)),
         "draft_ttl": timedelta(seconds=settings.draft_ttl_s),
+        "retention_policy": retention_policy(settings),
     }

@@ -2,7 +2,7 @@
 
 HANDLER_FAILED = "抱歉，系统刚才处理您的消息时出了点问题，请稍后再发一次。给您带来不便，敬请谅解。"
 
-# --- Open311 (issue 9): what a channel's staff read about our services -------------------------------
+# --- Open311: what a channel's staff read about our services -------------------------------
 OPEN311_CONTACT = "烟墩街道“共治”平台（一个口子进出、全程留痕、分级办理）"
 OPEN311_KEYS = "接入密钥（api_key）由街道管理员签发：python main.py channel add --name 渠道名称"
 OPEN311_ATTRIBUTE = {"building": "在哪栋楼附近？", "time": "一般什么时间发生？"}
@@ -10,7 +10,7 @@ OPEN311_ATTRIBUTE_HINT = {"building": "楼栋，如“3栋”“3栋2单元”",
 
 DATABASE_BUSY = "抱歉，系统暂时繁忙，请稍后再发一次。紧急情况请直接拨打119/110/120。"
 
-# --- WeCom (issue 11): what people on the street office's WeCom app read ------------------------------
+# --- WeCom: what people on the street office's WeCom app read ------------------------------
 WECOM_STAFF_ONLY = ("本应用仅供街道工作人员办理工单。工作人员请发送“绑定 绑定码”完成绑定（绑定码向街道管理员索取）；"
                     "居民反映问题请使用“共治”微信服务号。")
 WECOM_CARD_TITLE = {"dispatch": "新工单", "sla_reminder": "超时提醒", "sla_escalation": "超时督办",

@@ -19,6 +19,20 @@ HELP = """Type a message and press Enter. Other kinds of message:
   /quit                       leave"""
 
 
+def register(commands) -> None:
+    chat = commands.add_parser("chat", help="talk to a running server as WeChat would, from the terminal")
+    chat.add_argument("--as", dest="openid", default="demo-resident", help="the openid to chat as")
+    chat.add_argument("--no-pushes", action="store_true", help="do not poll the sandbox for pushes")
+    chat.add_argument("--wecom", metavar="USERID",
+                      help="chat as this WeCom (企业微信) user against /wecom instead, e.g. a staff member's UserID")
+    chat.set_defaults(run=cmd_chat)
+
+
+async def cmd_chat(settings: Settings, args) -> int:
+    return await run_chat(settings, args.wecom or args.openid, show_pushes=not args.no_pushes,
+                          wecom=bool(args.wecom))
+
+
 def build_message(sim: WeChatSimulator, openid: str, line: str) -> str | None:
     """The XML WeChat would send for one line typed at the prompt, or None to quit."""
     if not line.startswith("/"):
@@ -47,7 +61,6 @@ async def run_chat(settings: Settings, openid: str, *, show_pushes: bool = True,
     sim = WeChatSimulator(url=f"http://{settings.host}:{settings.port}/wechat", token=settings.wechat_token or "",
                           app_id=settings.wechat_app_id, aes_key=settings.wechat_aes_key)
     speaker, api_base = "公众号", settings.wechat_api_base
-    # --- WeCom (issue 11): play WeCom's servers against /wecom ---
     if wecom:
         from bot.wecom.simulator import WeComSimulator
 
@@ -61,13 +74,15 @@ async def run_chat(settings: Settings, openid: str, *, show_pushes: bool = True,
         speaker, api_base = "企业微信", settings.wecom_api_base
         print(f"Staff not bound yet? `python main.py staff link --staff-id S02 --wecom-user {openid}`, "
               f"or send 绑定 <code> from `python main.py staff invite --staff-id S02`.")
-    # --- end WeCom ---
     print(f"Chatting as {openid} with {sim.url} ({'encrypted' if sim.encrypted else 'plaintext'}). /help for more.")
     loop = asyncio.get_running_loop()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
-        pushes = asyncio.create_task(_show_pushes(http, api_base, openid)) if show_pushes else None
+        pushes = None
+        if show_pushes:  # only what is pushed from now on: earlier sessions' pushes were read then
+            pushes = asyncio.create_task(_show_pushes(http, api_base, openid, await _last_push(http, api_base, openid)))
         try:
             while True:
+                prompt()
                 line = await loop.run_in_executor(None, sys.stdin.readline)
                 if not line:
                     return 0
@@ -97,10 +112,27 @@ async def run_chat(settings: Settings, openid: str, *, show_pushes: bool = True,
                 pushes.cancel()
 
 
-async def _show_pushes(http: aiohttp.ClientSession, api_base: str, openid: str) -> None:
-    """Poll the sandbox's fake WeChat (or WeCom) API for pushes to this user and print them as they come."""
+PROMPT = "你> "
+
+
+def prompt() -> None:
+    print(PROMPT, end="", flush=True)
+
+
+async def _last_push(http: aiohttp.ClientSession, api_base: str, openid: str) -> int:
+    """The id of the newest push this user already has (0 when none, or when the fake does not answer)."""
+    try:
+        async with http.get(f"{api_base}/_sandbox/pushes", params={"openid": openid, "after": "0"}) as response:
+            found = await response.json() if response.status == 200 else []
+    except (aiohttp.ClientError, ValueError):
+        return 0
+    return max((push["id"] for push in found), default=0)
+
+
+async def _show_pushes(http: aiohttp.ClientSession, api_base: str, openid: str, last: int) -> None:
+    """Poll the sandbox's fake WeChat (or WeCom) API for pushes to this user after `last` and print them as
+    they come, then the prompt again."""
     url = f"{api_base}/_sandbox/pushes"
-    last = 0
     while True:
         try:
             async with http.get(url, params={"openid": openid, "after": str(last)}) as response:
@@ -111,7 +143,8 @@ async def _show_pushes(http: aiohttp.ClientSession, api_base: str, openid: str) 
                     if isinstance(body.get("textcard"), dict):  # WeCom's text card
                         card = body["textcard"]
                         content = f"【{card.get('title')}】{card.get('description')}\n{card.get('url')}"
-                    print(f"[推送] {content}")
+                    print(f"\r[推送] {content}")
+                    prompt()
         except (aiohttp.ClientError, ValueError):
             pass
         await asyncio.sleep(1.0)

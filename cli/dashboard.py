@@ -1,4 +1,5 @@
-"""Command-line parts of the dashboard issue: `report`, `seed --history`, `staff password`."""
+"""Command-line parts of the dashboard: `report`, and the `seed --history` and `staff password` actions
+(registered with `seed` and `staff`)."""
 from __future__ import annotations
 
 import getpass
@@ -10,7 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from bot.config import Settings
 
 
-def add_report_parser(commands) -> None:
+def register(commands) -> None:
     report = commands.add_parser("report", help="the street's numbers: rates, 1315 compliance, hotspots")
     report.add_argument("--from", dest="start", type=date.fromisoformat, help="first day (local), YYYY-MM-DD")
     report.add_argument("--to", dest="end", type=date.fromisoformat, help="last day (local, included), YYYY-MM-DD")
@@ -19,6 +20,7 @@ def add_report_parser(commands) -> None:
                                                           "category", "officer", "channel"],
                         help="breakdowns (repeatable; default: month, community, category, channel, officer)")
     report.add_argument("--json", action="store_true", help="JSON instead of tables")
+    report.set_defaults(run=cmd_report)
 
 
 async def _database(settings: Settings):

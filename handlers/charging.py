@@ -1,4 +1,4 @@
-"""The charging chat (issue 7): where is a free charging spot near me, and tell me when one frees up.
+"""The charging chat: where is a free charging spot near me, and tell me when one frees up.
 
     entry: the charging intent (nlp), "充电桩" and the like, or the menu key CHARGING
       -> charging_kind   "电瓶车还是汽车？"                 when the message did not say

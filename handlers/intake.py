@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Awaitable, Callable
 
 from backend import cases, places, reports
+from backend.categories import PRIORITY
 from backend.privacy import mask_phone
 from handlers import texts as T
 from handlers import words
@@ -23,7 +24,6 @@ from handlers.types import Reply, Update
 DRAFT_TTL = timedelta(minutes=30)
 LOCATION_MATCH_M = 1000  # a shared location this close to a place proposes it
 PLACE_TEXT_LIMIT = 128  # characters kept of a place described in the resident's words
-PRIORITY = {"urgent": 1, "high": 2, "normal": 3, "low": 4}
 
 
 # --- steps an answer handler can take --------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from backend import cases, workflow
+from backend import cases, lifecycle, trace, workflow
 from backend.clock import local
 from handlers import texts as T
 from handlers.intake import TEXTUAL, compound_names, reporter, taxonomy, understand
@@ -49,7 +49,7 @@ async def urge(update: Update, ctx: Context) -> Reply:
     case = await cases.visible_to(ctx.session, number, reporter(update))
     if case is None:
         return Reply(text=T.CASE_NOT_FOUND.format(number=number) + reminder(ctx))
-    if case.status not in cases.OPEN_STATUSES:
+    if lifecycle.transition("urge", case.status) is None:
         return Reply(text=T.URGE_CLOSED.format(number=number) + reminder(ctx))
     await workflow.urge(ctx.session, case, reporter(update), ctx.now)
     return Reply(text=T.URGED.format(number=number) + reminder(ctx))
@@ -58,36 +58,34 @@ async def urge(update: Update, ctx: Context) -> Reply:
 @router.on(Filter(names_a_case, "case number"))
 async def show_case(update: Update, ctx: Context) -> Reply:
     number = case_number(update.text)
-    case = await cases.visible_to(ctx.session, number, reporter(update))
-    if case is None:
+    view = await trace.view_for(ctx.session, number, reporter(update))
+    if view is None:
         return Reply(text=T.CASE_NOT_FOUND.format(number=number) + reminder(ctx))
     names = await compound_names(ctx)
-    events = await cases.timeline(ctx.session, case)
-    lines = "\n".join(T.TIMELINE_LINE.format(at=local(e.at).strftime("%m-%d %H:%M"), what=event_text(e.kind),
-                                             note=f"：{e.note}" if e.note and e.kind not in ("followed", "urged")
-                                             else "") for e in events)
-    return Reply(text=T.CASE_DETAIL.format(
-        number=case.number, category=taxonomy(ctx).category(case.category).name,
-        place=place(case, names), status=T.STATUS.get(case.status, case.status),
-        description=case.description[:200], timeline=lines) + reminder(ctx))
+    lines = "\n".join(T.TIMELINE_LINE.format(at=local(line.at).strftime("%m-%d %H:%M"), what=line.what,
+                                             note=f"：{line.note}" if line.note else "") for line in view.lines)
+    fields = dict(number=view.number, category=taxonomy(ctx).category(view.category).name, status=view.status,
+                  timeline=lines)
+    if view.role == "reporter":
+        text = T.CASE_DETAIL.format(**fields, place=place(view, names), description=view.description[:200])
+    else:
+        text = T.CASE_DETAIL_PUBLIC.format(**fields, place=names.get(view.compound_id, T.NOT_GIVEN),
+                                           created=local(view.created_at).strftime("%m-%d %H:%M"))
+    return Reply(text=text + reminder(ctx))
 
 
 @router.on(Filter(wants_list, "my cases"))
 async def my_cases(update: Update, ctx: Context) -> Reply:
-    found = await cases.cases_of(ctx.session, reporter(update))
+    found = await trace.my_cases(ctx.session, reporter(update))
     if not found:
         return Reply(text=T.NO_CASES + reminder(ctx))
     names = await compound_names(ctx)
     lines = "\n".join(T.CASE_LINE.format(
         number=line.case.number, category=taxonomy(ctx).category(line.case.category).name,
-        place=place(line.case, names), status=T.STATUS.get(line.case.status, line.case.status),
-        role=T.FOLLOWED_MARK if line.role == "follower" else "",
-        last=event_text(line.last_event.kind) if line.last_event else "") for line in found)
+        place=place(line.case, names) if line.role == "reporter" else names.get(line.case.compound_id, T.NOT_GIVEN),
+        status=line.status, role=T.FOLLOWED_MARK if line.role == "follower" else "", last=line.latest)
+        for line in found)
     return Reply(text=T.MY_CASES.format(n=len(found), lines=lines) + reminder(ctx))
-
-
-def event_text(kind: str) -> str:
-    return T.EVENT.get(kind) or T.STATUS.get(kind) or kind
 
 
 def place(case, names: dict[str, str]) -> str:

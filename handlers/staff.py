@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from backend import cases, staff as staff_mod, workflow
+from backend import cases, lifecycle, staff as staff_mod, workflow
 from backend.clock import local
 from backend.departments import name_of, resolve_names
 from handlers import intake, texts as T
@@ -205,7 +205,7 @@ async def stats(ctx: Context) -> str:
     rows = (await ctx.session.execute(select(Case).where(Case.officer_id == ctx.staff.id,
                                                          Case.created_at >= month_start))).scalars().all()
     on_time = sum(1 for c in rows if c.accepted_at and c.sla and c.accepted_at <= datetime.fromisoformat(c.sla["accept"]))
-    resolved = sum(1 for c in rows if c.status in ("resolved", "closed"))
+    resolved = sum(1 for c in rows if c.status in lifecycle.CLOSED)
     return T.STATS.format(name=ctx.staff.name, total=len(rows), on_time=on_time, resolved=resolved,
                           open=sum(1 for c in rows if c.status in cases.OPEN_STATUSES))
 

@@ -1,5 +1,7 @@
 """Every string a resident or officer reads from handlers/, in one place for review."""
 
+from backend import texts as backend_texts
+
 WELCOME = (
     "您好，欢迎关注烟墩街道“共治”服务号！\n"
     "在这里可以随手反映身边的问题（占道经营、油烟噪音、路灯井盖、垃圾堆放、飞线充电等），"
@@ -116,30 +118,14 @@ LOCATION_START = "已收到您的位置。"
 
 # --- progress -----------------------------------------------------------------------------------
 
-STATUS = {
-    "new": "已受理",
-    "dispatched": "已派单，等待网格员响应",
-    "accepted": "网格员已接单",
-    "en_route": "网格员已出发",
-    "on_site": "网格员已到场处理",
-    "resolved": "已办结，等待您的评价",
-    "closed": "已办结",
-    "reassigned": "正在转派相关部门",
-    "returned": "正在重新派单",
-    "suspended": "多部门联合核实中",
-    "reopened": "重新办理中",
-}
-EVENT = {
-    "created": "工单已受理",
-    "followed": "有居民关注了此问题",
-    "urged": "居民催办",
-    "media_added": "补充了照片",
-}
+STATUS = backend_texts.STATUS_RESIDENT
 NO_CASES = "您还没有反映过问题。直接描述您遇到的问题即可反映，比如“滨湖欣园3栋楼下有人占道摆摊”。"
 MY_CASES = "您的工单（最近{n}条）：\n{lines}\n发送工单号可查看办理详情，发送“催办 工单号”可催促办理。"
 CASE_LINE = "{number}｜{category}｜{place}｜{status}{role}\n  最新：{last}"
 FOLLOWED_MARK = "（关注）"
 CASE_DETAIL = "工单 {number}\n类别：{category}\n地点：{place}\n状态：{status}\n描述：{description}\n办理记录：\n{timeline}"
+CASE_DETAIL_PUBLIC = ("工单 {number}（您关注的问题）\n类别：{category}\n地点：{place}\n状态：{status}\n反映时间：{created}\n"
+                      "办理记录：\n{timeline}")
 TIMELINE_LINE = "{at} {what}{note}"
 CASE_NOT_FOUND = "没有找到工单 {number}，或该工单不是您反映或关注的。请检查工单号，发送“我的工单”可查看您的全部工单。"
 URGED = "已催办工单 {number}，我们会提醒处理人员尽快办理。"
@@ -201,7 +187,7 @@ LOCATION_PROOF = "已记录工单 {number} 的到场位置{proof}。"
 STATS = "本月统计（{name}）：\n派给我的工单 {total} 件\n按时接单 {on_time} 件\n已办结 {resolved} 件\n在办 {open} 件"
 SOLVED_WORDS = ("已解决", "解决了", "满意", "好了", "已处理", "没问题", "正常")
 
-# --- phone binding (issue 9): see cases reported by phone (12345 hotline) under 我的工单 ---------------
+# --- phone binding: see cases reported by phone (12345 hotline) under 我的工单 ---------------
 PHONE_HOW = "请发送“绑定手机 手机号”，例如“绑定手机 13812345678”。绑定后，您用这个号码通过12345热线等渠道反映的问题也会显示在“我的工单”里。"
 PHONE_BAD = "“{phone}”不是有效的手机号码。请发送“绑定手机 13812345678”这样的11位手机号。"
 PHONE_CODE_SENT = "验证码已发送至 {phone}，10分钟内有效。请回复“验证码 123456”（换成您收到的6位数字）完成绑定。"
@@ -215,7 +201,7 @@ PHONE_NO_CODE = "没有待验证的手机号。请先发送“绑定手机 手�
 PHONE_UNBOUND = "已解除手机号绑定。"
 PHONE_NOT_BOUND = "您还没有绑定手机号。"
 
-# --- EV charging (issue 7) ---------------------------------------------------------------------------
+# --- EV charging ---------------------------------------------------------------------------
 
 # what residents type to ask (matched whole, after normalising), and the words that tell the kind
 CHARGING_WORDS = {"充电桩", "充电", "充电查询", "查充电桩", "找充电桩", "充电位", "充电站", "空闲充电位", "充电点",
@@ -265,3 +251,35 @@ SURVEY_THANKS = {
     "unsatisfied": "很抱歉没能让您满意。工单 {number} 已重新派单办理（重办），督办人员也已知悉，我们会尽快给您答复。",
 }
 CAMPAIGN_THANKS = "感谢您参与满意度调查！"
+
+# --- personal data: 我的信息, 删除我的信息, and staff's deliberate look at a contact number (电话 N) -----------
+
+MY_DATA = (
+    "街道为您保存的信息：\n"
+    "绑定手机：{phone}\n"
+    "反映的工单：{reported} 件\n"
+    "关注的工单：{followed} 件\n"
+    "未提交的草稿：{drafts} 份\n"
+    "充电空位提醒：{subscriptions} 个\n"
+    "消息记录：{messages} 条（消息内容保存{log_days}天后自动清除）\n"
+    "工单照片在工单完结{media_days}天后自动删除。\n"
+    "如需删除以上信息，请发送“删除我的信息”。"
+)
+MY_DATA_NO_PHONE = "未绑定"
+ERASE_ASK = (
+    "删除后，您的身份信息、手机号绑定、草稿、订阅和消息记录将被清除，且无法恢复；"
+    "您反映过的工单会隐去个人信息后留档备查（照片删除），不再向您推送进度。\n"
+    "确认删除请在{minutes}分钟内回复“确认删除”；不删除请忽略本消息。"
+)
+ERASE_DONE = (
+    "已删除您的个人信息：{cases} 件工单已隐去个人信息留档，删除照片 {photos} 张，清除消息记录 {messages} 条。"
+    "感谢您对社区治理的支持！"
+)
+ERASE_NOT_ASKED = "如需删除您的个人信息，请先发送“删除我的信息”。"
+REVEAL_SHOWN = "工单 {number} 的联系电话：{phones}\n本次查看已记录在案，仅限办理本工单使用。"
+REVEAL_REFUSED = {
+    "unknown_case": "没有找到工单 {number}。",
+    "not_yours": "工单 {number} 不是派给您的，无权查看联系电话。本次请求已记录。",
+    "no_phone": "工单 {number} 没有留下联系电话。",
+}
+REVEAL_STAFF_ONLY = "查看联系电话仅限办理该工单的工作人员。查询您自己的工单，请发送“我的工单”。"

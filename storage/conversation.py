@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import INSERTS
 from storage.models import Conversation
 
 
@@ -27,7 +26,7 @@ def _upsert(insert):
                                            set_={c: statement.excluded[c] for c in ("state", "data", "updated_at")})
 
 
-_SET = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
+_SET = {name: _upsert(insert) for name, insert in INSERTS.items()}
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -25,6 +29,22 @@ SCHEMES = {
     "postgres": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",
 }
+
+
+# INSERT with ON CONFLICT for each database we run on (both take the same on_conflict_* arguments).
+INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+def dialect_of(bind) -> str:
+    """postgresql | sqlite, for a session or a connection."""
+    dialect = getattr(bind, "dialect", None) or bind.bind.dialect
+    return dialect.name
+
+
+def insert_for(bind):
+    """The `insert` (with ON CONFLICT) of the database behind a session or connection: the one place that
+    chooses between PostgreSQL's and SQLite's."""
+    return INSERTS[dialect_of(bind)]
 
 
 class UnsupportedDatabase(ValueError):
@@ -59,7 +79,7 @@ class Database:
         if self.is_sqlite:
             path = make_url(self.url).database
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                private_file(Path(path))
             # Statements run in the loop's thread (storage/sqlite_inline.py). Each write transaction opens
             # with BEGIN IMMEDIATE (before its first write), so a lock held by another process is met
             # there, not mid-transaction, and waited for with asyncio sleeps up to the busy timeout.
@@ -129,6 +149,21 @@ class Database:
         await self.engine.dispose()
         if self.reader_engine is not self.engine:
             await self.reader_engine.dispose()
+
+
+def private_dir(folder: Path) -> None:
+    """Create a folder of ours, and the missing folders above it, readable by their owner only (0700)."""
+    for missing in reversed([p for p in (folder, *folder.parents) if not p.exists()]):
+        missing.mkdir(mode=0o700, exist_ok=True)
+
+
+def private_file(path: Path) -> None:
+    """Make sure a data file exists and only its owner may read it (0600), in a 0700 folder when we create
+    it. SQLite gives its -wal and -shm files the database file's mode."""
+    private_dir(path.parent)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        path.chmod(0o600)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

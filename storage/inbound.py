@@ -15,10 +15,9 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import bindparam, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import INSERTS
 from storage.models import InboundMessage
 
 
@@ -37,7 +36,7 @@ LOG = InboundMessage.__table__
 # key computed once per statement, instead of building, keying and coercing a new one per message.
 _CLAIM = {
     name: insert(LOG).on_conflict_do_nothing(index_elements=["platform", "user_id", "msg_key"]).returning(LOG.c.id)
-    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+    for name, insert in INSERTS.items()
 }
 _SEEN = select(LOG.c.id, LOG.c.status, LOG.c.reply, LOG.c.replied_at).where(
     LOG.c.platform == bindparam("p"), LOG.c.user_id == bindparam("u"), LOG.c.msg_key == bindparam("k"))

@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import lease
+from storage.db import insert_for
 from storage.models import Job
 
 
@@ -75,10 +75,6 @@ class JobHandlers:
             self.add(kind, fn)
 
 
-def _insert(session: AsyncSession):
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-
-
 async def schedule(
     session: AsyncSession,
     kind: str,
@@ -104,7 +100,7 @@ async def schedule(
         session.add(row)
         await session.flush()
         return row.id
-    statement = (_insert(session)(Job).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    statement = (insert_for(session)(Job).values(**values).on_conflict_do_nothing(index_elements=["key"])
                  .returning(Job.id))
     job_id = (await session.execute(statement)).scalar_one_or_none()
     if job_id is not None:
@@ -143,29 +139,17 @@ async def unpark(session: AsyncSession, job_id: int, *, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-# --- the job loop's steps (bot/background/jobs.py) --------------------------------------------------------------
+# --- the job loop's steps (bot/background/jobs.py) -------------------------------------------------------
 
 async def claim(session: AsyncSession, *, kinds: list[str], owner: str, now: datetime, lease_s: float,
                 limit: int) -> list[JobRun]:
-    """Lease up to `limit` due jobs of these kinds to `owner` (SKIP LOCKED on PostgreSQL; SQLite's
-    single writer serialises claims) and count the attempt."""
+    """Lease up to `limit` due jobs of these kinds to `owner` and count the attempt (storage/lease.py)."""
     if not kinds:
         return []
-    query = (select(Job.id).where(Job.status == "pending", Job.kind.in_(kinds), Job.due_at <= now,
-                                  or_(Job.lease_until.is_(None), Job.lease_until < now))
-             .order_by(Job.due_at, Job.id).limit(limit))
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = list((await session.execute(query)).scalars())
-    if not ids:
-        return []
-    rows = (await session.execute(
-        update(Job).where(Job.id.in_(ids), Job.status == "pending",
-                          or_(Job.lease_until.is_(None), Job.lease_until < now))
-        .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_s), attempts=Job.attempts + 1,
-                updated_at=now)
-        .returning(Job.id, Job.kind, Job.key, Job.payload, Job.due_at, Job.attempts)
-    )).all()
+    rows = await lease.claim(session, Job, available=[Job.status == "pending"],
+                             due=[Job.kind.in_(kinds), Job.due_at <= now], order_by=[Job.due_at, Job.id],
+                             owner=owner, now=now, lease_s=lease_s, limit=limit,
+                             returning=[Job.id, Job.kind, Job.key, Job.payload, Job.due_at, Job.attempts])
     return sorted((JobRun(r.id, r.kind, r.key, r.payload or {}, r.due_at, now, r.attempts) for r in rows),
                   key=lambda run: (run.due_at, run.id))
 

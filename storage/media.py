@@ -7,9 +7,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import dialect_of
 from storage.models import CaseMedia
 
 MAX_ATTEMPTS = 8
+# the only kinds of file kept and served back (by the file's suffix), each with the type it is served as:
+# photos, voice and video as WeChat and WeCom send them. Not SVG or HTML: they can carry script.
+MEDIA_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
+               "image/bmp": ".bmp", "audio/amr": ".amr", "audio/mpeg": ".mp3", "audio/x-speex": ".speex",
+               "video/mp4": ".mp4"}
+SERVED_TYPES = {suffix: content_type for content_type, suffix in MEDIA_TYPES.items()} | {
+    ".jpeg": "image/jpeg", ".jpe": "image/jpeg"}  # files stored before the suffixes were fixed
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,7 @@ async def claim(session: AsyncSession, *, platforms: list[str], now: datetime, l
         CaseMedia.stored_path.is_(None), CaseMedia.media_id.is_not(None), CaseMedia.platform.in_(platforms),
         CaseMedia.fetch_attempts < MAX_ATTEMPTS, or_(CaseMedia.fetch_after.is_(None), CaseMedia.fetch_after <= now))
         .order_by(CaseMedia.id).limit(limit))
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
     rows = (await session.execute(statement)).scalars().all()
     for row in rows:

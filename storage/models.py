@@ -38,6 +38,8 @@ class InboundMessage(Base):
     reply: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # added in 0012: when the contents (content, reply, error) were cleared (retention or the resident's erasure)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class OutboxMessage(Base):
@@ -70,6 +72,8 @@ class OutboxMessage(Base):
     error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # added in 0009: when the current attempt's API call began (cleared when its outcome is recorded)
     sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # added in 0012: when the payload was cleared (retention or the resident's erasure)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Department(Base):
@@ -244,7 +248,7 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# --- pushes and jobs (issue 6): the shared access token and the job queue ---------------------------
+# --- pushes and jobs: the shared access token and the job queue ---------------------------
 
 class AccessToken(Base):
     """An API access token shared by every server process (one row per account, e.g. "wechat:<appid>").
@@ -290,6 +294,20 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class ReplayNonce(Base):
+    """A (timestamp, nonce) a webhook has accepted, kept for the replay window (storage/replay.py): the
+    same pair again with the same body is the platform's retry; with another body, a replay."""
+
+    __tablename__ = "replay_nonces"
+    __table_args__ = (Index("ix_replay_nonces_expires", "expires_at"),)
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    timestamp: Mapped[str] = mapped_column(String(16), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class StaffBinding(Base):
     """A messaging identity (WeChat openid, WeCom user id) bound to a staff record."""
 
@@ -332,7 +350,7 @@ class CaseCohandler(Base):
     opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-# --- EV charging (issue 7): feeds, live spot and station state, free-spot alerts ---------------------
+# --- EV charging: feeds, live spot and station state, free-spot alerts ---------------------
 
 class ChargingFeed(Base):
     """A sensor/camera feed allowed to post charging updates; its bearer token is stored as sha256."""
@@ -342,6 +360,8 @@ class ChargingFeed(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the station ids this feed may write; None (feeds made before scoping) = refused until given stations
+    stations: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class ChargingSpot(Base):
@@ -395,7 +415,7 @@ class ChargingAlert(Base):
     fired_station: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
-# --- other channels (issue 9): Open311 channels, their reports, residents' verified phone numbers ----
+# --- other channels: Open311 channels, their reports, residents' verified phone numbers ----
 
 class Channel(Base):
     """A channel other than WeChat that files cases through the Open311 API (e.g. the 12345 hotline).
@@ -498,7 +518,7 @@ class SurveyCampaign(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# --- dashboard (issue 8): staff passwords for the web dashboard and its login sessions ---------------
+# --- dashboard: staff passwords for the web dashboard and its login sessions ---------------
 
 class StaffPassword(Base):
     """A staff member's dashboard password, salted and hashed with scrypt (backend/accounts.py)."""
@@ -521,3 +541,31 @@ class DashboardSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginThrottle(Base):
+    """Failed dashboard logins of one account or one client address ("staff:S12", "addr:10.0.0.7"):
+    enough failures within the window lock that key until `locked_until` (backend/accounts.py)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+class AuditEntry(Base):
+    """A deliberate look at personal data, or a refused attempt: who, when, what, which case.
+    Append-only; the supervisor reads it with `audit list` (backend/audit.py)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_case", "case_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(160))  # staff:<id> | resident:<platform>:<id> | system
+    action: Mapped[str] = mapped_column(String(32))  # reveal_contact | erase_resident | ...
+    outcome: Mapped[str] = mapped_column(String(32))  # shown | no_phone | refused:<reason> | done
+    case_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), nullable=True)
+    case_number: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    via: Mapped[str | None] = mapped_column(String(32), nullable=True)  # chat | dashboard | cli

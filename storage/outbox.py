@@ -36,12 +36,13 @@ Payload convention
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage import lease
 from storage.models import InboundMessage, OutboxMessage
 
 FINAL_STATUSES = ("sent", "failed", "undeliverable", "interrupted")
@@ -158,24 +159,13 @@ async def claim(session: AsyncSession, *, platforms: list[str], owner: str, now:
     blocked = select(earlier.id).where(earlier.platform == OutboxMessage.platform,
                                        earlier.user_id == OutboxMessage.user_id, earlier.status == "pending",
                                        earlier.id < OutboxMessage.id).exists()
-    free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now)
-    query = (select(OutboxMessage.id)
-             .where(OutboxMessage.status == "pending", OutboxMessage.platform.in_(platforms),
-                    OutboxMessage.next_attempt_at <= now, free, ~blocked)
-             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-    ids = list((await session.execute(query)).scalars())
-    if not ids:
-        return []
-    rows = (await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending", free)
-        .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_s),
-                attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.id, OutboxMessage.platform, OutboxMessage.user_id, OutboxMessage.kind,
-                   OutboxMessage.payload, OutboxMessage.idempotency_key, OutboxMessage.attempts,
-                   OutboxMessage.created_at)
-    )).all()
+    rows = await lease.claim(
+        session, OutboxMessage, available=[OutboxMessage.status == "pending"],
+        due=[OutboxMessage.platform.in_(platforms), OutboxMessage.next_attempt_at <= now, ~blocked],
+        order_by=[OutboxMessage.next_attempt_at, OutboxMessage.id], owner=owner, now=now, lease_s=lease_s,
+        limit=limit, returning=[OutboxMessage.id, OutboxMessage.platform, OutboxMessage.user_id, OutboxMessage.kind,
+                                OutboxMessage.payload, OutboxMessage.idempotency_key, OutboxMessage.attempts,
+                                OutboxMessage.created_at])
     return sorted((Claimed(r.id, r.platform, r.user_id, r.kind, r.payload or {}, r.idempotency_key, r.attempts,
                            r.created_at) for r in rows), key=lambda c: c.id)
 

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_for
 from storage.models import AccessToken
 
 
@@ -38,7 +37,7 @@ async def read(session: AsyncSession, name: str) -> StoredToken:
 
 async def take_lease(session: AsyncSession, name: str, *, owner: str, now: datetime, lease_s: float) -> bool:
     """Become the one process allowed to refresh `name` until now + lease_s; False if another holds it."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(session)
     await session.execute(insert(AccessToken).values(name=name, fetches=0).on_conflict_do_nothing(
         index_elements=["name"]))
     result = await session.execute(

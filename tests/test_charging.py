@@ -26,7 +26,8 @@ async def town(start_bot, db, settings, clock):
 
     async with db.transaction() as session:
         await seed_demo(session)
-        token = await charging.issue_token(session, "cams", clock())
+        every_station = [s.station.id for s in await charging.states(session, clock(), charging.ChargingPolicy())]
+        token = await charging.issue_token(session, "cams", clock(), every_station)
 
     class Town:
         token = ""
@@ -159,6 +160,57 @@ async def test_stations_api_is_open_and_sorts_by_distance(town):
     assert [s["id"] for s in body["stations"]] == ["P01", "P10", "P19"]
     assert body["stations"][0]["distance_m"] < 100 and "uri.amap.com" in body["stations"][0]["navigation"]
     assert len(await town.stations()) == 24
+
+
+async def test_a_feed_writes_only_its_own_stations(town, db, clock):
+    async with db.transaction() as session:
+        p01_only = await charging.issue_token(session, "binhu-cams", clock(), ["P01"])
+    status, body = await town.post([{"station_id": "P01", "free": 2, "at": town.at()},
+                                    {"station_id": "P02", "free": 1, "at": town.at()}], token=p01_only)
+    assert status == 200 and body["applied"] == 1
+    assert [(r["index"], r["error"]) for r in body["rejected"]] == [(1, "not_your_station")]
+    status, body = await town.post([{"station_id": "P03", "spot": "s1", "state": "free", "at": town.at()}],
+                                   token=p01_only)
+    assert (status, body["error"]) == (422, "not_your_station")
+    stations = await town.stations()
+    assert stations["P01"]["free"] == 2 and stations["P02"]["status"] == stations["P03"]["status"] == "unavailable"
+
+
+async def test_a_feed_token_needs_known_stations(db, street, clock):
+    async with db.transaction() as session:
+        with pytest.raises(charging.FeedError):
+            await charging.issue_token(session, "nowhere", clock(), [])
+        with pytest.raises(charging.FeedError):
+            await charging.issue_token(session, "typo", clock(), ["P01", "P99"])
+
+
+async def test_the_token_is_checked_before_the_body_is_read(town):
+    """A stranger's body is never parsed: a wrong token with garbage (or an oversized body) is a 401."""
+    status, body = await town.post(None, raw=b"{not json", token="cf_not-a-real-token")
+    assert (status, body["error"]) == (401, "bad_token")
+    status, body = await town.post(None, raw=b"[" * 5000, token="cf_not-a-real-token")
+    assert (status, body["error"]) == (401, "bad_token")
+
+
+async def test_stale_and_zero_sensor_times_are_rejected(town):
+    status, body = await town.post([
+        {"station_id": "P01", "free": 1, "at": town.at(-25 * 3600)},  # a day and an hour old: a replay
+        {"station_id": "P02", "free": 1, "at": 0},  # a sensor whose clock was never set
+        {"station_id": "P03", "free": 1, "at": town.at(-23 * 3600)},  # old but within a day
+    ])
+    assert status == 200 and body["applied"] == 1
+    assert [(r["index"], r["error"]) for r in body["rejected"]] == [(0, "stale"), (1, "bad_at")]
+
+
+@pytest.mark.parametrize("query", [{"lat": "nan", "lng": "nan"}, {"lat": "inf", "lng": "117.2"},
+                                   {"lat": "31.7", "lng": "-inf"}, {"lat": "1e308", "lng": "1e308"},
+                                   {"lat": "31.7", "lng": "117.2", "limit": "-1"}, {"limit": "0"},
+                                   {"limit": "99999999999999999999999"}, {"lat": "91", "lng": "117"}])
+async def test_absurd_station_queries_are_400_with_a_reason(town, query):
+    url = town.bot.server.make_url("/api/charging/stations").with_query(query)
+    async with town.bot.http.get(str(url)) as response:
+        body = await response.json()
+    assert response.status == 400 and body["error"] == "bad_query" and body["detail"]
 
 
 # --- the chat -------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Hostile input (issue 10, "Prove it"): property-based fuzzing of the three ways in from outside.
+"""Hostile input: property-based fuzzing of the three ways in from outside.
 
 - the WeChat webhook (`POST /wechat`): signed and unsigned, plaintext and encrypted, with XML made of
   random field values, missing fields, odd types, huge / unicode / control characters, nested and
@@ -159,7 +159,8 @@ async def _prepare(url: str, password: str) -> tuple[str, str]:
     async with db.transaction() as session:
         await seed_demo(session)
         _, api_key = await channels.add_channel(session, "fuzz-hotline", now)
-        feed_token = await charging.issue_token(session, "fuzz-feed", now)
+        every_station = [s.station.id for s in await charging.states(session, now, charging.ChargingPolicy())]
+        feed_token = await charging.issue_token(session, "fuzz-feed", now, every_station)
         await accounts.set_password(session, "S12", password, now)
     await db.dispose()
     return api_key, feed_token
@@ -642,9 +643,15 @@ def _say(t: Target, openid: str, text: str) -> str:
 
 
 def _dashboard_page(t: Target, path: str) -> str:
-    form = urllib.parse.urlencode({"staff_id": "S12", "password": t.password, "next": "/dashboard"}).encode()
     conn = http.client.HTTPConnection("127.0.0.1", t.port, timeout=TIMEOUT_S)
-    conn.request("POST", "/dashboard/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
+    conn.request("GET", "/dashboard/login")
+    response = conn.getresponse()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', response.read().decode()).group(1)
+    csrf_cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    form = urllib.parse.urlencode({"staff_id": "S12", "password": t.password, "next": "/dashboard",
+                                   "csrf": csrf}).encode()
+    conn.request("POST", "/dashboard/login", form, {"Content-Type": "application/x-www-form-urlencoded",
+                                                    "Cookie": csrf_cookie})
     response = conn.getresponse()
     response.read()
     assert response.status in (302, 303), response.status

@@ -419,3 +419,109 @@ async def test_a_broken_multipart_body_is_400_with_the_spec_error_body(hotline, 
     check(answer, "errors.json")
     async with db.sessions() as s:
         assert (await s.execute(select(Case))).first() is None
+
+
+# --- who reads what: the public view, a channel's own cases ---------------------------------------------
+
+async def _post_pairs(hotline: Channel, pairs: list[tuple[str, str]]) -> tuple[int, object]:
+    """A POST with repeated fields, as form-encoding allows (several media_url values)."""
+    async with hotline.bot.http.post(hotline.url("requests.json"), data=[("api_key", hotline.key), *pairs]) as r:
+        return r.status, await r.json()
+
+
+async def _compound(db, compound_id: str):
+    from storage.models import Compound
+
+    async with db.sessions() as s:
+        return await s.get(Compound, compound_id)
+
+
+async def _public(hotline: Channel, path: str, **params) -> list[dict]:
+    status, body = await hotline.get(path, key=None, **params)
+    assert status == 200, body
+    return body
+
+
+async def test_reads_need_no_key_and_show_only_the_public_view(hotline, db):
+    status, body = await _post_pairs(hotline, [
+        ("service_code", "street_vending"), ("lat", "31.74002"), ("long", "117.27661"),
+        ("description", "楼下占道摆摊，我是张伟，电话 138 1234 5678，身份证 340104199001011234"),
+        ("first_name", "伟"), ("last_name", "张"), ("email", "zw@example.com"), ("phone", "13812345678"),
+        ("attribute[building]", "3栋"),
+        ("media_url", "http://12345.invalid/p/1.jpg"), ("media_url", "http://12345.invalid/p/2.jpg")])
+    assert status == 200, body
+    number, token = body[0]["service_request_id"], body[0]["token"]
+    compound = await _compound(db, "C03")
+    for found in (await _public(hotline, f"requests/{number}"), await _public(hotline, "requests")):
+        check(found, "requests.json")
+        public = json.dumps(found, ensure_ascii=False)
+        assert number in public
+        for secret in ("1234 5678", "13812345678", "340104199001011234", "张伟", "zw@example.com", "12345.invalid",
+                       "7栋", "31.74002", "117.27661"):
+            assert secret not in public, secret
+        request = found[0]
+        assert "138****5678" in request["description"] and request["media_url"] is None
+        assert (request["lat"], request["long"]) == (compound.lat, compound.lng)
+        assert request["address"] == compound.name
+        assert not {"first_name", "last_name", "email", "phone", "device_id", "account_id"} & set(request)
+    assert await _public(hotline, f"tokens/{token}") == [{"service_request_id": number, "token": token}]
+    status, xml = await hotline.get(f"requests/{number}", "xml", key=None)
+    assert status == 200 and "1234 5678" not in ET.tostring(xml, encoding="unicode")
+
+
+async def test_every_media_url_of_a_post_is_kept(hotline, db):
+    urls = [f"http://12345.invalid/photo/{n}.jpg" for n in range(3)]
+    status, body = await _post_pairs(hotline, [("service_code", "greenery"), ("description", "树倒了"),
+                                               ("address_string", "锦绣苑"), *[("media_url", u) for u in urls]])
+    assert status == 200, body
+    view = await case_view(db, body[0]["service_request_id"])
+    assert [m["url"] for m in view["media"]] == urls
+    status, body = await _post_pairs(hotline, [("service_code", "greenery"), ("address_string", "锦绣苑"),
+                                               ("media_url", urls[0]), ("media_url", "javascript:alert(1)")])
+    assert status == 400 and "media_url" in body[0]["description"]
+
+
+async def test_a_channel_sees_its_own_cases_in_full_and_no_other_channels_reporters(hotline, db, clock):
+    mine = await hotline.report(service_code="noise", description="广场舞太吵，我是李娜 13900001111",
+                                first_name="娜", last_name="李", address_string="润园花园",
+                                media_url="http://12345.invalid/noise.jpg")
+    async with db.transaction() as session:
+        _, other_key = await channels.add_channel(session, "数字城管", clock())
+    city = Channel(hotline.bot, other_key)
+    status, own = await hotline.get(f"requests/{mine}")
+    assert "13900001111" in own[0]["description"] and own[0]["media_url"] == "http://12345.invalid/noise.jpg"
+    status, theirs = await city.get(f"requests/{mine}")
+    assert status == 200
+    seen = json.dumps(theirs, ensure_ascii=False)
+    assert "13900001111" not in seen and "李娜" not in seen and "12345.invalid" not in seen
+    status, listing = await city.get("requests")
+    assert "13900001111" not in json.dumps(listing, ensure_ascii=False)
+
+
+async def test_status_notes_are_masked_for_everybody_but_the_channel_that_filed(hotline, db, clock):
+    number = await hotline.report(service_code="street_vending", description="有人摆摊", **XINYUAN)
+    async with db.transaction() as session:
+        case = await cases.by_number(session, number)
+        officer = await session.get(Staff, "S02")
+        await workflow.accept(session, officer, case, clock())
+        done = await workflow.resolve(session, officer, case, "已劝离，摊主电话 139-8765-4321 已登记", workflow.Policy(),
+                                      clock())
+        assert done.ok
+    public = (await _public(hotline, f"requests/{number}"))[0]
+    assert "139-8765-4321" not in public["status_notes"] and "4321" in public["status_notes"]
+    updates = json.dumps(await _public(hotline, "servicerequestupdates"), ensure_ascii=False)
+    assert "139-8765-4321" not in updates
+    status, own = await hotline.get(f"requests/{number}")
+    assert "139-8765-4321" in own[0]["status_notes"]
+
+
+async def test_a_wechat_residents_point_and_photo_never_reach_a_channel(hotline, db, clock):
+    async with db.transaction() as session:
+        case = await cases.create_case(session, cases.NewCase(
+            category="sanitation", description="垃圾没人清", priority=3, channel="wechat", compound_id="C03",
+            lat=31.740123, lng=117.276789, media=[{"kind": "image", "media_id": "m-1",
+                                                   "url": "http://mmbiz.qpic.cn/resident-photo"}]), clock())
+    compound = await _compound(db, "C03")
+    for found in (await _public(hotline, f"requests/{case.number}"), (await hotline.get(f"requests/{case.number}"))[1]):
+        assert (found[0]["lat"], found[0]["long"]) == (compound.lat, compound.lng)
+        assert found[0]["media_url"] is None and "mmbiz" not in json.dumps(found)

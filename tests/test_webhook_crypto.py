@@ -77,8 +77,9 @@ async def test_message_for_another_app_id_is_refused(start_bot, settings, clock)
 
 async def test_url_verification_answers_echostr_only_when_signed(start_bot):
     bot = await start_bot()
-    params = {"timestamp": "1409735669", "nonce": "1320562132", "echostr": "8016352487163346891"}
-    async with bot.http.get(bot.url, params={**params, "signature": sign(bot.wechat.token, "1409735669",
+    now = str(int(bot.wechat.clock()))
+    params = {"timestamp": now, "nonce": "1320562132", "echostr": "8016352487163346891"}
+    async with bot.http.get(bot.url, params={**params, "signature": sign(bot.wechat.token, now,
                                                                           "1320562132")}) as r:
         assert r.status == 200 and await r.text() == "8016352487163346891"
     async with bot.http.get(bot.url, params={**params, "signature": "f" * 40}) as r:

@@ -1,12 +1,23 @@
 """/dashboard: the street's numbers, hotspots, a map and the cases, for logged-in staff.
 
 Server-side HTML (templates/ + string.Template, every value escaped here), inline SVG charts
-(web/charts.py), one local stylesheet: nothing is fetched from elsewhere, so it works offline.
-Login is by staff id and password (backend/accounts.py); the session cookie is HttpOnly, SameSite=Strict,
-scoped to /dashboard, Secure on HTTPS, and expires after DASHBOARD_SESSION_TTL_S.
+(web/charts.py), one local stylesheet: nothing is fetched from elsewhere, so it works offline, and the
+CSP lets images come only from here (`img-src 'self' data:`): photos are the ones the media keeper stored,
+served with a type from an allowlist. Residents' words are masked (backend.privacy.mask_text).
+
+Who may use it: staff with a dashboard password (backend/accounts.py), nobody else. The session cookie is
+HttpOnly, SameSite=Strict, scoped to /dashboard, Secure on HTTPS (also behind a TRUSTED_PROXIES proxy that
+says so), and expires after DASHBOARD_SESSION_TTL_S; `staff logout`, `staff unbind` and a new password end
+it. Logins are throttled per account and per client address (5 failures, a 15-minute lock, logged), and the
+password is checked on a worker thread outside any transaction. Every form that changes state (login
+included) carries a CSRF token that must match the browser's `gz_csrf` cookie.
 """
 from __future__ import annotations
 
+import hmac
+import logging
+import re
+import secrets
 from datetime import date, datetime, time, timedelta
 from html import escape
 from pathlib import Path
@@ -14,21 +25,30 @@ from string import Template
 from urllib.parse import urlencode
 
 from aiohttp import web
-from sqlalchemy import func, select
 
-from backend import accounts, analytics, cases as cases_mod
+from backend import accounts, analytics, dashboard as queries
 from backend.clock import LOCAL_TZ, local
+from backend.privacy import mask_phone, mask_text
+from storage.media import SERVED_TYPES
 from web import charts, dashboard_texts as T
-from storage.models import Case, CaseMedia, ChargingStation, Compound, Department, Staff
+from web.clients import Proxies
+
+log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 COOKIE = "gz_dash"
+CSRF_COOKIE, CSRF_FIELD = "gz_csrf", "csrf"
+NEW_CSRF = web.RequestKey("new_csrf", str)  # a token made for this response, set as the cookie by _page
 PAGE_SIZE = 50
+MAX_PAGE = 10_000
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # dates outside are a mistake, not a query
+MAX_ID = 2 ** 63 - 1
+UNSAFE_NEXT = re.compile(r"[\x00-\x20\x7f\\]")  # control characters, spaces and backslashes
 HEAT_ROWS, HEAT_COLUMNS = 15, 10
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https: http:; style-src 'self'; "
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -60,11 +80,27 @@ def when(at: datetime | None) -> str:
     return local(at).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
+class BadQuery(ValueError):
+    """A query parameter no page can answer; the message (Chinese) says which and why."""
+
+
 def parse_day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
+    if not text:
         return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise BadQuery(T.BAD_DAY.format(first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
+    return day
+
+
+def parse_page(text: str | None) -> int:
+    text = (text or "1").strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        raise BadQuery(T.BAD_PAGE.format(most=MAX_PAGE))
+    return int(text)
 
 
 def day_start(day: date) -> datetime:
@@ -74,11 +110,13 @@ def day_start(day: date) -> datetime:
 class Dashboard:
     def __init__(self, db, clock, *, session_ttl_s: int = 8 * 3600, cookie_secure: str = "auto",
                  category_names: dict[str, str] | None = None, targets=analytics.Targets(),
-                 rule=analytics.HotspotRule()):
+                 rule=analytics.HotspotRule(), proxies: Proxies = Proxies(),
+                 throttle: accounts.ThrottleRule = accounts.ThrottleRule()):
         self.db, self.clock = db, clock
         self.session_ttl_s, self.cookie_secure = session_ttl_s, cookie_secure
         self.category_names = category_names or {}
         self.targets, self.rule = targets, rule
+        self.proxies, self.throttle = proxies, throttle
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/dashboard", self.overview), web.get("/dashboard/", self.overview),
@@ -88,39 +126,84 @@ class Dashboard:
                 web.get("/dashboard/media/{media_id:\\d+}", self.media_file),
                 web.static("/dashboard/static", STATIC)]
 
-    # --- sessions -------------------------------------------------------------------------------------
+    # --- sessions and forms ---------------------------------------------------------------------------
 
-    async def _staff(self, request: web.Request) -> Staff | None:
+    async def _staff(self, request: web.Request):
         async with self.db.sessions() as session:
             return await accounts.staff_for_token(session, request.cookies.get(COOKIE), self.clock())
 
     def _to_login(self, request: web.Request) -> web.HTTPFound:
         return web.HTTPFound("/dashboard/login?" + urlencode({"next": request.path_qs}))
 
-    async def login_form(self, request: web.Request, *, failed: bool = False, status: int = 200,
+    def _secure(self, request: web.Request) -> bool:
+        return self.cookie_secure == "on" or (self.cookie_secure == "auto" and self.proxies.client(request).https)
+
+    @staticmethod
+    def _csrf(request: web.Request) -> str:
+        """This browser's CSRF token (its cookie), or a new one that _page sets as the cookie."""
+        token = request.cookies.get(CSRF_COOKIE, "")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{32,64}", token):
+            token = request.get(NEW_CSRF) or secrets.token_urlsafe(32)
+            request[NEW_CSRF] = token
+        return token
+
+    @staticmethod
+    def _csrf_ok(request: web.Request, form) -> bool:
+        cookie, sent = request.cookies.get(CSRF_COOKIE, ""), str(form.get(CSRF_FIELD, ""))
+        return bool(cookie) and hmac.compare_digest(cookie.encode(), sent.encode())
+
+    def _hidden_csrf(self, request: web.Request) -> str:
+        return f'<input type="hidden" name="{CSRF_FIELD}" value="{h(self._csrf(request))}">'
+
+    async def login_form(self, request: web.Request, *, error: str = "", status: int = 200,
                          next_url: str | None = None) -> web.Response:
         next_url = next_url or request.query.get("next", "/dashboard")
         body = template("login.html").substitute(
             title=h(T.LOGIN_TITLE), staff_id=h(T.LOGIN_STAFF_ID), password=h(T.LOGIN_PASSWORD),
             submit=h(T.LOGIN_SUBMIT), hint=h(T.LOGIN_HINT), next=h(_safe_next(next_url)),
-            error=f'<p class="error" role="alert">{h(T.LOGIN_FAILED)}</p>' if failed else "")
-        return self._page(T.LOGIN_TITLE, body, None, status=status)
+            csrf=self._hidden_csrf(request),
+            error=f'<p class="error" role="alert">{h(error)}</p>' if error else "")
+        return self._page(request, T.LOGIN_TITLE, body, None, status=status)
 
     async def login(self, request: web.Request) -> web.Response:
         form = await request.post()
+        next_url = _safe_next(str(form.get("next", "/dashboard")))
+        if not self._csrf_ok(request, form):
+            return await self.login_form(request, error=T.FORM_EXPIRED, status=403, next_url=next_url)
         staff_id, password = str(form.get("staff_id", "")).strip(), str(form.get("password", ""))
-        async with self.db.transaction() as session:
-            staff = await accounts.authenticate(session, staff_id, password)
-            token = await accounts.open_session(session, staff, self.clock(), self.session_ttl_s) if staff else None
+        client, now = self.proxies.client(request), self.clock()
+        keys = accounts.throttle_keys(staff_id, client.address)
+        async with self.db.sessions() as session:
+            until = await accounts.locked_until(session, keys, now)
+        if until is not None:
+            log.warning("dashboard login refused while locked: staff id %r from %s", staff_id[:64], client.address)
+            return await self._locked(request, until, next_url)
+        staff = await accounts.authenticate(self.db, staff_id, password)  # scrypt on a thread, no transaction open
         if staff is None:
-            return await self.login_form(request, failed=True, status=401, next_url=str(form.get("next", "")))
-        response = _redirect(_safe_next(str(form.get("next", "/dashboard"))))
-        secure = self.cookie_secure == "on" or (self.cookie_secure == "auto" and request.secure)
+            async with self.db.transaction() as session:
+                until = await accounts.record_failure(session, keys, now, self.throttle)
+            log.warning("dashboard login failed: staff id %r from %s%s", staff_id[:64], client.address,
+                        f"; locked until {until.isoformat()}" if until else "")
+            if until is not None:
+                return await self._locked(request, until, next_url)
+            return await self.login_form(request, error=T.LOGIN_FAILED, status=401, next_url=next_url)
+        async with self.db.transaction() as session:
+            await accounts.clear_failures(session, keys[0])
+            token = await accounts.open_session(session, staff, now, self.session_ttl_s)
+        log.info("dashboard login: %s from %s", staff.id, client.address)
+        response = _redirect(next_url)
         response.set_cookie(COOKIE, token, max_age=self.session_ttl_s, path="/dashboard", httponly=True,
-                            samesite="Strict", secure=secure)
+                            samesite="Strict", secure=self._secure(request))
         return response
 
+    async def _locked(self, request: web.Request, until: datetime, next_url: str) -> web.Response:
+        return await self.login_form(request, error=T.LOGIN_LOCKED.format(until=local(until).strftime("%H:%M")),
+                                     status=429, next_url=next_url)
+
     async def logout(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        if not self._csrf_ok(request, form):
+            return self._page(request, T.FORM_EXPIRED, f"<p>{h(T.FORM_EXPIRED)}</p>", None, status=403)
         async with self.db.transaction() as session:
             await accounts.close_session(session, request.cookies.get(COOKIE))
         response = _redirect("/dashboard/login")
@@ -129,16 +212,25 @@ class Dashboard:
 
     # --- pages ----------------------------------------------------------------------------------------
 
-    def _page(self, title: str, body: str, staff: Staff | None, *, status: int = 200, banner: str = "") -> web.Response:
+    def _page(self, request: web.Request, title: str, body: str, staff, *, status: int = 200,
+              banner: str = "") -> web.Response:
         nav = ""
         if staff is not None:
             nav = (f'<nav><a href="/dashboard">{h(T.NAV["overview"])}</a><a href="/dashboard/cases">'
                    f'{h(T.NAV["cases"])}</a><span class="who">{h(T.SIGNED_IN_AS.format(name=staff.name, staff_id=staff.id))}'
-                   f'</span><form method="post" action="/dashboard/logout"><button type="submit">{h(T.NAV["logout"])}'
-                   f'</button></form></nav>')
+                   f'</span><form method="post" action="/dashboard/logout">{self._hidden_csrf(request)}'
+                   f'<button type="submit">{h(T.NAV["logout"])}</button></form></nav>')
         html = template("base.html").substitute(title=h(title), site=h(T.TITLE), nav=nav, body=body,
                                                 banner=f'<p class="banner">{h(banner)}</p>' if banner else "")
-        return web.Response(text=html, content_type="text/html", status=status, headers=SECURITY_HEADERS)
+        response = web.Response(text=html, content_type="text/html", status=status, headers=SECURITY_HEADERS)
+        if request.get(NEW_CSRF):
+            response.set_cookie(CSRF_COOKIE, request[NEW_CSRF], path="/dashboard", httponly=True,
+                                samesite="Strict", secure=self._secure(request))
+        return response
+
+    def _bad_query(self, request: web.Request, staff, exc: BadQuery) -> web.Response:
+        return self._page(request, T.BAD_QUERY.format(reason=exc), f'<p class="error">{h(T.BAD_QUERY.format(reason=exc))}'
+                          f'</p><p><a href="/dashboard">{h(T.NAV["overview"])}</a></p>', staff, status=400)
 
     def _scope(self, request: web.Request) -> tuple[analytics.Scope, date, date]:
         today = local(self.clock()).date()
@@ -152,22 +244,18 @@ class Dashboard:
         staff = await self._staff(request)
         if staff is None:
             raise self._to_login(request)
-        scope, first, last = self._scope(request)
+        try:
+            scope, first, last = self._scope(request)
+        except BadQuery as exc:
+            return self._bad_query(request, staff, exc)
         now = self.clock()
         async with self.db.reading() as session:
             found = await analytics.summaries(session, scope, [None, "month"], self.targets, now)
             total, months = found[None][0], found["month"]
             cells = await analytics.hotspots(session, scope, end=min(scope.end, now), rule=self.rule,
                                              flagged_only=False)
-            compounds = list((await session.execute(select(Compound).order_by(Compound.id))).scalars())
-            stations = list((await session.execute(select(ChargingStation))).scalars())
-            open_rows = (await session.execute(
-                select(Case.compound_id, func.count()).where(Case.status.in_(cases_mod.OPEN_STATUSES))
-                .group_by(Case.compound_id))).all()
-            demo = (await session.execute(select(func.count()).select_from(Case)
-                                          .where(Case.reporter_platform == "demo"))).scalar_one()
-        names = {c.id: c.name for c in compounds}
-        communities = sorted({c.community for c in compounds})
+            facts = await queries.map_facts(session)
+        names = {c.id: c.name for c in facts.compounds}
         keys = [m.key for m in months]
         cards = "".join(
             f'<div class="card"><div class="label">{h(T.CARDS[name])}</div><div class="value" id="card-{name}">'
@@ -184,25 +272,32 @@ class Dashboard:
         sla = charts.line_chart(T.CHART_SLA, keys, {T.SERIES[s]: [m.sla_compliance[s] for m in months]
                                                     for s in analytics.STAGES}, empty=T.NO_DATA)
         volume = charts.bar_chart(T.CHART_VOLUME, keys, [m.cases for m in months], empty=T.NO_DATA)
-        the_map = charts.street_map(T.MAP_TITLE, [{"id": c.id, "name": c.name, "lat": c.lat, "lng": c.lng}
-                                                  for c in compounds if scope.community in (None, c.community)],
-                                    {k: n for k, n in open_rows if k}, [{"name": s.name, "lat": s.lat, "lng": s.lng}
-                                                                        for s in stations],
-                                    (T.MAP_LEGEND_CASES, T.MAP_LEGEND_STATIONS, T.MAP_LEGEND_COMPOUNDS))
-        options = "".join(f'<option value="{h(c)}"{" selected" if c == scope.community else ""}>{h(c)}</option>'
-                          for c in communities)
-        filters = (f'<form class="filters" method="get" action="/dashboard"><label>{h(T.SCOPE_FROM)} <input type="date" '
-                   f'name="from" value="{first.isoformat()}"></label><label>{h(T.SCOPE_TO)} <input type="date" name="to" '
-                   f'value="{last.isoformat()}"></label><label>{h(T.SCOPE_COMMUNITY)} <select name="community">'
-                   f'<option value="">{h(T.SCOPE_ALL)}</option>{options}</select></label>'
-                   f'<button type="submit">{h(T.SCOPE_APPLY)}</button></form>')
-        body = (f"{filters}<section class=\"cards\">{cards}</section><section class=\"cards\">{sla_cards}</section>"
+        body = (f"{self._scope_form(facts, scope, first, last)}<section class=\"cards\">{cards}</section>"
+                f'<section class="cards">{sla_cards}</section>'
                 f'<section class="charts"><figure id="chart-rates"><figcaption>{h(T.CHART_RATES)}</figcaption>{rates}'
                 f'</figure><figure id="chart-sla"><figcaption>{h(T.CHART_SLA)}</figcaption>{sla}</figure>'
                 f'<figure id="chart-volume"><figcaption>{h(T.CHART_VOLUME)}</figcaption>{volume}</figure></section>'
                 f'{self._heat(cells, names, scope)}'
-                f'<section id="map"><h2>{h(T.MAP_TITLE)}</h2>{the_map}</section>')
-        return self._page(T.TITLE, body, staff, banner=T.DEMO_BANNER if demo else "")
+                f'<section id="map"><h2>{h(T.MAP_TITLE)}</h2>{self._map(facts, scope)}</section>')
+        return self._page(request, T.TITLE, body, staff, banner=T.DEMO_BANNER if facts.demo_cases else "")
+
+    @staticmethod
+    def _scope_form(facts: queries.MapFacts, scope: analytics.Scope, first: date, last: date) -> str:
+        options = "".join(f'<option value="{h(c)}"{" selected" if c == scope.community else ""}>{h(c)}</option>'
+                          for c in sorted({c.community for c in facts.compounds}))
+        return (f'<form class="filters" method="get" action="/dashboard"><label>{h(T.SCOPE_FROM)} <input type="date" '
+                f'name="from" value="{first.isoformat()}"></label><label>{h(T.SCOPE_TO)} <input type="date" name="to" '
+                f'value="{last.isoformat()}"></label><label>{h(T.SCOPE_COMMUNITY)} <select name="community">'
+                f'<option value="">{h(T.SCOPE_ALL)}</option>{options}</select></label>'
+                f'<button type="submit">{h(T.SCOPE_APPLY)}</button></form>')
+
+    @staticmethod
+    def _map(facts: queries.MapFacts, scope: analytics.Scope) -> str:
+        return charts.street_map(T.MAP_TITLE, [{"id": c.id, "name": c.name, "lat": c.lat, "lng": c.lng}
+                                               for c in facts.compounds if scope.community in (None, c.community)],
+                                 facts.open_by_compound, [{"name": s.name, "lat": s.lat, "lng": s.lng}
+                                                          for s in facts.stations],
+                                 (T.MAP_LEGEND_CASES, T.MAP_LEGEND_STATIONS, T.MAP_LEGEND_COMPOUNDS))
 
     def _heat(self, cells: list[analytics.Cell], names: dict[str, str], scope: analytics.Scope) -> str:
         by_compound: dict[str, int] = {}
@@ -248,74 +343,63 @@ class Dashboard:
         if staff is None:
             raise self._to_login(request)
         q = request.query
-        page = max(1, int(q.get("page", "1")) if q.get("page", "1").isdigit() else 1)
-        statement = select(Case, Compound.name, Staff.name).outerjoin(Compound, Compound.id == Case.compound_id) \
-            .outerjoin(Staff, Staff.id == Case.officer_id)
-        conditions = []
-        for name, column in (("status", Case.status), ("compound", Case.compound_id), ("category", Case.category),
-                             ("officer", Case.officer_id), ("channel", Case.channel), ("community", Compound.community)):
-            if q.get(name):
-                conditions.append(column == q[name])
-        if q.get("number"):
-            conditions.append(Case.number.contains(q["number"].strip(), autoescape=True))
-        if parse_day(q.get("from")):
-            conditions.append(Case.created_at >= day_start(parse_day(q["from"])))
-        if parse_day(q.get("to")):
-            conditions.append(Case.created_at < day_start(parse_day(q["to"]) + timedelta(days=1)))
+        try:
+            page, chosen = parse_page(q.get("page")), self._case_filter(q)
+        except BadQuery as exc:
+            return self._bad_query(request, staff, exc)
         async with self.db.reading() as session:
-            total = (await session.execute(select(func.count()).select_from(
-                statement.where(*conditions).subquery()))).scalar_one()
-            rows = (await session.execute(statement.where(*conditions).order_by(Case.created_at.desc(), Case.id.desc())
-                                          .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))).all()
-            compounds = list((await session.execute(select(Compound).order_by(Compound.id))).scalars())
-            officers = list((await session.execute(select(Staff).order_by(Staff.id))).scalars())
-            channels = list((await session.execute(select(Case.channel).distinct())).scalars())
-        from backend.privacy import mask_phone
-
+            total, rows = await queries.case_page(session, chosen, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+            choices = await queries.filter_choices(session)
         lines = "".join(
-            f'<tr><td><a href="/dashboard/cases/{h(c.number)}">{h(c.number)}</a></td><td>{h(when(c.created_at))}</td>'
-            f'<td>{h(self.category_names.get(c.category, c.category))}</td><td>{h(compound or "")}</td>'
-            f'<td class="status {h(c.status)}">{h(T.STATUS.get(c.status, c.status))}</td><td>{h(officer or "")}</td>'
-            f'<td>{h(c.channel)}</td><td>{h(mask_phone(c.contact_phone) or "")}</td></tr>'
-            for c, compound, officer in rows)
+            f'<tr><td><a href="/dashboard/cases/{h(r.case.number)}">{h(r.case.number)}</a></td>'
+            f'<td>{h(when(r.case.created_at))}</td><td>{h(self.category_names.get(r.case.category, r.case.category))}</td>'
+            f'<td>{h(r.compound or "")}</td><td class="status {h(r.case.status)}">'
+            f'{h(T.STATUS.get(r.case.status, r.case.status))}</td><td>{h(r.officer or "")}</td>'
+            f'<td>{h(r.case.channel)}</td><td>{h(mask_phone(r.case.contact_phone) or "")}</td></tr>' for r in rows)
+        head = "".join(f"<th>{h(c)}</th>" for c in T.COLUMNS)
+        body = (f'<h2>{h(T.CASES_TITLE)}</h2><form class="filters" method="get" action="/dashboard/cases">'
+                f'{self._filters(q, choices)}</form><table class="cases"><thead><tr>{head}</tr></thead>'
+                f'<tbody>{lines}</tbody></table><p class="pager">{_pager(q, page, total)}</p>')
+        return self._page(request, T.CASES_TITLE, body, staff)
 
+    @staticmethod
+    def _case_filter(q) -> queries.CaseFilter:
+        first, last = parse_day(q.get("from")), parse_day(q.get("to"))
+        return queries.CaseFilter(exact={name: q.get(name) for name in queries.EXACT_FILTERS},
+                                  number=(q.get("number") or "").strip()[:32] or None,
+                                  start=day_start(first) if first else None,
+                                  end=day_start(last + timedelta(days=1)) if last else None)
+
+    def _filters(self, q, choices: queries.FilterChoices) -> str:
         def select_box(name: str, pairs: list[tuple[str, str]]) -> str:
             options = "".join(f'<option value="{h(v)}"{" selected" if q.get(name) == v else ""}>{h(label)}</option>'
                               for v, label in pairs)
             return (f'<label>{h(T.FILTERS[name])} <select name="{name}"><option value="">{h(T.SCOPE_ALL)}</option>'
                     f'{options}</select></label>')
 
-        filters = ("".join([
+        return ("".join([
             select_box("status", list(T.STATUS.items())),
-            select_box("community", [(c, c) for c in sorted({c.community for c in compounds})]),
-            select_box("compound", [(c.id, c.name) for c in compounds]),
+            select_box("community", [(c, c) for c in choices.communities]),
+            select_box("compound", [(c.id, c.name) for c in choices.compounds]),
             select_box("category", sorted(self.category_names.items(), key=lambda kv: kv[1])),
-            select_box("officer", [(s.id, f"{s.name}（{s.id}）") for s in officers]),
-            select_box("channel", [(c, c) for c in sorted(channels)])])
+            select_box("officer", [(s.id, f"{s.name}（{s.id}）") for s in choices.officers]),
+            select_box("channel", [(c, c) for c in choices.channels])])
             + f'<label>{h(T.FILTERS["from"])} <input type="date" name="from" value="{h(q.get("from", ""))}"></label>'
             + f'<label>{h(T.FILTERS["to"])} <input type="date" name="to" value="{h(q.get("to", ""))}"></label>'
             + f'<label>{h(T.FILTERS["number"])} <input type="search" name="number" value="{h(q.get("number", ""))}">'
             + f'</label><button type="submit">{h(T.SCOPE_APPLY)}</button>')
-        pages = max(1, -(-total // PAGE_SIZE))
-        keep = {k: v for k, v in q.items() if k != "page"}
-        pager = h(T.PAGE_OF.format(page=page, total=total))
-        if page > 1:
-            pager = f'<a href="?{h(urlencode({**keep, "page": page - 1}))}">{h(T.PAGE_PREV)}</a> ' + pager
-        if page < pages:
-            pager += f' <a href="?{h(urlencode({**keep, "page": page + 1}))}">{h(T.PAGE_NEXT)}</a>'
-        head = "".join(f"<th>{h(c)}</th>" for c in T.COLUMNS)
-        body = (f'<h2>{h(T.CASES_TITLE)}</h2><form class="filters" method="get" action="/dashboard/cases">{filters}</form>'
-                f'<table class="cases"><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>'
-                f'<p class="pager">{pager}</p>')
-        return self._page(T.CASES_TITLE, body, staff)
 
     async def media_file(self, request: web.Request) -> web.StreamResponse:
-        """A photo kept in the data directory (bot/background/media.py), for logged-in staff only."""
+        """A photo the media keeper stored in our data directory, for logged-in staff only, served with a type
+        from the allowlist (storage.media.SERVED_TYPES) and never sniffed; anything else is a 404."""
         if await self._staff(request) is None:
             raise web.HTTPForbidden()
+        media_id = int(request.match_info["media_id"])
+        if media_id > MAX_ID:
+            raise web.HTTPNotFound()
         async with self.db.sessions() as session:
-            media = await session.get(CaseMedia, int(request.match_info["media_id"]))
-        if media is None or not getattr(media, "stored_path", None):
+            media = await queries.stored_media(session, media_id)
+        if media is None:
             raise web.HTTPNotFound()
         return await _media_response(media.stored_path)
 
@@ -325,48 +409,64 @@ class Dashboard:
             raise self._to_login(request)
         number = request.match_info["number"]
         async with self.db.sessions() as session:
-            case = await cases_mod.by_number(session, number)
-            if case is None:
-                return self._page(T.NOT_FOUND, f'<p>{h(T.NOT_FOUND)}</p>', staff, status=404)
-            view = await cases_mod.staff_view(session, case)
-            compound = await session.get(Compound, case.compound_id) if case.compound_id else None
-            officer = await session.get(Staff, case.officer_id) if case.officer_id else None
-            dept = await session.get(Department, case.dept_id) if case.dept_id else None
-            media = list((await session.execute(select(CaseMedia).where(CaseMedia.case_id == case.id)
-                                                .order_by(CaseMedia.id))).scalars())
+            found = await queries.case_detail(session, number[:32])
+        if found is None:
+            return self._page(request, T.NOT_FOUND, f'<p>{h(T.NOT_FOUND)}</p>', staff, status=404)
+        case, view = found.case, found.view
         shown = {**view, "status": T.STATUS.get(case.status, case.status),
                  "category": self.category_names.get(case.category, case.category),
-                 "compound": compound.name if compound else case.compound_id,
-                 "officer": f"{officer.name}（{officer.id}）" if officer else "",
-                 "dept": dept.name if dept else case.dept_id,
+                 "compound": found.compound.name if found.compound else case.compound_id,
+                 "officer": f"{found.officer.name}（{found.officer.id}）" if found.officer else "",
+                 "dept": found.department.name if found.department else case.dept_id,
                  "priority": T.PRIORITY.get(case.priority, case.priority),
+                 "description": mask_text(case.description),
                  "reporter": T.ANONYMOUS if case.anonymous else view["reporter"],
                  "created_at": when(case.created_at)}
         fields = "".join(f"<dt>{h(label)}</dt><dd>{h(shown.get(key))}</dd>" for key, label in T.CASE_FIELDS.items())
         events = "".join(
             f'<li class="event {h(e["kind"])}"><time>{h(when(datetime.fromisoformat(e["at"])))}</time> '
             f'<strong>{h(T.EVENTS.get(e["kind"], e["kind"]))}</strong> <span class="actor">{h(e["actor"])}</span>'
-            + (f'<div class="note">{h(e["note"])}</div>' if e["note"] else "") + "</li>" for e in view["events"])
-        photos = "".join(
-            (f'<figure class="photo"><a href="/dashboard/media/{m.id}"><img src="/dashboard/media/{m.id}" '
-             f'alt="{h(m.kind)}" loading="lazy"></a><figcaption>{h(m.kind)} {h(when(m.added_at))}</figcaption></figure>')
-            if getattr(m, "stored_path", None) and m.kind == "image" else
-            (f'<figure class="photo"><a href="{h(m.url)}" rel="noreferrer"><img src="{h(m.url)}" alt="{h(m.kind)}" '
-             f'loading="lazy"></a><figcaption>{h(m.kind)} {h(when(m.added_at))}</figcaption></figure>')
-            if m.url and m.url.startswith(("http://", "https://")) else
-            f'<figure class="photo"><figcaption>{h(m.kind)} {h(m.media_id)} {h(when(m.added_at))}</figcaption></figure>'
-            for m in media) or f"<p>{h(T.NO_PHOTOS)}</p>"
+            + (f'<div class="note">{h(mask_text(e["note"]))}</div>' if e["note"] else "") + "</li>"
+            for e in view["events"])
+        photos = "".join(_photo(m) for m in found.media) or f"<p>{h(T.NO_PHOTOS)}</p>"
         body = (f'<p><a href="/dashboard/cases">{h(T.BACK)}</a></p><h2>{h(T.CASE_TITLE.format(number=case.number))}</h2>'
                 f'<dl class="case">{fields}</dl><h3>{h(T.PHOTOS)}</h3><div class="photos">{photos}</div>'
                 f'<h3>{h(T.TIMELINE)}</h3><ol class="timeline">{events}</ol>')
-        return self._page(T.CASE_TITLE.format(number=case.number), body, staff)
+        return self._page(request, T.CASE_TITLE.format(number=case.number), body, staff)
+
+
+def _photo(m) -> str:
+    """A stored photo from our own store; another channel's link as text to open on purpose, never fetched
+    by the page; anything else by its kind and id."""
+    caption = f"{h(m.kind)} {h(when(m.added_at))}"
+    if m.stored_path and m.kind == "image":
+        return (f'<figure class="photo"><a href="/dashboard/media/{m.id}"><img src="/dashboard/media/{m.id}" '
+                f'alt="{h(m.kind)}" loading="lazy"></a><figcaption>{caption}</figcaption></figure>')
+    if m.url and m.url.startswith(("http://", "https://")):
+        return (f'<figure class="photo"><figcaption>{h(T.EXTERNAL_PHOTO)} <a href="{h(m.url)}" rel="noreferrer noopener" '
+                f'target="_blank">{h(m.url)}</a> {caption}</figcaption></figure>')
+    return f'<figure class="photo"><figcaption>{h(m.kind)} {h(m.media_id)} {h(when(m.added_at))}</figcaption></figure>'
+
+
+def _pager(q, page: int, total: int) -> str:
+    pages = max(1, -(-total // PAGE_SIZE))
+    keep = {k: v for k, v in q.items() if k != "page"}
+    pager = h(T.PAGE_OF.format(page=page, total=total))
+    if page > 1:
+        pager = f'<a href="?{h(urlencode({**keep, "page": page - 1}))}">{h(T.PAGE_PREV)}</a> ' + pager
+    if page < min(pages, MAX_PAGE):
+        pager += f' <a href="?{h(urlencode({**keep, "page": page + 1}))}">{h(T.PAGE_NEXT)}</a>'
+    return pager
 
 
 async def _media_response(path: str) -> web.StreamResponse:
     file = Path(path)
-    if not file.is_file():
+    content_type = SERVED_TYPES.get(file.suffix.lower())
+    if content_type is None or not file.is_file():
         raise web.HTTPNotFound()
-    return web.FileResponse(file, headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
+    return web.FileResponse(file, headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
+                                           "Content-Type": content_type,
+                                           "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 def _redirect(location: str) -> web.Response:
@@ -374,5 +474,7 @@ def _redirect(location: str) -> web.Response:
 
 
 def _safe_next(url: str) -> str:
-    """Only a path inside the dashboard (no open redirect to another site)."""
-    return url if url.startswith("/dashboard") and not url.startswith("//") else "/dashboard"
+    """Only a path inside the dashboard (no open redirect to another site, no header injection)."""
+    if url.startswith("/dashboard") and not url.startswith("//") and not UNSAFE_NEXT.search(url):
+        return url
+    return "/dashboard"

@@ -1,5 +1,7 @@
 """Every Chinese string of the dashboard and the web sandbox (staff and evaluators read these)."""
 
+from backend import texts as backend_texts
+
 TITLE = "共治 · 街道数据看板"
 NAV = {"overview": "总览", "cases": "工单", "logout": "退出登录"}
 LOGIN_TITLE = "工作人员登录"
@@ -9,6 +11,13 @@ LOGIN_SUBMIT = "登录"
 LOGIN_FAILED = "工号或密码不正确。"
 LOGIN_HINT = "密码由管理员用 python main.py staff password --staff-id 工号 设置。居民账号不能登录。"
 SIGNED_IN_AS = "当前用户：{name}（{staff_id}）"
+LOGIN_LOCKED = ("登录失败次数过多，该工号或本机网络地址已被暂时锁定，请于 {until} 之后再试。"
+                "如果忘记了密码，请联系管理员重新设置。")
+FORM_EXPIRED = "页面已过期或不是从本系统提交的，请刷新页面后重新操作。"
+BAD_QUERY = "查询条件有误：{reason}"
+BAD_PAGE = "页码应为 1 到 {most} 之间的整数。"
+BAD_DAY = "日期应写成 年-月-日（如 2026-11-27），且在 {first} 至 {last} 之间。"
+EXTERNAL_PHOTO = "外部渠道提供的图片链接（不在本系统保存，请确认来源后再打开）："
 
 CARDS = {"cases": "工单数", "response_rate": "响应率", "closure_rate": "办结率", "satisfaction_rate": "满意率",
          "avg_handling_s": "平均处理时长", "p90_handling_s": "90%工单处理时长", "reopen_rate": "重办率",
@@ -48,16 +57,8 @@ NOT_FOUND = "没有找到这个工单。"
 ANONYMOUS = "匿名"
 BACK = "返回列表"
 
-STATUS = {"new": "待派单", "dispatched": "已派单", "accepted": "已接单", "en_route": "已出发", "on_site": "已到场",
-          "resolved": "已办结", "closed": "已完结", "reassigned": "已改派", "returned": "已退回",
-          "suspended": "联合核实中", "reopened": "重新办理"}
-EVENTS = {"created": "受理", "dispatched": "派单", "accepted": "接单", "en_route": "出发", "on_site": "到场",
-          "resolved_by_officer": "处置完毕", "resolved": "办结", "closed": "完结", "reopened": "重办",
-          "reassigned": "改派", "returned": "退回", "suspended": "等待联合核实", "verified": "部门核实",
-          "sla_breached": "超时", "escalated": "上报督办", "followed": "重复反映", "media_added": "补充照片",
-          "urged": "居民催办", "survey_sent": "发送满意度调查", "survey_answered": "居民评价",
-          "survey_no_answer": "调查未回复", "revisit_due": "待回访", "revisited": "回访",
-          "cohandler_added": "协办部门加入", "dispatch_unreachable": "无法通知处理人"}
+STATUS = backend_texts.STATUS_STAFF
+EVENTS = backend_texts.EVENT_STAFF
 PRIORITY = {1: "紧急", 2: "较急", 3: "一般", 4: "较缓"}
 
 SANDBOX_TITLE = "共治 · 体验沙盒"

@@ -9,16 +9,14 @@ pending backlog, SLA breaches, jobs by status.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import time
 from collections import Counter
-from datetime import datetime
 
 from aiohttp import web
-from sqlalchemy import func, select
 
-from backend import analytics
-from storage.models import Job, OutboxMessage
-from storage.outbox import PROBLEM_STATUSES
+from backend import analytics, monitoring
+from backend.monitoring import outbox_backlog  # noqa: F401  (/healthz reads it from here)
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 
@@ -42,10 +40,10 @@ class MessageMetrics:
         """Time every `pipeline.process(update)` of this process (wraps the instance's method)."""
         process = pipeline.process
 
-        async def timed(update):
+        async def timed(update, *args, **kwargs):
             started = time.perf_counter()
             try:
-                return await process(update)
+                return await process(update, *args, **kwargs)
             finally:
                 self.observe(update.kind, time.perf_counter() - started)
 
@@ -67,10 +65,9 @@ def _family(lines: list[str], name: str, kind: str, help_text: str, samples: lis
 async def exposition(metrics: MessageMetrics, db) -> str:
     async with db.sessions() as session:
         cases = await analytics.cases_by_status(session)
-        outbox = dict((await session.execute(select(OutboxMessage.status, func.count())
-                                             .group_by(OutboxMessage.status))).all())
+        outbox = await monitoring.outbox_by_status(session)
         breaches = await analytics.sla_breaches(session)
-        jobs = dict((await session.execute(select(Job.status, func.count()).group_by(Job.status))).all())
+        jobs = await monitoring.jobs_by_status(session)
     lines: list[str] = []
     _family(lines, "gongzhi_messages_total", "counter", "Inbound messages and events handled by this process, by kind.",
             [("", {"kind": k}, n) for k, n in sorted(metrics.by_kind.items())])
@@ -94,7 +91,8 @@ async def exposition(metrics: MessageMetrics, db) -> str:
 
 def metrics_handler(metrics: MessageMetrics, db, token: str | None):
     async def handle(request: web.Request) -> web.Response:
-        if token and request.headers.get("Authorization") != f"Bearer {token}":
+        given = request.headers.get("Authorization", "").encode()
+        if token and not hmac.compare_digest(given, f"Bearer {token}".encode()):  # constant time
             return web.Response(status=401, text="bearer token required\n")
         return web.Response(text=await exposition(metrics, db), content_type="text/plain",
                             charset="utf-8", headers={"X-Content-Type-Options": "nosniff"})
@@ -108,17 +106,3 @@ def job_loop_state(background: bool) -> str:
         return "off"
     alive = any(t.get_name() == "job-loop" and not t.done() for t in asyncio.all_tasks())
     return "running" if alive else "stopped"
-
-
-async def outbox_backlog(session, now: datetime) -> dict:
-    pending, oldest = (await session.execute(select(func.count(), func.min(OutboxMessage.created_at))
-                                             .where(OutboxMessage.status == "pending"))).one()
-    failed = (await session.execute(select(func.count()).where(
-        OutboxMessage.status.in_(PROBLEM_STATUSES)))).scalar_one()
-    oldest_s = None
-    if oldest is not None:
-        from storage.types import UTCDateTime
-
-        oldest = UTCDateTime().process_result_value(oldest, None) if not isinstance(oldest, datetime) else oldest
-        oldest_s = round((now - oldest).total_seconds(), 1)
-    return {"pending": pending, "oldest_pending_s": oldest_s, "failed": failed}

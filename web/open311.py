@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 (issue 9): other channels (the 12345 hotline, digital city management, …) file and
+"""Open311 GeoReport v2: other channels (the 12345 hotline, digital city management, …) file and
 follow cases in the same store as the WeChat chat. Every method answers in JSON or XML by the URL's
 format extension, as the spec does.
 
@@ -15,8 +15,11 @@ GET  /open311/v2/servicerequestupdates.{fmt}     mySociety's extension: status c
                                                  and end_date (default the last 24 h), oldest first
 GET  /open311/v2/openapi.json                    an OpenAPI 3 description of all of the above
 
-Every request method but services, discovery and openapi needs a channel's `api_key` (`python main.py
-channel add --name NAME`): cases carry residents' reports, which are not public. Errors are the spec's
+POST needs a channel's `api_key` (`python main.py channel add --name NAME`). Reads need none, as the spec
+and its clients (FixMyStreet, georeport, civicbot) expect: they return the public view of backend/open311.py
+(masked text, the compound's place, no media URLs or contact fields); a read with a channel's key (the
+parameter or X-Api-Key) shows that channel's own cases in full. A key that is sent but wrong is a 403 on
+reads too. Several `media_url` values on a POST are all kept. Errors are the spec's
 `[{"code", "description"}]` (XML: <errors><error>…) with status 400 (a parameter missing or wrong), 403
 (api_key) or 404 (an unknown service code, request id or token).
 
@@ -39,14 +42,12 @@ from aiohttp import web
 from multidict import MultiDict
 
 from backend import channels, open311, phones, places
+from backend.categories import priority_of, rules_of
 from backend.cases import NewCase
 from backend.clock import LOCAL_TZ
 from bot import texts as T
 from bot.config import Settings
-from handlers.casework import rules_of
-from handlers.intake import PRIORITY
 from storage.db import Database
-from storage.models import Channel
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ FMT = "{fmt}"  # json | xml; any other is answered with a 404 in the spec's erro
 FORMATS = ("json", "xml")
 DESCRIPTION_LIMIT = 4000
 MAX_IDS = 100
+MAX_MEDIA = 10
 ATTRIBUTE = re.compile(r"^attribute\[(.+)\]$")
 ATTRIBUTE_SLOTS = ("building", "time")  # the taxonomy's slots a channel fills as attributes (compound = location)
 CONTACT_FIELDS = ("first_name", "last_name", "email", "device_id", "account_id")
@@ -227,12 +229,18 @@ class Open311API:
     def service_names(self) -> dict[str, str]:
         return {c.code: c.name for c in self.taxonomy.categories}
 
-    async def channel(self, session, request: web.Request, params: MultiDict) -> Channel:
+    async def channel(self, session, request: web.Request, params: MultiDict):
         """The channel whose api_key (parameter, or the X-Api-Key header) this is; 403 otherwise."""
         found = await channels.by_key(session, one(params, "api_key") or request.headers.get("X-Api-Key"))
         if found is None:
             raise Open311Error(403, "api_key missing or not valid")
         return found
+
+    async def reader(self, session, request: web.Request, params: MultiDict) -> open311.Reader:
+        """Anybody (no key: the public view), or the channel whose key was sent (a wrong key is a 403)."""
+        if one(params, "api_key") is None and not (request.headers.get("X-Api-Key") or "").strip():
+            return open311.Reader()
+        return open311.Reader(await self.channel(session, request, params))
 
     # --- services ---
 
@@ -303,17 +311,15 @@ class Open311API:
                       for key in dict.fromkeys(params.keys()) if (m := ATTRIBUTE.match(key))}
         where = await self.locate(session, params)
         phone = contact_phone(one(params, "phone"))
-        media_url = one(params, "media_url")
-        if media_url is not None and not re.match(r"^https?://\S+$", media_url):
-            raise bad("media_url must be an http(s) URL")
+        media_urls = listed_urls(params)
         new = NewCase(
             category=category.code, description=description or category.name,
-            priority=PRIORITY.get(category.priority, 3), channel="", dept_id=category.department,
+            priority=priority_of(category), channel="", dept_id=category.department,
             compound_id=where.compound_id,
             building=(attributes.get("building") or where.building or (u.building if u else None) or None),
             occurred=(attributes.get("time") or (u.time if u else None) or None),
             lat=where.lat, lng=where.lng, urgent=urgent, contact_phone=phone,
-            media=[{"kind": "image", "url": media_url}] if media_url else [])
+            media=[{"kind": "image", "url": url} for url in media_urls])
         if new.building:
             new.building = new.building[:32]
         if new.occurred:
@@ -365,25 +371,25 @@ class Open311API:
                                      start=date_param(params, "start_date"), end=date_param(params, "end_date"),
                                      statuses=statuses)
         async with self.db.sessions() as session:
-            await self.channel(session, request, params)
+            reader = await self.reader(session, request, params)
             found = await open311.find_requests(session, query, self.clock())
-            views = await open311.request_views(session, found, self.service_names())
+            views = await open311.request_views(session, found, self.service_names(), reader)
         return render(request, "service_requests", views)
 
     async def get_request(self, request: web.Request) -> web.Response:
         number = request.match_info["service_request_id"]
         async with self.db.sessions() as session:
-            await self.channel(session, request, request.query)
+            reader = await self.reader(session, request, request.query)
             found = await open311.find_requests(session, open311.RequestQuery(numbers=(number,)), self.clock())
             if not found:
                 raise Open311Error(404, f"service_request_id {number} not found")
-            views = await open311.request_views(session, found, self.service_names())
+            views = await open311.request_views(session, found, self.service_names(), reader)
         return render(request, "service_requests", views)
 
     async def get_token(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         async with self.db.sessions() as session:
-            await self.channel(session, request, request.query)
+            await self.reader(session, request, request.query)
             found = await open311.by_token(session, token)
         if found is None:
             raise Open311Error(404, f"token {token} not found")
@@ -393,9 +399,21 @@ class Open311API:
         params = request.query
         start, end = date_param(params, "start_date"), date_param(params, "end_date")
         async with self.db.sessions() as session:
-            await self.channel(session, request, params)
-            updates = await open311.find_updates(session, start, end, self.clock())
+            reader = await self.reader(session, request, params)
+            updates = await open311.find_updates(session, start, end, self.clock(), reader=reader)
         return render(request, "service_requests_updates", updates)
+
+
+def listed_urls(params: MultiDict) -> list[str]:
+    """Every media_url sent (the parameter repeated, or media_url[]), each an http(s) URL, at most MAX_MEDIA."""
+    urls = list(dict.fromkeys(v.strip() for name in ("media_url", "media_url[]") for v in params.getall(name, [])
+                              if isinstance(v, str) and v.strip()))
+    if len(urls) > MAX_MEDIA:
+        raise bad(f"at most {MAX_MEDIA} media_url values")
+    for url in urls:
+        if len(url) > 2000 or not re.match(r"^https?://\S+$", url):
+            raise bad("media_url must be an http(s) URL")
+    return urls
 
 
 def contact_phone(text: str | None) -> str | None:

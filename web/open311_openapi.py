@@ -66,8 +66,9 @@ def _param(name: str, where: str = "query", *, required: bool = False, schema: d
 
 FORMAT = _param("fmt", "path", required=True, schema={"type": "string", "enum": ["json", "xml"]},
                 description="response format: json or xml")
-API_KEY = _param("api_key", description="the channel's API key (python main.py channel add); required, here or "
-                                         "in the X-Api-Key header")
+API_KEY = _param("api_key", description="the channel's API key (python main.py channel add), here or in the "
+                                         "X-Api-Key header; optional on reads (without it: the public view; with "
+                                         "it: the channel's own cases in full), required on POST")
 JURISDICTION = _param("jurisdiction_id", description="ignored: this endpoint serves one street")
 
 
@@ -77,7 +78,7 @@ def _responses(ok: dict, *errors: int) -> dict:
                               "application/xml": {"schema": {"type": "string"}}}}
     found = {"200": {"description": "OK", "content": {"application/json": {"schema": ok},
                                                       "application/xml": {"schema": {"type": "string"}}}}}
-    descriptions = {400: "a parameter is missing or not valid", 403: "api_key missing or not valid",
+    descriptions = {400: "a parameter is missing or not valid", 403: "api_key missing (POST) or not valid",
                     404: "not found"}
     return found | {str(code): {"description": descriptions[code], **error_body} for code in errors}
 

@@ -6,9 +6,14 @@ loopback, so the message takes the real webhook path (signature, decryption, ded
 the decrypted reply goes back to the page. Pushes are read from the fake WeChat API's records. Picking a
 staff identity binds the openid `sandbox-staff-<id>` to that staff record (sandbox only), so staff
 commands (接单, 办结 …) work from the page.
+
+Its API (/sandbox/api/*) answers the page itself only: a request another site's page makes the browser
+send (a cross-origin form or `text/plain` fetch, which needs no preflight) is a 403, and a POST must be
+JSON. Sandbox mode also listens on loopback only unless SANDBOX_PUBLIC=1 (bot/config.py).
 """
 from __future__ import annotations
 
+import functools
 import json
 
 import aiohttp
@@ -18,10 +23,28 @@ from backend import staff as staff_mod
 from web import dashboard_texts as T
 from web.dashboard import SECURITY_HEADERS, h, template
 from bot.wechat.simulator import WeChatSimulator
-from storage.models import Staff
 
 STAFF_PREFIX = "sandbox-staff-"
 MAX_TEXT = 600
+
+
+def same_origin(handler):
+    """Refuse what another origin's page makes a browser send: a foreign `Origin`, a `Sec-Fetch-Site` other
+    than same-origin (or none, for a typed-in URL), and a POST that is not JSON (so it needed a preflight,
+    which this server never grants)."""
+    @functools.wraps(handler)
+    async def checked(self, request: web.Request) -> web.Response:
+        origin = request.headers.get("Origin")
+        fetch_site = request.headers.get("Sec-Fetch-Site")
+        if origin is not None and origin != f"{request.scheme}://{request.host}":
+            raise web.HTTPForbidden(text="the sandbox API answers its own page only\n")
+        if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+            raise web.HTTPForbidden(text="the sandbox API answers its own page only\n")
+        if request.method == "POST" and request.content_type != "application/json":
+            raise web.HTTPUnsupportedMediaType(text="application/json expected\n")
+        return await handler(self, request)
+
+    return checked
 
 
 class WebSandbox:
@@ -34,9 +57,7 @@ class WebSandbox:
 
     async def page(self, request: web.Request) -> web.Response:
         async with self.db.sessions() as session:
-            from sqlalchemy import select
-
-            people = list((await session.execute(select(Staff).order_by(Staff.id))).scalars())
+            people = [person for person, _ in await staff_mod.list_staff(session)]
         residents = "".join(f'<option value="{h(openid)}">{h(name)}</option>'
                             for openid, name in T.SANDBOX_RESIDENT_NAMES.items())
         staff = "".join(f'<option value="{h(STAFF_PREFIX + s.id)}">{h(s.name)}（{h(s.id)}）</option>' for s in people)
@@ -48,6 +69,7 @@ class WebSandbox:
             placeholder=h(T.SANDBOX_PLACEHOLDER), send=h(T.SANDBOX_SEND))
         return web.Response(text=html, content_type="text/html", headers=SECURITY_HEADERS)
 
+    @same_origin
     async def send(self, request: web.Request) -> web.Response:
         try:
             body = await request.json()
@@ -90,10 +112,13 @@ class WebSandbox:
     async def _bind_staff(self, openid: str) -> None:
         staff_id = openid[len(STAFF_PREFIX):]
         async with self.db.transaction() as session:
-            bound = await staff_mod.identify(session, "wechat", openid)
-            if bound is None and await session.get(Staff, staff_id) is not None:
-                await staff_mod.link(session, staff_id, "wechat", openid, self.clock())
+            if await staff_mod.identify(session, "wechat", openid) is None:
+                try:
+                    await staff_mod.link(session, staff_id, "wechat", openid, self.clock())
+                except staff_mod.StaffError:  # no such staff member: the sandbox talks as a resident
+                    pass
 
+    @same_origin
     async def pushes(self, request: web.Request) -> web.Response:
         openid = request.query.get("openid", "")
         try:

@@ -1,9 +1,10 @@
-"""Wires the dashboard (issue 8) into the application: /dashboard, /metrics, and /sandbox in sandbox mode."""
+"""Wires the dashboard into the application: /dashboard, /metrics, and /sandbox in sandbox mode."""
 from __future__ import annotations
 
 from aiohttp import web
 
 from backend.analytics import HotspotRule, Targets
+from web.clients import Proxies
 from web.dashboard import Dashboard
 from web.metrics import MessageMetrics, metrics_handler
 
@@ -27,7 +28,8 @@ def add_dashboard(app: web.Application, settings, db, clock, pipeline, fake) -> 
                           cookie_secure=settings.dashboard_cookie_secure, category_names=names,
                           targets=Targets(resolve_within_s=settings.report_resolve_within_s),
                           rule=HotspotRule(window_days=settings.hotspot_window_days,
-                                           min_count=settings.hotspot_min_count))
+                                           min_count=settings.hotspot_min_count),
+                          proxies=Proxies(settings.trusted_proxies))
     app.add_routes(dashboard.routes())
     if settings.extra.get("sandbox") and fake is not None:
         from web.sandbox_web import WebSandbox

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # Modules (below bot/) that expose `handlers: JobHandlers`; the job loop of every process includes them.
 # e.g. "backend.surveys", "backend.sla" once those exist.
-JOB_HANDLER_MODULES: list[str] = ["backend.workflow", "backend.surveys", "backend.charging"]
+JOB_HANDLER_MODULES: list[str] = ["backend.workflow", "backend.surveys", "backend.charging", "backend.personal_data"]
 
 
 def registered_handlers() -> JobHandlers:

@@ -35,7 +35,7 @@ class Workers:
     sender: OutboxSender
     jobs: JobRunner
     wechat: WeChatAPI | None
-    wecom: WeComAPI | None = None  # issue 11
+    wecom: WeComAPI | None = None
 
 
 WORKERS_KEY = web.AppKey("workers", Workers)
@@ -71,7 +71,7 @@ def wechat_delivery(settings: Settings, db: Database, api: WeChatAPI, *, clock: 
                           window_s=settings.wechat_cs_window_s, allowance=settings.wechat_cs_allowance)
 
 
-# --- WeCom (issue 11): pushes to staff bound on WeCom ---
+# --- WeCom: pushes to staff bound on WeCom ---
 def wecom_client(settings: Settings, db: Database, *, clock: Callable[[], datetime], owner: str,
                  http: aiohttp.ClientSession | None = None) -> WeComAPI:
     """The API client for the configured WeCom app, its token shared through the database like the
@@ -87,7 +87,6 @@ def wecom_delivery(settings: Settings, api: WeComAPI) -> WeComDelivery:
     if not settings.public_url:
         log.warning("no PUBLIC_URL: WeCom pushes go as text, without a link to the case page")
     return WeComDelivery(api, public_url=settings.public_url)
-# --- end WeCom ---
 
 
 def background_workers(settings: Settings, db: Database, clock: Callable[[], datetime]):
@@ -104,18 +103,16 @@ def background_workers(settings: Settings, db: Database, clock: Callable[[], dat
             sender.register("wechat", wechat_delivery(settings, db, api, clock=clock))
         else:
             log.warning("no WECHAT_APP_ID/WECHAT_APP_SECRET: pushes to WeChat stay in the outbox")
-        from bot.sms import SmsDelivery, sms_sender  # issue 9: phone-binding codes
+        from bot.sms import SmsDelivery, sms_sender
 
-        if (sms := sms_sender(settings.sms_sender)) is not None:
+        if (sms := sms_sender(settings.sms_sender_name)) is not None:
             sender.register("sms", SmsDelivery(sms))
-        # --- WeCom (issue 11) ---
         wecom = None
         if settings.wecom_push:
             wecom = wecom_client(settings, db, clock=clock, owner=owner, http=http)
             sender.register("wecom", wecom_delivery(settings, wecom))
         elif settings.wecom_callback:
             log.warning("no WECOM_SECRET/WECOM_AGENT_ID: pushes to staff on WeCom stay in the outbox")
-        # --- end WeCom ---
         runner = JobRunner(db, clock=clock, owner=owner, policy=job_policy(settings))
         runner.include(registered_handlers())
         app[WORKERS_KEY] = Workers(sender, runner, api, wecom)
@@ -126,7 +123,7 @@ def background_workers(settings: Settings, db: Database, clock: Callable[[], dat
         if api is not None:  # residents' photos, kept before WeChat's 3-day expiry (bot/background/media.py)
             from bot.background.media import MediaKeeper
 
-            keeper = MediaKeeper(db, api, settings.data_dir / "media", clock=clock)
+            keeper = MediaKeeper(db, api, settings.data_dir / "media", clock=clock, max_bytes=settings.media_max_bytes)
             tasks.append(asyncio.create_task(keeper.run(stop), name="media-keeper"))
         try:
             yield

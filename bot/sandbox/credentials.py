@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from storage.db import private_dir
+
 FILE_NAME = "sandbox.json"
 WECOM_FILE_NAME = "sandbox_wecom.json"  # a file of its own, so older sandbox.json files still load
 
@@ -42,10 +44,10 @@ def _kept(path: Path, kind: type[C], make: Callable[[], C]) -> C:
     if path.exists():
         return kind(**json.loads(path.read_text()))
     creds = make()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(creds), indent=1))
-    os.chmod(tmp, 0o600)
+    with os.fdopen(os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "w") as file:
+        file.write(json.dumps(asdict(creds), indent=1))
     tmp.replace(path)
     return creds
 

@@ -1,8 +1,11 @@
 """The /wechat endpoint: WeChat's server calls it with signed (and possibly encrypted) XML.
 
-Order of checks for a POST: size -> signature -> replay window -> XML -> Update. Nothing is stored
-before the signature and the time stamp have passed, and no request gets a 500: unexpected errors in
-handlers become an apology reply (bot.pipeline), bad requests a 4xx with a one-line reason.
+Order of checks for a POST: size -> signature -> replay window -> (timestamp, nonce) not used for
+another body -> XML -> Update. With an AES key configured only encrypted POSTs are taken (WeChat's
+compatible mode sends `encrypt_type=aes` too): the plain `signature` covers no body, so a plaintext POST
+would let anyone holding one signed query string post anything. Nothing is stored before the signature
+and the time stamp have passed, and no request gets a 500: unexpected errors in handlers become an
+apology reply (bot.pipeline), bad requests a 4xx with a one-line reason.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
-from bot.guard import Rejected, check_fresh, open_envelope, read_body
+from bot.guard import REPLAYED, Rejected, ReplayGuard, check_fresh, open_envelope, read_body
 from bot.pipeline import Clock, MessagePipeline
 from bot.wechat.codec import MalformedMessage, parse_xml, render_reply, to_update
 
@@ -38,20 +41,24 @@ class WeChatWebhook:
         self.token = token
         self.crypto = WeChatCrypto(token, aes_key, app_id) if aes_key else None
         self.clock = clock
+        self.replay = ReplayGuard("wechat")
         self.replay_window_s = replay_window_s
         self.max_body_bytes = max_body_bytes
 
     def routes(self, path: str = "/wechat") -> list[web.RouteDef]:
         return [web.get(path, self.verify), web.post(path, self.receive)]
 
-    # --- GET: WeChat's URL verification -------------------------------------------------------
     async def verify(self, request: web.Request) -> web.Response:
+        """GET: WeChat's URL verification, signed and within the replay window."""
         q = request.query
-        if not self._signature_ok(q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", "")):
-            return Rejected(403, "invalid signature").response("WeChat")
+        try:
+            if not self._signature_ok(q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", "")):
+                raise Rejected(403, "invalid signature")
+            check_fresh(q.get("timestamp", ""), self.clock().timestamp(), self.replay_window_s)
+        except Rejected as refused:
+            return refused.response("WeChat")
         return web.Response(text=q.get("echostr", ""))
 
-    # --- POST: a message or event -------------------------------------------------------------
     async def receive(self, request: web.Request) -> web.Response:
         q = request.query
         encrypted = q.get("encrypt_type", "raw").lower() == "aes"
@@ -61,6 +68,8 @@ class WeChatWebhook:
                 if self.crypto is None:
                     raise Rejected(400, "encrypted message but no WECHAT_AES_KEY configured")
                 plain = open_envelope(self.crypto, body, q, wrong_id=InvalidAppIdException, whose="app id")
+            elif self.crypto is not None:
+                raise Rejected(403, "plaintext message refused: WECHAT_AES_KEY is set, encrypt_type=aes required")
             elif self._signature_ok(q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", "")):
                 plain = body
             else:
@@ -76,7 +85,10 @@ class WeChatWebhook:
             return Rejected(400, str(exc)).response("WeChat")
         account = fields.get("ToUserName") if isinstance(fields.get("ToUserName"), str) else ""
 
-        outcome = await self.pipeline.process(update)
+        admit = self.replay.admission(q["timestamp"], q.get("nonce", ""), body, self.replay_window_s)
+        outcome = await self.pipeline.process(update, admit)
+        if outcome.refused:
+            return REPLAYED.response("WeChat")
         if outcome.reply is None or outcome.reply.empty:
             return web.Response(text="success")
         xml = render_reply(outcome.reply, account=account, openid=update.user_id, at=outcome.at or self.clock())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from backend.privacy import mask_text
 from bot import texts
 from bot.background.outbox import Sent, Undeliverable
 from bot.wechat.limits import fit_utf8
@@ -35,8 +36,9 @@ def textcard(text: str, kind: str, number: str, public_url: str) -> dict:
     body = text[head.end():] if head else text
     if body.startswith(number):  # the number is in the title already
         body = body[len(number):].lstrip()
-    # the description takes a few HTML tags; keep people's own angle brackets from reading as markup
-    body = body.replace("<", "＜").replace(">", "＞").strip() or title
+    # the description takes a few HTML tags; keep people's own angle brackets from reading as markup; a card
+    # shows on lock screens and in WeCom's message list, so personal data in it is masked
+    body = (mask_text(body) or "").replace("<", "＜").replace(">", "＞").strip() or title
     return {"title": fit_utf8(f"{title} {number}", TITLE_LIMIT_BYTES),
             "description": fit_utf8(body, DESCRIPTION_LIMIT_BYTES),
             "url": case_url(public_url, number), "button": texts.WECOM_CARD_BUTTON}

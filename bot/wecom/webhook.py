@@ -4,8 +4,10 @@ WeCom always encrypts (wechatpy's enterprise crypto: the official account's WXBi
 corp id in place of the app id). The XML inside is the official account's, with an AgentID, so the
 codec of bot/wechat is reused and Updates carry platform "wecom" and the WeCom UserID.
 
-- GET: URL verification. `msg_signature` signs the *encrypted* `echostr`; the answer is its plaintext.
-- POST: size -> envelope XML -> signature + decryption -> replay window -> message XML -> Update ->
+- GET: URL verification. `msg_signature` signs the *encrypted* `echostr`; the answer is its plaintext;
+  the time stamp must be within the replay window.
+- POST: size -> envelope XML -> signature + decryption -> replay window -> (timestamp, nonce) not used
+  for another body -> message XML -> Update ->
   the pipeline (dedupe, order, 5 s budget) -> an encrypted passive reply, or an empty 200. The same
   answers to bad input as /wechat: 413, 403 (signature, corp id, agent id, replay), 400 (XML, fields,
   decryption); nothing is stored before these pass.
@@ -20,7 +22,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.guard import Rejected, check_fresh, open_envelope, read_body
+from bot.guard import REPLAYED, Rejected, ReplayGuard, check_fresh, open_envelope, read_body
 from bot.pipeline import Clock, MessagePipeline
 from bot.wechat.codec import MalformedMessage, parse_xml, render_reply, to_update
 
@@ -47,14 +49,15 @@ class WeComWebhook:
         self.corp_id = corp_id
         self.agent_id = agent_id
         self.clock = clock
+        self.replay = ReplayGuard(PLATFORM)
         self.replay_window_s = replay_window_s
         self.max_body_bytes = max_body_bytes
 
     def routes(self, path: str = "/wecom") -> list[web.RouteDef]:
         return [web.get(path, self.verify), web.post(path, self.receive)]
 
-    # --- GET: URL verification ----------------------------------------------------------------
     async def verify(self, request: web.Request) -> web.Response:
+        """GET: URL verification."""
         q = request.query
         echostr = q.get("echostr", "").replace(" ", "+")  # a '+' left unencoded arrives as a space
         if not echostr:
@@ -69,9 +72,12 @@ class WeComWebhook:
         except Exception as exc:  # bad base64, bad padding
             log.info("cannot decrypt echostr: %s", exc)
             return Rejected(400, "cannot decrypt echostr").response("WeCom")
+        try:
+            check_fresh(q.get("timestamp", ""), self.clock().timestamp(), self.replay_window_s)
+        except Rejected as refused:
+            return refused.response("WeCom")
         return web.Response(text=plain if isinstance(plain, str) else plain.decode("utf-8"))
 
-    # --- POST: a message or event -------------------------------------------------------------
     async def receive(self, request: web.Request) -> web.Response:
         q = request.query
         try:
@@ -90,7 +96,10 @@ class WeComWebhook:
         if self.agent_id and isinstance(agent, str) and agent.strip() and agent.strip() != self.agent_id:
             return Rejected(403, "message is for another agent id").response("WeCom")
 
-        outcome = await self.pipeline.process(update)
+        admit = self.replay.admission(q["timestamp"], q.get("nonce", ""), body, self.replay_window_s)
+        outcome = await self.pipeline.process(update, admit)
+        if outcome.refused:
+            return REPLAYED.response("WeCom")
         if outcome.reply is None or outcome.reply.empty:
             return web.Response(text="")  # WeCom: an empty 200 means "no reply" (it does not know "success")
         xml = render_reply(outcome.reply, account=self.corp_id, openid=update.user_id,

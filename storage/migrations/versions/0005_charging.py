@@ -1,4 +1,4 @@
-"""charging: feeds (hashed tokens), live spot and station state, free-spot alerts (issue 7)
+"""charging: feeds (hashed tokens), live spot and station state, free-spot alerts
 
 Revision ID: 0005_charging
 Revises: 0004

@@ -1,0 +1,78 @@
+"""`cases list | show` (the admin view of cases) and `outbox problems` (pushes that need a look)."""
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+
+from backend import cases
+from bot.config import Settings
+from cli.context import database, print_rows
+from storage import outbox
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("cases", help="look at cases (admin view; phone numbers masked)")
+    actions = parser.add_subparsers(dest="cases_command", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="newest cases first")
+    listing.add_argument("--status", help="only cases in this status (e.g. new, dispatched, resolved)")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true", help="JSON instead of a table")
+    listing.set_defaults(run=cmd_list)
+    show = actions.add_parser("show", help="one case with its full trace")
+    show.add_argument("number", help="case number, e.g. 20261127-0012")
+    show.add_argument("--json", action="store_true", help="JSON instead of text")
+    show.set_defaults(run=cmd_show)
+
+    pushes = commands.add_parser("outbox", help="pushes to residents and staff")
+    push_actions = pushes.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
+    problems = push_actions.add_parser("problems", help="pushes that failed, could not be delivered, or were cut "
+                                                        "off by a crash (newest first)")
+    problems.add_argument("--user", help="only pushes to this openid / userid")
+    problems.add_argument("--limit", type=int, default=100)
+    problems.add_argument("--json", action="store_true", help="JSON instead of lines")
+    problems.set_defaults(run=cmd_outbox_problems)
+
+
+async def cmd_show(settings: Settings, args) -> int:
+    async with database(settings) as db, db.sessions() as session:
+        case = await cases.by_number(session, args.number)
+        if case is None:
+            print(f"no case {args.number}", file=sys.stderr)
+            return 1
+        view = await cases.staff_view(session, case)
+    if args.json:
+        print(json.dumps(view, ensure_ascii=False, indent=1))
+        return 0
+    for key, value in view.items():
+        if key != "events":
+            print(f"{key:>15}: {value}")
+    for event in view["events"]:
+        print(f"  {event['at']}  {event['kind']:<12} {event['actor']}  {event['note'] or ''}")
+    return 0
+
+
+async def cmd_list(settings: Settings, args) -> int:
+    async with database(settings) as db, db.sessions() as session:
+        found = await cases.list_cases(session, status=args.status, limit=args.limit)
+    rows = [{"number": c.number, "status": c.status, "category": c.category, "compound": c.compound_id,
+             "building": c.building, "priority": c.priority, "channel": c.channel,
+             "created_at": c.created_at.isoformat()} for c in found]
+    by_channel = Counter(r["channel"] for r in rows)
+    print_rows(rows, args.json, lambda r: f"{r['number']}  {r['status']:<10} {r['category']:<18} "
+               f"{r['compound'] or '-':<4} {r['building'] or '':<8} P{r['priority']} {r['channel']}  "
+               f"{r['created_at']}",
+               f"{len(rows)} cases",
+               "by channel: " + ", ".join(f"{name} {n}" for name, n in by_channel.most_common()))
+    return 0
+
+
+async def cmd_outbox_problems(settings: Settings, args) -> int:
+    async with database(settings) as db, db.sessions() as session:
+        found = await outbox.delivery_problems(session, user_id=args.user, limit=args.limit)
+    rows = [{"id": p.id, "to": f"{p.platform}:{p.user_id}", "kind": p.kind, "status": p.status,
+             "code": p.error_code, "detail": p.detail, "queued_at": p.created_at.isoformat(),
+             "attempts": p.attempts} for p in found]
+    print_rows(rows, args.json, lambda r: f"{r['queued_at']}  {r['status']:<13} {r['code'] or '-':<12} "
+               f"{r['kind']:<12} {r['to']}  {r['detail'] or ''}", f"{len(rows)} pushes need a look")
+    return 0
