@@ -357,19 +357,21 @@ async def reassign(session: AsyncSession, actor: Staff, case: Case, dept_id: str
 
 async def place_case(session: AsyncSession, actor: Staff, case: Case, place_id: str, rules: CategoryRules,
                      policy: Policy, now: datetime) -> Done:
-    """定位: a supervisor puts a case the resident could only describe (or placed wrongly) at a known place;
-    it is dispatched again, to that place's grid officer. The resident's own words stay on the case."""
+    """定位: a supervisor puts a case the resident could only describe (or placed wrongly) at a known place.
+    Like 转派 it goes back to routing (lifecycle `reassign`, the event naming both places) and is dispatched
+    again at once, to that place's grid officer. The resident's own words stay on the case."""
     if actor.role != "supervisor":
         return Done(False, "not_yours")
-    if case.status not in cases.OPEN_STATUSES:
-        return Done(False, "closed")
-    if await session.get(Compound, place_id) is None:
+    if refused := _refused(case, "reassign"):
+        return refused
+    place = await session.get(Compound, place_id)
+    if place is None:
         return Done(False, "unknown_place")
     for stage in STAGES:
         await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
     previous, case.compound_id = case.compound_id, place_id
-    cases.record(session, case, "placed", actor=f"staff:{actor.id}", at=now,
-                 data={"from": previous, "to": place_id, "place_text": case.place_text})
+    lifecycle.apply(session, case, "reassign", actor=f"staff:{actor.id}", at=now, note=place.name,
+                    data={"place_from": previous, "place_to": place_id, "place_text": case.place_text})
     await dispatch(session, case, rules, policy, now, actor=f"staff:{actor.id}")
     return Done(True)
 

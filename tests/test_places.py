@@ -225,4 +225,5 @@ async def test_a_supervisor_places_a_described_case_and_it_goes_to_that_places_g
     assert view["compound"] == "R07" and view["officer"] == await officer_of(db, "R07")
     assert view["place_text"] == "加油站斜对面那段路"
     kinds = [e["kind"] for e in view["events"]]
-    assert kinds[kinds.index("placed") + 1] == "dispatched"
+    placed = kinds.index("reassigned")
+    assert view["events"][placed]["data"]["place_to"] == "R07" and kinds[placed + 1] == "dispatched"
