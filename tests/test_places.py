@@ -93,6 +93,7 @@ async def test_none_of_these_then_a_description_becomes_a_case_for_a_person_to_p
     assert view["officer"] == "S12"  # the supervisor places it and passes it on
     created = view["events"][0]
     assert created["kind"] == "created" and created["data"]["needs_place"] is True
+    assert "加油站往东一百米那个没名字的小路口（待工作人员核实）" in await r.say("我的工单")
 
 
 async def test_none_of_these_twice_still_ends_in_a_case_without_asking_again(street):
