@@ -167,7 +167,10 @@ async def on_location_confirm(draft: Draft, update: Update, ctx: Context) -> Ste
     draft.location_compound = draft.location_distance = None
     draft.duplicate_checked = False
     if words.is_word(update.text, words.DENY) or words.choice(update.text, 2) == 2:
-        return Step(prefix=T.LOCATION_KEPT)  # the shared point stays the place, for a person to place
+        if draft.place_asked:  # asked once already: the shared point stays the place, for a person to place
+            return Step(prefix=T.LOCATION_KEPT)
+        draft.place_asked = True
+        return Step(state="ask_place", prefix=T.LOCATION_DENIED)
     if not draft.compound:
         return await on_place(draft, update, ctx)  # neither yes nor no: read it as naming the place
     return Step()

@@ -54,6 +54,7 @@ DESCRIBE_PLACE = "好的。请发送位置（点击输入框旁的＋号→位�
 PLACE_NOTED = "已记下地点「{place}」，工作人员会核实具体位置。"
 PLACE_LEFT_TO_STAFF = "好的，地点请工作人员与您核实。"
 LOCATION_KEPT = "好的，按您发送的位置记录，工作人员会核实具体地点。"
+LOCATION_DENIED = "好的。说不清具体地点可回复“跳过”，将按您发送的位置记录。"
 LOCATION_NOT_NEAR = "您发送的位置附近没有本街道登记的地点，已按您发送的位置记录，工作人员会核实。"
 SHARED_LOCATION = "居民发送的位置"
 PLACE_TO_CHECK = "{place}（待工作人员核实）"

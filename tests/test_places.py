@@ -228,3 +228,33 @@ async def test_a_supervisor_places_a_described_case_and_it_goes_to_that_places_g
     kinds = [e["kind"] for e in view["events"]]
     placed = kinds.index("reassigned")
     assert view["events"][placed]["data"]["place_to"] == "R07" and kinds[placed + 1] == "dispatched"
+
+
+async def test_a_shared_location_denied_asks_once_where_and_a_skip_keeps_the_point(street):
+    r = street("o-deny-location")
+    await r.location(31.75050, 117.29740, "天鹅湖路99号附近")
+    confirm = await r.say("这里有人用高音喇叭卖东西，吵得不行")
+    assert "是这里吗" in confirm or "是这个小区吗" in confirm, confirm
+    ask = await r.say("不是")
+    assert "跳过" in ask and "请核对" not in ask
+    replies = [await r.say("跳过")]
+    while "请核对" not in replies[-1]:
+        replies.append(await r.say("跳过"))
+        assert len(replies) < 4, replies
+    assert "天鹅湖路99号附近（待工作人员核实）" in replies[-1]
+    view = await case_view(street.bot.db, number_in(await r.say("1")))
+    assert view["compound"] is None and view["place_text"] == "天鹅湖路99号附近" and view["officer"] == "S12"
+
+
+async def test_a_shared_location_denied_then_a_named_place_takes_the_named_place(street):
+    r = street("o-deny-then-name")
+    await r.location(31.75050, 117.29740, "位置")
+    await r.say("路边有个消防栓一直在漏水")
+    await r.say("不是")
+    replies = [await r.say("天鹅湖公园东门")]
+    while "请核对" not in replies[-1]:
+        replies.append(await r.say("跳过"))
+        assert len(replies) < 4, replies
+    assert "天鹅湖公园" in replies[-1] and "待工作人员核实" not in replies[-1]
+    view = await case_view(street.bot.db, number_in(await r.say("1")))
+    assert (view["compound"], view["building"], view["place_text"]) == ("K02", "东门", None)
