@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChargingStation, Compound, Department, Staff
+from storage.models import PLACE_KINDS, ChargingStation, Compound, Department, Staff
 
 DEMO_DIR = Path(__file__).parent / "demo_street"
 
@@ -46,6 +46,8 @@ def demo_records() -> list[object]:
 
 def public_place(r: dict[str, str]) -> Compound:
     """A row of places.csv: a public place patrolled from the compound cell `grid` (no buildings of its own)."""
+    if r["kind"] not in PLACE_KINDS or r["kind"] == "compound":
+        raise ValueError(f"places.csv {r['place_id']}: kind {r['kind']!r} is not one of {', '.join(PLACE_KINDS[1:])}")
     return Compound(id=r["place_id"], name=r["name"], kind=r["kind"], aliases=_split(r["aliases"]),
                     community=r["community"], lat=float(r["lat"]), lng=float(r["lng"]), buildings=0,
                     grid_mode="roving", grid=r["grid"] or None, roads=_split(r["roads"]) or None,

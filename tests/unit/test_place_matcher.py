@@ -9,6 +9,7 @@ import pytest
 from backend.demo import DEMO_DIR
 from nlp.normalize import normalize
 from nlp.places import Place, PlaceIndex, places_from_csv
+from storage.models import PLACE_KINDS
 
 TOWN = [
     Place("A1", "金桂苑", ("金桂",)), Place("A2", "金桂花园"), Place("A3", "金桂东区"),
@@ -113,6 +114,7 @@ def test_the_demo_street_has_at_least_40_public_places_each_owned_by_a_grid_cell
     compounds = {p.id: p for p in places_from_csv(DEMO_DIR / "compounds.csv")}
     kinds = {r["kind"] for r in rows}
     assert len(rows) >= 40 and {"road", "intersection", "square", "market", "park", "school"} <= kinds
+    assert kinds <= set(PLACE_KINDS) - {"compound"}
     lats = [p.lat for p in compounds.values()]
     lngs = [p.lng for p in compounds.values()]
     ids = {r["place_id"] for r in rows}
