@@ -106,8 +106,8 @@ async def places_of(session: AsyncSession, cases: list[Case]) -> dict[int, str]:
 
 
 def _place(compound_name: str | None, case: Case) -> str:
-    if compound_name is None and case.place_text:
-        return T.PLACE_TO_PLACE.format(place=case.place_text)
+    if compound_name is None and case.place_text:  # the resident's own words: masked like the description
+        return T.PLACE_TO_PLACE.format(place=mask_text(case.place_text))
     name = compound_name or T.PLACE_UNKNOWN
     return f"{name}{case.building}" if case.building else name
 

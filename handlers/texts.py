@@ -49,7 +49,6 @@ CHOOSE_COMPOUND = "您说的地名对应多个地点，请问是哪一个？请�
 CONFIRM_LOCATION = "您发送的位置离「{compound}」最近（约{distance}米），是{this}吗？回复 1 是，2 不是。"
 THIS_COMPOUND = "这个小区"
 THIS_PLACE = "这里"
-PLACE_NOT_FOUND = "没有找到这个地点。"
 DESCRIBE_PLACE = "好的。请发送位置（点击输入框旁的＋号→位置），或用文字描述具体地点，比如路名、门牌号、附近的店铺或标志。"
 PLACE_NOTED = "已记下地点「{place}」，工作人员会核实具体位置。"
 PLACE_LEFT_TO_STAFF = "好的，地点请工作人员与您核实。"
