@@ -258,3 +258,16 @@ async def test_a_shared_location_denied_then_a_named_place_takes_the_named_place
     assert "天鹅湖公园" in replies[-1] and "待工作人员核实" not in replies[-1]
     view = await case_view(street.bot.db, number_in(await r.say("1")))
     assert (view["compound"], view["building"], view["place_text"]) == ("K02", "东门", None)
+
+
+async def test_a_road_named_instead_of_a_choice_is_taken(street):
+    r = street("o-road-instead")
+    choices = await r.say("紫云那边的路灯一到晚上就不亮")
+    assert "紫云湾" in choices and "1." in choices
+    replies = [await r.say("徽州大道")]
+    while "请核对" not in replies[-1]:
+        replies.append(await r.say("跳过"))
+        assert len(replies) < 4, replies
+    assert "没有找到" not in replies[0] and "徽州大道" in replies[-1]
+    view = await case_view(street.bot.db, number_in(await r.say("1")))
+    assert view["compound"] == "R03" and view["officer"] == await officer_of(street.bot.db, "R03")
