@@ -271,3 +271,11 @@ async def test_a_road_named_instead_of_a_choice_is_taken(street):
     assert "没有找到" not in replies[0] and "徽州大道" in replies[-1]
     view = await case_view(street.bot.db, number_in(await r.say("1")))
     assert view["compound"] == "R03" and view["officer"] == await officer_of(street.bot.db, "R03")
+
+
+async def test_at_a_public_place_the_building_question_asks_for_the_spot_instead(street):
+    r = street("o-spot")
+    ask = await r.say("云谷学校有人在围墙外面私自搭了个彩钢棚")
+    assert "云谷学校" in ask and "几号楼" not in ask and "具体什么位置" in ask, ask
+    summary = await r.say("西边围墙外")
+    assert "请核对" in summary and "云谷学校 西边围墙外" in summary, summary
