@@ -48,6 +48,12 @@ async def all_places(session: AsyncSession) -> list[Place]:
             for r in rows]
 
 
+def named(places: list[Place], text: str) -> Place | None:
+    """The place with this id, name or alias, exactly (for staff placing a case by hand)."""
+    wanted = text.strip()
+    return next((p for p in places if wanted in (p.id, p.name, *p.aliases)), None)
+
+
 def nearest(places: list[Place], lat: float, lng: float) -> tuple[Place, float] | None:
     """The place closest to a point, with its distance in metres."""
     if not places:

@@ -279,3 +279,51 @@ async def test_at_a_public_place_the_building_question_asks_for_the_spot_instead
     assert "云谷学校" in ask and "几号楼" not in ask and "具体什么位置" in ask, ask
     summary = await r.say("西边围墙外")
     assert "请核对" in summary and "云谷学校 西边围墙外" in summary, summary
+
+
+async def test_a_supervisor_places_a_described_case_from_the_command_line(tmp_path):
+    """`cases list --unplaced` shows what waits for a person; `cases place N 紫云路 --staff-id S12` places it;
+    an officer may not."""
+    import asyncio
+    import json
+    import os
+    import subprocess
+    import sys
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from backend.demo import seed_demo
+    from storage.db import Database
+
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "DATABASE_URL", "PORT", "HOST"))}
+    env.update(DATA_DIR=str(tmp_path), DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/g.db")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "main.py", *args], cwd=root, env=env, text=True, capture_output=True,
+                              timeout=60)
+
+    db = Database(env["DATABASE_URL"])
+    await db.migrate()
+    async with db.transaction() as s:
+        await seed_demo(s)
+        case = await cases.create_case(s, cases.NewCase(
+            category="municipal_facility", description="井盖没了", priority=3, channel="wechat",
+            place_text="加油站东边的小路"), datetime.now(timezone.utc))
+        number = case.number
+    await db.dispose()
+    listed = await asyncio.to_thread(run, "cases", "list", "--unplaced", "--json")
+    assert [(r["number"], r["place_text"]) for r in json.loads(listed.stdout)] == [(number, "加油站东边的小路")]
+    refused = await asyncio.to_thread(run, "cases", "place", number, "紫云路", "--staff-id", "S10")
+    assert refused.returncode == 1 and "not_yours" in refused.stderr
+    unknown = await asyncio.to_thread(run, "cases", "place", number, "不存在的路", "--staff-id", "S12")
+    assert unknown.returncode == 1 and "no place" in unknown.stderr
+    placed = await asyncio.to_thread(run, "cases", "place", number, "紫云路", "--staff-id", "S12")
+    assert placed.returncode == 0, placed.stderr
+    db = Database(env["DATABASE_URL"])
+    try:
+        async with db.sessions() as s:
+            view = await cases.staff_view(s, await cases.by_number(s, number))
+            assert view["compound"] == "R07" and view["officer"] == (await grid_officer(s, "R07")).id
+    finally:
+        await db.dispose()
