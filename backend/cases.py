@@ -16,7 +16,7 @@ from backend.clock import local
 from storage.db import insert_for
 from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay, ChannelReport, PhoneBinding
 
-OPEN_STATUSES = lifecycle.UNFINISHED
+OPEN_STATUSES = lifecycle.UNFINISHED  # an alias of the lifecycle's list (open or working), not a second list
 DUPLICATE_WINDOW = timedelta(hours=48)
 URGENT_PRIORITY = 1
 
@@ -42,6 +42,7 @@ class NewCase:
     dept_id: str | None = None
     compound_id: str | None = None
     building: str | None = None
+    spot: str | None = None
     place_text: str | None = None  # no known place: the resident's description or shared point, to be placed
     occurred: str | None = None
     lat: float | None = None
@@ -75,6 +76,7 @@ async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Cas
         category=new.category,
         compound_id=new.compound_id,
         building=new.building,
+        spot=new.spot,
         place_text=None if new.compound_id else new.place_text,
         description=new.description,
         occurred=new.occurred,
@@ -116,7 +118,7 @@ async def find_duplicate(session: AsyncSession, *, compound_id: str | None, cate
         return None
     statement = (
         select(Case)
-        .where(Case.compound_id == compound_id, Case.category == category, Case.status.in_(OPEN_STATUSES),
+        .where(Case.compound_id == compound_id, Case.category == category, Case.status.in_(lifecycle.UNFINISHED),
                Case.created_at >= now - DUPLICATE_WINDOW)
         .order_by(Case.created_at.desc())
         .limit(1)
@@ -278,8 +280,9 @@ async def list_cases(session: AsyncSession, *, status: str | None = None, limit:
 
 async def staff_view(session: AsyncSession, case: Case) -> dict:
     """A case as staff and the admin CLI see it: every field, the trace, media and followers, with the
-    reporter's phone masked (and the reporter hidden when the report is anonymous)."""
-    from backend.privacy import mask_phone
+    reporter's phone and the personal data in the resident's words and the notes masked (the number is one
+    recorded `backend.audit.reveal_contact` away), and the reporter hidden when the report is anonymous."""
+    from backend.privacy import mask_phone, mask_text
 
     events = await timeline(session, case)
     return {
@@ -287,8 +290,9 @@ async def staff_view(session: AsyncSession, case: Case) -> dict:
         "category": case.category,
         "compound": case.compound_id,
         "building": case.building,
-        "place_text": case.place_text,
-        "description": case.description,
+        "spot": case.spot,
+        "place_text": mask_text(case.place_text),
+        "description": mask_text(case.description),
         "occurred": case.occurred,
         "status": case.status,
         "priority": case.priority,
@@ -307,7 +311,7 @@ async def staff_view(session: AsyncSession, case: Case) -> dict:
                   for m in await media_of(session, case)],
         "followers": [{"user": f.user_id, "role": f.role, "since": f.since.isoformat()}
                       for f in await followers_of(session, case) if not (case.anonymous and f.role == "reporter")],
-        "events": [{"kind": e.kind, "at": e.at.isoformat(), "actor": _shown_actor(case, e.actor), "note": e.note,
+        "events": [{"kind": e.kind, "at": e.at.isoformat(), "actor": _shown_actor(case, e.actor), "note": mask_text(e.note),
                     "data": e.data} for e in events],
     }
 

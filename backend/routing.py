@@ -11,14 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import lifecycle
 from storage.models import Case, Compound, Staff
 
-ACTIVE = lifecycle.UNFINISHED  # an officer's load: the unfinished cases assigned to them
 
 
 async def open_load(session: AsyncSession, staff_ids: list[str]) -> dict[str, int]:
     if not staff_ids:
         return {}
     rows = await session.execute(select(Case.officer_id, func.count()).where(
-        Case.officer_id.in_(staff_ids), Case.status.in_(ACTIVE)).group_by(Case.officer_id))
+        Case.officer_id.in_(staff_ids), Case.status.in_(lifecycle.UNFINISHED)).group_by(Case.officer_id))
     return {officer: count for officer, count in rows.all()}
 
 

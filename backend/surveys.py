@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import cases, lifecycle, texts as T
 from backend.clock import LOCAL_TZ, local
+from backend.privacy import mask_text
 from storage import jobs, outbox
 from storage.models import Case, CaseFollower, Compound, Survey, SurveyCampaign
 
@@ -57,7 +58,7 @@ async def send_case_survey(session: AsyncSession, run: jobs.JobRun) -> None:
     case = await session.get(Case, run.payload["case_id"])
     if case is None or case.status != "resolved" or case.dispatch_round != run.payload["round"]:
         return  # reopened or closed meanwhile: the next resolution brings its own survey
-    summary = case.description[:20]
+    summary = (mask_text(case.description) or "")[:20]  # followers get the survey too
     for who in await cases.recipients_of(session, case):
         survey = Survey(case_id=case.id, round=case.dispatch_round, platform=who.platform,
                         user_id=who.user_id, status="sent", sent_at=run.now)

@@ -33,6 +33,8 @@ EVENT_RESIDENT = {
     "repeat_report": "其他渠道也反映了此问题",
     "urged": "居民催办",
     "media_added": "补充了照片",
+    "supplemented": "反映人补充了说明",
+    "place_added": "补充了位置",
     "revisited": "工作人员已回访",
     "survey_answered": "居民已评价",
 }
@@ -43,7 +45,10 @@ EVENT_STAFF = {"created": "受理", "dispatched": "派单", "accepted": "接单"
                "repeat_report": "渠道重复反映", "media_added": "补充照片", "urged": "居民催办",
                "survey_sent": "发送满意度调查", "survey_answered": "居民评价", "survey_no_answer": "调查未回复",
                "revisit_due": "待回访", "revisited": "回访", "cohandler_added": "协办部门加入",
-               "dispatch_unreachable": "无法通知处理人"}
+               "dispatch_unreachable": "无法通知处理人", "media_removed": "照片已删除（到期或居民要求）",
+               "personal_data_erased": "居民个人信息已删除",
+               "supplemented": "反映人补充说明",
+               "place_added": "补充位置"}
 
 # --- to residents (reporter and followers) ------------------------------------------------------
 RESIDENT_UPDATE = {
@@ -126,3 +131,8 @@ SURVEY_REMINDER = "温馨提示：您还没有评价工单 {number} 的处理结
 CAMPAIGN = "{question}\n回复 1 满意，2 基本满意，3 不满意；也可以附上您的意见。"
 SURVEY_UNSATISFIED = "【不满意重办】工单 {number}（{place}）居民评价不满意：{comment}。已重新派单。"
 SURVEY_RATING = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+
+DEADLINE_PASSED = "{at}（已超时）"
+SUPPLEMENT = "工单 {number} 的反映人补充说明：{text}"
+PLACE_ADDED = "紧急工单 {number} 已补充位置：{place}{point}，请尽快到场。"
+PLACE_POINT = "（坐标 {lat:.5f},{lng:.5f}）"

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 DESCRIPTION_LIMIT = 1000  # characters kept of what the resident wrote
+SPOT_LIMIT = 64
+TIME_LIMIT = 64
 MAX_PHOTOS = 9
 
 
@@ -18,7 +20,8 @@ class Draft:
     compound_candidates: list[str] = field(default_factory=list)  # ambiguous place name
     location_compound: str | None = None  # nearest compound to a shared location, to confirm
     location_distance: int | None = None  # metres from the shared location to that compound
-    building: str | None = None  # in a compound the building ("3栋"); elsewhere the spot ("88号门口")
+    building: str | None = None
+    spot: str | None = None  # where exactly, as said: "南门小广场", "6楼阳台", "88号门口" (of a road)
     place_text: str | None = None  # the place as described or shared, when no known place matched it
     place_asked: bool = False  # asked once to describe the place or share a location: never again
     occurred: str | None = None
@@ -28,11 +31,13 @@ class Draft:
     lat: float | None = None
     lng: float | None = None
     urgent: bool = False
-    repeat: bool = False
     skipped: list[str] = field(default_factory=list)
     duplicate_checked: bool = False
     duplicate: str | None = None  # number of an open case it may duplicate, while offering to follow it
-    editing: bool = False  # the resident chose 修改: after the next answer, back to the summary
+    own_duplicate: bool = False  # that open case is the resident's own: offer to add to it
+    urgent_case: str | None = None  # an emergency's case made without a place, waiting for one
+    priority: str | None = None  # the nlp's priority of the first message (a feared hazard raises it)
+    advice: str | None = None  # for an emergency: whom to call and what to do, said before anything else
 
     def to_data(self) -> dict[str, Any]:
         return asdict(self)
@@ -48,6 +53,24 @@ class Draft:
             return
         joined = f"{self.description}；{text}" if self.description else text
         self.description = joined[:DESCRIPTION_LIMIT]
+
+    def take_details(self, details: Any, *, what: bool = True) -> str:
+        """Fill empty slots from the details of an answer (nlp Details: spot, building, time, what happens);
+        what happens joins the description. Returns what was added to the description ("" if nothing)."""
+        if details is None:
+            return ""
+        spot, building, when = details.spot, details.building, details.time
+        if spot and not self.spot:
+            self.spot = spot[:SPOT_LIMIT]
+        if building and not self.building:
+            self.building = building
+        if when is not None and not self.occurred:
+            self.occurred = when.said[:TIME_LIMIT]
+        added = (details.what or "").strip() if what else ""
+        if added and added not in self.description:
+            self.add_text(added)
+            return added
+        return ""
 
     def add_photo(self, media: dict) -> bool:
         if len(self.photos) >= MAX_PHOTOS:
@@ -72,11 +95,11 @@ class Draft:
                 self.compound_candidates = []
         elif len(u.compound_candidates or ()) > 1 and (self.compound is None or "compound" in overwrite):
             self.compound, self.compound_candidates = None, list(u.compound_candidates)
-        take("building", u.building or getattr(u, "place_detail", None))
+        take("building", u.building)
         take("occurred", u.time)
         take("phone", u.phone)
+        take("spot", (getattr(u, "spot", None) or getattr(u, "place_detail", None) or "")[:SPOT_LIMIT])
         self.urgent = self.urgent or bool(u.urgent)
-        self.repeat = self.repeat or bool(u.repeat)
 
 
 def next_state(draft: Draft, slots: tuple[str, ...]) -> str:

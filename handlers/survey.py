@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from backend import surveys, workflow
-from handlers import basic, intake, texts as T
+from handlers import intake, texts as T
 from handlers.casework import policy, rules_for
-from handlers.router import Context, Filter, Router
+from handlers.router import Context, Filter, Router, SkipHandler
 from handlers.types import Reply, Update
 
 WORDS = re.compile(r"^\s*(非常不满意|很不满意|不满意|不太满意|基本满意|比较满意|还算满意|非常满意|很满意|满意)[\s,，。!！:：]*(.*)$", re.S)
@@ -42,7 +42,7 @@ def looks_like_answer(update: Update, ctx: Context) -> bool:
 async def survey_answer(update: Update, ctx: Context) -> Reply:
     pending = await surveys.pending_for(ctx.session, update.platform, update.user_id)
     if pending is None:  # no survey waiting: the words mean whatever they mean elsewhere
-        return await (intake.answer(update, ctx) if ctx.dialog else basic.text_menu(update, ctx))
+        raise SkipHandler
     rating, comment = reading(update, ctx)
     who = f"resident:{update.platform}:{update.user_id}"
     done = await surveys.answer(ctx.session, pending, rating, comment or None, ctx.now, actor=who)

@@ -14,6 +14,7 @@ MENU = (
     "2. 发送“我的工单”查询办理进度\n"
     "3. 发送“充电桩”查询附近空闲充电位\n"
     "4. 发送“帮助”查看使用说明\n"
+    "5. 发送“我的信息”查看或删除街道保存的您的个人信息\n"
     "如遇火灾、燃气泄漏、有人受伤等紧急情况，请立即拨打119/110/120。"
 )
 
@@ -84,9 +85,14 @@ PHONE_NOT_UNDERSTOOD = "没有识别到手机号码，请回复11位手机号，
 BACK_WORDS = {"返回", "回到确认", "不改了"}
 
 DUPLICATE_FOUND = (
-    "该问题已有居民反映（工单号 {number}，{status}）。是否关注该工单的进度？\n"
-    "回复 1 关注该工单（进度会同步推送给您），回复 2 仍要单独反映。"
+    "{place}的“{category}”问题已有居民在{when}反映，正在办理中。是否关注它的进度？\n"
+    "回复 1 关注（进度会同步推送给您），回复 2 仍单独提交您的反映。"
 )
+REPEAT_FOUND = (
+    "您已反映过 {number}（{place}，“{category}”，{when}），正在办理中。补充说明吗？\n"
+    "回复 1 把这次的内容补充到该工单，回复 2 这是另一个问题、单独提交。"
+)
+SUPPLEMENTED = "已把您的补充说明加到工单 {number}，办理人员会看到。发送“我的工单”可随时查看进度。"
 FOLLOWED = "已为您关注工单 {number}，办理进度会同步推送给您。发送“我的工单”可随时查看。"
 ALREADY_FOLLOWING = "您已经在关注工单 {number}，办理进度会同步推送给您。"
 
@@ -109,12 +115,33 @@ URGENT_NOTICE = "情况紧急！请立即拨打119（火警）、110（报警）
 CANCELLED = "已取消本次反映。如需反映其他问题，直接描述即可。"
 NOTHING_TO_CANCEL = "您当前没有正在填写的反映。" + "\n"
 NOTHING_TO_CONFIRM = "您当前没有待确认的反映。请直接描述您遇到的问题，比如“滨湖欣园3栋楼下有人占道摆摊”。"
-EXPIRED = "您之前未完成的反映已超过30分钟未回复，已自动取消。"
+EXPIRED = "您之前未完成的反映已超过{idle}未回复，已自动取消。"
+DURATION_SECONDS = "{n}秒"
+DURATION_MINUTES = "{n}分钟"
+DURATION_HOURS = "{n}小时"
 PHOTO_ADDED = "已收到照片（共{n}张）。"
 PHOTO_LIMIT = "照片最多{n}张，这张没有添加。"
 IN_DIALOG_REMINDER = "（您正在反映问题）"
 NOT_UNDERSTOOD_CHOICE = "没能识别您的选择，请回复序号。"
 LOCATION_START = "已收到您的位置。"
+DETAIL_ADDED = "已补充说明：{detail}"
+CORRECTED = "已更正：{value}"
+# a message that is nothing for the report: a short answer, then the same question again
+ASIDE = {
+    "empty": "您好像发送了一条空消息。",
+    "chitchat": "我是烟墩街道“共治”服务号的自动助手，正在帮您登记反映的问题。",
+    "question": "这个问题我暂时答不上来，您可以拨打街道服务电话咨询。您的反映还没有提交：",
+    "staff_command": "这是工作人员使用的指令。您的反映还没有提交：",
+}
+ASIDE_AT_REST = {
+    "empty": EMPTY_TEXT,
+    "chitchat": "您好！我是烟墩街道“共治”服务号的自动助手。" + MENU,
+    "question": "这个问题我暂时答不上来，您可以拨打街道服务电话咨询。" + MENU,
+    "staff_command": "这是工作人员使用的指令，需先绑定工作人员身份。如需反映问题，请直接描述问题和地点。",
+}
+URGENT_ASK_PLACE = "请发送您的位置，或告诉我们在哪个小区、几栋，我们会补充到紧急工单 {number}。"
+URGENT_PLACE_NOT_FOUND = "没有找到这个地点。"
+URGENT_PLACE_ADDED = "已把位置补充到紧急工单 {number}，并已通知处置人员。请注意安全。"
 
 # --- progress -----------------------------------------------------------------------------------
 
@@ -139,13 +166,16 @@ STAFF_HELP = (
     "工作人员指令（N 为工单号，可只写末尾几位）：\n"
     "待办 — 我的待办工单\n接单 N ｜ 出发 N ｜ 到场 N（先发送位置可作到场凭证）\n"
     "办结 N 处理说明（随后发的照片会附到工单）\n转派 N 部门 ｜ 协办 N 公安 交警 市场监管\n"
-    "核实 N 意见（协办部门签核）｜ 退回 N 原因\n回访 N 结果（如“已解决”或“未解决”）｜ 统计"
+    "核实 N 意见（协办部门签核）｜ 退回 N 原因\n回访 N 结果（如“已解决”或“未解决”）｜ 统计\n"
+    "电话 完整工单号 — 查看居民联系电话（限本工单网格员和督办，每次查看留痕）"
 )
 BOUND = "绑定成功：{name}（{role}）。发送“帮助”查看工作指令。"
 BIND_FAILED = "绑定码无效或已过期，请联系管理员重新生成。"
+BIND_LOCKED = "绑定码错误次数过多，请一小时后再试，或联系管理员。"
 ROLE = {"officer": "网格员", "liaison": "部门联络员", "supervisor": "督办"}
 NO_OPEN = "当前没有待办工单。"
-TODO = "待办工单（{n}件，按紧急程度）：\n{lines}"
+TODO = "待办工单共{n}件（按紧急程度、新的在前；第{page}/{pages}页）：\n{lines}{more}"
+TODO_MORE = "\n回复“待办 {next}”看下一页。"
 TODO_LINE = "{number}｜{status}｜{category}｜{place}{due}"
 TODO_DUE = "｜{stage}时限 {at}"
 WHICH_CASE = "请写明工单号，例如“{verb} {example}”。"

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .answers import DetailReader, Details
+from .emergencies import Emergency, EmergencyRules
 from .extract import CueFinder, TimeFinder, find_building, find_case_number, find_phone, mask_phone
 from .intent import IntentRecogniser
 from .keywords import KeywordClassifier
@@ -13,11 +15,14 @@ from .lexicon import Lexicon, load_lexicon
 from .linear import LinearModel
 from .normalize import normalize
 from .places import Place, PlaceIndex
-from .taxonomy import Taxonomy
+from .taxonomy import FALLBACK, Taxonomy
 from .tokenizer import DEFAULT_DICTIONARY_SIZE, Tokenizer
+from .turns import Turn, TurnReader
 
 log = logging.getLogger(__name__)
 TOP_CANDIDATES = 3
+EMERGENCY_CONFIDENCE = 0.9  # an emergency found by the rules is not offered as a menu
+PRIORITY_ORDER = ("urgent", "high", "normal", "low")
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,9 @@ class Understanding:
     time: str | None  # the time phrase as written, e.g. "每天晚上十点以后"
     time_of_day: str | None  # late_night | early_morning | morning | noon | afternoon | evening | daytime | weekend
     hour: int | None
-    urgent: bool
-    urgent_kinds: list[str]  # fire | gas | collapse | injury | electric | violence | trapped
-    hotlines: list[str]  # numbers to call at once, e.g. ["119"]
+    urgent: bool  # an emergency happening now: call `hotlines` before anything else
+    urgent_kinds: list[str]  # kinds happening now (emergencies.toml): fire | gas | electric | trapped | injury | ...
+    hotlines: list[str]  # numbers to call at once, the first one first, e.g. ["119", "96333"]
     repeat: bool
     hearsay: bool
     phone: str | None  # raw, for masking: never show it
@@ -51,18 +56,30 @@ class Understanding:
     resolved: bool | None
     missing_slots: list[str]  # the category's slots not filled from this message (nlp fills compound, building, time)
     matched: list[str] = field(default_factory=list)  # keyword evidence, for staff and debugging
+    emergency: Emergency | None = None  # the emergency or hazard read (kind, number, advice, evidence)
+    hazard: bool = False  # a danger feared or over ("万一着火"): a priority, no call advice
+    priority: str = "normal"  # urgent | high | normal | low: the category's, raised by an emergency or hazard
 
     def as_json(self) -> dict:
         """The keys of `nlp classify --json`, then the rest."""
         d = asdict(self)
         d["candidates"] = [[c, round(p, 4)] for c, p in self.candidates]
         d["confidence"] = round(self.confidence, 4)
-        if self.phone:  # never print a resident's number, not even inside the text
-            d["phone"] = mask_phone(self.phone)
-            d["text"] = self.text.replace(self.phone, d["phone"])
+        if self.phone:  # never print a resident's number, not even inside the text or the details
+            d = _replaced(d, self.phone, mask_phone(self.phone))
         head = ("category", "confidence", "candidates", "compound", "compound_candidates", "building", "time",
                 "urgent", "repeat", "intent")
         return {**{k: d[k] for k in head}, **{k: v for k, v in d.items() if k not in head}}
+
+
+def _replaced(value, old: str, new: str):
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, dict):
+        return {k: _replaced(v, old, new) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_replaced(v, old, new) for v in value)
+    return value
 
 
 class Analyzer:
@@ -71,7 +88,7 @@ class Analyzer:
 
     def __init__(self, taxonomy: Taxonomy, places: Iterable[Place] = (), model_dir: str | Path | None = None,
                  cache_dir: str | Path | None = None, lexicon: Lexicon | None = None,
-                 dictionary_size: int = DEFAULT_DICTIONARY_SIZE):
+                 dictionary_size: int = DEFAULT_DICTIONARY_SIZE, emergencies: EmergencyRules | None = None):
         self.taxonomy = taxonomy
         self.lexicon = lexicon or load_lexicon()
         self.places = PlaceIndex(places)
@@ -79,6 +96,9 @@ class Analyzer:
         self.tokenizer = Tokenizer(cache_dir, self._user_words(), dictionary_size)
         self.times = TimeFinder(self.lexicon)
         self.cues = CueFinder(self.lexicon)
+        self.emergencies = emergencies or EmergencyRules()
+        self.detail_reader = DetailReader(self.lexicon)
+        self.turns = TurnReader(self.lexicon, self.detail_reader, self._names_a_problem)
         self.intents = IntentRecogniser(self.lexicon)
         self.model: LinearModel | None = None
         self._model_codes: list[str | None] = []
@@ -103,6 +123,25 @@ class Analyzer:
     def mask_phone(phone: str) -> str:
         return mask_phone(phone)
 
+    def _names_a_problem(self, text: str) -> bool:
+        return self.keywords.names_a_problem(text) or self.emergencies.read(text) is not None
+
+    def turn(self, text: object, expecting: str | None = None) -> Turn:
+        """What a message at a dialog step is (answer, confirm, cancel, correction, detail, question,
+        chit-chat, staff command, empty); `expecting` is what the step asked (turns.EXPECTING)."""
+        try:
+            clean = normalize(text)
+            return self.turns.read(clean, expecting, self.places.find(clean).text)
+        except Exception:
+            log.exception("turn reading failed; taking it as a detail")
+            return Turn("detail", normalize(text))
+
+    def details(self, text: object) -> Details:
+        """Spot, building, scope, time slot and what happens, of a first message or an answer (kept out of
+        analyze(), which every message pays for)."""
+        clean = normalize(text)
+        return self.detail_reader.read(clean, self.places.find(clean).text)
+
     def analyze(self, text: object) -> Understanding:
         try:
             return self._analyze(normalize(text))
@@ -115,11 +154,10 @@ class Analyzer:
         probs = self.keywords.probabilities(evidence)
         if self.model is not None and text:
             probs = self._with_model(text, probs, evidence_found=bool(evidence.matched))
-        ranked = sorted(probs.items(), key=lambda kv: -kv[1])
+        emergency = self.emergencies.read(text)
+        ranked = self._ranked(sorted(probs.items(), key=lambda kv: -kv[1]), emergency)
         category, confidence = ranked[0]
-        urgent_kinds = self.cues.urgency(text)
-        if urgent_kinds and category != "emergency" and probs.get("emergency", 0) >= 0.15:
-            category, confidence = "emergency", probs["emergency"]
+        urgent = emergency is not None and not emergency.hazard
         place = self.places.find(text)
         building = find_building(text)
         when = self.times.find(text)
@@ -132,7 +170,7 @@ class Analyzer:
             category=category,
             confidence=confidence,
             candidates=ranked[:TOP_CANDIDATES],
-            ask_category=confidence < self.taxonomy.settings.ask_below,
+            ask_category=confidence < self.taxonomy.settings.ask_below and not urgent,
             compound=place.compound,
             compound_candidates=list(place.candidates),
             place_detail=place.detail,
@@ -144,9 +182,9 @@ class Analyzer:
             time=when.text,
             time_of_day=when.part_of_day,
             hour=when.hour,
-            urgent=bool(urgent_kinds),
-            urgent_kinds=list(urgent_kinds),
-            hotlines=list(self.cues.hotlines(urgent_kinds)),
+            urgent=urgent,
+            urgent_kinds=list(emergency.kinds) if urgent else [],
+            hotlines=list(emergency.numbers) if urgent else [],
             repeat=self.cues.repeat(text),
             hearsay=evidence.hearsay,
             phone=find_phone(text),
@@ -157,7 +195,39 @@ class Analyzer:
             resolved=reading.resolved,
             missing_slots=[s for s in slots if not filled.get(s)],
             matched=list(evidence.matched),
+            emergency=emergency,
+            hazard=emergency is not None and emergency.hazard,
+            priority=self._priority(category, emergency),
         )
+
+    def _ranked(self, ranked: list[tuple[str, float]], emergency: Emergency | None) -> list[tuple[str, float]]:
+        """Candidates best first, after the emergency rules: an emergency happening now takes its category
+        at high confidence; a hazard is not an emergency, so when the classifier's best is 'emergency' or
+        'other' the next category with evidence takes it, or else the rules' hazard category."""
+        if emergency is None:
+            return ranked[:TOP_CANDIDATES]
+        if not emergency.hazard:
+            code = emergency.category
+            own = dict(ranked).get(code, 0.0)
+            confidence = max(EMERGENCY_CONFIDENCE, own)
+            scale = (1.0 - confidence) / max(1.0 - own, 1e-9)  # the others share what is left
+            return [(code, confidence), *[(c, p * scale) for c, p in ranked if c != code]][:TOP_CANDIDATES]
+        if ranked[0][0] not in ("emergency", FALLBACK):
+            return ranked[:TOP_CANDIDATES]
+        kept = [(c, p) for c, p in ranked if c not in ("emergency", FALLBACK)]
+        left = max(sum(p for _, p in kept), 1e-9)  # the rules say "a hazard, not an emergency": condition on it
+        rest = [(c, p / left) for c, p in kept]
+        if not kept or kept[0][1] < self.emergencies.hazard_min_probability:
+            fallback = self.emergencies.hazard_category
+            rest = [(fallback, max(dict(rest).get(fallback, 0.0), ranked[0][1])),
+                    *[(c, p) for c, p in rest if c != fallback]]
+        return rest[:TOP_CANDIDATES]
+
+    def _priority(self, category: str, emergency: Emergency | None) -> str:
+        own = self.taxonomy.category(category).priority
+        if emergency is None:
+            return own
+        return min(own, emergency.priority, key=PRIORITY_ORDER.index)
 
     def _with_model(self, text: str, keyword_probs: dict[str, float], evidence_found: bool) -> dict[str, float]:
         """Mix keyword and model probabilities; with no keyword evidence the model speaks alone."""

@@ -1,5 +1,5 @@
 """Extractors of the details a case needs: building/unit/room, time, phone, case number,
-urgency, repeat, hearsay and the kind of charging asked about. All work on normalised text."""
+repeat, hearsay and the kind of charging asked about (emergencies: emergencies.py). All work on normalised text."""
 from __future__ import annotations
 
 import re
@@ -10,10 +10,15 @@ from .matcher import AnyOf, PhraseMatcher
 from .normalize import CN_NUMERAL_CHARS, cn_to_int
 
 _NUM = rf"(?:\d{{1,4}}|[{CN_NUMERAL_CHARS}]{{1,4}})"
-_BUILDING = re.compile(rf"({_NUM}|[a-z])\s*(?:号楼|号栋|栋楼|栋|幢|#楼|#|号院|座)")
+_BUILDING_WORD = r"(?:号楼|号栋|栋楼|栋|幢|#楼|#|号院|座)"
+_NOT_FLOOR = r"(?!道|下|上|梯|顶|房|盘)"  # 楼道, 楼下, 楼梯… are places, not floors
+_BUILDING = re.compile(rf"({_NUM}|[a-z])\s*{_BUILDING_WORD}")
 _UNIT = re.compile(rf"({_NUM})\s*单元")
 _ROOM = re.compile(r"(\d{3,4})\s*(?:室|号房|房间)|(?:单元|栋|幢|#)\s*(\d{3,4})(?!\d)")
-_FLOOR = re.compile(rf"({_NUM})\s*(?:楼|层)(?!道|下|上|梯|顶|房|盘)")
+_FLOOR = re.compile(rf"({_NUM})\s*(?:楼|层){_NOT_FLOOR}")
+# where a building, unit or floor reference stands in a text ("3栋2单元502", "2单元", "6楼"), for spots
+BUILDING_SPAN = re.compile(rf"(?:{_NUM}|[a-z])\s*{_BUILDING_WORD}(?:\s*{_NUM}\s*单元)?(?:\s*\d{{3,4}}\s*室?)?"
+                           rf"|{_NUM}\s*单元|{_NUM}\s*(?:楼|层){_NOT_FLOOR}")
 _CASE_NUMBER = re.compile(r"(?<!\d)(20\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))\s*-\s*(\d{4})(?!\d)")
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?\d{7,8})(?!\d)")
@@ -88,9 +93,10 @@ class TimeRef:
 
 class TimeFinder:
     def __init__(self, lexicon: Lexicon):
-        self._part = {cue: part for part, cues in lexicon.time.items() if part != "frequency" for cue in cues}
-        self._frequency = tuple(lexicon.time.get("frequency", ()))
-        self._matcher = PhraseMatcher([*self._part, *self._frequency])
+        not_parts = ("frequency", "recent")
+        self._part = {cue: part for part, cues in lexicon.time.items() if part not in not_parts for cue in cues}
+        self._frequency = frozenset(lexicon.time.get("frequency", ()))
+        self._matcher = PhraseMatcher([*self._part, *self._frequency, *lexicon.time.get("recent", ())])
 
     def find(self, text: str) -> TimeRef:
         hits = self._matcher.find(text)
@@ -98,7 +104,7 @@ class TimeFinder:
         clock = clocks[0] if clocks else None
         duration = _DURATION.search(text)
         part = next((self._part[p] for _, p in hits if p in self._part), None)
-        if not hits and not clock:
+        if not clock and all(p in self._frequency for _, p in hits):  # "一直", "天天" alone are not a time
             return TimeRef(duration.group(0) if duration else None, None, None)
         spans = [(s, s + len(p)) for s, p in hits]
         spans.extend(c.span() for c in clocks)
@@ -138,31 +144,13 @@ def _part_of_hour(hour: int) -> str:
 
 
 class CueFinder:
-    """Urgency (with the hotline to call at once), repeat complaint, hearsay, charging kind."""
+    """Repeat complaint, hearsay, charging kind."""
 
     def __init__(self, lexicon: Lexicon):
-        self._urgency = {cue: kind for kind, cues in lexicon.urgency.items() for cue in cues}
-        self._urgency_negation = frozenset(lexicon.urgency_negation)
-        self._urgency_matcher = PhraseMatcher([*self._urgency, *self._urgency_negation])
-        self._hotlines = lexicon.hotlines
         self._repeat = AnyOf(c for c in lexicon.repeat if c != "又")
         self._hearsay = AnyOf(lexicon.hearsay)
         self._ebike = AnyOf(lexicon.charging.get("ebike", ()))
         self._car = AnyOf(lexicon.charging.get("car", ()))
-
-    def urgency(self, text: str) -> tuple[str, ...]:
-        """Kinds of danger named and not denied ("没有着火" is not urgent)."""
-        kinds = []
-        negation_end = -10
-        for start, phrase in self._urgency_matcher.find(text):
-            if phrase in self._urgency_negation:
-                negation_end = start + len(phrase)
-            elif start - negation_end > 2 and self._urgency[phrase] not in kinds:
-                kinds.append(self._urgency[phrase])
-        return tuple(kinds)
-
-    def hotlines(self, kinds: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(sorted({h for k in kinds for h in self._hotlines.get(k, ())}))
 
     def repeat(self, text: str) -> bool:
         if self._repeat(text):

@@ -13,6 +13,8 @@ from .taxonomy import FALLBACK, Taxonomy
 NEGATION_REACH = 2
 # A denied phrase counts against its category by this share of its weight.
 NEGATED_SHARE = -0.5
+# A message names a problem when some category (not the fallback) scores at least this: one strong keyword.
+STRONG_EVIDENCE = 2.0
 # Hearsay ("听说…") keeps the category but lowers the confidence.
 HEARSAY_SHARE = 0.8
 
@@ -46,6 +48,11 @@ class KeywordClassifier:
     @property
     def phrases(self) -> tuple[str, ...]:
         return tuple(self._weights)
+
+    def names_a_problem(self, text: str) -> bool:
+        """Strong evidence of a category other than the fallback: the text reports something."""
+        scores = self.evidence(text).scores
+        return max((v for code, v in scores.items() if code != FALLBACK), default=0.0) >= STRONG_EVIDENCE
 
     def evidence(self, text: str) -> KeywordEvidence:
         """Scores per category of normalised text; phrases after a negation cue count against theirs."""

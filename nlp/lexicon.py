@@ -13,17 +13,19 @@ DEFAULT_LEXICON = Path(__file__).with_name("lexicon.toml")
 class Lexicon:
     negation: tuple[str, ...]
     not_negation: tuple[str, ...]
-    urgency_negation: tuple[str, ...]
     hearsay: tuple[str, ...]
     repeat: tuple[str, ...]
     domain_words: tuple[str, ...]
-    urgency: Mapping[str, tuple[str, ...]]
-    hotlines: Mapping[str, tuple[str, ...]]
     time: Mapping[str, tuple[str, ...]]
     charging: Mapping[str, tuple[str, ...]]
     intent: Mapping[str, tuple[str, ...]]
     survey: Mapping[int, tuple[str, ...]]
     resolved: Mapping[str, tuple[str, ...]]
+    repeats: Mapping[str, tuple[str, ...]]  # daily | weekly | weekends | often
+    day_hours: Mapping[str, tuple[int, int]]  # part of day -> (start hour, end hour)
+    spot: Mapping[str, tuple[str, ...]]  # nouns | relative | filler
+    scope: Mapping[str, tuple[str, ...]]  # whole_compound | unknown
+    turn: Mapping[str, tuple[str, ...]]  # word lists of the dialog-turn reader
 
 
 def _lower(words) -> tuple[str, ...]:
@@ -37,15 +39,17 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     return Lexicon(
         negation=_lower(raw["negation"]),
         not_negation=_lower(raw.get("not_negation", ())),
-        urgency_negation=_lower(raw["urgency_negation"]),
         hearsay=_lower(raw["hearsay"]),
         repeat=_lower(raw["repeat"]),
         domain_words=tuple(raw.get("domain_words", ())),
-        urgency=groups("urgency"),
-        hotlines={k: tuple(v) for k, v in raw.get("hotlines", {}).items()},
         time=groups("time"),
         charging=groups("charging"),
         intent=groups("intent"),
         survey={int(k): _lower(v) for k, v in raw.get("survey", {}).items()},
         resolved=groups("resolved"),
+        repeats=groups("repeats"),
+        day_hours={k: (int(v[0]), int(v[1])) for k, v in raw.get("day_hours", {}).items()},
+        spot=groups("spot"),
+        scope=groups("scope"),
+        turn=groups("turn"),
     )

@@ -147,6 +147,7 @@ class Case(Base):
     category: Mapped[str] = mapped_column(String(32))
     compound_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     building: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    spot: Mapped[str | None] = mapped_column(String(64), nullable=True)  # where exactly: "南门小广场", "6楼阳台"
     # the place as the resident described it when it matched no known place: a person places the case
     place_text: Mapped[str | None] = mapped_column(String(128), nullable=True)
     description: Mapped[str] = mapped_column(Text)
@@ -332,6 +333,19 @@ class StaffInvite(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class StaffBindFailure(Base):
+    """A wrong binding code sent by one messaging identity: counted per sender over the last hour, so
+    codes cannot be guessed by trying many."""
+
+    __tablename__ = "staff_bind_failures"
+    __table_args__ = (Index("ix_staff_bind_failures_sender", "platform", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CaseCohandler(Base):

@@ -82,3 +82,35 @@ async def test_my_cases_and_case_details_show_no_internal_code_or_note(town, db,
     assert not CODE.search(detail.replace(number, "")), detail
     assert "内部意见" not in detail and "协办" not in detail and "督办" not in detail, detail
     assert "工单已受理" in detail and "已派单" in detail
+
+
+async def test_a_hotline_caller_whose_repeat_report_was_merged_reads_the_public_view(db, clock):
+    """A phone-bound resident is the reporter of a case left with their number, a follower of someone else's
+    case their hotline call was merged into: the public view, never the first reporter's words."""
+    from backend import cases, trace
+    from storage.models import ChannelReport, PhoneBinding
+
+    async with db.transaction() as session:
+        first = await cases.create_case(session, cases.NewCase(
+            category="street_vending", description=REPORT, priority=3, channel="wechat", compound_id="C03",
+            building="6栋", reporter=cases.Reporter("wechat", "o-chen"),
+            media=[{"kind": "image", "url": "http://wx.invalid/own.jpg"}]), clock())
+        await cases.add_media(session, first, [{"kind": "image", "url": "http://wx.invalid/neighbour.jpg"}],
+                              actor="resident:wechat:o-neighbour", now=clock())
+        own = await cases.create_case(session, cases.NewCase(
+            category="noise", description="广场舞太吵", priority=3, channel="12345热线", compound_id="C03",
+            contact_phone="13700001111"), clock())
+        session.add(ChannelReport(channel_id=1, case_id=first.id, token="t-merged", outcome="repeat",
+                                  contact_phone="13700001111", received_at=clock()))
+        session.add(PhoneBinding(platform="wechat", user_id="o-caller", phone="13700001111", verified_at=clock()))
+    caller = cases.Reporter("wechat", "o-caller")
+    async with db.sessions() as session:
+        merged = await trace.view_for(session, first.number, caller)
+        assert merged.role == "follower" and merged.description is None and merged.building is None
+        mine = await trace.view_for(session, own.number, caller)
+        assert mine.role == "reporter" and mine.description == "广场舞太吵"
+        roles = {line.case.number: line.role for line in await trace.my_cases(session, caller)}
+        assert roles == {first.number: "follower", own.number: "reporter"}
+        assert await trace.view_for(session, first.number, cases.Reporter("wechat", "o-stranger")) is None
+        reporter = await trace.view_for(session, first.number, cases.Reporter("wechat", "o-chen"))
+        assert reporter.photos == ["http://wx.invalid/own.jpg"]  # not the neighbour's photo

@@ -268,7 +268,7 @@ async def test_password_checks_do_not_hold_the_event_loop(dash):
     accounts.check_password("x", accounts.hash_password("y"))
     one_hash = (time.perf_counter() - started) / 2
     forms = []
-    for _ in range(6):
+    for _ in range(12):
         browser = new_browser()
         forms.append((browser, await csrf_of(browser, dash)))
     gaps, done = [], asyncio.Event()
@@ -292,7 +292,10 @@ async def test_password_checks_do_not_hold_the_event_loop(dash):
     await tick
     for browser, _ in forms:
         await browser.close()
-    assert max(gaps) < max(one_hash, 0.02), (max(gaps), one_hash)
+    # On the loop, the twelve hashes would hold it for ~12 hashes in all; off it, the loop keeps turning
+    # (a busy shared machine may still stall it now and then, hence a sum, not a maximum).
+    stalled = sum(g for g in gaps if g > 0.8 * one_hash)
+    assert stalled < 3 * one_hash, (stalled, one_hash, sorted(gaps)[-5:])
 
 
 async def test_unbind_and_staff_logout_end_the_dashboard_sessions(dash, db):
@@ -422,3 +425,48 @@ async def test_kept_photos_are_served_with_their_own_type_and_nosniff(dash, db, 
     async with dash.browser.get(url(dash, f"/dashboard/media/{media_id}")) as r:
         assert r.status == 200 and r.headers["Content-Type"] == "image/jpeg"
         assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- the contact number: one click, for whom it is for, audited -----------------------------------------
+
+async def _reveal(dash, browser, *, csrf: bool = True) -> tuple[int, str]:
+    page_url = url(dash, f"/dashboard/cases/{dash.case_number}")
+    async with browser.get(page_url) as r:
+        page = await r.text()
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1) if csrf else ""
+    async with browser.post(page_url + "/contact", data={"csrf": token}, allow_redirects=False) as r:
+        return r.status, await r.text()
+
+
+async def test_the_supervisor_reveals_the_contact_with_one_click_and_it_is_audited(dash, db):
+    from backend import audit
+
+    await login(dash)
+    async with dash.browser.get(url(dash, f"/dashboard/cases/{dash.case_number}")) as r:
+        page = await r.text()
+    assert 'id="reveal-contact"' in page and "13812345678" not in page
+    assert (await _reveal(dash, dash.browser, csrf=False))[0] == 403  # a cross-site form cannot make the click
+    status, shown = await _reveal(dash, dash.browser)
+    assert status == 200 and "13812345678" in shown
+    async with db.sessions() as s:
+        logged = await audit.entries(s, case_number=dash.case_number)
+    assert [(e.actor, e.outcome, e.via) for e in logged] == [("staff:S12", "shown", "dashboard")]
+
+
+async def test_other_staff_get_no_button_and_a_recorded_refusal(dash, db, clock):
+    from backend import audit
+
+    async with db.transaction() as s:
+        await accounts.set_password(s, "S01", PASSWORD, clock())
+    other = new_browser()
+    try:
+        assert (await login(dash, staff_id="S01", browser=other)).status == 302
+        async with other.get(url(dash, f"/dashboard/cases/{dash.case_number}")) as r:
+            assert 'id="reveal-contact"' not in await r.text()
+        status, page = await _reveal(dash, other)
+        assert status == 403 and "13812345678" not in page and "只有本工单的处理人" in page
+    finally:
+        await other.close()
+    async with db.sessions() as s:
+        logged = await audit.entries(s, case_number=dash.case_number)
+    assert [(e.actor, e.outcome) for e in logged] == [("staff:S01", "refused:not_yours")]

@@ -263,3 +263,42 @@ def test_bad_input_returns_a_valid_result(analyzer, text):
 def test_empty_looking_input_is_other_with_low_confidence(analyzer, text):
     u = analyzer.analyze(text)
     assert u.category == "other" and u.ask_category
+
+
+# --- emergencies, hazards and priority through the analyzer ---------------------------------------------
+
+@pytest.mark.parametrize("text, kind, first_number", [
+    ("门口有辆车撞了人，人倒在地上不动", "injury", "120"),
+    ("润园花园3号楼电梯卡住了，里面困着一个小孩，一直在哭", "trapped", "119"),
+    ("和园雅居4栋楼道配电箱冒烟了还有火花，啪啪响", "electric", "119"),
+])
+def test_an_emergency_is_urgent_with_its_number_and_no_category_menu(analyzer, text, kind, first_number):
+    u = analyzer.analyze(text)
+    assert u.urgent and u.urgent_kinds[0] == kind and u.hotlines[0] == first_number
+    assert u.category == "emergency" and not u.ask_category and u.priority == "urgent"
+    assert u.emergency.advice and u.candidates[0] == (u.category, u.confidence)
+
+
+def test_a_feared_fire_is_a_hazard_not_a_fire_alarm(analyzer):
+    u = analyzer.analyze("消防通道天天停满车，万一着火消防车进不来")
+    assert not u.urgent and u.hotlines == [] and u.hazard
+    assert u.category != "emergency" and u.priority in ("urgent", "high")
+
+
+def test_violence_in_progress_is_urgent_and_goes_to_public_order(analyzer):
+    u = analyzer.analyze("小区门口两个人拿刀打起来了")
+    assert u.urgent and u.category == "public_order" and "110" in u.hotlines
+
+
+def test_details_of_a_first_message_spot_scope_and_normalised_time(analyzer):
+    d = analyzer.details("和园公寓南门那个小广场每天晚上十点以后跳广场舞")
+    assert d.spot == "南门小广场" and d.time.normalised == "daily 22:00-" and d.what == "跳广场舞"
+    assert analyzer.details("整个小区到处都是狗屎").scope == "whole_compound"
+    assert analyzer.analyze("小区里一直有人遛狗不牵绳").time is None  # "一直" alone is no time
+
+
+def test_turn_and_details_on_the_analyzer_know_the_compounds(analyzer):
+    t = analyzer.turn("和园公寓南门那个小广场", "compound")
+    assert t.kind == "answer" and t.details.spot == "南门小广场" and t.details.what is None
+    assert analyzer.turn("好的，提交吧", "confirm").kind == "confirm"
+    assert analyzer.details("半夜一两点，楼下烧烤摊的客人喝酒划拳").time.normalised == "01:00-02:00"

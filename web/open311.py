@@ -195,10 +195,10 @@ class Location:
 
 
 class Open311API:
-    """The routes, given the database, the clock and the services dict the pipeline fills at start-up
-    (taxonomy, nlp analyzer, workflow policy)."""
+    """The routes, given the database, the clock and the pipeline's services (handlers.services.Services,
+    filled in place at start-up: the taxonomy, the nlp analyzer, the workflow policy)."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime], services: dict, settings: Settings):
+    def __init__(self, db: Database, clock: Callable[[], datetime], services: Any, settings: Settings):
         self.db = db
         self.clock = clock
         self.services = services
@@ -224,7 +224,7 @@ class Open311API:
 
     @property
     def taxonomy(self):
-        return self.services["taxonomy"]
+        return self.services.taxonomy
 
     def service_names(self) -> dict[str, str]:
         return {c.code: c.name for c in self.taxonomy.categories}
@@ -281,7 +281,7 @@ class Open311API:
             channel = await self.channel(session, request, params)
             submission, category = await self.understand(session, params)
             done = await open311.submit(session, channel, submission, rules_of(category),
-                                        self.services.get("workflow_policy") or _default_policy(), now)
+                                        self.services.workflow_policy, now)
         log.info("open311: %s report %s case %s (%s)", channel.name, "merged into" if done.repeat else "created",
                  done.case.number, done.case.category)
         return render(request, "service_requests", [{
@@ -290,7 +290,7 @@ class Open311API:
 
     async def understand(self, session, params: MultiDict):
         """The channel's fields as a case: category (given, or classified), place, details, contact."""
-        taxonomy, nlp = self.taxonomy, self.services["nlp"]
+        taxonomy, nlp = self.taxonomy, self.services.nlp
         code = one(params, "service_code")
         if code is not None and code not in taxonomy:
             raise bad(f"service_code {code} not found; GET services lists them")
@@ -345,7 +345,7 @@ class Open311API:
                 raise bad(f"address_id {address_id} is not a compound of the street")
             return Location(address_id, None, lat, lng, address)
         if address is not None:
-            u = self.services["nlp"].analyze(address)
+            u = self.services.nlp.analyze(address)
             if u.compound:
                 return Location(u.compound, u.building, lat, lng, address)
             if lat is None:
@@ -427,9 +427,3 @@ def contact_phone(text: str | None) -> str | None:
     if not 7 <= len(digits) <= 15 or re.search(r"[^\d\s()+\-]", text):
         raise bad("phone must be a phone number")
     return digits
-
-
-def _default_policy():
-    from backend.workflow import Policy
-
-    return Policy()
