@@ -64,7 +64,7 @@ async def test_a_road_and_house_number_keep_the_spot_and_go_to_the_roads_grid(st
         assert len(replies) < 4, replies
     assert "烟墩路" in replies[-1] and "35号旁边" in replies[-1]
     view = await case_view(street.bot.db, number_in(await r.say("1")))
-    assert (view["compound"], view["building"]) == ("R12", "35号旁边")
+    assert (view["compound"], view["spot"], view["building"]) == ("R12", "35号旁边", None)
     assert view["officer"] == await officer_of(street.bot.db, "R12") == "S10"
     assert view["dept"] == TAXONOMY.category(view["category"]).department
 
@@ -82,7 +82,7 @@ async def test_a_landmark_answer_to_the_place_question_is_understood(street):
 
 async def test_none_of_these_then_a_description_becomes_a_case_for_a_person_to_place(street):
     r = street("o-none")
-    choices = await r.say("紫云那边路面塌了一个坑，电动车差点摔了")
+    choices = await r.say("紫云那边路面坑坑洼洼，好几个月没人修")
     assert "1." in choices and "都不是" in choices
     describe = await r.say("都不是")
     assert "发送位置" in describe and "没有找到" not in describe
@@ -257,7 +257,7 @@ async def test_a_shared_location_denied_then_a_named_place_takes_the_named_place
         assert len(replies) < 4, replies
     assert "天鹅湖公园" in replies[-1] and "待工作人员核实" not in replies[-1]
     view = await case_view(street.bot.db, number_in(await r.say("1")))
-    assert (view["compound"], view["building"], view["place_text"]) == ("K02", "东门", None)
+    assert (view["compound"], view["spot"], view["place_text"]) == ("K02", "东门", None)
 
 
 async def test_a_road_named_instead_of_a_choice_is_taken(street):
@@ -275,10 +275,10 @@ async def test_a_road_named_instead_of_a_choice_is_taken(street):
 
 async def test_at_a_public_place_the_building_question_asks_for_the_spot_instead(street):
     r = street("o-spot")
-    ask = await r.say("云谷学校有人在围墙外面私自搭了个彩钢棚")
+    ask = await r.say("云谷学校有人私自搭了个彩钢棚")
     assert "云谷学校" in ask and "几号楼" not in ask and "具体什么位置" in ask, ask
     summary = await r.say("西边围墙外")
-    assert "请核对" in summary and "云谷学校 西边围墙外" in summary, summary
+    assert "请核对" in summary and "地点：云谷学校 " in summary and "围墙" in summary, summary
 
 
 async def test_a_supervisor_places_a_described_case_from_the_command_line(tmp_path):
