@@ -271,10 +271,14 @@ async def urge(session: AsyncSession, case: Case, who: Reporter, now: datetime) 
     return record(session, case, "urged", actor=who.actor, at=now, note=T.NOTE_URGED)
 
 
-async def list_cases(session: AsyncSession, *, status: str | None = None, limit: int = 100) -> list[Case]:
+async def list_cases(session: AsyncSession, *, status: str | None = None, unplaced: bool = False,
+                     limit: int = 100) -> list[Case]:
+    """Newest first; `unplaced`: only cases at no known place (waiting for a person to place them)."""
     statement = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
     if status:
         statement = statement.where(Case.status == status)
+    if unplaced:
+        statement = statement.where(Case.compound_id.is_(None))
     return list((await session.execute(statement)).scalars())
 
 

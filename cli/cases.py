@@ -86,9 +86,7 @@ async def cmd_place(settings: Settings, args) -> int:
 
 async def cmd_list(settings: Settings, args) -> int:
     async with database(settings) as db, db.sessions() as session:
-        found = await cases.list_cases(session, status=args.status, limit=args.limit)
-    if args.unplaced:
-        found = [c for c in found if c.compound_id is None]
+        found = await cases.list_cases(session, status=args.status, unplaced=args.unplaced, limit=args.limit)
     rows = [{"number": c.number, "status": c.status, "category": c.category, "compound": c.compound_id,
              "building": c.building, "place_text": c.place_text, "priority": c.priority, "channel": c.channel,
              "created_at": c.created_at.isoformat()} for c in found]
