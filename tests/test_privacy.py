@@ -62,8 +62,9 @@ async def test_a_reopened_cases_note_to_followers_masks_the_unsatisfied_comment(
     officer = await bind_staff(town, db, clock, "S02", "o-lina")
     number = await town.report("o-unhappy", f"滨湖欣园5栋井盖缺失，电话{PHONE}，很危险", "1")
     follower = town.person("o-follower")
-    assert number in await follower.say("滨湖欣园5栋井盖没了，有人差点掉下去")
-    assert "关注" in await follower.say("1")
+    assert "请核对" in await follower.say("滨湖欣园5栋井盖没了，有人差点掉下去")
+    assert "关注" in await follower.say("1")  # the offer to follow the open case
+    assert number in await follower.say("1")
     for step in (f"接单 {number}", f"出发 {number}", f"到场 {number}", f"办结 {number} 已更换井盖"):
         await officer.say(step)
     clock.advance(seconds=120)
@@ -170,8 +171,9 @@ async def test_a_resident_sees_what_is_kept_and_erases_it(town, db, clock, db_ur
     assert "验证码" in await me.say(f"绑定手机 {PHONE}")
     assert "绑定成功" in await me.say(f"验证码 {await sms_code(db, PHONE)}")
     other_case = await town.report("o-neighbour", "滨湖欣园5栋楼下井盖缺失，很危险", "1")
-    assert other_case in await me.say("滨湖欣园5栋的井盖不见了")
+    assert "请核对" in await me.say("滨湖欣园5栋的井盖不见了")
     assert "关注" in await me.say("1")
+    assert other_case in await me.say("1")
     await me.photo("p-erase")
     mine = await town.report("o-me", f"滨湖欣园3栋楼道堆满杂物，今天早上发现的，我叫李小红，电话{WRITTEN}", "1")
     photo = await kept_photo(db, tmp_path, mine)
