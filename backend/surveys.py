@@ -190,11 +190,14 @@ async def question_for(session: AsyncSession, who: cases.Reporter, now: datetime
         case = await session.get(Case, pending.case_id) if pending.case_id else None
         found.append(Question("survey", pending.sent_at, case, pending))
     since = now - ANSWER_WINDOW
-    for line in await cases.cases_of(session, who, limit=CASES_LOOKED_AT):
-        case = line.case
-        mine = (await session.execute(select(Survey).where(
-            Survey.case_id == case.id, Survey.platform == who.platform, Survey.user_id == who.user_id)
-            .order_by(Survey.round.desc(), Survey.id.desc()).limit(1))).scalar_one_or_none()
+    theirs = [line.case for line in await cases.cases_of(session, who, limit=CASES_LOOKED_AT)]
+    latest: dict[int, Survey] = {}
+    for survey in (await session.execute(select(Survey).where(
+            Survey.case_id.in_([case.id for case in theirs]), Survey.platform == who.platform,
+            Survey.user_id == who.user_id).order_by(Survey.round, Survey.id))).scalars():
+        latest[survey.case_id] = survey  # the last round's survey of each case
+    for case in theirs:
+        mine = latest.get(case.id)
         if asks_about(case, case.dispatch_round) and case.resolved_at >= since and \
                 (mine is None or mine.round != case.dispatch_round):
             found.append(Question("push", case.resolved_at, case))
