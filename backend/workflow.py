@@ -439,6 +439,15 @@ async def unsatisfied(session: AsyncSession, case: Case, comment: str | None, ru
     await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"unsatisfied:{case.id}:{case.dispatch_round}")
 
 
+async def follower_unsatisfied(session: AsyncSession, case: Case, comment: str | None, now: datetime,
+                               key: str) -> None:
+    """A follower rated the result 不满意: the reporter's answer decides on 重办, so the case stays as it is
+    and the supervisor is told to look (the follower's words masked)."""
+    text = T.SURVEY_FOLLOWER_UNSATISFIED.format(number=case.number, place=await place_of(session, case),
+                                                comment=mask_text(comment or T.UNSATISFIED_REASON))
+    await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"follower-unsatisfied:{key}")
+
+
 async def urge(session: AsyncSession, case: Case, who: cases.Reporter, now: datetime) -> None:
     """A resident's 催办: on the trace, and a push to the officer."""
     event = await cases.urge(session, case, who, now)

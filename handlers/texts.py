@@ -275,10 +275,21 @@ CHARGING_DRAFT_BACK = "\n（您还有一条未完成的反映，可以继续回�
 
 # --- satisfaction surveys ------------------------------------------------------------------------
 
+# What a survey answer did, per `backend.surveys.Settled.outcome` (and the rating, when it matters).
 SURVEY_THANKS = {
-    "satisfied": "感谢您的评价（满意）！欢迎继续参与社区共治。",
-    "basic": "感谢您的评价（基本满意），我们会继续改进。",
-    "unsatisfied": "很抱歉没能让您满意。工单 {number} 已重新派单办理（重办），督办人员也已知悉，我们会尽快给您答复。",
+    "closed": "感谢您对工单 {number} 的评价（{label}），工单已完结。欢迎继续参与社区共治。",
+    "recorded": "感谢您对工单 {number} 的评价（{label}），已记录。",
+    "reopen": "很抱歉没能让您满意。工单 {number} 已重新派单办理（重办），督办人员也已知悉，我们会尽快给您答复。",
+    "flag": ("很抱歉没能让您满意。您对工单 {number} 的评价（不满意）已记录，并已转告督办人员核实；"
+             "是否重新办理以反映人的评价和核实结果为准，有进展会通知您。"),
+    "superseded": "工单 {number} 已在重新办理中，本次评价不再计入；办结后会再请您评价。",
+    "already": "您已评价过工单 {number}（{label}），无需重复评价。{state}",
+}
+# After "already": where the case stands now, by lifecycle group.
+SURVEY_CASE_NOW = {
+    "open": "工单目前正在重新办理，如需加快可回复“催办 {number}”。",
+    "working": "工单目前正在重新办理，如需加快可回复“催办 {number}”。",
+    "closed": "如问题再次出现，可直接发送问题重新反映。",
 }
 CAMPAIGN_THANKS = "感谢您参与满意度调查！"
 

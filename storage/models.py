@@ -499,7 +499,7 @@ class PhoneCode(Base):
 
 class Survey(Base):
     """One satisfaction question to one resident: about a resolved case (per dispatch round) or part of a
-    community campaign. sent -> answered | no_answer."""
+    community campaign. sent -> answered | no_answer | superseded (the case was reopened since: not counted)."""
 
     __tablename__ = "surveys"
     __table_args__ = (UniqueConstraint("case_id", "round", "platform", "user_id", name="uq_survey_case_round_user"),
@@ -512,7 +512,7 @@ class Survey(Base):
                                                     index=True)
     platform: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16))  # sent | answered | no_answer
+    status: Mapped[str] = mapped_column(String(16))  # sent | answered | no_answer | superseded (case reopened since)
     rating: Mapped[str | None] = mapped_column(String(16), nullable=True)  # satisfied | basic | unsatisfied
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
