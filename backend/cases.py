@@ -16,7 +16,7 @@ from backend.clock import local
 from storage.db import insert_for
 from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay, ChannelReport, PhoneBinding
 
-OPEN_STATUSES = lifecycle.UNFINISHED
+OPEN_STATUSES = lifecycle.UNFINISHED  # an alias of the lifecycle's list (open or working), not a second list
 DUPLICATE_WINDOW = timedelta(hours=48)
 URGENT_PRIORITY = 1
 
@@ -42,6 +42,8 @@ class NewCase:
     dept_id: str | None = None
     compound_id: str | None = None
     building: str | None = None
+    spot: str | None = None
+    place_text: str | None = None  # no known place: the resident's description or shared point, to be placed
     occurred: str | None = None
     lat: float | None = None
     lng: float | None = None
@@ -74,6 +76,8 @@ async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Cas
         category=new.category,
         compound_id=new.compound_id,
         building=new.building,
+        spot=new.spot,
+        place_text=None if new.compound_id else new.place_text,
         description=new.description,
         occurred=new.occurred,
         lat=new.lat,
@@ -96,7 +100,8 @@ async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Cas
     actor = new.reporter.actor if new.reporter else (new.actor or "system")
     record(session, case, "created", actor=actor, at=now,
            data={"category": new.category, "compound_id": new.compound_id, "building": new.building,
-                 "urgent": new.urgent, "channel": new.channel})
+                 "urgent": new.urgent, "channel": new.channel,
+                 **({"place_text": case.place_text, "needs_place": True} if case.place_text else {})})
     for item in new.media:
         session.add(CaseMedia(case_id=case.id, kind=item["kind"], media_id=item.get("media_id"),
                               url=item.get("url"), platform=item.get("platform"), added_by=actor, added_at=now))
@@ -113,7 +118,7 @@ async def find_duplicate(session: AsyncSession, *, compound_id: str | None, cate
         return None
     statement = (
         select(Case)
-        .where(Case.compound_id == compound_id, Case.category == category, Case.status.in_(OPEN_STATUSES),
+        .where(Case.compound_id == compound_id, Case.category == category, Case.status.in_(lifecycle.UNFINISHED),
                Case.created_at >= now - DUPLICATE_WINDOW)
         .order_by(Case.created_at.desc())
         .limit(1)
@@ -266,17 +271,22 @@ async def urge(session: AsyncSession, case: Case, who: Reporter, now: datetime) 
     return record(session, case, "urged", actor=who.actor, at=now, note=T.NOTE_URGED)
 
 
-async def list_cases(session: AsyncSession, *, status: str | None = None, limit: int = 100) -> list[Case]:
+async def list_cases(session: AsyncSession, *, status: str | None = None, unplaced: bool = False,
+                     limit: int = 100) -> list[Case]:
+    """Newest first; `unplaced`: only cases at no known place (waiting for a person to place them)."""
     statement = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
     if status:
         statement = statement.where(Case.status == status)
+    if unplaced:
+        statement = statement.where(Case.compound_id.is_(None))
     return list((await session.execute(statement)).scalars())
 
 
 async def staff_view(session: AsyncSession, case: Case) -> dict:
     """A case as staff and the admin CLI see it: every field, the trace, media and followers, with the
-    reporter's phone masked (and the reporter hidden when the report is anonymous)."""
-    from backend.privacy import mask_phone
+    reporter's phone and the personal data in the resident's words and the notes masked (the number is one
+    recorded `backend.audit.reveal_contact` away), and the reporter hidden when the report is anonymous."""
+    from backend.privacy import mask_phone, mask_text
 
     events = await timeline(session, case)
     return {
@@ -284,7 +294,9 @@ async def staff_view(session: AsyncSession, case: Case) -> dict:
         "category": case.category,
         "compound": case.compound_id,
         "building": case.building,
-        "description": case.description,
+        "spot": case.spot,
+        "place_text": mask_text(case.place_text),
+        "description": mask_text(case.description),
         "occurred": case.occurred,
         "status": case.status,
         "priority": case.priority,
@@ -303,7 +315,7 @@ async def staff_view(session: AsyncSession, case: Case) -> dict:
                   for m in await media_of(session, case)],
         "followers": [{"user": f.user_id, "role": f.role, "since": f.since.isoformat()}
                       for f in await followers_of(session, case) if not (case.anonymous and f.role == "reporter")],
-        "events": [{"kind": e.kind, "at": e.at.isoformat(), "actor": _shown_actor(case, e.actor), "note": e.note,
+        "events": [{"kind": e.kind, "at": e.at.isoformat(), "actor": _shown_actor(case, e.actor), "note": mask_text(e.note),
                     "data": e.data} for e in events],
     }
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases as cases_mod
+from backend import cases as cases_mod, lifecycle
 from storage.models import Case, CaseMedia, ChargingStation, Compound, Department, Staff
 
 # filters that match one column exactly: query parameter -> column
@@ -83,7 +83,7 @@ async def map_facts(session: AsyncSession) -> MapFacts:
     compounds = list((await session.execute(select(Compound).order_by(Compound.id))).scalars())
     stations = list((await session.execute(select(ChargingStation).order_by(ChargingStation.id))).scalars())
     open_rows = (await session.execute(
-        select(Case.compound_id, func.count()).where(Case.status.in_(cases_mod.OPEN_STATUSES))
+        select(Case.compound_id, func.count()).where(Case.status.in_(lifecycle.UNFINISHED))
         .group_by(Case.compound_id))).all()
     demo = (await session.execute(select(func.count()).select_from(Case)
                                   .where(Case.reporter_platform == "demo"))).scalar_one()

@@ -67,7 +67,9 @@ def _group(*names: str) -> tuple[str, ...]:
 
 _UNFINISHED = _group("open", "working")
 _ALL = tuple(s.name for s in STATUSES)
-_HANDLING = ("accepted", "en_route", "on_site")
+# The rungs an officer climbs after 接单, in order; the case can be resolved from any of them, and an
+# action whose target is already behind the case is `already_done`.
+_LADDER = ("accepted", "en_route", "on_site")
 
 TRANSITIONS = (
     Transition("dispatch", ("new",), "dispatched", "dispatched"),
@@ -75,8 +77,8 @@ TRANSITIONS = (
     Transition("accept", ("dispatched", "returned", "reopened"), "accepted", "accepted"),
     Transition("depart", ("accepted",), "en_route", "en_route"),
     Transition("arrive", ("accepted", "en_route"), "on_site", "on_site"),
-    Transition("resolve", _HANDLING, "resolved", "resolved"),
-    Transition("suspend", _HANDLING, "suspended", "suspended"),
+    Transition("resolve", _LADDER, "resolved", "resolved"),
+    Transition("suspend", _LADDER, "suspended", "suspended"),
     Transition("sign_off", ("suspended",), "resolved", "resolved"),
     Transition("return", tuple(s for s in _UNFINISHED if s != "suspended"), "returned", "returned"),
     Transition("reassign", _UNFINISHED, "new", "reassigned"),
@@ -91,10 +93,12 @@ TRANSITIONS = (
 # Events that record what happened without being a transition of their own.
 NOTE_EVENTS = ("created", "followed", "repeat_report", "media_added", "resolved_by_officer", "arrival_proof",
                "sla_breached", "escalated", "dispatch_unreachable", "revisit_due", "survey_sent",
-               "survey_answered", "survey_no_answer")
+               "survey_answered", "survey_no_answer", "media_removed", "personal_data_erased",
+               "supplemented", "place_added")
 
 # --- derived -------------------------------------------------------------------------------------
 
+# Derived from the table: every other list of statuses in the code is one of these.
 STATUS_NAMES = _ALL
 OPEN = _group("open")
 WORKING = _group("working")
@@ -103,8 +107,6 @@ UNFINISHED = _UNFINISHED  # open or working: what 待办, duplicates, loads and 
 EVENTS = tuple(dict.fromkeys([*(t.event for t in TRANSITIONS), *NOTE_EVENTS]))
 _BY_STEP = {(t.action, source): t for t in TRANSITIONS for source in t.sources}
 ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
-# The ladder an officer climbs after accepting: an action whose target is already behind is `already_done`.
-_LADDER = ("accepted", "en_route", "on_site")
 
 
 def status(name: str) -> Status:

@@ -7,8 +7,8 @@ cases they reported stay for the record (they count in the street's numbers): no
 them, their words masked (backend.privacy), their exact location and their photos removed. Survey
 ratings stay, under a pseudonym, with comments masked.
 
-Retention: message-log contents older than `log_days` are cleared; photos are deleted `media_days`
-after their case closed.
+Retention: message-log contents older than `log_days` are cleared, and abandoned drafts and unused phone
+codes as old deleted; photos are deleted `media_days` after their case closed.
 """
 from __future__ import annotations
 
@@ -143,6 +143,9 @@ def _unlink(paths: list[str]) -> None:
 class RetentionPolicy:
     log_days: int = 180
     media_days: int = 365
+    # rows per table per run: a first run on years of history must not hold the (SQLite) writer for long;
+    # a run that hits the batch schedules its continuation a minute later
+    batch: int = 2000
 
     def as_payload(self) -> dict:
         return {"log_days": self.log_days, "media_days": self.media_days}
@@ -153,23 +156,31 @@ class Retained:
     messages: int
     pushes: int
     photos: int
+    dialogs: int  # drafts and other dialog state left idle, and phone codes never used
+    more: bool = False  # a batch was full: there may be more to do
 
 
 async def apply_retention(session: AsyncSession, policy: RetentionPolicy, now: datetime) -> Retained:
-    """Clear message-log contents older than `log_days`; delete photos `media_days` after their case closed."""
-    cutoff = now - timedelta(days=policy.log_days)
-    messages = (await session.execute(update(InboundMessage).where(
-        InboundMessage.cleared_at.is_(None), InboundMessage.received_at < cutoff).values(
+    """Clear message-log contents older than `log_days`, and delete dialog state (abandoned drafts) and phone
+    codes as old; delete photos `media_days` after their case closed. At most `policy.batch` rows of each."""
+    cutoff, batch = now - timedelta(days=policy.log_days), policy.batch
+    old_messages = select(InboundMessage.id).where(InboundMessage.cleared_at.is_(None),
+                                                   InboundMessage.received_at < cutoff).limit(batch)
+    messages = (await session.execute(update(InboundMessage).where(InboundMessage.id.in_(old_messages)).values(
         content={}, reply=None, error=None, cleared_at=now))).rowcount
     old_pushes = (OutboxMessage.cleared_at.is_(None), OutboxMessage.created_at < cutoff)
     await session.execute(update(OutboxMessage).where(*old_pushes, OutboxMessage.status == "pending").values(
         status="undeliverable", error_code="expired", next_attempt_at=now))  # long past any give-up time
-    pushes = (await session.execute(update(OutboxMessage).where(*old_pushes).values(
+    pushes = (await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(
+        select(OutboxMessage.id).where(*old_pushes).limit(batch))).values(
         payload={}, last_error=None, cleared_at=now))).rowcount
+    dialogs = (await session.execute(delete(Conversation).where(Conversation.updated_at < cutoff))).rowcount
+    dialogs += (await session.execute(delete(PhoneCode).where(PhoneCode.created_at < cutoff))).rowcount
     closed_before = now - timedelta(days=policy.media_days)
     expired_cases = select(Case.id).where(Case.closed_at.is_not(None), Case.closed_at < closed_before)
-    photos = await _delete_media(session, now, CaseMedia.case_id.in_(expired_cases))
-    return Retained(messages, pushes, photos)
+    expired_media = select(CaseMedia.id).where(CaseMedia.case_id.in_(expired_cases)).limit(batch)
+    photos = await _delete_media(session, now, CaseMedia.id.in_(expired_media))
+    return Retained(messages, pushes, photos, dialogs, more=batch in (messages, pushes, photos))
 
 
 RETENTION_JOB = "privacy.retention"
@@ -177,7 +188,10 @@ RETENTION_HOUR = 3  # local time of the daily run: a quiet hour
 
 
 async def on_retention_due(session: AsyncSession, run: jobs.JobRun) -> None:
-    await apply_retention(session, RetentionPolicy(**run.payload), run.now)
+    done = await apply_retention(session, RetentionPolicy(**run.payload), run.now)
+    if done.more:
+        await jobs.schedule(session, RETENTION_JOB, run.now + timedelta(minutes=1), run.payload,
+                            key=f"{RETENTION_JOB}:more", replace=True, now=run.now)
 
 
 async def schedule_retention(session: AsyncSession, policy: RetentionPolicy, now: datetime) -> None:

@@ -6,14 +6,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import accounts
-from storage.models import Case, CaseCohandler, Staff, StaffBinding, StaffInvite
+from storage.models import Case, CaseCohandler, Staff, StaffBindFailure, StaffBinding, StaffInvite
 
 ROLES = ("officer", "liaison", "supervisor")
-INVITE_TTL = timedelta(days=7)
+# Binding codes: long enough not to be guessed within the tries allowed, from letters and digits that
+# cannot be misread for one another when copied by hand (no 0/O, 1/I/L), and short-lived.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+INVITE_TTL = timedelta(hours=24)
+BIND_TRIES = 5  # wrong codes a sender may send within BIND_TRIES_WINDOW
+BIND_TRIES_WINDOW = timedelta(hours=1)
 # platforms a push to staff may go to, most preferred first (WeCom is the work phone when bound)
 PUSH_PREFERENCE = ("wecom", "wechat")
 
@@ -38,26 +44,46 @@ async def create_staff(session: AsyncSession, *, name: str, role: str, dept_id: 
     return staff
 
 
+async def get(session: AsyncSession, staff_id: str) -> Staff | None:
+    return await session.get(Staff, staff_id)
+
+
 async def invite(session: AsyncSession, staff_id: str, now: datetime) -> str:
     """A new one-time code for `绑定 <code>` (only its hash is stored)."""
     if await session.get(Staff, staff_id) is None:
         raise StaffError(f"no staff {staff_id}")
-    code = secrets.token_hex(4).upper()
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     session.add(StaffInvite(staff_id=staff_id, code_hash=_hash(code), created_at=now, expires_at=now + INVITE_TTL))
     return code
 
 
-async def bind(session: AsyncSession, code: str, platform: str, user_id: str, now: datetime) -> Staff | None:
-    """Redeem a binding code for this identity; None when the code is unknown, used or expired."""
+@dataclass(frozen=True)
+class Binding:
+    staff: Staff | None
+    code: str = ""  # refusals: wrong (unknown, used or expired) | locked (too many wrong tries this hour)
+
+
+async def bind(session: AsyncSession, code: str, platform: str, user_id: str, now: datetime) -> Binding:
+    """Redeem a binding code for this identity. A sender with BIND_TRIES wrong codes in the last hour is
+    refused without the code being looked at; each wrong code is recorded."""
+    since = now - BIND_TRIES_WINDOW
+    failures = StaffBindFailure.__table__
+    await session.execute(delete(failures).where(failures.c.platform == platform, failures.c.user_id == user_id,
+                                                 failures.c.at < since))
+    wrong = (await session.execute(select(func.count()).select_from(failures).where(
+        failures.c.platform == platform, failures.c.user_id == user_id, failures.c.at >= since))).scalar_one()
+    if wrong >= BIND_TRIES:
+        return Binding(None, "locked")
     statement = select(StaffInvite).where(StaffInvite.code_hash == _hash(code)).with_for_update()
     found = (await session.execute(statement)).scalar_one_or_none()
     if found is None or found.used_at is not None or found.expires_at < now:
-        return None
+        session.add(StaffBindFailure(platform=platform, user_id=user_id, at=now))
+        return Binding(None, "locked" if wrong + 1 >= BIND_TRIES else "wrong")
     found.used_at = now
     await session.execute(delete(StaffBinding).where(StaffBinding.platform == platform,
                                                      StaffBinding.user_id == user_id))
     session.add(StaffBinding(staff_id=found.staff_id, platform=platform, user_id=user_id, bound_at=now))
-    return await session.get(Staff, found.staff_id)
+    return Binding(await session.get(Staff, found.staff_id))
 
 
 async def link(session: AsyncSession, staff_id: str, platform: str, user_id: str, now: datetime) -> None:

@@ -40,7 +40,8 @@ class TraceLine:
 
 @dataclass(frozen=True)
 class ResidentView:
-    """A case as one resident reads it; `description`, `building` and `photos` only for the reporter."""
+    """A case as one resident reads it; `description`, `building`, `place_text` and `photos` only for the
+    reporter."""
 
     number: str
     role: str  # reporter | follower
@@ -52,6 +53,7 @@ class ResidentView:
     lines: list[TraceLine] = field(default_factory=list)
     description: str | None = None
     building: str | None = None
+    place_text: str | None = None  # the reporter's own words for a place no known place matched
     photos: list[str] = field(default_factory=list)
 
 
@@ -96,9 +98,10 @@ def _base(case: Case, role: str, events: list[CaseEvent], viewer: str | None) ->
 
 async def reporter_view(session: AsyncSession, case: Case, who: cases.Reporter) -> ResidentView:
     events = await cases.timeline(session, case)
-    photos = [m.url for m in await cases.media_of(session, case) if m.url]
+    photos = [m.url for m in await cases.media_of(session, case)
+              if m.url and (m.added_by == who.actor or not m.added_by.startswith("resident:"))]
     return ResidentView(**_base(case, "reporter", events, who.actor), description=case.description,
-                        building=case.building, photos=photos)
+                        building=case.building, place_text=case.place_text, photos=photos)
 
 
 async def public_view(session: AsyncSession, case: Case) -> ResidentView:
@@ -129,3 +132,15 @@ async def my_cases(session: AsyncSession, who: cases.Reporter, limit: int = 10) 
     found = await cases.cases_of(session, who, limit=limit, kinds=RESIDENT_EVENTS)
     return [CaseSummary(line.case, line.role, status_text(line.case.status),
                         event_text(line.last_event.kind) if line.last_event else "") for line in found]
+
+
+def events_table() -> str:
+    """Every trace event with what staff and residents read of it, as docs/lifecycle.md lists them."""
+    from backend.lifecycle import EVENTS
+
+    lines = ["| event | staff read | residents read | note shown to residents |", "| --- | --- | --- | --- |"]
+    for kind in EVENTS:
+        resident = event_text(kind) or "(not shown)"
+        noted = "yes" if kind in NOTED_FOR_RESIDENTS and event_text(kind) else ""
+        lines.append(f"| {kind} | {T.EVENT_STAFF.get(kind, '')} | {resident} | {noted} |")
+    return "\n".join(lines)

@@ -106,8 +106,10 @@ async def places_of(session: AsyncSession, cases: list[Case]) -> dict[int, str]:
 
 
 def _place(compound_name: str | None, case: Case) -> str:
+    if compound_name is None and case.place_text:  # the resident's own words: masked like the description
+        return T.PLACE_TO_PLACE.format(place=mask_text(case.place_text))
     name = compound_name or T.PLACE_UNKNOWN
-    return f"{name}{case.building}" if case.building else name
+    return "".join(part for part in (name, case.building, f" {case.spot}" if case.spot else "") if part)
 
 
 # --- dispatch and the 1315 clock -----------------------------------------------------------------
@@ -341,15 +343,41 @@ async def reassign(session: AsyncSession, actor: Staff, case: Case, dept_id: str
     """转派: back to routing (lifecycle: `new`, a `reassigned` event) and dispatched again at once."""
     if refused := _refused(case, "reassign"):
         return refused
-    for stage in STAGES:
-        await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
     previous, case.dept_id = case.dept_id, dept_id
-    lifecycle.apply(session, case, "reassign", actor=f"staff:{actor.id}", at=now,
-                    data={"from": previous, "to": dept_id}, note=await name_of(session, dept_id))
     liaison = (await session.execute(select(Staff).where(Staff.dept_id == dept_id, Staff.role.in_(
         ("liaison", "officer"))).order_by(Staff.id).limit(1))).scalar_one_or_none()
-    await dispatch(session, case, rules, policy, now, actor=f"staff:{actor.id}",
-                   officer=liaison or await routing.assignee(session, case.compound_id))
+    await hand_over(session, case, liaison or await routing.assignee(session, case.compound_id), rules, policy,
+                    now, actor=f"staff:{actor.id}", data={"from": previous, "to": dept_id},
+                    note=await name_of(session, dept_id))
+    return Done(True)
+
+
+async def hand_over(session: AsyncSession, case: Case, officer: Staff | None, rules: CategoryRules, policy: Policy,
+                    now: datetime, *, actor: str, data: dict | None = None, note: str | None = None) -> None:
+    """Back to routing and dispatched again at once, to `officer`: 转派, or a case whose place became known
+    after it was dispatched. The old clock's jobs are cancelled; the new dispatch starts a new one."""
+    for stage in STAGES:
+        await jobs.cancel(session, f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
+    lifecycle.apply(session, case, "reassign", actor=actor, at=now, data=data, note=note)
+    await dispatch(session, case, rules, policy, now, actor=actor, officer=officer)
+
+
+async def place_case(session: AsyncSession, actor: Staff, case: Case, place_id: str, rules: CategoryRules,
+                     policy: Policy, now: datetime) -> Done:
+    """定位: a supervisor puts a case the resident could only describe (or placed wrongly) at a known place.
+    It is handed over (back to routing, the `reassigned` event naming both places) to that place's grid
+    officer. The resident's own words stay on the case."""
+    if actor.role != "supervisor":
+        return Done(False, "not_yours")
+    if refused := _refused(case, "reassign"):
+        return refused
+    place = await session.get(Compound, place_id)
+    if place is None:
+        return Done(False, "unknown_place")
+    previous, case.compound_id = case.compound_id, place_id
+    await hand_over(session, case, await routing.assignee(session, place_id), rules, policy, now,
+                    actor=f"staff:{actor.id}", note=place.name,
+                    data={"place_from": previous, "place_to": place_id, "place_text": case.place_text})
     return Done(True)
 
 
@@ -409,6 +437,15 @@ async def unsatisfied(session: AsyncSession, case: Case, comment: str | None, ru
     text = T.SURVEY_UNSATISFIED.format(number=case.number, place=await place_of(session, case),
                                        comment=mask_text(reason))
     await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"unsatisfied:{case.id}:{case.dispatch_round}")
+
+
+async def follower_unsatisfied(session: AsyncSession, case: Case, comment: str | None, now: datetime,
+                               key: str) -> None:
+    """A follower rated the result 不满意: the reporter's answer decides on 重办, so the case stays as it is
+    and the supervisor is told to look (the follower's words masked)."""
+    text = T.SURVEY_FOLLOWER_UNSATISFIED.format(number=case.number, place=await place_of(session, case),
+                                                comment=mask_text(comment or T.UNSATISFIED_REASON))
+    await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"follower-unsatisfied:{key}")
 
 
 async def urge(session: AsyncSession, case: Case, who: cases.Reporter, now: datetime) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
-from bot.background.retention import schedule_at_start as schedule_retention
+from bot.background.standing import schedule_at_start as schedule_standing_jobs
 from bot.background.workers import background_workers
 from bot.config import Settings
 from bot.health import health_handler
@@ -17,6 +17,7 @@ from bot.services import build_services
 from bot.wechat.webhook import WeChatWebhook
 from bot.wecom.mount import mount as setup_wecom, sandbox_settings as wecom_sandbox_settings
 from handlers import Router, build_router
+from handlers.services import Services
 from storage.db import Database
 from web.charging import ChargingAPI, charging_policy
 from web.open311 import Open311API
@@ -52,7 +53,7 @@ def resolve_sandbox(settings: Settings) -> Settings:
 
 
 def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, router: Router | None = None,
-              services: dict | None = None) -> web.Application:
+              services: Services | dict | None = None) -> web.Application:
     """An application for already-resolved settings (see resolve_sandbox) on a migrated database.
 
     `services` (taxonomy, nlp analyzer) are built at start-up unless given (tests share one set)."""
@@ -62,17 +63,17 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
     setup_wechat(app, settings, pipeline, clock)
     setup_wecom(app, settings, pipeline, clock)
     setup_sandbox_api(app, settings, db)
-    setup_charging(app, settings, db, clock, pipeline)
+    setup_charging(app, settings, db, clock)
     app.add_routes(Open311API(db, clock, pipeline.services, settings).routes())
     add_dashboard(app, settings, db, clock, pipeline, app.get(FAKE_KEY))
     app.router.add_get("/healthz", health_handler(db, settings.background))
     app.cleanup_ctx.append(background_workers(settings, db, clock))
-    app.on_startup.append(schedule_retention(settings, db, clock))
+    app.on_startup.append(schedule_standing_jobs(settings, db, clock))
     return app
 
 
 def setup_pipeline(app: web.Application, settings: Settings, db: Database, clock: Clock, router: Router | None,
-                   services: dict | None) -> MessagePipeline:
+                   services: Services | dict | None) -> MessagePipeline:
     """The message pipeline every messaging platform feeds; its services are built at start-up unless given,
     and it is drained (handlers in flight finish) at shutdown."""
     pipeline = MessagePipeline(db, router or build_router(), clock=clock, budget_s=settings.reply_budget_s,
@@ -101,10 +102,8 @@ def setup_sandbox_api(app: web.Application, settings: Settings, db: Database) ->
     app.add_subapp(SANDBOX_API_PREFIX, fake.app())
 
 
-def setup_charging(app: web.Application, settings: Settings, db: Database, clock: Clock,
-                   pipeline: MessagePipeline) -> None:
-    """The charging feeds' ingest and state API, and the chat's charging settings."""
-    pipeline.services.setdefault("charging_policy", charging_policy(settings))
+def setup_charging(app: web.Application, settings: Settings, db: Database, clock: Clock) -> None:
+    """The charging feeds' ingest and state API (the chat's charging settings are among the services)."""
     app.add_routes(ChargingAPI(db, clock, charging_policy(settings)).routes())
 
 
@@ -121,7 +120,8 @@ async def no_tracebacks(request: web.Request, handler):
 
 
 async def _start_services(app: web.Application) -> None:
-    app[PIPELINE_KEY].services.update(await build_services(app[SETTINGS_KEY], app[DB_KEY]))
+    built = await build_services(app[SETTINGS_KEY], app[DB_KEY])
+    app[PIPELINE_KEY].services.fill(**built.values())  # in place: Open311 and WeCom hold the same object
 
 
 async def _drain(app: web.Application) -> None:

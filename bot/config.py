@@ -133,7 +133,7 @@ class Settings:
     sandbox_public: bool = setting("SANDBOX_PUBLIC", False, flag,
                                    "let sandbox mode listen on a non-loopback HOST (never on a real deployment)")
     nlp_model_dir: Path | None = setting("NLP_MODEL_DIR", None, path, "a model trained with `nlp train`")
-    draft_ttl_s: int = setting("DRAFT_TTL_S", 1800, whole_seconds, "an idle unfinished report expires")
+    draft_ttl_s: int = setting("DRAFT_TTL_S", 1800, whole_seconds, "an idle unfinished report (or charging question) expires, and the resident is told after how long")
     # the 1315 clock (seconds from dispatch) and the revisit (回头看) delay
     sla_accept_s: int = setting("SLA_ACCEPT_S", 60, whole_seconds, "accept within this long of dispatch")
     sla_depart_s: int = setting("SLA_DEPART_S", 180, whole_seconds, "set off within this long of dispatch")

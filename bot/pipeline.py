@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable
 from backend.privacy import mask_text
 from bot import texts
 from handlers.router import Context, Router
+from handlers.services import Services
 from handlers.types import Reply, Update
 from storage import inbound, outbox
 from storage.db import Database
@@ -104,13 +105,13 @@ class MessagePipeline:
         *,
         clock: Clock,
         budget_s: float = 4.0,
-        services: dict[str, Any] | None = None,
+        services: Services | dict[str, Any] | None = None,
     ):
         self.db = db
         self.router = router
         self.clock = clock
         self.budget_s = budget_s
-        self.services = services or {}
+        self.services = Services.of(services)
         self.locks = UserLocks()
         self._background: set[asyncio.Task] = set()
         # when a handler's transaction last committed: a message still waiting for the database while

@@ -1,4 +1,4 @@
-"""`staff invite | list | password | unbind | link`: staff accounts and where they are bound."""
+"""`staff invite | list | password | unbind | logout | link`: staff accounts and where they are bound."""
 from __future__ import annotations
 
 import re
@@ -55,7 +55,7 @@ async def cmd_invite(settings: Settings, args) -> int:
     except staff_mod.StaffError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    print(f"{staff_id}: send 绑定 {code} to the official account within 7 days")
+    print(f"{staff_id}: send 绑定 {code} to the official account within 24 hours")
     print(code)
     return 0
 
@@ -81,8 +81,12 @@ async def cmd_unbind(settings: Settings, args) -> int:
 
 
 async def cmd_logout(settings: Settings, args) -> int:
-    async with database(settings) as db, db.transaction() as session:
-        ended = await staff_mod.log_out(session, args.staff_id)
+    try:
+        async with database(settings) as db, db.transaction() as session:
+            ended = await staff_mod.log_out(session, args.staff_id)
+    except staff_mod.StaffError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     print(f"{ended} dashboard session(s) ended")
     return 0
 

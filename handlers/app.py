@@ -1,20 +1,35 @@
-"""The router every platform's Updates go to, assembled from the handler modules in priority order:
-staff commands from bound staff first; then residents' explicit commands (phone binding, progress),
-survey answers, the charging dialog, the intake dialog; greetings and the menu last."""
+"""The router every platform's Updates go to, assembled from the handler modules in priority order.
+
+Two routers side by side: staff first (binding, and commands, photos and locations from bound staff;
+its middleware looks the sender up), then residents (its middlewares load the person's dialog and end a
+charging talk the message does not answer): phone binding, personal data (我的信息, 删除我的信息, and
+staff's 电话 N, which checks the sender itself), progress, survey answers, the charging dialog, the intake
+dialog; greetings and the menu last. A staff photo not meant for a case declines and reaches the
+residents' router like anyone's.
+"""
 from handlers import basic, charging, intake, personal, phone, progress, staff, survey
 from handlers.dialog import load_dialog
 from handlers.router import Router
 
 
+def staff_router() -> Router:
+    router = Router("staff")
+    router.middlewares.append(staff.load_staff)
+    router.include(staff.router)
+    return router
+
+
+def resident_router() -> Router:
+    router = Router("resident")
+    router.middlewares.extend([load_dialog, charging.settle])
+    for part in (phone.router, personal.router, progress.router, survey.router, charging.router, intake.router,
+                 basic.router):
+        router.include(part)
+    return router
+
+
 def build_router() -> Router:
     root = Router("root")
-    root.middlewares.extend([load_dialog, charging.settle, staff.load_staff])
-    root.include(staff.router)
-    root.include(phone.router)  # 绑定手机 / 验证码
-    root.include(personal.router)  # 我的信息, 删除我的信息, staff's 电话 N
-    root.include(progress.router)
-    root.include(survey.router)
-    root.include(charging.router)
-    root.include(intake.router)
-    root.include(basic.router)
+    root.include(staff_router())
+    root.include(resident_router())
     return root

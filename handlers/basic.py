@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from handlers import texts, words
 from handlers.router import Context, Router, event, kind
+from handlers.turns import kind_of
 from handlers.types import Reply, Update
 
 router = Router("basic")
@@ -70,7 +71,7 @@ async def text_menu(update: Update, ctx: Context) -> Reply:
         return Reply(text=texts.NOTHING_TO_CANCEL + texts.MENU)
     if words.is_word(text, words.CONFIRM):
         return Reply(text=texts.NOTHING_TO_CONFIRM)
-    return Reply(text=texts.GREETING)
+    return Reply(text=texts.ASIDE_AT_REST.get(kind_of(update, ctx), texts.GREETING))
 
 
 @router.on(kind("unknown"))

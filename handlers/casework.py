@@ -9,8 +9,8 @@ __all__ = ["policy", "rules_for", "rules_of"]
 
 
 def rules_for(ctx: Context, code: str) -> CategoryRules:
-    return rules_of(ctx.services["taxonomy"].category(code))
+    return rules_of(ctx.services.taxonomy.category(code))
 
 
 def policy(ctx: Context) -> Policy:
-    return ctx.services.get("workflow_policy") or Policy()
+    return ctx.services.workflow_policy

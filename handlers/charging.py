@@ -17,12 +17,13 @@ subscription, on "取消", or as soon as the resident says something that is not
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from backend import cases, charging, places
 from backend.charging import ChargingPolicy, StationState
 from handlers import texts as T
 from handlers import words
+from handlers.dialog import Dialog, State, Step, in_dialog, in_state
 from handlers.intake import TEXTUAL, reporter, understand
 from handlers.router import Context, Filter, Router, kind
 from handlers.types import Reply, Update
@@ -30,10 +31,6 @@ from storage.conversation import DialogState
 
 MAX_REPLY_BYTES = 2048
 LISTED = 3
-
-
-STATES = ("charging_kind", "charging_where", "charging_list")  # answers are routed by the filters below
-TIMEOUT = timedelta(minutes=30)
 
 
 @dataclass
@@ -50,14 +47,14 @@ class Search:
 
     @classmethod
     def of(cls, ctx: Context) -> "Search":
-        if ctx.dialog is None or ctx.dialog.state not in STATES:
+        if ctx.dialog is None or ctx.dialog.state not in CHARGING.states:
             return cls()
         known = {k: v for k, v in (ctx.dialog.data or {}).items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
 
 def policy(ctx: Context) -> ChargingPolicy:
-    return ctx.services.get("charging_policy") or ChargingPolicy()
+    return ctx.services.charging_policy
 
 
 # --- reading messages ----------------------------------------------------------------------------------
@@ -67,13 +64,6 @@ def kind_in(text: str | None) -> str | None:
     ebike = any(w in t for w in T.CHARGING_EBIKE_WORDS)
     car = any(w in t for w in T.CHARGING_CAR_WORDS)
     return "ebike" if ebike and not car else "car" if car and not ebike else None
-
-
-def in_state(*names: str) -> Filter:
-    return Filter(lambda u, c: c.dialog is not None and c.dialog.state in names, f"charging{names}")
-
-
-ACTIVE = in_state(*STATES)
 
 
 def is_entry(update: Update, ctx: Context) -> bool:
@@ -139,16 +129,16 @@ async def leave(ctx: Context) -> bool:
 async def settle(update: Update, ctx: Context) -> None:
     """Router middleware (after load_dialog): a charging dialog that is idle too long, or that this message
     does not answer, ends here, so the other routers see the person's previous dialog (or none)."""
-    if ctx.dialog is None or ctx.dialog.state not in STATES or (update.kind == "event" and update.event != "click"):
+    if not ACTIVE(update, ctx) or (update.kind == "event" and update.event != "click"):
         return  # automatic events (LOCATION reports, template callbacks) neither answer nor end it
-    if ctx.now - ctx.dialog.updated_at > TIMEOUT or not belongs(update, ctx):
+    if CHARGING.expired(ctx) or not belongs(update, ctx):
         await leave(ctx)
 
 
 def begin(ctx: Context) -> Search:
     """A fresh search; keeps (or stashes) the dialog it interrupts."""
     current = ctx.dialog
-    if current is not None and current.state in STATES:
+    if current is not None and current.state in CHARGING.states:
         return Search(resume=Search.of(ctx).resume)
     if current is not None:
         return Search(resume={"state": current.state, "data": current.data,
@@ -195,16 +185,43 @@ def fit(template: str, entries: list[str], **fields) -> tuple[str, int]:
 
 async def show(update: Update, ctx: Context, search: Search, prefix: str = "") -> Reply:
     """Ask what is missing, or list the nearest stations with free spots."""
-    if search.kind is None:
-        await save(ctx, "charging_kind", search)
-        return Reply(text=prefix + T.CHARGING_ASK_KIND)
-    if search.lat is None:
+    if search.kind is not None and search.lat is None:
         place = await known_compound(update, ctx)
-        if place is None:
-            await save(ctx, "charging_where", search)
-            return Reply(text=prefix + T.CHARGING_ASK_WHERE.format(kind=T.CHARGING_KIND[search.kind]))
-        search.lat, search.lng, search.origin = place.lat, place.lng, place.name
-        prefix += T.CHARGING_FROM_COMPOUND.format(place=place.name)
+        if place is not None:
+            search.lat, search.lng, search.origin = place.lat, place.lng, place.name
+            prefix += T.CHARGING_FROM_COMPOUND.format(place=place.name)
+    state = CHARGING.next_state(None, search, ctx, Step())
+    if state == "charging_list":  # the prefix counts against the reply's byte limit
+        text = await ask_station(search, ctx, prefix)
+    else:
+        text = prefix + await CHARGING.ask(state, search, ctx)
+    if state == "charging_list" and not search.listed:
+        return Reply(text=text)  # no station of that kind at all: nothing to choose from
+    if state == "charging_list" and search.then_subscribe:
+        search.then_subscribe = False
+        confirm = await subscribe_area(update, ctx, search)
+        return Reply(text=f"{text}\n\n{confirm}")
+    await save(ctx, state, search)
+    return Reply(text=text)
+
+
+def missing(search: Search, ctx: Context) -> str:
+    if search.kind is None:
+        return "charging_kind"
+    return "charging_where" if search.lat is None else "charging_list"
+
+
+async def ask_kind(search: Search, ctx: Context) -> str:
+    return T.CHARGING_ASK_KIND
+
+
+async def ask_where(search: Search, ctx: Context) -> str:
+    return T.CHARGING_ASK_WHERE.format(kind=T.CHARGING_KIND[search.kind])
+
+
+async def ask_station(search: Search, ctx: Context, prefix: str = "") -> str:
+    """The nearest stations with free spots (or the nearest at all when none is free), after `prefix`,
+    within WeChat's reply limit; sets `listed`."""
     p = policy(ctx)
     found = await charging.nearest(ctx.session, search.lat, search.lng, ctx.now, p, kind=search.kind, limit=LISTED)
     template = T.CHARGING_LIST
@@ -214,17 +231,13 @@ async def show(update: Update, ctx: Context, search: Search, prefix: str = "") -
         template = T.CHARGING_NONE_FREE
     kind_name = T.CHARGING_KIND[search.kind]
     if not found:
-        return Reply(text=prefix + T.CHARGING_NO_STATIONS.format(kind=kind_name))
+        search.listed = []
+        return prefix + T.CHARGING_NO_STATIONS.format(kind=kind_name)
     footer = T.CHARGING_FOOTER.format(radius=p.alert_radius_m, hours=hours(ctx))
     text, shown = fit(prefix + template, [line(n, s, ctx.now) for n, s in enumerate(found, 1)],
                       origin=search.origin or T.CHARGING_ORIGIN_LOCATION, kind=kind_name, footer=footer)
     search.listed = [s.station.id for s in found[:shown]]
-    if search.then_subscribe:
-        search.then_subscribe = False
-        confirm = await subscribe_area(update, ctx, search)
-        return Reply(text=f"{text}\n\n{confirm}")
-    await save(ctx, "charging_list", search)
-    return Reply(text=text)
+    return text
 
 
 async def known_compound(update: Update, ctx: Context) -> places.Place | None:
@@ -258,6 +271,53 @@ async def subscribe_area(update: Update, ctx: Context, search: Search) -> str:
                                             hours=hours(ctx)) + (T.CHARGING_DRAFT_BACK if back else "")
 
 
+# --- the dialog: a state's answer, then the declaration ------------------------------------------------
+
+async def chose_kind(update: Update, ctx: Context) -> Reply:
+    search = Search.of(ctx)
+    picked = words.choice(update.text, 2)
+    search.kind = ("ebike", "car")[picked - 1] if picked else kind_in(update.text)
+    return await show(update, ctx, search)
+
+
+async def named_place(update: Update, ctx: Context) -> Reply:
+    search = Search.of(ctx)
+    place = await place_named(update, ctx)
+    if place is None:
+        return Reply(text=T.CHARGING_PLACE_NOT_FOUND)
+    search.lat, search.lng, search.origin = place.lat, place.lng, place.name
+    return await show(update, ctx, search)
+
+
+async def chose_station(update: Update, ctx: Context) -> Reply:
+    search = Search.of(ctx)
+    station_id = search.listed[words.choice(update.text, len(search.listed)) - 1]
+    p = policy(ctx)
+    state = await charging.state_of(ctx.session, station_id, ctx.now, p)
+    await charging.subscribe(ctx.session, update.platform, update.user_id, kind=state.station.kind, now=ctx.now,
+                             policy=p, station_id=station_id)
+    back = await leave(ctx)
+    text = T.CHARGING_SUBSCRIBED_STATION.format(name=state.station.name, hours=hours(ctx))
+    if state.status == "available":
+        text = T.CHARGING_FREE_NOW.format(free=state.free) + text
+    return Reply(text=text + (T.CHARGING_DRAFT_BACK if back else ""))
+
+
+# Each answer is a router handler (update, ctx) -> Reply, reached through the state's filter below.
+CHARGING = Dialog(
+    name="charging",
+    next=missing,
+    states={
+        "charging_kind": State(ask_kind, chose_kind),
+        "charging_where": State(ask_where, named_place),
+        "charging_list": State(ask_station, chose_station),
+    },
+)
+ACTIVE = in_dialog(CHARGING)
+ANSWERS = {"charging_kind": Filter(picks_kind, "kind"), "charging_where": Filter(names_place, "place"),
+           "charging_list": Filter(picks_station, "station number")}
+
+
 # --- handlers ---------------------------------------------------------------------------------------------
 
 router = Router("charging")
@@ -287,43 +347,14 @@ async def subscribe(update: Update, ctx: Context) -> Reply:
     search = Search.of(ctx)
     if ctx.dialog is not None and ctx.dialog.state == "charging_list" and search.lat is not None:
         return Reply(text=await subscribe_area(update, ctx, search))
-    if ctx.dialog is None or ctx.dialog.state not in STATES:
+    if not ACTIVE(update, ctx):
         search = begin(ctx)
     search.then_subscribe = True
     return await show(update, ctx, search)
 
 
-@router.on(in_state("charging_kind") & Filter(picks_kind, "kind"))
-async def chose_kind(update: Update, ctx: Context) -> Reply:
-    search = Search.of(ctx)
-    picked = words.choice(update.text, 2)
-    search.kind = ("ebike", "car")[picked - 1] if picked else kind_in(update.text)
-    return await show(update, ctx, search)
-
-
-@router.on(in_state("charging_where") & Filter(names_place, "place"))
-async def named_place(update: Update, ctx: Context) -> Reply:
-    search = Search.of(ctx)
-    place = await place_named(update, ctx)
-    if place is None:
-        return Reply(text=T.CHARGING_PLACE_NOT_FOUND)
-    search.lat, search.lng, search.origin = place.lat, place.lng, place.name
-    return await show(update, ctx, search)
-
-
-@router.on(in_state("charging_list") & Filter(picks_station, "station number"))
-async def chose_station(update: Update, ctx: Context) -> Reply:
-    search = Search.of(ctx)
-    station_id = search.listed[words.choice(update.text, len(search.listed)) - 1]
-    p = policy(ctx)
-    state = await charging.state_of(ctx.session, station_id, ctx.now, p)
-    await charging.subscribe(ctx.session, update.platform, update.user_id, kind=state.station.kind, now=ctx.now,
-                             policy=p, station_id=station_id)
-    back = await leave(ctx)
-    text = T.CHARGING_SUBSCRIBED_STATION.format(name=state.station.name, hours=hours(ctx))
-    if state.status == "available":
-        text = T.CHARGING_FREE_NOW.format(free=state.free) + text
-    return Reply(text=text + (T.CHARGING_DRAFT_BACK if back else ""))
+for _name, _state in CHARGING.states.items():
+    router.on(in_state(CHARGING, _name) & ANSWERS[_name])(_state.answer)
 
 
 @router.on(ENTRY)

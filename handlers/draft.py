@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 DESCRIPTION_LIMIT = 1000  # characters kept of what the resident wrote
+SPOT_LIMIT = 64
+TIME_LIMIT = 64
 MAX_PHOTOS = 9
 
 
@@ -19,6 +21,9 @@ class Draft:
     location_compound: str | None = None  # nearest compound to a shared location, to confirm
     location_distance: int | None = None  # metres from the shared location to that compound
     building: str | None = None
+    spot: str | None = None  # where exactly, as said: "南门小广场", "6楼阳台", "88号门口" (of a road)
+    place_text: str | None = None  # the place as described or shared, when no known place matched it
+    place_asked: bool = False  # asked once to describe the place or share a location: never again
     occurred: str | None = None
     photos: list[dict] = field(default_factory=list)
     phone: str | None = None
@@ -26,11 +31,13 @@ class Draft:
     lat: float | None = None
     lng: float | None = None
     urgent: bool = False
-    repeat: bool = False
     skipped: list[str] = field(default_factory=list)
     duplicate_checked: bool = False
     duplicate: str | None = None  # number of an open case it may duplicate, while offering to follow it
-    editing: bool = False  # the resident chose 修改: after the next answer, back to the summary
+    own_duplicate: bool = False  # that open case is the resident's own: offer to add to it
+    urgent_case: str | None = None  # an emergency's case made without a place, waiting for one
+    priority: str | None = None  # the nlp's priority of the first message (a feared hazard raises it)
+    advice: str | None = None  # for an emergency: whom to call and what to do, said before anything else
 
     def to_data(self) -> dict[str, Any]:
         return asdict(self)
@@ -46,6 +53,24 @@ class Draft:
             return
         joined = f"{self.description}；{text}" if self.description else text
         self.description = joined[:DESCRIPTION_LIMIT]
+
+    def take_details(self, details: Any, *, what: bool = True) -> str:
+        """Fill empty slots from the details of an answer (nlp Details: spot, building, time, what happens);
+        what happens joins the description. Returns what was added to the description ("" if nothing)."""
+        if details is None:
+            return ""
+        spot, building, when = details.spot, details.building, details.time
+        if spot and not self.spot:
+            self.spot = spot[:SPOT_LIMIT]
+        if building and not self.building:
+            self.building = building
+        if when is not None and not self.occurred:
+            self.occurred = when.said[:TIME_LIMIT]
+        added = (details.what or "").strip() if what else ""
+        if added and added not in self.description:
+            self.add_text(added)
+            return added
+        return ""
 
     def add_photo(self, media: dict) -> bool:
         if len(self.photos) >= MAX_PHOTOS:
@@ -73,15 +98,16 @@ class Draft:
         take("building", u.building)
         take("occurred", u.time)
         take("phone", u.phone)
+        take("spot", (getattr(u, "spot", None) or getattr(u, "place_detail", None) or "")[:SPOT_LIMIT])
         self.urgent = self.urgent or bool(u.urgent)
-        self.repeat = self.repeat or bool(u.repeat)
 
 
 def next_state(draft: Draft, slots: tuple[str, ...]) -> str:
     """The state that asks for the most important missing slot, or `confirm` when nothing is missing.
 
     Order: what the problem is, the place (a shared location to confirm, an ambiguous name to pick,
-    or a question), the building and the time where the category needs them, then the summary.
+    or a question; a place only described, or left to staff, is enough), the building and the time where
+    the category needs them, then the summary.
     """
     if draft.duplicate:
         return "offer_follow"
@@ -89,9 +115,9 @@ def next_state(draft: Draft, slots: tuple[str, ...]) -> str:
         return "choose_category" if draft.candidates else "ask_description"
     if draft.location_compound:
         return "confirm_location"
-    if draft.compound is None:
+    if draft.compound is None and draft.place_text is None and "place" not in draft.skipped:
         return "choose_compound" if draft.compound_candidates else "ask_place"
-    if "building" in slots and not draft.building and "building" not in draft.skipped:
+    if "building" in slots and draft.compound and not draft.building and "building" not in draft.skipped:
         return "ask_building"
     if "time" in slots and not draft.occurred and "time" not in draft.skipped:
         return "ask_time"

@@ -34,7 +34,7 @@ def erase_request(update: Update, ctx: Context) -> ConversationStore:
 @router.on(text_matches(MY_DATA, "my data"))
 async def my_data(update: Update, ctx: Context) -> Reply:
     kept = await personal_data.kept(ctx.session, reporter(update), ctx.now)
-    policy = ctx.services.get("retention_policy") or personal_data.RetentionPolicy()
+    policy = ctx.services.retention_policy
     return Reply(text=T.MY_DATA.format(phone=kept.phone or T.MY_DATA_NO_PHONE, reported=kept.reported,
                                        followed=kept.followed, drafts=kept.drafts, subscriptions=kept.subscriptions,
                                        messages=kept.messages, log_days=policy.log_days,

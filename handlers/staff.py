@@ -10,17 +10,15 @@ import logging
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
-from backend import cases, lifecycle, staff as staff_mod, workflow
-from backend.clock import local
+from backend import cases, staff as staff_mod, workflow, worklist
+from backend.clock import deadline_text
 from backend.departments import name_of, resolve_names
-from handlers import intake, texts as T
+from handlers import texts as T
+from handlers import words
 from handlers.casework import policy, rules_for
-from handlers.router import Context, Filter, Router, kind
+from handlers.router import Context, Filter, Router, SkipHandler, kind
 from handlers.types import Reply, Update
 from storage.conversation import ConversationStore
-from storage.models import Case, CaseMedia
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +26,7 @@ COMMAND = re.compile(r"^\s*(待办|接单|出发|到场|办结|转派|协办|核
 BIND = re.compile(r"^\s*绑定\s*([0-9A-Za-z]{6,16})\s*$")
 CASE_REF = re.compile(r"^(20\d{6}-\d{4}|\d{1,4})(?:\s+|$)(.*)$", re.S)
 ATTACH_WINDOW = timedelta(minutes=10)
+TODO_PAGE = 10  # cases per page of 待办
 ACTIONS = {"接单": "accept", "出发": "depart", "到场": "arrive", "办结": "resolve", "转派": "reassign",
            "协办": "cohandle", "核实": "verify", "退回": "return", "回访": "revisit"}
 
@@ -60,10 +59,11 @@ STAFF = Filter(is_staff, "staff")
 @router.on(Filter(lambda u, c: u.kind == "text" and BIND.match(u.text or "") is not None, "bind"))
 async def bind(update: Update, ctx: Context) -> Reply:
     code = BIND.match(update.text).group(1)
-    person = await staff_mod.bind(ctx.session, code, update.platform, update.user_id, ctx.now)
-    if person is None:
-        log.warning("binding refused for %s:%s", update.platform, update.user_id)
-        return Reply(text=T.BIND_FAILED)
+    bound = await staff_mod.bind(ctx.session, code, update.platform, update.user_id, ctx.now)
+    if bound.staff is None:
+        log.warning("binding refused (%s) for %s:%s", bound.code, update.platform, update.user_id)
+        return Reply(text=T.BIND_LOCKED if bound.code == "locked" else T.BIND_FAILED)
+    person = bound.staff
     return Reply(text=T.BOUND.format(name=person.name, role=T.ROLE.get(person.role, person.role)))
 
 
@@ -74,7 +74,7 @@ async def staff_command(update: Update, ctx: Context) -> Reply:
     if verb == "帮助":
         return Reply(text=T.STAFF_HELP)
     if verb == "待办":
-        return Reply(text=await todo(ctx))
+        return Reply(text=await todo(ctx, rest))
     if verb == "统计":
         return Reply(text=await stats(ctx))
     action = ACTIONS[verb]
@@ -82,13 +82,13 @@ async def staff_command(update: Update, ctx: Context) -> Reply:
     if problem:
         return Reply(text=problem)
     permission = await staff_mod.may_act(ctx.session, ctx.staff, case)
-    if not permission.allowed and action != "verify":
+    if not permission.allowed:
         log.warning("staff %s refused %s on %s: %s", ctx.staff.id, action, case.number, permission.reason)
         return Reply(text=T.REFUSED[permission.reason].format(number=case.number, verb=T.VERB[action]))
     return Reply(text=await perform(update, ctx, action, case, argument))
 
 
-async def perform(update: Update, ctx: Context, action: str, case: Case, argument: str) -> str:
+async def perform(update: Update, ctx: Context, action: str, case, argument: str) -> str:
     s, me, now, number = ctx.session, ctx.staff, ctx.now, case.number
     if action in ("resolve", "return", "revisit") and not argument:
         return T.REFUSED["need_note"].format(verb=T.VERB[action], number=number)
@@ -128,10 +128,10 @@ async def perform(update: Update, ctx: Context, action: str, case: Case, argumen
     return await confirmation(update, ctx, action, case, done)
 
 
-async def confirmation(update: Update, ctx: Context, action: str, case: Case, done: workflow.Done) -> str:
+async def confirmation(update: Update, ctx: Context, action: str, case, done: workflow.Done) -> str:
     number = case.number
     if action == "accept":
-        due = {k: local(datetime.fromisoformat(v)).strftime("%H:%M") for k, v in (case.sla or {}).items()}
+        due = {k: deadline_text(datetime.fromisoformat(v), ctx.now) for k, v in (case.sla or {}).items()}
         return T.DONE["accept"].format(number=number, depart_by=due.get("depart", ""), arrive_by=due.get("arrive", ""))
     if action == "arrive":
         await remember(update, ctx, arrived=case.id)
@@ -160,22 +160,21 @@ async def confirmation(update: Update, ctx: Context, action: str, case: Case, do
     return T.DONE[action].format(number=number)
 
 
-async def find_case(ctx: Context, action: str, rest: str) -> tuple[Case | None, str, str]:
+async def find_case(ctx: Context, action: str, rest: str) -> tuple[object | None, str, str]:
     """(case, the rest of the command, a problem to answer instead). A short number is matched against
     the endings of the cases this person may act on; no number at all works when exactly one fits."""
     match = CASE_REF.match(rest)
     if not match:
-        mine = await workflow.open_cases_for(ctx.session, ctx.staff)
-        if len(mine) == 1 and action in ("accept", "depart", "arrive"):
-            return mine[0], rest, ""
-        example = mine[0].number if mine else "20261127-0001"
+        mine = await worklist.open_page(ctx.session, ctx.staff, per_page=1)
+        if mine.total == 1 and action in ("accept", "depart", "arrive"):
+            return mine.cases[0], rest, ""
+        example = mine.cases[0].number if mine.cases else "20261127-0001"
         return None, rest, T.WHICH_CASE.format(verb=T.VERB[action], example=example)
     ref, argument = match.group(1), match.group(2).strip()
     if "-" in ref:
         case = await cases.by_number(ctx.session, ref)
         return (case, argument, "") if case else (None, argument, T.CASE_UNKNOWN.format(number=ref))
-    candidates = [c for c in await workflow.open_cases_for(ctx.session, ctx.staff, limit=200)
-                  if c.number.endswith(ref.zfill(4))]
+    candidates = await worklist.open_ending_with(ctx.session, ctx.staff, ref.zfill(4), limit=2)
     if len(candidates) == 1:
         return candidates[0], argument, ""
     if not candidates:
@@ -183,31 +182,31 @@ async def find_case(ctx: Context, action: str, rest: str) -> tuple[Case | None, 
     return None, argument, T.CASE_AMBIGUOUS.format(number=ref)
 
 
-async def todo(ctx: Context) -> str:
-    mine = await workflow.open_cases_for(ctx.session, ctx.staff)
-    if not mine:
+async def todo(ctx: Context, rest: str) -> str:
+    """待办 [page]: every open case in reach, most urgent and newest first, a page at a time."""
+    wanted = words.choice(rest, 10_000) if rest else 1
+    found = await worklist.open_page(ctx.session, ctx.staff, page=wanted or 1, per_page=TODO_PAGE)
+    if not found.total:
         return T.NO_OPEN
-    lines = []
-    places = await workflow.places_of(ctx.session, mine)
-    for case in mine:
-        stage = next((s for s in workflow.STAGES if not workflow.stage_done(case, s)), None)
-        due = ""
-        if stage and case.sla:
-            due = T.TODO_DUE.format(stage=T.VERB[stage], at=local(datetime.fromisoformat(case.sla[stage])).strftime("%H:%M"))
-        lines.append(T.TODO_LINE.format(number=case.number, status=T.STATUS.get(case.status, case.status),
-                                        category=ctx.services["taxonomy"].category(case.category).name,
-                                        place=places[case.id], due=due))
-    return T.TODO.format(n=len(mine), lines="\n".join(lines))
+    places = await workflow.places_of(ctx.session, found.cases)
+    lines = [todo_line(ctx, case, places[case.id]) for case in found.cases]
+    more = T.TODO_MORE.format(next=found.page + 1) if found.page < found.pages else ""
+    return T.TODO.format(n=found.total, page=found.page, pages=found.pages, lines="\n".join(lines), more=more)
+
+
+def todo_line(ctx: Context, case, place: str) -> str:
+    stage = next((s for s in workflow.STAGES if not workflow.stage_done(case, s)), None)
+    due = ""
+    if stage and case.sla:
+        due = T.TODO_DUE.format(stage=T.VERB[stage], at=deadline_text(datetime.fromisoformat(case.sla[stage]), ctx.now))
+    return T.TODO_LINE.format(number=case.number, status=T.STATUS.get(case.status, case.status),
+                              category=ctx.services.taxonomy.category(case.category).name, place=place, due=due)
 
 
 async def stats(ctx: Context) -> str:
-    month_start = local(ctx.now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    rows = (await ctx.session.execute(select(Case).where(Case.officer_id == ctx.staff.id,
-                                                         Case.created_at >= month_start))).scalars().all()
-    on_time = sum(1 for c in rows if c.accepted_at and c.sla and c.accepted_at <= datetime.fromisoformat(c.sla["accept"]))
-    resolved = sum(1 for c in rows if c.status in lifecycle.CLOSED)
-    return T.STATS.format(name=ctx.staff.name, total=len(rows), on_time=on_time, resolved=resolved,
-                          open=sum(1 for c in rows if c.status in cases.OPEN_STATUSES))
+    figures = await worklist.month_figures(ctx.session, ctx.staff, ctx.now)
+    return T.STATS.format(name=ctx.staff.name, total=figures.total, on_time=figures.on_time,
+                          resolved=figures.resolved, open=figures.open)
 
 
 # --- photos and locations from staff ------------------------------------------------------
@@ -236,14 +235,13 @@ async def recent_location(update: Update, ctx: Context) -> tuple[float, float] |
 @router.on(STAFF & kind("image"))
 async def staff_photo(update: Update, ctx: Context) -> Reply | None:
     entry = await recent(update, ctx, "attach")
-    case = await ctx.session.get(Case, entry["case"]) if entry else None
+    case = await worklist.by_id(ctx.session, entry["case"]) if entry else None
     if case is None:  # not right after a 办结: a photo like any resident's
-        return await intake.photo(update, ctx)
+        raise SkipHandler
     await cases.add_media(ctx.session, case, [{"kind": "image", "media_id": update.media.media_id,
                                                "url": update.media.url, "platform": update.platform}],
                           actor=f"staff:{ctx.staff.id}", now=ctx.now)
-    count = (await ctx.session.execute(select(func.count()).select_from(CaseMedia)
-                                       .where(CaseMedia.case_id == case.id))).scalar_one()
+    count = await worklist.media_count(ctx.session, case)
     return Reply(text=T.PHOTO_ATTACHED.format(number=case.number, n=count))
 
 
@@ -252,7 +250,7 @@ async def staff_location(update: Update, ctx: Context) -> Reply:
     where = (update.location.lat, update.location.lng)
     arrived = await recent(update, ctx, "arrived")
     await remember(update, ctx, location=list(where))
-    case = await ctx.session.get(Case, arrived["case"]) if arrived else None
+    case = await worklist.by_id(ctx.session, arrived["case"]) if arrived else None
     if case is None:
         return Reply(text=T.LOCATION_NOTED)
     proof = await workflow.arrival_proof(ctx.session, case, where)

@@ -14,6 +14,7 @@ MENU = (
     "2. 发送“我的工单”查询办理进度\n"
     "3. 发送“充电桩”查询附近空闲充电位\n"
     "4. 发送“帮助”查看使用说明\n"
+    "5. 发送“我的信息”查看或删除街道保存的您的个人信息\n"
     "如遇火灾、燃气泄漏、有人受伤等紧急情况，请立即拨打119/110/120。"
 )
 
@@ -40,14 +41,23 @@ EMPTY_TEXT = "您好像发送了一条空消息。" + MENU
 # --- intake dialog ---------------------------------------------------------------------------
 
 ASK_DESCRIPTION = "请问遇到了什么问题？请简单描述一下，比如“楼下有人占道摆摊”。"
-ASK_PLACE = "请问是在哪个小区、几栋附近？也可以直接发送位置。"
+ASK_PLACE = "请问是在哪里？可以说小区和楼栋，也可以说路名、路口、门牌号或附近的标志（如“紫云路88号门口”），或直接发送位置。"
 ASK_BUILDING = "请问是在{compound}的几号楼附近？（不清楚可回复“跳过”）"
+ASK_SPOT = "请问在{place}的具体什么位置？比如门牌号、哪个门口、附近的标志。（不清楚可回复“跳过”）"
 ASK_TIME = "请问一般是什么时间发生的？比如“每天晚上十点以后”。（不清楚可回复“跳过”）"
 CHOOSE_CATEGORY = "请问您反映的是哪一类问题？请回复序号：\n{options}\n都不是请直接再描述一下。"
-CHOOSE_COMPOUND = "您说的地名对应多个小区，请问是哪一个？请回复序号：\n{options}"
-CONFIRM_LOCATION = "您发送的位置离「{compound}」最近（约{distance}米），是这个小区吗？回复 1 是，2 不是。"
-PLACE_NOT_FOUND = "没有找到这个小区。"
-LOCATION_NOT_NEAR = "您发送的位置不在本街道的小区附近，请直接告诉我们是哪个小区、几栋。"
+CHOOSE_COMPOUND = "您说的地名对应多个地点，请问是哪一个？请回复序号：\n{options}\n都不是请回复“都不是”，可以直接描述地点或发送位置。"
+CONFIRM_LOCATION = "您发送的位置离「{compound}」最近（约{distance}米），是{this}吗？回复 1 是，2 不是。"
+THIS_COMPOUND = "这个小区"
+THIS_PLACE = "这里"
+DESCRIBE_PLACE = "好的。请发送位置（点击输入框旁的＋号→位置），或用文字描述具体地点，比如路名、门牌号、附近的店铺或标志。"
+PLACE_NOTED = "已记下地点「{place}」，工作人员会核实具体位置。"
+PLACE_LEFT_TO_STAFF = "好的，地点请工作人员与您核实。"
+LOCATION_KEPT = "好的，按您发送的位置记录，工作人员会核实具体地点。"
+LOCATION_DENIED = "好的。说不清具体地点可回复“跳过”，将按您发送的位置记录。"
+LOCATION_NOT_NEAR = "您发送的位置附近没有本街道登记的地点，已按您发送的位置记录，工作人员会核实。"
+SHARED_LOCATION = "居民发送的位置"
+PLACE_TO_CHECK = "{place}（待工作人员核实）"
 OPTION = "{n}. {label}"
 
 SUMMARY = (
@@ -75,9 +85,14 @@ PHONE_NOT_UNDERSTOOD = "没有识别到手机号码，请回复11位手机号，
 BACK_WORDS = {"返回", "回到确认", "不改了"}
 
 DUPLICATE_FOUND = (
-    "该问题已有居民反映（工单号 {number}，{status}）。是否关注该工单的进度？\n"
-    "回复 1 关注该工单（进度会同步推送给您），回复 2 仍要单独反映。"
+    "{place}的“{category}”问题已有居民在{when}反映，正在办理中。是否关注它的进度？\n"
+    "回复 1 关注（进度会同步推送给您），回复 2 仍单独提交您的反映。"
 )
+REPEAT_FOUND = (
+    "您已反映过 {number}（{place}，“{category}”，{when}），正在办理中。补充说明吗？\n"
+    "回复 1 把这次的内容补充到该工单，回复 2 这是另一个问题、单独提交。"
+)
+SUPPLEMENTED = "已把您的补充说明加到工单 {number}，办理人员会看到。发送“我的工单”可随时查看进度。"
 FOLLOWED = "已为您关注工单 {number}，办理进度会同步推送给您。发送“我的工单”可随时查看。"
 ALREADY_FOLLOWING = "您已经在关注工单 {number}，办理进度会同步推送给您。"
 
@@ -100,12 +115,33 @@ URGENT_NOTICE = "情况紧急！请立即拨打119（火警）、110（报警）
 CANCELLED = "已取消本次反映。如需反映其他问题，直接描述即可。"
 NOTHING_TO_CANCEL = "您当前没有正在填写的反映。" + "\n"
 NOTHING_TO_CONFIRM = "您当前没有待确认的反映。请直接描述您遇到的问题，比如“滨湖欣园3栋楼下有人占道摆摊”。"
-EXPIRED = "您之前未完成的反映已超过30分钟未回复，已自动取消。"
+EXPIRED = "您之前未完成的反映已超过{idle}未回复，已自动取消。"
+DURATION_SECONDS = "{n}秒"
+DURATION_MINUTES = "{n}分钟"
+DURATION_HOURS = "{n}小时"
 PHOTO_ADDED = "已收到照片（共{n}张）。"
 PHOTO_LIMIT = "照片最多{n}张，这张没有添加。"
 IN_DIALOG_REMINDER = "（您正在反映问题）"
 NOT_UNDERSTOOD_CHOICE = "没能识别您的选择，请回复序号。"
 LOCATION_START = "已收到您的位置。"
+DETAIL_ADDED = "已补充说明：{detail}"
+CORRECTED = "已更正：{value}"
+# a message that is nothing for the report: a short answer, then the same question again
+ASIDE = {
+    "empty": "您好像发送了一条空消息。",
+    "chitchat": "我是烟墩街道“共治”服务号的自动助手，正在帮您登记反映的问题。",
+    "question": "这个问题我暂时答不上来，您可以拨打街道服务电话咨询。您的反映还没有提交：",
+    "staff_command": "这是工作人员使用的指令。您的反映还没有提交：",
+}
+ASIDE_AT_REST = {
+    "empty": EMPTY_TEXT,
+    "chitchat": "您好！我是烟墩街道“共治”服务号的自动助手。" + MENU,
+    "question": "这个问题我暂时答不上来，您可以拨打街道服务电话咨询。" + MENU,
+    "staff_command": "这是工作人员使用的指令，需先绑定工作人员身份。如需反映问题，请直接描述问题和地点。",
+}
+URGENT_ASK_PLACE = "请发送您的位置，或告诉我们在哪个小区、几栋，我们会补充到紧急工单 {number}。"
+URGENT_PLACE_NOT_FOUND = "没有找到这个地点。"
+URGENT_PLACE_ADDED = "已把位置补充到紧急工单 {number}，并已通知处置人员。请注意安全。"
 
 # --- progress -----------------------------------------------------------------------------------
 
@@ -130,13 +166,16 @@ STAFF_HELP = (
     "工作人员指令（N 为工单号，可只写末尾几位）：\n"
     "待办 — 我的待办工单\n接单 N ｜ 出发 N ｜ 到场 N（先发送位置可作到场凭证）\n"
     "办结 N 处理说明（随后发的照片会附到工单）\n转派 N 部门 ｜ 协办 N 公安 交警 市场监管\n"
-    "核实 N 意见（协办部门签核）｜ 退回 N 原因\n回访 N 结果（如“已解决”或“未解决”）｜ 统计"
+    "核实 N 意见（协办部门签核）｜ 退回 N 原因\n回访 N 结果（如“已解决”或“未解决”）｜ 统计\n"
+    "电话 完整工单号 — 查看居民联系电话（限本工单网格员和督办，每次查看留痕）"
 )
 BOUND = "绑定成功：{name}（{role}）。发送“帮助”查看工作指令。"
 BIND_FAILED = "绑定码无效或已过期，请联系管理员重新生成。"
+BIND_LOCKED = "绑定码错误次数过多，请一小时后再试，或联系管理员。"
 ROLE = {"officer": "网格员", "liaison": "部门联络员", "supervisor": "督办"}
 NO_OPEN = "当前没有待办工单。"
-TODO = "待办工单（{n}件，按紧急程度）：\n{lines}"
+TODO = "待办工单共{n}件（按紧急程度、新的在前；第{page}/{pages}页）：\n{lines}{more}"
+TODO_MORE = "\n回复“待办 {next}”看下一页。"
 TODO_LINE = "{number}｜{status}｜{category}｜{place}{due}"
 TODO_DUE = "｜{stage}时限 {at}"
 WHICH_CASE = "请写明工单号，例如“{verb} {example}”。"
@@ -236,10 +275,21 @@ CHARGING_DRAFT_BACK = "\n（您还有一条未完成的反映，可以继续回�
 
 # --- satisfaction surveys ------------------------------------------------------------------------
 
+# What a survey answer did, per `backend.surveys.Settled.outcome` (and the rating, when it matters).
 SURVEY_THANKS = {
-    "satisfied": "感谢您的评价（满意）！欢迎继续参与社区共治。",
-    "basic": "感谢您的评价（基本满意），我们会继续改进。",
-    "unsatisfied": "很抱歉没能让您满意。工单 {number} 已重新派单办理（重办），督办人员也已知悉，我们会尽快给您答复。",
+    "closed": "感谢您对工单 {number} 的评价（{label}），工单已完结。欢迎继续参与社区共治。",
+    "recorded": "感谢您对工单 {number} 的评价（{label}），已记录。",
+    "reopen": "很抱歉没能让您满意。工单 {number} 已重新派单办理（重办），督办人员也已知悉，我们会尽快给您答复。",
+    "flag": ("很抱歉没能让您满意。您对工单 {number} 的评价（不满意）已记录，并已转告督办人员核实；"
+             "是否重新办理以反映人的评价和核实结果为准，有进展会通知您。"),
+    "superseded": "工单 {number} 已在重新办理中，本次评价不再计入；办结后会再请您评价。",
+    "already": "您已评价过工单 {number}（{label}），无需重复评价。{state}",
+}
+# After "already": where the case stands now, by lifecycle group.
+SURVEY_CASE_NOW = {
+    "open": "工单目前正在重新办理，如需加快可回复“催办 {number}”。",
+    "working": "工单目前正在重新办理，如需加快可回复“催办 {number}”。",
+    "closed": "如问题再次出现，可直接发送问题重新反映。",
 }
 CAMPAIGN_THANKS = "感谢您参与满意度调查！"
 

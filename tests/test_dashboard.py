@@ -268,7 +268,7 @@ async def test_password_checks_do_not_hold_the_event_loop(dash):
     accounts.check_password("x", accounts.hash_password("y"))
     one_hash = (time.perf_counter() - started) / 2
     forms = []
-    for _ in range(6):
+    for _ in range(12):
         browser = new_browser()
         forms.append((browser, await csrf_of(browser, dash)))
     gaps, done = [], asyncio.Event()
@@ -292,7 +292,10 @@ async def test_password_checks_do_not_hold_the_event_loop(dash):
     await tick
     for browser, _ in forms:
         await browser.close()
-    assert max(gaps) < max(one_hash, 0.02), (max(gaps), one_hash)
+    # On the loop, the twelve hashes would hold it for ~12 hashes in all; off it, the loop keeps turning
+    # (a busy shared machine may still stall it now and then, hence a sum, not a maximum).
+    stalled = sum(g for g in gaps if g > 0.8 * one_hash)
+    assert stalled < 3 * one_hash, (stalled, one_hash, sorted(gaps)[-5:])
 
 
 async def test_unbind_and_staff_logout_end_the_dashboard_sessions(dash, db):
@@ -351,6 +354,14 @@ def new_cookies(browser: aiohttp.ClientSession) -> aiohttp.ClientSession:
 
 # --- bad input from logged-in staff and from anybody ----------------------------------------------------
 
+async def test_a_nul_in_the_login_form_is_a_failed_login_not_a_500(dash):
+    """PostgreSQL stores no NUL character: such an id is simply no staff id."""
+    r = await login(dash, staff_id="S1\x002", password="x\x00y")
+    assert r.status == 401
+    r = await login(dash, staff_id="S12\x00")
+    assert r.status == 401
+
+
 async def test_a_line_break_in_next_is_not_a_500(dash):
     async with dash.browser.post(url(dash, "/dashboard/login"), data={
             "staff_id": "S12", "password": PASSWORD, "next": "/dashboard\r\nSet-Cookie: gz_dash=evil",
@@ -365,7 +376,8 @@ async def test_a_line_break_in_next_is_not_a_500(dash):
     ("/dashboard/cases?from=9999-12-31", 400), ("/dashboard/cases?to=9999-12-31", 400),
     ("/dashboard/cases?from=0001-01-01", 400), ("/dashboard?to=9999-12-31", 400), ("/dashboard?from=bogus", 400),
     ("/dashboard/media/99999999999999999999999999", 404), ("/dashboard/media/9223372036854775807", 404),
-    ("/dashboard/cases/" + "9" * 500, 404)])
+    ("/dashboard/cases/" + "9" * 500, 404), ("/dashboard/cases?status=new%00x", 400),
+    ("/dashboard?community=%00", 400), ("/dashboard/cases/20261201-0001%00", 404)])
 async def test_absurd_queries_of_logged_in_staff_are_400_or_404(dash, path, status):
     await login(dash)
     async with dash.browser.get(url(dash, path), allow_redirects=False) as r:
@@ -422,3 +434,66 @@ async def test_kept_photos_are_served_with_their_own_type_and_nosniff(dash, db, 
     async with dash.browser.get(url(dash, f"/dashboard/media/{media_id}")) as r:
         assert r.status == 200 and r.headers["Content-Type"] == "image/jpeg"
         assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- the contact number: one click, for whom it is for, audited -----------------------------------------
+
+async def _reveal(dash, browser, *, csrf: bool = True) -> tuple[int, str]:
+    page_url = url(dash, f"/dashboard/cases/{dash.case_number}")
+    async with browser.get(page_url) as r:
+        page = await r.text()
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1) if csrf else ""
+    async with browser.post(page_url + "/contact", data={"csrf": token}, allow_redirects=False) as r:
+        return r.status, await r.text()
+
+
+async def test_the_supervisor_reveals_the_contact_with_one_click_and_it_is_audited(dash, db):
+    from backend import audit
+
+    await login(dash)
+    async with dash.browser.get(url(dash, f"/dashboard/cases/{dash.case_number}")) as r:
+        page = await r.text()
+    assert 'id="reveal-contact"' in page and "13812345678" not in page
+    assert (await _reveal(dash, dash.browser, csrf=False))[0] == 403  # a cross-site form cannot make the click
+    status, shown = await _reveal(dash, dash.browser)
+    assert status == 200 and "13812345678" in shown
+    async with db.sessions() as s:
+        logged = await audit.entries(s, case_number=dash.case_number)
+    assert [(e.actor, e.outcome, e.via) for e in logged] == [("staff:S12", "shown", "dashboard")]
+
+
+async def test_other_staff_get_no_button_and_a_recorded_refusal(dash, db, clock):
+    from backend import audit
+
+    async with db.transaction() as s:
+        await accounts.set_password(s, "S01", PASSWORD, clock())
+    other = new_browser()
+    try:
+        assert (await login(dash, staff_id="S01", browser=other)).status == 302
+        async with other.get(url(dash, f"/dashboard/cases/{dash.case_number}")) as r:
+            assert 'id="reveal-contact"' not in await r.text()
+        status, page = await _reveal(dash, other)
+        assert status == 403 and "13812345678" not in page and "只有本工单的处理人" in page
+    finally:
+        await other.close()
+    async with db.sessions() as s:
+        logged = await audit.entries(s, case_number=dash.case_number)
+    assert [(e.actor, e.outcome) for e in logged] == [("staff:S01", "refused:not_yours")]
+
+
+async def test_the_throttle_forgets_keys_whose_window_is_over(db, clock):
+    """Guessing many staff ids must not grow the throttle table for ever."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from storage.models import LoginThrottle
+
+    async with db.transaction() as s:
+        for n in range(30):
+            await accounts.record_failure(s, accounts.throttle_keys(f"S9{n:02d}", "198.51.100.7"), clock())
+    clock.advance(seconds=16 * 60)
+    async with db.transaction() as s:
+        await accounts.record_failure(s, accounts.throttle_keys("S12", "203.0.113.1"), clock())
+        assert (await s.execute(select(func.count()).select_from(LoginThrottle))).scalar_one() == 2
+        assert await accounts.locked_until(s, accounts.throttle_keys("S900", "198.51.100.7"), clock()) is None

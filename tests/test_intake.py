@@ -169,8 +169,9 @@ async def test_duplicate_offers_to_follow_the_open_case(street):
     assert "请核对" in await first.say("锦绣苑门口人行道停满了车，没法走路")
     original = number_in(await first.say("1"))
     second = street("o-dup-2")
-    offer = await second.say("锦绣苑门口人行道上乱停车，好几辆汽车")
-    assert original in offer and "关注" in offer
+    assert "请核对" in await second.say("锦绣苑门口人行道上乱停车，好几辆汽车")
+    offer = await second.say("1")  # offered only once the resident confirmed, and without the case's number
+    assert original not in offer and "关注" in offer and "锦绣苑" in offer and "机动车乱停放" in offer
     followed = await second.say("1")
     assert original in followed and "关注" in followed
     view = await case_view(street.bot.db, original)
@@ -184,10 +185,9 @@ async def test_duplicate_can_be_declined(street):
     await street("o-d1").say("锦绣苑门口人行道停满了车，没法走路")
     await street("o-d1").say("1")
     second = street("o-d2")
-    assert "关注" in await second.say("锦绣苑门口人行道上乱停车，好几辆汽车")
-    summary = await second.say("2")
-    assert "请核对" in summary
-    assert NUMBER.search(await second.say("1"))
+    assert "请核对" in await second.say("锦绣苑门口人行道上乱停车，好几辆汽车")
+    assert "关注" in await second.say("1")
+    assert NUMBER.search(await second.say("2"))
 
 
 async def test_progress_list_and_timeline_and_urge(street):
@@ -268,3 +268,14 @@ def test_diagram_matches_the_dialog():
         if transition:
             named |= set(transition.groups()) - {"[*]"}
     assert named == set(DIALOG.states), named ^ set(DIALOG.states)
+
+
+async def test_the_expiry_notice_says_the_configured_idle_time(town, clock):
+    await town.start(draft_ttl_s=600)
+    resident = town.person("o-expire-10")
+    await resident.say("天鹅湖畔3栋楼下共享单车堆了一地")
+    clock.advance(minutes=9)
+    assert "已自动取消" not in await resident.say("2")
+    clock.advance(minutes=11)
+    reply = await resident.say("你好")
+    assert "10分钟" in reply and "30分钟" not in reply

@@ -10,7 +10,8 @@ HttpOnly, SameSite=Strict, scoped to /dashboard, Secure on HTTPS (also behind a 
 says so), and expires after DASHBOARD_SESSION_TTL_S; `staff logout`, `staff unbind` and a new password end
 it. Logins are throttled per account and per client address (5 failures, a 15-minute lock, logged), and the
 password is checked on a worker thread outside any transaction. Every form that changes state (login
-included) carries a CSRF token that must match the browser's `gz_csrf` cookie.
+included) carries a CSRF token that must match the browser's `gz_csrf` cookie. A case's contact numbers are
+shown unmasked only to its assigned officer and supervisors, by a button whose every use is audited.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from backend import accounts, analytics, dashboard as queries
+from backend import accounts, analytics, audit, dashboard as queries
 from backend.clock import LOCAL_TZ, local
 from backend.privacy import mask_phone, mask_text
 from storage.media import SERVED_TYPES
@@ -96,6 +97,12 @@ def parse_day(text: str | None) -> date | None:
     return day
 
 
+def refuse_nul(query) -> None:
+    """A NUL character is in no filter of ours (and PostgreSQL cannot compare one)."""
+    if any("\x00" in key or "\x00" in value for key, value in query.items()):
+        raise BadQuery(T.BAD_CHARACTERS)
+
+
 def parse_page(text: str | None) -> int:
     text = (text or "1").strip()
     if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
@@ -123,6 +130,7 @@ class Dashboard:
                 web.get("/dashboard/login", self.login_form), web.post("/dashboard/login", self.login),
                 web.post("/dashboard/logout", self.logout), web.get("/dashboard/cases", self.case_list),
                 web.get("/dashboard/cases/{number}", self.case_page),
+                web.post("/dashboard/cases/{number}/contact", self.reveal_contact),
                 web.get("/dashboard/media/{media_id:\\d+}", self.media_file),
                 web.static("/dashboard/static", STATIC)]
 
@@ -229,10 +237,12 @@ class Dashboard:
         return response
 
     def _bad_query(self, request: web.Request, staff, exc: BadQuery) -> web.Response:
-        return self._page(request, T.BAD_QUERY.format(reason=exc), f'<p class="error">{h(T.BAD_QUERY.format(reason=exc))}'
-                          f'</p><p><a href="/dashboard">{h(T.NAV["overview"])}</a></p>', staff, status=400)
+        message = T.BAD_QUERY.format(reason=exc)
+        return self._page(request, message, f'<p class="error">{h(message)}</p><p><a href="/dashboard">'
+                          f'{h(T.NAV["overview"])}</a></p>', staff, status=400)
 
     def _scope(self, request: web.Request) -> tuple[analytics.Scope, date, date]:
+        refuse_nul(request.query)
         today = local(self.clock()).date()
         first = parse_day(request.query.get("from")) or (today.replace(day=1) - timedelta(days=335)).replace(day=1)
         last = parse_day(request.query.get("to")) or today
@@ -352,7 +362,8 @@ class Dashboard:
             choices = await queries.filter_choices(session)
         lines = "".join(
             f'<tr><td><a href="/dashboard/cases/{h(r.case.number)}">{h(r.case.number)}</a></td>'
-            f'<td>{h(when(r.case.created_at))}</td><td>{h(self.category_names.get(r.case.category, r.case.category))}</td>'
+            f'<td>{h(when(r.case.created_at))}</td>'
+            f'<td>{h(self.category_names.get(r.case.category, r.case.category))}</td>'
             f'<td>{h(r.compound or "")}</td><td class="status {h(r.case.status)}">'
             f'{h(T.STATUS.get(r.case.status, r.case.status))}</td><td>{h(r.officer or "")}</td>'
             f'<td>{h(r.case.channel)}</td><td>{h(mask_phone(r.case.contact_phone) or "")}</td></tr>' for r in rows)
@@ -364,6 +375,7 @@ class Dashboard:
 
     @staticmethod
     def _case_filter(q) -> queries.CaseFilter:
+        refuse_nul(q)
         first, last = parse_day(q.get("from")), parse_day(q.get("to"))
         return queries.CaseFilter(exact={name: q.get(name) for name in queries.EXACT_FILTERS},
                                   number=(q.get("number") or "").strip()[:32] or None,
@@ -407,9 +419,31 @@ class Dashboard:
         staff = await self._staff(request)
         if staff is None:
             raise self._to_login(request)
-        number = request.match_info["number"]
+        number = request.match_info["number"][:32]
+        if "\x00" in number:
+            return self._page(request, T.NOT_FOUND, f'<p>{h(T.NOT_FOUND)}</p>', staff, status=404)
+        return await self._case(request, staff, number)
+
+    async def reveal_contact(self, request: web.Request) -> web.Response:
+        """The one-click reveal of a case's contact numbers: for its assigned officer and supervisors, recorded
+        in the audit log either way (backend/audit.py); shown on this answer only, never kept in a URL."""
+        staff = await self._staff(request)
+        if staff is None:
+            raise self._to_login(request)
+        form = await request.post()
+        if not self._csrf_ok(request, form):
+            return self._page(request, T.FORM_EXPIRED, f"<p>{h(T.FORM_EXPIRED)}</p>", staff, status=403)
+        number = request.match_info["number"][:32].replace("\x00", "")
+        async with self.db.transaction() as session:
+            revealed = await audit.reveal_contact(session, number, staff, self.clock(), via="dashboard")
+        log.info("dashboard: %s asked for the contact of %s: %s", staff.id, revealed.number, revealed.code or "shown")
+        status = 403 if revealed.code == "not_yours" else 404 if revealed.code == "unknown_case" else 200
+        return await self._case(request, staff, revealed.number, revealed=revealed, status=status)
+
+    async def _case(self, request: web.Request, staff, number: str, *, revealed: audit.Reveal | None = None,
+                    status: int = 200) -> web.Response:
         async with self.db.sessions() as session:
-            found = await queries.case_detail(session, number[:32])
+            found = await queries.case_detail(session, number)
         if found is None:
             return self._page(request, T.NOT_FOUND, f'<p>{h(T.NOT_FOUND)}</p>', staff, status=404)
         case, view = found.case, found.view
@@ -430,9 +464,23 @@ class Dashboard:
             for e in view["events"])
         photos = "".join(_photo(m) for m in found.media) or f"<p>{h(T.NO_PHOTOS)}</p>"
         body = (f'<p><a href="/dashboard/cases">{h(T.BACK)}</a></p><h2>{h(T.CASE_TITLE.format(number=case.number))}</h2>'
-                f'<dl class="case">{fields}</dl><h3>{h(T.PHOTOS)}</h3><div class="photos">{photos}</div>'
+                f'<dl class="case">{fields}</dl>{self._contact(request, staff, case, revealed)}'
+                f'<h3>{h(T.PHOTOS)}</h3><div class="photos">{photos}</div>'
                 f'<h3>{h(T.TIMELINE)}</h3><ol class="timeline">{events}</ol>')
-        return self._page(request, T.CASE_TITLE.format(number=case.number), body, staff)
+        return self._page(request, T.CASE_TITLE.format(number=case.number), body, staff, status=status)
+
+    def _contact(self, request: web.Request, staff, case, revealed: audit.Reveal | None) -> str:
+        """The revealed numbers, the refusal, or the button (only for those who may reveal)."""
+        if revealed is not None:
+            if revealed.ok:
+                return (f'<p class="revealed" id="contact">{h(T.CONTACT_SHOWN)}'
+                        + "、".join(f"<strong>{h(p)}</strong>" for p in revealed.phones) + "</p>")
+            return f'<p class="error" id="contact">{h(T.CONTACT_REFUSED.get(revealed.code, revealed.code))}</p>'
+        if not audit.may_reveal(staff, case):
+            return ""
+        return (f'<form method="post" action="/dashboard/cases/{h(case.number)}/contact" class="reveal">'
+                f'{self._hidden_csrf(request)}<button type="submit" id="reveal-contact">{h(T.CONTACT_REVEAL)}</button>'
+                f'</form>')
 
 
 def _photo(m) -> str:
@@ -443,8 +491,8 @@ def _photo(m) -> str:
         return (f'<figure class="photo"><a href="/dashboard/media/{m.id}"><img src="/dashboard/media/{m.id}" '
                 f'alt="{h(m.kind)}" loading="lazy"></a><figcaption>{caption}</figcaption></figure>')
     if m.url and m.url.startswith(("http://", "https://")):
-        return (f'<figure class="photo"><figcaption>{h(T.EXTERNAL_PHOTO)} <a href="{h(m.url)}" rel="noreferrer noopener" '
-                f'target="_blank">{h(m.url)}</a> {caption}</figcaption></figure>')
+        return (f'<figure class="photo"><figcaption>{h(T.EXTERNAL_PHOTO)} <a href="{h(m.url)}" '
+                f'rel="noreferrer noopener" target="_blank">{h(m.url)}</a> {caption}</figcaption></figure>')
     return f'<figure class="photo"><figcaption>{h(m.kind)} {h(m.media_id)} {h(when(m.added_at))}</figcaption></figure>'
 
 
@@ -464,8 +512,8 @@ async def _media_response(path: str) -> web.StreamResponse:
     content_type = SERVED_TYPES.get(file.suffix.lower())
     if content_type is None or not file.is_file():
         raise web.HTTPNotFound()
-    return web.FileResponse(file, headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
-                                           "Content-Type": content_type,
+    return web.FileResponse(file, headers={"Cache-Control": "private, max-age=3600", "Content-Type": content_type,
+                                           "X-Content-Type-Options": "nosniff",
                                            "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 

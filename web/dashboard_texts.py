@@ -15,8 +15,13 @@ LOGIN_LOCKED = ("登录失败次数过多，该工号或本机网络地址已被
                 "如果忘记了密码，请联系管理员重新设置。")
 FORM_EXPIRED = "页面已过期或不是从本系统提交的，请刷新页面后重新操作。"
 BAD_QUERY = "查询条件有误：{reason}"
+BAD_CHARACTERS = "查询条件中含有无法识别的字符。"
 BAD_PAGE = "页码应为 1 到 {most} 之间的整数。"
 BAD_DAY = "日期应写成 年-月-日（如 2026-11-27），且在 {first} 至 {last} 之间。"
+CONTACT_REVEAL = "显示联系电话（本次查看将记入审计日志）"
+CONTACT_SHOWN = "联系电话（已记录本次查看）："
+CONTACT_REFUSED = {"not_yours": "只有本工单的处理人和督办人员可以查看联系电话，本次请求已记录。",
+                   "no_phone": "本工单没有留下联系电话。", "unknown_case": "没有找到这个工单。"}
 EXTERNAL_PHOTO = "外部渠道提供的图片链接（不在本系统保存，请确认来源后再打开）："
 
 CARDS = {"cases": "工单数", "response_rate": "响应率", "closure_rate": "办结率", "satisfaction_rate": "满意率",

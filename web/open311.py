@@ -56,6 +56,7 @@ FMT = "{fmt}"  # json | xml; any other is answered with a 404 in the spec's erro
 FORMATS = ("json", "xml")
 DESCRIPTION_LIMIT = 4000
 MAX_IDS = 100
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # start_date/end_date outside these years are a mistake
 MAX_MEDIA = 10
 ATTRIBUTE = re.compile(r"^attribute\[(.+)\]$")
 ATTRIBUTE_SLOTS = ("building", "time")  # the taxonomy's slots a channel fills as attributes (compound = location)
@@ -118,6 +119,7 @@ def spec_errors(handler: Handler) -> Handler:
         try:
             if request.match_info.get("fmt") not in FORMATS:
                 raise Open311Error(404, "format must be json or xml")
+            refuse_nul([*request.query.values(), *request.match_info.values()])
             return await handler(request)
         except Open311Error as exc:
             return errors(request, exc.status, exc.description)
@@ -130,6 +132,12 @@ def spec_errors(handler: Handler) -> Handler:
 
 
 # --- parameters -------------------------------------------------------------------------------------
+
+def refuse_nul(values) -> None:
+    """A NUL character is in no name, number or text of ours (and PostgreSQL cannot store one)."""
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise bad("parameters must not contain NUL characters")
+
 
 def one(params: MultiDict, name: str) -> str | None:
     value = params.get(name)
@@ -150,6 +158,8 @@ def date_param(params: MultiDict, name: str) -> datetime | None:
         at = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError:
         raise bad(f"{name} must be a W3C date-time, e.g. 2026-11-27T10:00:00+08:00") from None
+    if not FIRST_YEAR <= at.year <= LAST_YEAR:  # beyond, windows and time zones overflow: no case is there
+        raise bad(f"{name} must be a date between {FIRST_YEAR} and {LAST_YEAR}")
     return at.replace(tzinfo=LOCAL_TZ) if at.tzinfo is None else at
 
 
@@ -180,6 +190,7 @@ async def form(request: web.Request) -> MultiDict:
             merged.popall(key, None)
             for value in body.getall(key):
                 merged.add(key, value if isinstance(value, str) else "")
+    refuse_nul([*merged.keys(), *merged.values()])
     return merged
 
 
@@ -195,10 +206,10 @@ class Location:
 
 
 class Open311API:
-    """The routes, given the database, the clock and the services dict the pipeline fills at start-up
-    (taxonomy, nlp analyzer, workflow policy)."""
+    """The routes, given the database, the clock and the pipeline's services (handlers.services.Services,
+    filled in place at start-up: the taxonomy, the nlp analyzer, the workflow policy)."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime], services: dict, settings: Settings):
+    def __init__(self, db: Database, clock: Callable[[], datetime], services: Any, settings: Settings):
         self.db = db
         self.clock = clock
         self.services = services
@@ -224,7 +235,7 @@ class Open311API:
 
     @property
     def taxonomy(self):
-        return self.services["taxonomy"]
+        return self.services.taxonomy
 
     def service_names(self) -> dict[str, str]:
         return {c.code: c.name for c in self.taxonomy.categories}
@@ -281,7 +292,7 @@ class Open311API:
             channel = await self.channel(session, request, params)
             submission, category = await self.understand(session, params)
             done = await open311.submit(session, channel, submission, rules_of(category),
-                                        self.services.get("workflow_policy") or _default_policy(), now)
+                                        self.services.workflow_policy, now)
         log.info("open311: %s report %s case %s (%s)", channel.name, "merged into" if done.repeat else "created",
                  done.case.number, done.case.category)
         return render(request, "service_requests", [{
@@ -290,7 +301,7 @@ class Open311API:
 
     async def understand(self, session, params: MultiDict):
         """The channel's fields as a case: category (given, or classified), place, details, contact."""
-        taxonomy, nlp = self.taxonomy, self.services["nlp"]
+        taxonomy, nlp = self.taxonomy, self.services.nlp
         code = one(params, "service_code")
         if code is not None and code not in taxonomy:
             raise bad(f"service_code {code} not found; GET services lists them")
@@ -345,7 +356,7 @@ class Open311API:
                 raise bad(f"address_id {address_id} is not a compound of the street")
             return Location(address_id, None, lat, lng, address)
         if address is not None:
-            u = self.services["nlp"].analyze(address)
+            u = self.services.nlp.analyze(address)
             if u.compound:
                 return Location(u.compound, u.building, lat, lng, address)
             if lat is None:
@@ -427,9 +438,3 @@ def contact_phone(text: str | None) -> str | None:
     if not 7 <= len(digits) <= 15 or re.search(r"[^\d\s()+\-]", text):
         raise bad("phone must be a phone number")
     return digits
-
-
-def _default_policy():
-    from backend.workflow import Policy
-
-    return Policy()

@@ -22,7 +22,7 @@ def add_dashboard(app: web.Application, settings, db, clock, pipeline, fake) -> 
     metrics.instrument(pipeline)
     app[METRICS_KEY] = metrics
     app.router.add_get("/metrics", metrics_handler(metrics, db, settings.metrics_token))
-    taxonomy = pipeline.services.get("taxonomy")
+    taxonomy = pipeline.services.taxonomy
     names = {c.code: c.name for c in taxonomy.categories} if taxonomy is not None else category_names()
     dashboard = Dashboard(db, clock, session_ttl_s=settings.dashboard_session_ttl_s,
                           cookie_secure=settings.dashboard_cookie_secure, category_names=names,

@@ -7,7 +7,11 @@ Wiring (bot/background/workers.py): `runner.include(module.handlers)` for each m
 `storage.jobs.JobHandlers`; the list is JOB_HANDLER_MODULES below.
 
     runner.run_once("report.daily", at=..., key="report:2026-11-27")       # schedule one run
-    runner.run_repeating("outbox.cleanup", every_s=3600, key="outbox.cleanup")
+    runner.run_repeating("report.weekly", every_s=7 * 86400)               # a repeating row, once across processes
+    runner.every("media.keep", 5, keeper.tick)                             # this process's own periodic work
+
+`every` is for work that calls the network and must not hold a transaction (downloading residents'
+photos): the loop calls it outside any transaction, in each process; the work leases its own rows.
 """
 from __future__ import annotations
 
@@ -18,10 +22,11 @@ import random
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Awaitable, Callable
 
 from bot.backoff import backoff_s
 from bot.background.outbox import process_id
+from bot.background.standing import schedule_standing
 from storage import jobs
 from storage.db import Database
 from storage.jobs import Handler, JobHandlers, JobRun
@@ -29,8 +34,8 @@ from storage.jobs import Handler, JobHandlers, JobRun
 log = logging.getLogger(__name__)
 
 # Modules (below bot/) that expose `handlers: JobHandlers`; the job loop of every process includes them.
-# e.g. "backend.surveys", "backend.sla" once those exist.
-JOB_HANDLER_MODULES: list[str] = ["backend.workflow", "backend.surveys", "backend.charging", "backend.personal_data"]
+JOB_HANDLER_MODULES: list[str] = ["backend.workflow", "backend.surveys", "backend.charging", "backend.personal_data",
+                                  "storage.replay"]
 
 
 def registered_handlers() -> JobHandlers:
@@ -38,6 +43,16 @@ def registered_handlers() -> JobHandlers:
     for name in JOB_HANDLER_MODULES:
         handlers.include(importlib.import_module(name).handlers)
     return handlers
+
+
+@dataclass
+class Periodic:
+    """Work this process runs every `every_s` seconds on the job loop, outside any transaction."""
+
+    name: str
+    every_s: float
+    work: Callable[[], Awaitable[object]]
+    next_at: float = 0.0  # loop time; 0: at the first round
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,8 @@ class JobRunner:
         self.policy = policy
         self.rng = rng or random.Random()
         self.handlers = JobHandlers()
+        self.periodic: list[Periodic] = []
+        self.standing: list = []  # schedules of standing jobs not yet made sure of (bot/background/standing.py)
 
     # --- registration and scheduling ------------------------------------------------------------------
 
@@ -67,6 +84,14 @@ class JobRunner:
 
     def include(self, handlers: JobHandlers) -> None:
         self.handlers.include(handlers)
+
+    def keep_scheduled(self, schedules: list) -> None:
+        """Make sure these standing jobs exist at the first round that reaches the database."""
+        self.standing = list(schedules)
+
+    def every(self, name: str, every_s: float, work: Callable[[], Awaitable[object]]) -> None:
+        """Run `work` every `every_s` seconds on this loop, outside any transaction (it may call the network)."""
+        self.periodic.append(Periodic(name, every_s, work))
 
     async def run_once(self, kind: str, *, at: datetime | None = None, delay_s: float = 0, payload: dict | None = None,
                        key: str | None = None) -> int:
@@ -101,16 +126,31 @@ class JobRunner:
         """The loop: rounds until `stop` is set; sleeps `poll_s` when nothing was due."""
         log.info("job loop %s started for %d kinds", self.owner, len(self.handlers.by_kind))
         while not stop.is_set():
+            if self.standing and await schedule_standing(self.db, self.clock, self.standing):
+                self.standing = []
             try:
                 ran = await self.tick()
             except Exception:
                 log.exception("job round failed")
                 ran = 0
+            await self.run_periodic()
             if ran == 0:
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=self.policy.poll_s)
                 except asyncio.TimeoutError:
                     pass
+
+    async def run_periodic(self) -> None:
+        """Run the periodic work that is due; a failure is logged and the work runs again next time."""
+        loop = asyncio.get_running_loop()
+        for periodic in self.periodic:
+            if loop.time() < periodic.next_at:
+                continue
+            periodic.next_at = loop.time() + periodic.every_s
+            try:
+                await periodic.work()
+            except Exception:
+                log.exception("periodic work %s failed", periodic.name)
 
     async def _run(self, run: JobRun) -> None:
         handler = self.handlers.by_kind[run.kind]

@@ -5,7 +5,8 @@ The download happens outside any database transaction (the row is reserved for a
 slow WeChat never holds the database; a failed download is retried with backoff, and an expired
 media id (40007) is recorded and given up. A file over MEDIA_MAX_BYTES is abandoned as soon as its size is
 known (never read whole), and only the types of storage.media.MEDIA_TYPES are kept: the dashboard serves
-these files back to staff, so nothing that can carry script (SVG, HTML) is ever stored."""
+these files back to staff, so nothing that can carry script (SVG, HTML) is ever stored. The job loop runs
+`tick` every MEDIA_POLL_S seconds (`JobRunner.every`, bot/background/workers.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -30,9 +31,9 @@ MAX_BYTES = 10 * 1024 * 1024  # MEDIA_MAX_BYTES: WeChat's own limit for a photo 
 
 class MediaKeeper:
     def __init__(self, db: Database, api, root: Path, *, clock: Callable[[], datetime], platform: str = "wechat",
-                 poll_s: float = 5.0, max_bytes: int = MAX_BYTES):
+                 max_bytes: int = MAX_BYTES):
         self.db, self.api, self.root, self.clock = db, api, root, clock
-        self.platform, self.poll_s, self.max_bytes = platform, poll_s, max_bytes
+        self.platform, self.max_bytes = platform, max_bytes
 
     async def tick(self) -> int:
         """Download what is due; returns how many files were stored."""
@@ -68,17 +69,6 @@ class MediaKeeper:
         async with self.db.transaction() as session:
             await media.stored(session, item.id, str(path))
         return 1
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.tick()
-            except Exception:  # the loop must outlive any one failure
-                log.exception("media keeper round failed")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
-            except asyncio.TimeoutError:
-                pass
 
 
 def _write(path: Path, content: bytes) -> None:

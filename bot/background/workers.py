@@ -1,4 +1,5 @@
-"""The background loops of one server process: the outbox sender and the job loop.
+"""The background loops of one server process: the outbox sender and the job loop (which also runs the
+media keeper and purges used webhook nonces).
 
 `background_workers(settings, db, clock)` is an aiohttp cleanup context: it starts both loops when the
 server starts and stops them (finishing the round in progress) when it stops. With BACKGROUND=off a
@@ -18,7 +19,10 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.background.jobs import JobPolicy, JobRunner, registered_handlers
+from bot.background.media import MediaKeeper
+from bot.background.standing import standing_jobs
 from bot.background.outbox import OutboxSender, SenderPolicy, process_id
+from bot.sms import SmsDelivery, sms_sender
 from bot.wechat.api import WeChatAPI
 from bot.wechat.delivery import WeChatDelivery
 from bot.wechat.templates import load_templates
@@ -89,42 +93,53 @@ def wecom_delivery(settings: Settings, api: WeComAPI) -> WeComDelivery:
     return WeComDelivery(api, public_url=settings.public_url)
 
 
+def build_workers(settings: Settings, db: Database, clock: Callable[[], datetime], owner: str,
+                  http: aiohttp.ClientSession) -> Workers:
+    """The sender, with an adapter for each platform this process can deliver to (the rest wait in the
+    outbox for a process that can), and the job loop."""
+    sender = OutboxSender(db, clock=clock, owner=owner, policy=sender_policy(settings))
+    api = wecom = None
+    if settings.wechat_app_secret and settings.wechat_app_id:
+        api = wechat_client(settings, db, clock=clock, owner=owner, http=http)
+        sender.register("wechat", wechat_delivery(settings, db, api, clock=clock))
+    else:
+        log.warning("no WECHAT_APP_ID/WECHAT_APP_SECRET: pushes to WeChat stay in the outbox")
+    if (sms := sms_sender(settings.sms_sender_name)) is not None:
+        sender.register("sms", SmsDelivery(sms))
+    if settings.wecom_push:
+        wecom = wecom_client(settings, db, clock=clock, owner=owner, http=http)
+        sender.register("wecom", wecom_delivery(settings, wecom))
+    elif settings.wecom_callback:
+        log.warning("no WECOM_SECRET/WECOM_AGENT_ID: pushes to staff on WeCom stay in the outbox")
+    runner = JobRunner(db, clock=clock, owner=owner, policy=job_policy(settings))
+    return Workers(sender, runner, api, wecom)
+
+
+def job_loop(settings: Settings, db: Database, clock: Callable[[], datetime], workers: Workers) -> None:
+    """The job loop's handlers, the standing jobs it makes sure exist, and this process's periodic work."""
+    runner = workers.jobs
+    runner.include(registered_handlers())
+    runner.keep_scheduled(standing_jobs(settings))
+    if workers.wechat is not None:  # residents' photos, kept before WeChat's 3-day expiry
+        keeper = MediaKeeper(db, workers.wechat, settings.data_dir / "media", clock=clock,
+                             max_bytes=settings.media_max_bytes)
+        runner.every("media.keep", settings.media_poll_s, keeper.tick)
+
+
 def background_workers(settings: Settings, db: Database, clock: Callable[[], datetime]):
+    """An aiohttp cleanup context: the loops run while the server does."""
     async def context(app: web.Application) -> AsyncIterator[None]:
         if not settings.background:
             yield
             return
-        owner = process_id()
         http = aiohttp.ClientSession()
-        sender = OutboxSender(db, clock=clock, owner=owner, policy=sender_policy(settings))
-        api = None
-        if settings.wechat_app_secret and settings.wechat_app_id:
-            api = wechat_client(settings, db, clock=clock, owner=owner, http=http)
-            sender.register("wechat", wechat_delivery(settings, db, api, clock=clock))
-        else:
-            log.warning("no WECHAT_APP_ID/WECHAT_APP_SECRET: pushes to WeChat stay in the outbox")
-        from bot.sms import SmsDelivery, sms_sender
-
-        if (sms := sms_sender(settings.sms_sender_name)) is not None:
-            sender.register("sms", SmsDelivery(sms))
-        wecom = None
-        if settings.wecom_push:
-            wecom = wecom_client(settings, db, clock=clock, owner=owner, http=http)
-            sender.register("wecom", wecom_delivery(settings, wecom))
-        elif settings.wecom_callback:
-            log.warning("no WECOM_SECRET/WECOM_AGENT_ID: pushes to staff on WeCom stay in the outbox")
-        runner = JobRunner(db, clock=clock, owner=owner, policy=job_policy(settings))
-        runner.include(registered_handlers())
-        app[WORKERS_KEY] = Workers(sender, runner, api, wecom)
+        workers = build_workers(settings, db, clock, process_id(), http)
+        job_loop(settings, db, clock, workers)
+        app[WORKERS_KEY] = workers
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(runner.run(stop), name="job-loop")]
-        if sender.adapters:
-            tasks.append(asyncio.create_task(sender.run(stop), name="outbox-sender"))
-        if api is not None:  # residents' photos, kept before WeChat's 3-day expiry (bot/background/media.py)
-            from bot.background.media import MediaKeeper
-
-            keeper = MediaKeeper(db, api, settings.data_dir / "media", clock=clock, max_bytes=settings.media_max_bytes)
-            tasks.append(asyncio.create_task(keeper.run(stop), name="media-keeper"))
+        tasks = [asyncio.create_task(workers.jobs.run(stop), name="job-loop")]
+        if workers.sender.adapters:
+            tasks.append(asyncio.create_task(workers.sender.run(stop), name="outbox-sender"))
         try:
             yield
         finally:

@@ -40,7 +40,7 @@ def mount(app: web.Application, settings: Settings, shared: MessagePipeline, clo
         return
     pipeline = MessagePipeline(shared.db, wecom_router(shared.router), clock=clock,
                                budget_s=settings.reply_budget_s)
-    pipeline.services = shared.services  # the same dict, filled at start-up
+    pipeline.services = shared.services  # the same object, filled at start-up
     webhook = WeComWebhook(pipeline, token=settings.wecom_token or "", aes_key=settings.wecom_aes_key or "",
                            corp_id=settings.wecom_corp_id or "", agent_id=settings.wecom_agent_id, clock=clock,
                            replay_window_s=settings.replay_window_s, max_body_bytes=settings.max_body_bytes)

@@ -1,9 +1,9 @@
 """Who may talk to the bot on WeCom: the street office's staff, and people binding themselves as staff.
 
 The WeCom app is a staff tool, so its Updates go through a router that wraps the shared one (built in
-handlers/, unchanged): bound staff and `绑定 <code>` messages are dispatched to it exactly as they would
-be from WeChat (same handlers, same authorisation), everyone else gets a short answer that the app is
-for staff. The decision is made here, inside the pipeline, rather than in the webhook before it, so a
+handlers/, unchanged): for bound staff and `绑定 <code>` messages the shared router is included as it is
+(same handlers, same authorisation, its own middlewares); everyone else gets a short answer that the app
+is for staff. The decision is made here, inside the pipeline, rather than in the webhook before it, so a
 refused message is deduplicated, ordered, logged and answered within the budget like any other.
 """
 from __future__ import annotations
@@ -24,16 +24,16 @@ def binding(update: Update, ctx: Context) -> bool:
     return update.kind == "text" and BIND.match(update.text or "") is not None
 
 
+STAFF_OR_BINDING = Filter(lambda u, c: c.staff is not None, "bound staff") | Filter(binding, "bind")
+
+
 def wecom_router(shared: Router) -> Router:
     """The router for WeCom Updates, in front of `shared` (the router every platform uses)."""
     root = Router("wecom")
     root.middlewares.append(identify)
+    root.include(Router("wecom staff", when=STAFF_OR_BINDING)).include(shared)
 
-    @root.on(Filter(lambda u, c: c.staff is not None, "bound staff") | Filter(binding, "bind"))
-    async def as_everywhere(update: Update, ctx: Context) -> Reply | None:
-        return await shared.dispatch(update, ctx)
-
-    @root.on(ANY)
+    @root.on(~STAFF_OR_BINDING)
     async def staff_only(update: Update, ctx: Context) -> Reply | None:
         if update.kind == "event" and update.event in ("unsubscribe", "enter_agent"):
             return None  # nothing to say to someone leaving or just opening the app

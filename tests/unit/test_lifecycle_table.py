@@ -55,6 +55,11 @@ def test_every_transition_sets_its_status_and_appends_its_event(action, source):
     assert (event.actor, event.at, event.note, event.case_id) == ("staff:S01", AT, "n", 7)
 
 
+def test_each_action_has_one_row_per_status():
+    steps = [(t.action, s) for t in L.TRANSITIONS for s in t.sources]
+    assert len(steps) == len(set(steps))
+
+
 def test_the_table_holds_exactly_the_expected_status_changes():
     changing = {(t.action, s): (t.to or s) for t in L.TRANSITIONS for s in t.sources
                 if t.to is not None or t.action == "dispatch"}
@@ -111,9 +116,9 @@ def test_groups_partition_the_statuses_and_the_derived_lists_follow():
     assert sorted(L.OPEN + L.WORKING + L.CLOSED) == sorted(names) and len(set(names)) == len(names)
     assert L.UNFINISHED == L.OPEN + L.WORKING and L.CLOSED == ("resolved", "closed")
     assert "reassigned" not in names and "reopened" in L.OPEN
-    from backend import analytics, cases, routing
+    from backend import analytics
 
-    assert cases.OPEN_STATUSES == routing.ACTIVE == L.UNFINISHED and analytics.FINISHED == open311.CLOSED == L.CLOSED
+    assert analytics.FINISHED == open311.CLOSED == L.CLOSED
 
 
 def test_every_status_has_a_resident_text_a_staff_text_and_an_open311_note():
@@ -167,3 +172,10 @@ def test_the_diagram_and_table_in_docs_match_the_code():
     assert L.markdown_table() in doc, "docs/lifecycle.md: paste backend.lifecycle.markdown_table()"
     drawn = set(re.findall(r"^\s*(\w+) --> (\w+)", block, re.M))
     assert drawn == {(s, t) for (_, s), t in EXPECTED.items()}
+
+
+def test_the_events_table_in_docs_matches_the_texts():
+    from backend.trace import events_table
+
+    assert events_table() in (ROOT / "docs" / "lifecycle.md").read_text(encoding="utf-8"), \
+        "docs/lifecycle.md: paste backend.trace.events_table()"
