@@ -10,20 +10,27 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import os
+import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_for
 from storage.models import DashboardSession, LoginThrottle, Staff, StaffPassword
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+STAFF_ID = re.compile(r"[A-Za-z0-9_.-]{1,16}")  # what a staff id can be (staff.id is 16 characters at most)
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 MIN_PASSWORD_LENGTH = 8
 _DUMMY_HASH = None  # computed on first use: makes a login with an unknown id cost as much as a real one
+# Password checks run here, at most half the cores at once: a burst of bogus logins queues instead of taking
+# every core from the event loop (and from the webhook it serves).
+_HASHING = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="password-hash")
 
 
 class AccountError(ValueError):
@@ -70,19 +77,21 @@ async def set_password(session: AsyncSession, staff_id: str, password: str, now:
 
 async def stored_hash(session: AsyncSession, staff_id: str) -> str | None:
     """The password hash of a staff id, or None (unknown id, or no password set)."""
-    row = await session.get(StaffPassword, staff_id.strip()) if staff_id else None
+    staff_id = (staff_id or "").strip()
+    row = await session.get(StaffPassword, staff_id) if STAFF_ID.fullmatch(staff_id) else None
     return row.password_hash if row is not None else None
 
 
 async def verify(password: str, stored: str | None) -> bool:
-    """scrypt (~50 ms of CPU) on a worker thread, so the event loop keeps serving webhooks meanwhile.
-    Call it outside any transaction. An unknown id costs as much as a known one."""
+    """scrypt (~50 ms of CPU, 16 MB) on the hashing threads, so the event loop keeps serving webhooks
+    meanwhile. Call it outside any transaction. An unknown id costs as much as a known one."""
     global _DUMMY_HASH
+    loop = asyncio.get_running_loop()
     if stored is None:
-        _DUMMY_HASH = _DUMMY_HASH or await asyncio.to_thread(hash_password, secrets.token_hex(8))
-        await asyncio.to_thread(check_password, password, _DUMMY_HASH)
+        _DUMMY_HASH = _DUMMY_HASH or await loop.run_in_executor(_HASHING, hash_password, secrets.token_hex(8))
+        await loop.run_in_executor(_HASHING, check_password, password, _DUMMY_HASH)
         return False
-    return await asyncio.to_thread(check_password, password, stored)
+    return await loop.run_in_executor(_HASHING, check_password, password, stored)
 
 
 async def authenticate(db, staff_id: str, password: str) -> Staff | None:
@@ -107,7 +116,7 @@ class ThrottleRule:
 
 def throttle_keys(staff_id: str, address: str) -> tuple[str, str]:
     """The two things a login is throttled by: the account tried and the client's address."""
-    return f"staff:{staff_id.strip()[:64]}", f"addr:{address[:64]}"
+    return f"staff:{UNPRINTABLE.sub('?', staff_id.strip())[:64]}", f"addr:{UNPRINTABLE.sub('?', address)[:64]}"
 
 
 async def locked_until(session: AsyncSession, keys: tuple[str, ...], now: datetime) -> datetime | None:
@@ -120,10 +129,12 @@ async def locked_until(session: AsyncSession, keys: tuple[str, ...], now: dateti
 async def record_failure(session: AsyncSession, keys: tuple[str, ...], now: datetime,
                          rule: ThrottleRule = ThrottleRule()) -> datetime | None:
     """Count one failed login against each key; returns when the lock ends if this failure set one."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(LoginThrottle).values(
-        [{"key": k, "failures": 0, "first_failed_at": now} for k in keys]).on_conflict_do_nothing())
     t = LoginThrottle
+    # forget keys whose window and lock are over, so guessing many ids does not grow the table for ever
+    await session.execute(delete(t).where(t.first_failed_at < now - rule.window,
+                                          t.locked_until.is_(None) | (t.locked_until <= now)))
+    await session.execute(insert_for(session)(LoginThrottle).values(
+        [{"key": k, "failures": 0, "first_failed_at": now} for k in keys]).on_conflict_do_nothing())
     stale = (t.first_failed_at < now - rule.window) | (t.locked_until.is_not(None) & (t.locked_until <= now))
     await session.execute(update(t).where(t.key.in_(keys), stale)
                           .values(failures=0, first_failed_at=now, locked_until=None))

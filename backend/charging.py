@@ -1,4 +1,4 @@
-"""EV charging (issue 7): the station registry, live spot state from sensor feeds, the nearest stations
+"""EV charging: the station registry, live spot state from sensor feeds, the nearest stations
 with free spots, free-spot alerts, and the feeds' tokens.
 
 Live state
@@ -223,8 +223,8 @@ def parse_update(item: object) -> SensorUpdate | tuple[str, str]:
     if not isinstance(item, dict):
         return "not_an_object", "each update is a JSON object"
     station_id = item.get("station_id")
-    if not isinstance(station_id, str) or not station_id.strip():
-        return "missing_station_id", "station_id must be a non-empty string"
+    if not isinstance(station_id, str) or not station_id.strip() or "\x00" in station_id:
+        return "missing_station_id", "station_id must be a non-empty string (no NUL)"
     if "at" not in item:
         return "missing_at", "at (the sensor's time) is required"
     at = parse_time(item["at"])
@@ -239,7 +239,8 @@ def parse_update(item: object) -> SensorUpdate | tuple[str, str]:
             return "bad_free", "free must be a whole number >= 0"
         return SensorUpdate(station_id.strip(), at, free=free)
     spot, state = item["spot"], item.get("state")
-    if isinstance(spot, bool) or not isinstance(spot, (str, int)) or not str(spot).strip() or len(str(spot)) > 32:
+    if (isinstance(spot, bool) or not isinstance(spot, (str, int)) or not str(spot).strip() or len(str(spot)) > 32
+            or "\x00" in str(spot)):
         return "bad_spot", "spot must be a string or number (at most 32 characters)"
     if state not in SPOT_STATES:
         return "bad_state", "state must be one of free, occupied, fault"

@@ -85,6 +85,7 @@ URGED = "【居民催办】工单 {number}（{place}）居民催促办理，请�
 REVISIT_DUE = "【回访提醒】工单 {number} 已办结{days}天，请回访居民并回复“回访 {number} 结果”（如：回访 {number} 已解决）。"
 COHANDLE = "【协办】工单 {number}（{category}，{place}）请贵部门协同处理。处置后请回复“核实 {number} 意见”。"
 PLACE_UNKNOWN = "位置待补充"
+PLACE_TO_PLACE = "{place}（待定位）"
 UNSATISFIED_REASON = "居民评价不满意"
 NOTE_FOLLOWED = "重复反映，关注进度"
 NOTE_URGED = "居民催办"

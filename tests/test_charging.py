@@ -192,6 +192,14 @@ async def test_the_token_is_checked_before_the_body_is_read(town):
     assert (status, body["error"]) == (401, "bad_token")
 
 
+async def test_a_nul_in_a_station_or_spot_is_rejected_not_a_500(town):
+    status, body = await town.post([{"station_id": "P0\x001", "free": 1, "at": town.at()},
+                                    {"station_id": "P01", "spot": "s\x001", "state": "free", "at": town.at()},
+                                    {"station_id": "P02", "free": 1, "at": town.at()}])
+    assert status == 200 and body["applied"] == 1
+    assert [(r["index"], r["error"]) for r in body["rejected"]] == [(0, "missing_station_id"), (1, "bad_spot")]
+
+
 async def test_stale_and_zero_sensor_times_are_rejected(town):
     status, body = await town.post([
         {"station_id": "P01", "free": 1, "at": town.at(-25 * 3600)},  # a day and an hour old: a replay

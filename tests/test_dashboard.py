@@ -354,6 +354,14 @@ def new_cookies(browser: aiohttp.ClientSession) -> aiohttp.ClientSession:
 
 # --- bad input from logged-in staff and from anybody ----------------------------------------------------
 
+async def test_a_nul_in_the_login_form_is_a_failed_login_not_a_500(dash):
+    """PostgreSQL stores no NUL character: such an id is simply no staff id."""
+    r = await login(dash, staff_id="S1\x002", password="x\x00y")
+    assert r.status == 401
+    r = await login(dash, staff_id="S12\x00")
+    assert r.status == 401
+
+
 async def test_a_line_break_in_next_is_not_a_500(dash):
     async with dash.browser.post(url(dash, "/dashboard/login"), data={
             "staff_id": "S12", "password": PASSWORD, "next": "/dashboard\r\nSet-Cookie: gz_dash=evil",
@@ -368,7 +376,8 @@ async def test_a_line_break_in_next_is_not_a_500(dash):
     ("/dashboard/cases?from=9999-12-31", 400), ("/dashboard/cases?to=9999-12-31", 400),
     ("/dashboard/cases?from=0001-01-01", 400), ("/dashboard?to=9999-12-31", 400), ("/dashboard?from=bogus", 400),
     ("/dashboard/media/99999999999999999999999999", 404), ("/dashboard/media/9223372036854775807", 404),
-    ("/dashboard/cases/" + "9" * 500, 404)])
+    ("/dashboard/cases/" + "9" * 500, 404), ("/dashboard/cases?status=new%00x", 400),
+    ("/dashboard?community=%00", 400), ("/dashboard/cases/20261201-0001%00", 404)])
 async def test_absurd_queries_of_logged_in_staff_are_400_or_404(dash, path, status):
     await login(dash)
     async with dash.browser.get(url(dash, path), allow_redirects=False) as r:
@@ -470,3 +479,21 @@ async def test_other_staff_get_no_button_and_a_recorded_refusal(dash, db, clock)
     async with db.sessions() as s:
         logged = await audit.entries(s, case_number=dash.case_number)
     assert [(e.actor, e.outcome) for e in logged] == [("staff:S01", "refused:not_yours")]
+
+
+async def test_the_throttle_forgets_keys_whose_window_is_over(db, clock):
+    """Guessing many staff ids must not grow the throttle table for ever."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from storage.models import LoginThrottle
+
+    async with db.transaction() as s:
+        for n in range(30):
+            await accounts.record_failure(s, accounts.throttle_keys(f"S9{n:02d}", "198.51.100.7"), clock())
+    clock.advance(seconds=16 * 60)
+    async with db.transaction() as s:
+        await accounts.record_failure(s, accounts.throttle_keys("S12", "203.0.113.1"), clock())
+        assert (await s.execute(select(func.count()).select_from(LoginThrottle))).scalar_one() == 2
+        assert await accounts.locked_until(s, accounts.throttle_keys("S900", "198.51.100.7"), clock()) is None

@@ -199,9 +199,11 @@ async def test_post_answers_in_xml_too(hotline):
 async def test_hotline_first_then_wechat_for_the_same_problem_is_offered_as_a_duplicate(hotline, street, db):
     number = await hotline.report(service_code="vehicle_parking", description="锦绣苑门口人行道停满了车",
                                   address_string="锦绣苑")
-    offer = await street("o-after-hotline").say("锦绣苑门口人行道上乱停车，好几辆汽车")
-    assert number in offer and "关注" in offer
-    assert number in await street("o-after-hotline").say("1")
+    resident = street("o-after-hotline")
+    assert "请核对" in await resident.say("锦绣苑门口人行道上乱停车，好几辆汽车")
+    offer = await resident.say("1")  # once confirmed, the open case is offered (without its number)
+    assert "关注" in offer and "锦绣苑" in offer and number not in offer, offer
+    assert number in await resident.say("1")
     assert (await case_view(db, number))["repeat_reports"] == 1
 
 
@@ -525,3 +527,23 @@ async def test_a_wechat_residents_point_and_photo_never_reach_a_channel(hotline,
     for found in (await _public(hotline, f"requests/{case.number}"), (await hotline.get(f"requests/{case.number}"))[1]):
         assert (found[0]["lat"], found[0]["long"]) == (compound.lat, compound.lng)
         assert found[0]["media_url"] is None and "mmbiz" not in json.dumps(found)
+
+
+@pytest.mark.parametrize("params", [{"end_date": "0001-01-01T00:00:00+08:00"}, {"start_date": "0001-01-01T00:00:00"},
+                                    {"start_date": "9999-12-31T23:59:59+14:00"}, {"end_date": "9999-12-31"}])
+async def test_absurd_dates_on_keyless_reads_are_400_not_500(hotline, params):
+    for path in ("requests", "servicerequestupdates"):
+        status, body = await hotline.get(path, key=None, **params)
+        assert status == 400, (path, params, body)
+        check(body, "errors.json")
+
+
+async def test_a_nul_character_in_any_parameter_is_400_not_500(hotline):
+    """PostgreSQL stores and compares no NUL: such a value is refused before any query."""
+    for path, params in (("requests", {"service_code": "noise\x00"}), ("requests", {"service_request_id": "1\x00"}),
+                         ("requests/20261201-0001\x00x", {}), ("tokens/ab\x00c", {})):
+        status, body = await hotline.get(path, key=None, **params)
+        assert status == 400, (path, params, body)
+        check(body, "errors.json")
+    status, body = await hotline.post(service_code="noise", description="广场舞\x00太吵", address_string="润园花园")
+    assert status == 400 and "NUL" in body[0]["description"]

@@ -97,6 +97,12 @@ def parse_day(text: str | None) -> date | None:
     return day
 
 
+def refuse_nul(query) -> None:
+    """A NUL character is in no filter of ours (and PostgreSQL cannot compare one)."""
+    if any("\x00" in key or "\x00" in value for key, value in query.items()):
+        raise BadQuery(T.BAD_CHARACTERS)
+
+
 def parse_page(text: str | None) -> int:
     text = (text or "1").strip()
     if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
@@ -236,6 +242,7 @@ class Dashboard:
                           f'{h(T.NAV["overview"])}</a></p>', staff, status=400)
 
     def _scope(self, request: web.Request) -> tuple[analytics.Scope, date, date]:
+        refuse_nul(request.query)
         today = local(self.clock()).date()
         first = parse_day(request.query.get("from")) or (today.replace(day=1) - timedelta(days=335)).replace(day=1)
         last = parse_day(request.query.get("to")) or today
@@ -368,6 +375,7 @@ class Dashboard:
 
     @staticmethod
     def _case_filter(q) -> queries.CaseFilter:
+        refuse_nul(q)
         first, last = parse_day(q.get("from")), parse_day(q.get("to"))
         return queries.CaseFilter(exact={name: q.get(name) for name in queries.EXACT_FILTERS},
                                   number=(q.get("number") or "").strip()[:32] or None,
@@ -411,7 +419,10 @@ class Dashboard:
         staff = await self._staff(request)
         if staff is None:
             raise self._to_login(request)
-        return await self._case(request, staff, request.match_info["number"][:32])
+        number = request.match_info["number"][:32]
+        if "\x00" in number:
+            return self._page(request, T.NOT_FOUND, f'<p>{h(T.NOT_FOUND)}</p>', staff, status=404)
+        return await self._case(request, staff, number)
 
     async def reveal_contact(self, request: web.Request) -> web.Response:
         """The one-click reveal of a case's contact numbers: for its assigned officer and supervisors, recorded
@@ -422,9 +433,9 @@ class Dashboard:
         form = await request.post()
         if not self._csrf_ok(request, form):
             return self._page(request, T.FORM_EXPIRED, f"<p>{h(T.FORM_EXPIRED)}</p>", staff, status=403)
+        number = request.match_info["number"][:32].replace("\x00", "")
         async with self.db.transaction() as session:
-            revealed = await audit.reveal_contact(session, request.match_info["number"][:32], staff, self.clock(),
-                                                  via="dashboard")
+            revealed = await audit.reveal_contact(session, number, staff, self.clock(), via="dashboard")
         log.info("dashboard: %s asked for the contact of %s: %s", staff.id, revealed.number, revealed.code or "shown")
         status = 403 if revealed.code == "not_yours" else 404 if revealed.code == "unknown_case" else 200
         return await self._case(request, staff, revealed.number, revealed=revealed, status=status)

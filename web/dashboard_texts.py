@@ -15,6 +15,7 @@ LOGIN_LOCKED = ("登录失败次数过多，该工号或本机网络地址已被
                 "如果忘记了密码，请联系管理员重新设置。")
 FORM_EXPIRED = "页面已过期或不是从本系统提交的，请刷新页面后重新操作。"
 BAD_QUERY = "查询条件有误：{reason}"
+BAD_CHARACTERS = "查询条件中含有无法识别的字符。"
 BAD_PAGE = "页码应为 1 到 {most} 之间的整数。"
 BAD_DAY = "日期应写成 年-月-日（如 2026-11-27），且在 {first} 至 {last} 之间。"
 CONTACT_REVEAL = "显示联系电话（本次查看将记入审计日志）"

@@ -56,6 +56,7 @@ FMT = "{fmt}"  # json | xml; any other is answered with a 404 in the spec's erro
 FORMATS = ("json", "xml")
 DESCRIPTION_LIMIT = 4000
 MAX_IDS = 100
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # start_date/end_date outside these years are a mistake
 MAX_MEDIA = 10
 ATTRIBUTE = re.compile(r"^attribute\[(.+)\]$")
 ATTRIBUTE_SLOTS = ("building", "time")  # the taxonomy's slots a channel fills as attributes (compound = location)
@@ -118,6 +119,7 @@ def spec_errors(handler: Handler) -> Handler:
         try:
             if request.match_info.get("fmt") not in FORMATS:
                 raise Open311Error(404, "format must be json or xml")
+            refuse_nul([*request.query.values(), *request.match_info.values()])
             return await handler(request)
         except Open311Error as exc:
             return errors(request, exc.status, exc.description)
@@ -130,6 +132,12 @@ def spec_errors(handler: Handler) -> Handler:
 
 
 # --- parameters -------------------------------------------------------------------------------------
+
+def refuse_nul(values) -> None:
+    """A NUL character is in no name, number or text of ours (and PostgreSQL cannot store one)."""
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise bad("parameters must not contain NUL characters")
+
 
 def one(params: MultiDict, name: str) -> str | None:
     value = params.get(name)
@@ -150,6 +158,8 @@ def date_param(params: MultiDict, name: str) -> datetime | None:
         at = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError:
         raise bad(f"{name} must be a W3C date-time, e.g. 2026-11-27T10:00:00+08:00") from None
+    if not FIRST_YEAR <= at.year <= LAST_YEAR:  # beyond, windows and time zones overflow: no case is there
+        raise bad(f"{name} must be a date between {FIRST_YEAR} and {LAST_YEAR}")
     return at.replace(tzinfo=LOCAL_TZ) if at.tzinfo is None else at
 
 
@@ -180,6 +190,7 @@ async def form(request: web.Request) -> MultiDict:
             merged.popall(key, None)
             for value in body.getall(key):
                 merged.add(key, value if isinstance(value, str) else "")
+    refuse_nul([*merged.keys(), *merged.values()])
     return merged
 
 
