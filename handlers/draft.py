@@ -96,7 +96,6 @@ class Draft:
         take("building", u.building)
         take("occurred", u.time)
         take("phone", u.phone)
-        take("spot", (getattr(u, "spot", None) or "")[:SPOT_LIMIT])
         self.urgent = self.urgent or bool(u.urgent)
 
 
