@@ -19,9 +19,11 @@ by `as_of` (default: now). Each metric is a ratio of two counts over that cohort
 Reopening clears `resolved_at` and starts a new 1315 clock (backend/workflow.py), so a reopened case
 counts as unfinished until it is resolved again, and its SLA figures are those of its latest dispatch.
 
-Hotspots (`hotspots`): per compound × category, the cases of the last `window_days` against (a) the same
-cell's trailing average over the `trailing_windows` windows before it (a surge, 突增) and (b) the
-average of that category over the compounds in scope in the same window, spread over the compounds by their number of buildings (above peers, 持续高发). A cell
+Hotspots (`hotspots`): per place × category (a place is a compound or a public place: road, intersection,
+market…), the cases of the last `window_days` against (a) the same cell's trailing average over the
+`trailing_windows` windows before it (a surge, 突增) and (b) the average of that category over the places of
+the same kind in scope in the same window, spread over them by size: compounds by their number of buildings,
+public places equally (above peers, 持续高发: a road is compared with roads, a compound with compounds). A cell
 is flagged when, against either baseline b, count >= min_count, count >= ratio·b and
 count >= b + sigmas·sqrt(max(b, 1)). Each flag carries the numbers of the cases behind it.
 """
@@ -42,7 +44,7 @@ from storage.models import Case, Compound, Survey
 
 STAGES = ("accept", "depart", "arrive")
 FINISHED = lifecycle.CLOSED
-DIMENSIONS = ("community", "compound", "category", "officer", "channel", "day", "week", "month")
+DIMENSIONS = ("community", "compound", "kind", "category", "officer", "channel", "day", "week", "month")
 PERIODS = ("day", "week", "month")
 
 _cases = Case.__table__
@@ -189,7 +191,7 @@ class _Sql:
     def key(self, by: str | None):
         if by is None:
             return literal(None).label("key")
-        columns = {"community": _compounds.c.community, "compound": _cases.c.compound_id,
+        columns = {"community": _compounds.c.community, "compound": _cases.c.compound_id, "kind": _compounds.c.kind,
                    "category": _cases.c.category, "officer": _cases.c.officer_id, "channel": _cases.c.channel}
         if by in columns:
             return columns[by].label("key")
@@ -199,7 +201,7 @@ class _Sql:
 
 
 def _needs_compounds(scope: Scope, by: str | None) -> bool:
-    return by == "community" or scope.community is not None
+    return by in ("community", "kind") or scope.community is not None
 
 
 def _source(scope: Scope, by: str | None):
@@ -247,7 +249,7 @@ def _facts(sql: _Sql, scope: Scope, periods: Iterable[str], targets: Targets, as
     events = (select(func.coalesce(func.max(when((_events.c.kind == "resolved", 1), else_=0))
                                    + 2 * func.max(when((_events.c.kind == "reopened", 1), else_=0)), 0))
               .where(_events.c.case_id == _cases.c.id, _events.c.kind.in_(("resolved", "reopened"))).scalar_subquery())
-    columns = [sql.key(d).label(f"k_{d}") for d in ("community", "compound", "category", "officer", "channel")]
+    columns = [sql.key(d).label(f"k_{d}") for d in DIMENSIONS if d not in PERIODS]
     columns += [sql.key(p).label(f"k_{p}") for p in periods]
     flags = {
         "finished": finished,
@@ -354,15 +356,16 @@ async def totals(session: AsyncSession, scope: Scope = Scope(), *, targets: Targ
 
 @dataclass
 class Cell:
-    """One compound × category in the current window."""
+    """One place × category in the current window."""
 
-    compound_id: str
+    compound_id: str  # the place's id (compound or public place)
     category: str
     count: int
     trailing_avg: float
     peer_avg: float
     reasons: list[str] = field(default_factory=list)  # surge | above_peers
     cases: list[str] = field(default_factory=list)  # numbers of the window's cases, when flagged
+    kind: str = "compound"  # the place's kind; its peers are the places of the same kind
 
     @property
     def flagged(self) -> bool:
@@ -374,7 +377,7 @@ class Cell:
 
 async def hotspots(session: AsyncSession, scope: Scope = Scope(), *, end: datetime | None = None,
                    rule: HotspotRule = HotspotRule(), flagged_only: bool = True) -> list[Cell]:
-    """Compound × category cells of the window ending at `end` (default: scope.end or now), flagged ones
+    """Place × category cells of the window ending at `end` (default: scope.end or now), flagged ones
     first with their cases, then by count. With flagged_only=False every non-empty cell (the heat table)."""
     sql = _Sql(session)
     end = end or scope.end or datetime.now(timezone.utc)
@@ -395,23 +398,18 @@ async def hotspots(session: AsyncSession, scope: Scope = Scope(), *, end: dateti
             current[cell] = count
         else:
             trailing[cell] = trailing.get(cell, 0) + count
-    compounds = select(_compounds.c.id, _compounds.c.buildings)
-    if scope.community is not None:
-        compounds = compounds.where(_compounds.c.community == scope.community)
-    if scope.compound_id is not None:
-        compounds = compounds.where(_compounds.c.id == scope.compound_id)
-    size = {cid: max(1, b or 1) for cid, b in (await session.execute(compounds)).all()}
-    all_buildings = sum(size.values()) or 1
-    per_category: dict[str, int] = {}
+    peers = await _peers(session, scope)
+    per_category: dict[tuple[str, str], int] = {}
     for (compound_id, category), count in current.items():
-        per_category[category] = per_category.get(category, 0) + count
+        kind = peers.kind_of(compound_id)
+        per_category[(category, kind)] = per_category.get((category, kind), 0) + count
     cells = []
     for (compound_id, category), count in current.items():
-        # peers: the category's cases in scope spread over the compounds by their number of buildings
-        share = size.get(compound_id, all_buildings / max(1, len(size))) / all_buildings
+        # peers: the category's cases at places of this kind in scope, spread over them by size
+        kind = peers.kind_of(compound_id)
         cell = Cell(compound_id, category, count,
                     trailing_avg=round(trailing.get((compound_id, category), 0) / rule.trailing_windows, 2),
-                    peer_avg=round(per_category[category] * share, 2))
+                    peer_avg=round(per_category[(category, kind)] * peers.share(compound_id), 2), kind=kind)
         if rule.flags(count, cell.trailing_avg):
             cell.reasons.append("surge")
         if rule.flags(count, cell.peer_avg):
@@ -422,6 +420,43 @@ async def hotspots(session: AsyncSession, scope: Scope = Scope(), *, end: dateti
     if flagged:
         await _attach_cases(session, flagged, end - window, end)
     return sorted(cells, key=lambda c: (not c.flagged, -c.count, c.compound_id, c.category))
+
+
+@dataclass
+class _Peers:
+    """The places in scope by kind, and each one's size: a compound's buildings, 1 for a public place."""
+
+    kinds: dict[str, str]
+    sizes: dict[str, int]
+
+    def __post_init__(self):
+        self._total: dict[str, int] = {}
+        self._count: dict[str, int] = {}
+        for pid, size in self.sizes.items():
+            kind = self.kinds[pid]
+            self._total[kind] = self._total.get(kind, 0) + size
+            self._count[kind] = self._count.get(kind, 0) + 1
+
+    def kind_of(self, place_id: str) -> str:
+        return self.kinds.get(place_id, "compound")
+
+    def share(self, place_id: str) -> float:
+        """The place's part of its kind's size (a place out of scope or unknown: an average one's)."""
+        kind = self.kind_of(place_id)
+        total = self._total.get(kind) or 1
+        return self.sizes.get(place_id, total / max(1, self._count.get(kind, 0))) / total
+
+
+async def _peers(session: AsyncSession, scope: Scope) -> _Peers:
+    places = select(_compounds.c.id, _compounds.c.kind, _compounds.c.buildings)
+    if scope.community is not None:
+        places = places.where(_compounds.c.community == scope.community)
+    if scope.compound_id is not None:
+        places = places.where(_compounds.c.id == scope.compound_id)
+    rows = (await session.execute(places)).all()
+    kinds = {pid: kind or "compound" for pid, kind, _ in rows}
+    sizes = {pid: max(1, buildings or 1) if kinds[pid] == "compound" else 1 for pid, _, buildings in rows}
+    return _Peers(kinds, sizes)
 
 
 async def _attach_cases(session: AsyncSession, cells: list[Cell], start: datetime, end: datetime) -> None:

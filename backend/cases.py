@@ -43,6 +43,7 @@ class NewCase:
     compound_id: str | None = None
     building: str | None = None
     spot: str | None = None
+    place_text: str | None = None  # no known place: the resident's description or shared point, to be placed
     occurred: str | None = None
     lat: float | None = None
     lng: float | None = None
@@ -76,6 +77,7 @@ async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Cas
         compound_id=new.compound_id,
         building=new.building,
         spot=new.spot,
+        place_text=None if new.compound_id else new.place_text,
         description=new.description,
         occurred=new.occurred,
         lat=new.lat,
@@ -98,7 +100,8 @@ async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Cas
     actor = new.reporter.actor if new.reporter else (new.actor or "system")
     record(session, case, "created", actor=actor, at=now,
            data={"category": new.category, "compound_id": new.compound_id, "building": new.building,
-                 "urgent": new.urgent, "channel": new.channel})
+                 "urgent": new.urgent, "channel": new.channel,
+                 **({"place_text": case.place_text, "needs_place": True} if case.place_text else {})})
     for item in new.media:
         session.add(CaseMedia(case_id=case.id, kind=item["kind"], media_id=item.get("media_id"),
                               url=item.get("url"), platform=item.get("platform"), added_by=actor, added_at=now))
@@ -268,10 +271,14 @@ async def urge(session: AsyncSession, case: Case, who: Reporter, now: datetime) 
     return record(session, case, "urged", actor=who.actor, at=now, note=T.NOTE_URGED)
 
 
-async def list_cases(session: AsyncSession, *, status: str | None = None, limit: int = 100) -> list[Case]:
+async def list_cases(session: AsyncSession, *, status: str | None = None, unplaced: bool = False,
+                     limit: int = 100) -> list[Case]:
+    """Newest first; `unplaced`: only cases at no known place (waiting for a person to place them)."""
     statement = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
     if status:
         statement = statement.where(Case.status == status)
+    if unplaced:
+        statement = statement.where(Case.compound_id.is_(None))
     return list((await session.execute(statement)).scalars())
 
 
@@ -288,6 +295,7 @@ async def staff_view(session: AsyncSession, case: Case) -> dict:
         "compound": case.compound_id,
         "building": case.building,
         "spot": case.spot,
+        "place_text": mask_text(case.place_text),
         "description": mask_text(case.description),
         "occurred": case.occurred,
         "status": case.status,

@@ -1,4 +1,4 @@
-"""EV charging (issue 7): the station registry, live spot state from sensor feeds, the nearest stations
+"""EV charging: the station registry, live spot state from sensor feeds, the nearest stations
 with free spots, free-spot alerts, and the feeds' tokens.
 
 Live state

@@ -1,4 +1,5 @@
-"""The demo street (backend/demo_street/*.csv): compounds, departments, staff, charging stations."""
+"""The demo street (backend/demo_street/*.csv): compounds, public places (roads, intersections, squares,
+markets, parks, schools…), departments, staff, charging stations."""
 from __future__ import annotations
 
 import csv
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChargingStation, Compound, Department, Staff
+from storage.models import PLACE_KINDS, ChargingStation, Compound, Department, Staff
 
 DEMO_DIR = Path(__file__).parent / "demo_street"
 
@@ -29,7 +30,10 @@ def demo_records() -> list[object]:
     for r in _rows("compounds.csv"):
         records.append(Compound(id=r["compound_id"], name=r["compound"], aliases=_split(r["aliases"]),
                                 community=r["community"], lat=float(r["lat"]), lng=float(r["lng"]),
-                                buildings=int(r["buildings"]), grid_mode=r["grid_mode"]))
+                                buildings=int(r["buildings"]), grid_mode=r["grid_mode"], kind="compound",
+                                grid=None, roads=None, address=None))
+    for r in _rows("places.csv"):
+        records.append(public_place(r))
     for r in _rows("staff.csv"):
         records.append(Staff(id=r["staff_id"], name=r["name"], role=r["role"], dept_id=r["dept_id"],
                              compounds=_split(r["compounds"]), mode=r["mode"]))
@@ -38,6 +42,16 @@ def demo_records() -> list[object]:
                                        kind=r["kind"], lat=float(r["lat"]), lng=float(r["lng"]),
                                        spots=int(r["spots"])))
     return records
+
+
+def public_place(r: dict[str, str]) -> Compound:
+    """A row of places.csv: a public place patrolled from the compound cell `grid` (no buildings of its own)."""
+    if r["kind"] not in PLACE_KINDS or r["kind"] == "compound":
+        raise ValueError(f"places.csv {r['place_id']}: kind {r['kind']!r} is not one of {', '.join(PLACE_KINDS[1:])}")
+    return Compound(id=r["place_id"], name=r["name"], kind=r["kind"], aliases=_split(r["aliases"]),
+                    community=r["community"], lat=float(r["lat"]), lng=float(r["lng"]), buildings=0,
+                    grid_mode="roving", grid=r["grid"] or None, roads=_split(r["roads"]) or None,
+                    address=r["address"] or None)
 
 
 @dataclass(frozen=True)

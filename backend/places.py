@@ -1,4 +1,5 @@
-"""The street's compounds as the rest of the domain needs them: lookup and nearest to a location."""
+"""The street's places (compounds and public places: roads, intersections, squares, markets, parks,
+schools…) as the rest of the domain needs them: lookup and nearest to a location."""
 from __future__ import annotations
 
 import math
@@ -22,6 +23,14 @@ class Place:
     lng: float
     buildings: int
     grid_mode: str
+    kind: str = "compound"
+    grid: str | None = None  # a public place: the compound cell whose grid officer patrols it
+    roads: tuple[str, ...] = ()
+    address: str | None = None
+
+    @property
+    def is_compound(self) -> bool:
+        return self.kind == "compound"
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -34,12 +43,19 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 async def all_places(session: AsyncSession) -> list[Place]:
     rows = (await session.execute(select(Compound).order_by(Compound.id))).scalars()
-    return [Place(r.id, r.name, tuple(r.aliases or ()), r.community, r.lat, r.lng, r.buildings, r.grid_mode)
+    return [Place(r.id, r.name, tuple(r.aliases or ()), r.community, r.lat, r.lng, r.buildings, r.grid_mode,
+                  r.kind or "compound", r.grid, tuple(r.roads or ()), r.address)
             for r in rows]
 
 
+def named(places: list[Place], text: str) -> Place | None:
+    """The place with this id, name or alias, exactly (for staff placing a case by hand)."""
+    wanted = text.strip()
+    return next((p for p in places if wanted in (p.id, p.name, *p.aliases)), None)
+
+
 def nearest(places: list[Place], lat: float, lng: float) -> tuple[Place, float] | None:
-    """The compound closest to a point, with its distance in metres."""
+    """The place closest to a point, with its distance in metres."""
     if not places:
         return None
     return min(((p, distance_m(lat, lng, p.lat, p.lng)) for p in places), key=lambda pd: pd[1])

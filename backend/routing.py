@@ -1,6 +1,8 @@
-"""Grid routing: who handles a case. The category's department owns it (taxonomy); the compound's grid
-officer takes it first: the stationed officer of a `resident` compound, the patrol officer of a `roving`
-one (least loaded when several); nobody on the grid -> a supervisor."""
+"""Grid routing: who handles a case. The category's department owns it (taxonomy); the grid officer of
+the place takes it first: the stationed officer of a `resident` compound, the patrol officer of a `roving`
+one (least loaded when several). A public place (road, intersection, square, market…) is patrolled from
+the compound cell named as its `grid`, so its cases go to that cell's officer. Nobody on the grid, or no
+place known (a place only described, waiting to be placed by a person) -> a supervisor."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -19,11 +21,19 @@ async def open_load(session: AsyncSession, staff_ids: list[str]) -> dict[str, in
     return {officer: count for officer, count in rows.all()}
 
 
+async def grid_cell(session: AsyncSession, place_id: str) -> tuple[str, Compound | None]:
+    """The compound cell whose officers cover a place: the place itself, or the cell a public place lies in."""
+    place = await session.get(Compound, place_id)
+    if place is not None and place.grid and place.grid != place_id:
+        return place.grid, await session.get(Compound, place.grid)
+    return place_id, place
+
+
 async def grid_officer(session: AsyncSession, compound_id: str | None) -> Staff | None:
-    """The officer a case in this compound goes to, or None when the grid has nobody for it."""
+    """The officer a case at this place goes to, or None when the grid has nobody for it."""
     if compound_id is None:
         return None
-    compound = await session.get(Compound, compound_id)
+    compound_id, compound = await grid_cell(session, compound_id)
     officers = [s for s in (await session.execute(select(Staff).where(Staff.role == "officer"))).scalars()
                 if compound_id in (s.compounds or [])]
     if not officers:

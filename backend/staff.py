@@ -44,6 +44,10 @@ async def create_staff(session: AsyncSession, *, name: str, role: str, dept_id: 
     return staff
 
 
+async def get(session: AsyncSession, staff_id: str) -> Staff | None:
+    return await session.get(Staff, staff_id)
+
+
 async def invite(session: AsyncSession, staff_id: str, now: datetime) -> str:
     """A new one-time code for `绑定 <code>` (only its hash is stored)."""
     if await session.get(Staff, staff_id) is None:

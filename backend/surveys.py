@@ -1,12 +1,20 @@
 """Satisfaction surveys (满意率): after a case is resolved, and periodic campaigns per community.
 
 resolved -> a `survey.send` job after SURVEY_DELAY_S (moved out of quiet hours, 22:00-08:00 local) ->
-one Survey row and push per reporter/follower -> an answer (满意 / 基本满意 / 不满意, or 1/2/3, with an
-optional comment) is recorded on the survey and the case's trace; 不满意 reopens the case (重办) and
-tells the supervisor; no answer in 72 h -> one reminder, and 24 h later it is recorded as no answer.
+one Survey row and push per reporter/follower who has not answered yet -> an answer (满意 / 基本满意 /
+不满意, or 1/2/3, with an optional comment) is recorded on the survey and the case's trace; no answer in
+72 h -> one reminder, and 24 h later it is recorded as no answer.
+
+The resolution push already invites an answer, so a resident's reply to it (before the survey goes out)
+is the survey answer for that case: `question_for` finds what a resident's rating answers — the survey
+or resolution they were asked about last, within ANSWER_WINDOW — and `settle` records it. The reporter's
+answer decides: only theirs closes or reopens the case; a follower's is recorded (and, when unhappy,
+flagged to the supervisor by the caller). An answer to a question the case has moved past (reopened
+since) is kept but not counted (`superseded`); a second answer changes nothing.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -23,6 +31,10 @@ QUIET_START, QUIET_END = time(22, 0), time(8, 0)
 REMIND_AFTER = timedelta(hours=72)
 GIVE_UP_AFTER_REMINDER = timedelta(hours=24)
 RATINGS = ("satisfied", "basic", "unsatisfied")
+# A resident's reply to the resolution push or the survey counts as the answer this long after it was asked
+# (longer than a survey lives: delay, reminder and the last 24 h).
+ANSWER_WINDOW = timedelta(days=7)
+CASES_LOOKED_AT = 20  # the resident's newest cases searched for a recent resolution
 
 
 @dataclass(frozen=True)
@@ -47,25 +59,84 @@ async def schedule_for(session: AsyncSession, case: Case, policy: SurveyPolicy, 
                         key=f"survey:{case.id}:{case.dispatch_round}", now=now)
 
 
+SUMMARY_CHARS = 30  # of the case's description in the survey text
+TEMPLATE_CHARS = 20  # a template field's limit
+ELLIPSIS = "…"
+# Characters that rarely sit inside a word on that side: a phrase ends after 的/了…, one starts before 把/被…
+PHRASE_ENDS = frozenset("的了吗呢吧啊")
+PHRASE_STARTS = frozenset("和与把被又也很太就都还从让")
+LOCATIVES, LOCATIVE_WORDS = frozenset("里上下边旁口外内前后"), frozenset("面边头部方")  # 门口|有人, not 里|面
+CLAUSE_END = re.compile(r"[，。；、！？,.;!?：:）)\]】\s]+")
+
+
+def shorten(text: str | None, limit: int) -> str:
+    """`text` in at most `limit` characters, never cut mid-word: whole when it fits, else up to the last
+    clause boundary that fits (or, when the first clause alone is too long, the last likely word boundary) with
+    an ellipsis."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    room = limit - len(ELLIPSIS)
+    ends = [m.start() for m in CLAUSE_END.finditer(text) if 0 < m.start() <= room]
+    cut = ends[-1] if ends and ends[-1] >= room // 3 else _word_boundary(text, room)
+    return text[:cut].rstrip("，。；、！？,.;!?：: （(") + ELLIPSIS
+
+
+def _word_boundary(text: str, room: int) -> int:
+    """The last position <= room that likely ends a word, without a dictionary: after a particle that
+    closes a phrase (的 了 …) or a place (门口, 楼道里), before a word that opens one (和 把 被 …, 有人), or
+    where Chinese text is followed by digits or Latin letters (never inside "3单元"); `room` itself when
+    none is found in its last two thirds."""
+    for position in range(room, room // 3, -1):
+        before, after = text[position - 1], text[position]
+        if before in PHRASE_ENDS or after in PHRASE_STARTS or (_is_han(before) and not _is_han(after)) \
+                or (before in LOCATIVES and after not in LOCATIVE_WORDS) or _ends_locative_word(text, position) or (text.startswith("有人", position) and before != "没"):
+            return position
+    return room
+
+
+def _ends_locative_word(text: str, position: int) -> bool:
+    """对面, 旁边, 里头, 外面…: a two-character locative word ends here."""
+    return position >= 2 and text[position - 1] in LOCATIVE_WORDS and text[position - 2] in LOCATIVES | {"对", "旁"}
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
 def _push(session: AsyncSession, survey: Survey, text: str, key: str, now: datetime, number: str = "") -> None:
-    template = {"kind": "survey", "fields": {"case_number": number, "question": text[:20],
+    question = shorten(text.split("\n", 1)[0], TEMPLATE_CHARS)
+    template = {"kind": "survey", "fields": {"case_number": number, "question": question,
                                              "time": local(now).strftime("%Y-%m-%d %H:%M")}}
     outbox.enqueue(session, platform=survey.platform, user_id=survey.user_id, kind="survey",
                    payload={"text": text, "template": template}, idempotency_key=key, now=now)
 
 
+def survey_text(case: Case) -> str:
+    """The survey as pushed: the instruction line is fixed, the description shortened to fit."""
+    return T.SURVEY.format(number=case.number, summary=shorten(mask_text(case.description), SUMMARY_CHARS))
+
+
+def asks_about(case: Case, round_: int) -> bool:
+    """The case still stands where a question about its `round_` resolution was put: resolved (or
+    closed after it) in that round."""
+    return case.status in lifecycle.CLOSED and case.dispatch_round == round_ and case.resolved_at is not None
+
+
 async def send_case_survey(session: AsyncSession, run: jobs.JobRun) -> None:
     case = await session.get(Case, run.payload["case_id"])
-    if case is None or case.status != "resolved" or case.dispatch_round != run.payload["round"]:
-        return  # reopened or closed meanwhile: the next resolution brings its own survey
-    summary = (mask_text(case.description) or "")[:20]  # followers get the survey too
+    if case is None or not asks_about(case, run.payload["round"]):
+        return  # reopened meanwhile: the next resolution brings its own survey
+    asked = set((await session.execute(select(Survey.platform, Survey.user_id).where(
+        Survey.case_id == case.id, Survey.round == case.dispatch_round))).all())
     for who in await cases.recipients_of(session, case):
+        if (who.platform, who.user_id) in asked:
+            continue  # answered the resolution push already
         survey = Survey(case_id=case.id, round=case.dispatch_round, platform=who.platform,
                         user_id=who.user_id, status="sent", sent_at=run.now)
         session.add(survey)
         await session.flush()
-        _push(session, survey, T.SURVEY.format(number=case.number, summary=summary),
-              f"survey:{survey.id}", run.now, case.number)
+        _push(session, survey, survey_text(case), f"survey:{survey.id}", run.now, case.number)
         await jobs.schedule(session, "survey.remind", run.now + REMIND_AFTER, {"survey_id": survey.id},
                             key=f"survey-remind:{survey.id}", now=run.now)
     cases.record(session, case, "survey_sent", actor="system", at=run.now)
@@ -75,17 +146,19 @@ async def remind(session: AsyncSession, run: jobs.JobRun) -> None:
     survey = await session.get(Survey, run.payload["survey_id"])
     if survey is None or survey.status != "sent":
         return
+    case = await session.get(Case, survey.case_id) if survey.case_id else None
+    if case is not None and not asks_about(case, survey.round):
+        survey.status = "superseded"  # reopened since: the next resolution asks again
+        return
     if survey.reminded_at is None:
         survey.reminded_at = run.now
-        case = await session.get(Case, survey.case_id) if survey.case_id else None
-        text = T.SURVEY_REMINDER.format(number=case.number) if case else T.SURVEY_REMINDER.format(number="")
+        text = T.SURVEY_REMINDER.format(number=case.number if case else "")
         _push(session, survey, text, f"survey-reminder:{survey.id}", run.now, case.number if case else "")
         await jobs.schedule(session, "survey.remind", run.now + GIVE_UP_AFTER_REMINDER, {"survey_id": survey.id},
                             key=f"survey-expire:{survey.id}", now=run.now)
         return
     survey.status = "no_answer"
-    if survey.case_id:
-        case = await session.get(Case, survey.case_id)
+    if case is not None:
         cases.record(session, case, "survey_no_answer", actor="system", at=run.now)
 
 
@@ -97,28 +170,97 @@ async def pending_for(session: AsyncSession, platform: str, user_id: str) -> Sur
 
 
 @dataclass(frozen=True)
-class Answered:
-    survey: Survey
+class Question:
+    """What a resident's rating answers now. kind: `survey` (a survey pushed to them, waiting), `push`
+    (a resolution pushed to them whose survey has not reached them yet), `answered` (they answered the
+    last question about this case already: `survey` is that answer)."""
+
+    kind: str
+    asked_at: datetime
     case: Case | None
-    reopened: bool
+    survey: Survey | None = None
 
 
-async def answer(session: AsyncSession, survey: Survey, rating: str, comment: str | None, now: datetime,
-                 actor: str) -> Answered:
-    """Record an answer. Satisfied (or basic) closes a resolved case; 不满意 leaves reopening to the caller
-    (it needs the category's rules), which `reopen_needed` tells."""
-    survey.status, survey.rating, survey.comment, survey.answered_at = "answered", rating, comment, now
+async def question_for(session: AsyncSession, who: cases.Reporter, now: datetime) -> Question | None:
+    """The last question put to this resident within ANSWER_WINDOW: a waiting survey, the resolution
+    push of one of their cases, or one they answered already; None when nothing was asked."""
+    found: list[Question] = []
+    pending = await pending_for(session, who.platform, who.user_id)
+    if pending is not None:
+        case = await session.get(Case, pending.case_id) if pending.case_id else None
+        found.append(Question("survey", pending.sent_at, case, pending))
+    since = now - ANSWER_WINDOW
+    theirs = [line.case for line in await cases.cases_of(session, who, limit=CASES_LOOKED_AT)]
+    latest: dict[int, Survey] = {}
+    for survey in (await session.execute(select(Survey).where(
+            Survey.case_id.in_([case.id for case in theirs]), Survey.platform == who.platform,
+            Survey.user_id == who.user_id).order_by(Survey.round, Survey.id))).scalars():
+        latest[survey.case_id] = survey  # the last round's survey of each case
+    for case in theirs:
+        mine = latest.get(case.id)
+        if asks_about(case, case.dispatch_round) and case.resolved_at >= since and \
+                (mine is None or mine.round != case.dispatch_round):
+            found.append(Question("push", case.resolved_at, case))
+        elif mine is not None and mine.status == "answered" and mine.answered_at >= since:
+            found.append(Question("answered", mine.answered_at, case, mine))
+    return max(found, key=lambda q: q.asked_at, default=None)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What an answer did. outcome: campaign (a campaign answer, recorded) | recorded (kept; nothing else
+    to do) | closed (the reporter's good answer closed the case) | reopen (the reporter is unhappy: the
+    caller reopens) | flag (a follower is unhappy: the caller tells the supervisor) | superseded (the case
+    was reopened since the question: kept, not counted) | already (answered before: nothing changed)."""
+
+    outcome: str
+    case: Case | None
+    survey: Survey | None
+    rating: str
+
+    @property
+    def label(self) -> str:
+        return T.SURVEY_RATING.get(self.rating, "")
+
+
+async def settle(session: AsyncSession, question: Question, who: cases.Reporter, rating: str, comment: str | None,
+                 now: datetime) -> Settled:
+    """Record a resident's answer to `question`, as their part in the case allows."""
+    case = question.case
+    if question.kind == "answered":
+        return Settled("already", case, question.survey, question.survey.rating)
+    survey = question.survey or await _survey_for_push(session, case, who)
+    survey.rating, survey.comment, survey.answered_at = rating, comment, now
     await jobs.cancel(session, f"survey-remind:{survey.id}", now=now)
     await jobs.cancel(session, f"survey-expire:{survey.id}", now=now)
-    case = await session.get(Case, survey.case_id) if survey.case_id else None
     if case is None:
-        return Answered(survey, None, False)
-    cases.record(session, case, "survey_answered", actor=actor, at=now, note=comment,
-                 data={"rating": rating, "label": T.SURVEY_RATING[rating]})
-    if rating != "unsatisfied" and lifecycle.transition("close", case.status):
+        survey.status = "answered"
+        return Settled("campaign", None, survey, rating)
+    if not asks_about(case, survey.round):
+        survey.status = "superseded"
+        return Settled("superseded", case, survey, rating)
+    survey.status = "answered"
+    role = await cases.role_of(session, case, who) or "follower"
+    cases.record(session, case, "survey_answered", actor=who.actor, at=now, note=comment,
+                 data={"rating": rating, "label": T.SURVEY_RATING[rating], "role": role})
+    if role != "reporter":
+        return Settled("flag" if rating == "unsatisfied" else "recorded", case, survey, rating)
+    if rating == "unsatisfied":
+        return Settled("reopen", case, survey, rating)
+    if lifecycle.transition("close", case.status):
         case.closed_at = now
         lifecycle.apply(session, case, "close", actor="system", at=now)
-    return Answered(survey, case, rating == "unsatisfied" and lifecycle.transition("reopen", case.status) is not None)
+        return Settled("closed", case, survey, rating)
+    return Settled("recorded", case, survey, rating)
+
+
+async def _survey_for_push(session: AsyncSession, case: Case, who: cases.Reporter) -> Survey:
+    """The survey row of an answer given to the resolution push: asked when the case was resolved."""
+    survey = Survey(case_id=case.id, round=case.dispatch_round, platform=who.platform, user_id=who.user_id,
+                    status="sent", sent_at=case.resolved_at)
+    session.add(survey)
+    await session.flush()
+    return survey
 
 
 # --- campaigns ---------------------------------------------------------------------------------

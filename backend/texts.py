@@ -56,7 +56,7 @@ RESIDENT_UPDATE = {
     "accepted": "您反映的工单 {number} 已由网格员{officer}接单，承诺{arrive_by}前到场。",
     "en_route": "网格员{officer}已出发前往处理工单 {number}。",
     "on_site": "网格员{officer}已到达现场处理工单 {number}。",
-    "resolved": "您反映的工单 {number} 已办结：{note}\n如有不满意，可回复“我的工单”查看或再次反映。",
+    "resolved": "您反映的工单 {number} 已办结：{note}\n如有不满意，可直接回复“不满意”并说明原因；回复“我的工单”可查看进度。",
     "suspended": "工单 {number} 已处置，正在等待相关部门联合核实，核实后统一答复您。",
     "closed": "工单 {number} 已完结，感谢您对社区治理的支持！",
     "reopened": "工单 {number} 已重新启动办理：{note}",
@@ -85,6 +85,7 @@ URGED = "【居民催办】工单 {number}（{place}）居民催促办理，请�
 REVISIT_DUE = "【回访提醒】工单 {number} 已办结{days}天，请回访居民并回复“回访 {number} 结果”（如：回访 {number} 已解决）。"
 COHANDLE = "【协办】工单 {number}（{category}，{place}）请贵部门协同处理。处置后请回复“核实 {number} 意见”。"
 PLACE_UNKNOWN = "位置待补充"
+PLACE_TO_PLACE = "{place}（待定位）"
 UNSATISFIED_REASON = "居民评价不满意"
 NOTE_FOLLOWED = "重复反映，关注进度"
 NOTE_URGED = "居民催办"
@@ -129,6 +130,10 @@ SURVEY = (
 SURVEY_REMINDER = "温馨提示：您还没有评价工单 {number} 的处理结果。回复 1 满意，2 基本满意，3 不满意。"
 CAMPAIGN = "{question}\n回复 1 满意，2 基本满意，3 不满意；也可以附上您的意见。"
 SURVEY_UNSATISFIED = "【不满意重办】工单 {number}（{place}）居民评价不满意：{comment}。已重新派单。"
+SURVEY_FOLLOWER_UNSATISFIED = (
+    "【跟进居民不满意】工单 {number}（{place}）一位跟进居民评价不满意：{comment}。"
+    "工单未重新派单（是否重办以反映人的评价为准），请核实。"
+)
 SURVEY_RATING = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 
 DEADLINE_PASSED = "{at}（已超时）"

@@ -40,7 +40,8 @@ class TraceLine:
 
 @dataclass(frozen=True)
 class ResidentView:
-    """A case as one resident reads it; `description`, `building` and `photos` only for the reporter."""
+    """A case as one resident reads it; `description`, `building`, `place_text` and `photos` only for the
+    reporter."""
 
     number: str
     role: str  # reporter | follower
@@ -52,6 +53,7 @@ class ResidentView:
     lines: list[TraceLine] = field(default_factory=list)
     description: str | None = None
     building: str | None = None
+    place_text: str | None = None  # the reporter's own words for a place no known place matched
     photos: list[str] = field(default_factory=list)
 
 
@@ -99,7 +101,7 @@ async def reporter_view(session: AsyncSession, case: Case, who: cases.Reporter) 
     photos = [m.url for m in await cases.media_of(session, case)
               if m.url and (m.added_by == who.actor or not m.added_by.startswith("resident:"))]
     return ResidentView(**_base(case, "reporter", events, who.actor), description=case.description,
-                        building=case.building, photos=photos)
+                        building=case.building, place_text=case.place_text, photos=photos)
 
 
 async def public_view(session: AsyncSession, case: Case) -> ResidentView:

@@ -106,6 +106,8 @@ async def places_of(session: AsyncSession, cases: list[Case]) -> dict[int, str]:
 
 
 def _place(compound_name: str | None, case: Case) -> str:
+    if compound_name is None and case.place_text:  # the resident's own words: masked like the description
+        return T.PLACE_TO_PLACE.format(place=mask_text(case.place_text))
     name = compound_name or T.PLACE_UNKNOWN
     return "".join(part for part in (name, case.building, f" {case.spot}" if case.spot else "") if part)
 
@@ -360,6 +362,25 @@ async def hand_over(session: AsyncSession, case: Case, officer: Staff | None, ru
     await dispatch(session, case, rules, policy, now, actor=actor, officer=officer)
 
 
+async def place_case(session: AsyncSession, actor: Staff, case: Case, place_id: str, rules: CategoryRules,
+                     policy: Policy, now: datetime) -> Done:
+    """定位: a supervisor puts a case the resident could only describe (or placed wrongly) at a known place.
+    It is handed over (back to routing, the `reassigned` event naming both places) to that place's grid
+    officer. The resident's own words stay on the case."""
+    if actor.role != "supervisor":
+        return Done(False, "not_yours")
+    if refused := _refused(case, "reassign"):
+        return refused
+    place = await session.get(Compound, place_id)
+    if place is None:
+        return Done(False, "unknown_place")
+    previous, case.compound_id = case.compound_id, place_id
+    await hand_over(session, case, await routing.assignee(session, place_id), rules, policy, now,
+                    actor=f"staff:{actor.id}", note=place.name,
+                    data={"place_from": previous, "place_to": place_id, "place_text": case.place_text})
+    return Done(True)
+
+
 async def add_cohandlers(session: AsyncSession, actor: Staff, case: Case, dept_ids: list[str], now: datetime) -> Done:
     if refused := _refused(case, "cohandle"):
         return refused
@@ -416,6 +437,15 @@ async def unsatisfied(session: AsyncSession, case: Case, comment: str | None, ru
     text = T.SURVEY_UNSATISFIED.format(number=case.number, place=await place_of(session, case),
                                        comment=mask_text(reason))
     await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"unsatisfied:{case.id}:{case.dispatch_round}")
+
+
+async def follower_unsatisfied(session: AsyncSession, case: Case, comment: str | None, now: datetime,
+                               key: str) -> None:
+    """A follower rated the result 不满意: the reporter's answer decides on 重办, so the case stays as it is
+    and the supervisor is told to look (the follower's words masked)."""
+    text = T.SURVEY_FOLLOWER_UNSATISFIED.format(number=case.number, place=await place_of(session, case),
+                                                comment=mask_text(comment or T.UNSATISFIED_REASON))
+    await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"follower-unsatisfied:{key}")
 
 
 async def urge(session: AsyncSession, case: Case, who: cases.Reporter, now: datetime) -> None:

@@ -63,8 +63,12 @@ def load(path: Path, only: str | None) -> list[dict]:
 
 
 def compound_names() -> dict[str, str]:
-    with open(DEMO_DIR / "compounds.csv", encoding="utf-8", newline="") as f:
-        return {row["compound_id"]: row["compound"] for row in csv.DictReader(f)}
+    """Every place's name by id: compounds and public places (roads, intersections, markets…)."""
+    names = {}
+    for file, id_column, name_column in (("compounds.csv", "compound_id", "compound"), ("places.csv", "place_id", "name")):
+        with open(DEMO_DIR / file, encoding="utf-8", newline="") as f:
+            names.update({row[id_column]: row[name_column] for row in csv.DictReader(f)})
+    return names
 
 
 class Street:
@@ -190,7 +194,8 @@ def build_services(cache_dir: Path) -> dict:
     from nlp import Analyzer, load_taxonomy, places_from_csv
 
     taxonomy = load_taxonomy()
-    analyzer = Analyzer(taxonomy, places_from_csv(DEMO_DIR / "compounds.csv"), model_dir=None, cache_dir=cache_dir)
+    analyzer = Analyzer(taxonomy, places_from_csv(DEMO_DIR / "compounds.csv", DEMO_DIR / "places.csv"), model_dir=None,
+                        cache_dir=cache_dir)
     return {"taxonomy": taxonomy, "nlp": analyzer}
 
 

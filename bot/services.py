@@ -1,5 +1,5 @@
 """Long-lived objects the handlers use, built once at start: the taxonomy and the nlp analyzer
-(jieba loaded here, never on the first message), given the street's compounds from the database, and
+(jieba loaded here, never on the first message), given the street's places from the database, and
 the street's configured policies."""
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ async def nlp_places(db: Database) -> list:
 
     async with db.sessions() as session:
         compounds = await all_places(session)
-    return [Place(id=c.id, name=c.name, aliases=c.aliases, buildings=c.buildings, lat=c.lat, lng=c.lng)
+    return [Place(id=c.id, name=c.name, aliases=c.aliases, buildings=c.buildings, lat=c.lat, lng=c.lng,
+                  community=c.community, kind=c.kind, roads=c.roads, address=c.address)
             for c in compounds]
 
 

@@ -22,7 +22,7 @@ def cmd_nlp(settings: Settings, args) -> int:
 
 
 def load_places() -> list:
-    """The street's compounds for `nlp` commands: from the database, or the demo street when it is empty."""
+    """The street's places for `nlp` commands: from the database, or the demo street when it is empty."""
     async def from_database():
         async with database(Settings.from_env()) as db:
             return await nlp_places(db)
@@ -30,5 +30,5 @@ def load_places() -> list:
     found = asyncio.run(from_database())
     if found:
         return found
-    print("(no compounds in the database: using the demo street's)", file=sys.stderr)
-    return places_from_csv(DEMO_DIR / "compounds.csv")
+    print("(no places in the database: using the demo street's)", file=sys.stderr)
+    return places_from_csv(DEMO_DIR / "compounds.csv", DEMO_DIR / "places.csv")

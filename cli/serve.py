@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 from bot.config import Settings
-from bot.serve import CannotListen, run_server, run_workers
+from bot.serve import CannotListen, listen, run_server, run_workers
 from cli.context import database, open_database
 
 
@@ -19,10 +19,11 @@ def register(commands) -> None:
 
 async def cmd_serve(settings: Settings, args) -> int:
     db = await open_database(settings)
-    if args.workers > 1:  # migrated once here; each worker process serves on the shared port
-        await db.dispose()
-        return await run_workers(args.workers)
     try:
+        if args.workers > 1:  # migrated once here; each worker process serves on the shared port
+            listen(settings.host, settings.port, reuse_port=False).close()  # taken? say so, start no worker
+            await db.dispose()
+            return await run_workers(args.workers)
         await run_server(settings, db)
     except CannotListen as exc:
         print(exc, file=sys.stderr)

@@ -21,7 +21,9 @@ class Draft:
     location_compound: str | None = None  # nearest compound to a shared location, to confirm
     location_distance: int | None = None  # metres from the shared location to that compound
     building: str | None = None
-    spot: str | None = None  # where exactly, as said: "南门小广场", "6楼阳台"
+    spot: str | None = None  # where exactly, as said: "南门小广场", "6楼阳台", "88号门口" (of a road)
+    place_text: str | None = None  # the place as described or shared, when no known place matched it
+    place_asked: bool = False  # asked once to describe the place or share a location: never again
     occurred: str | None = None
     photos: list[dict] = field(default_factory=list)
     phone: str | None = None
@@ -96,7 +98,7 @@ class Draft:
         take("building", u.building)
         take("occurred", u.time)
         take("phone", u.phone)
-        take("spot", (getattr(u, "spot", None) or "")[:SPOT_LIMIT])
+        take("spot", (getattr(u, "spot", None) or getattr(u, "place_detail", None) or "")[:SPOT_LIMIT])
         self.urgent = self.urgent or bool(u.urgent)
 
 
@@ -104,7 +106,8 @@ def next_state(draft: Draft, slots: tuple[str, ...]) -> str:
     """The state that asks for the most important missing slot, or `confirm` when nothing is missing.
 
     Order: what the problem is, the place (a shared location to confirm, an ambiguous name to pick,
-    or a question), the building and the time where the category needs them, then the summary.
+    or a question; a place only described, or left to staff, is enough), the building and the time where
+    the category needs them, then the summary.
     """
     if draft.duplicate:
         return "offer_follow"
@@ -112,9 +115,9 @@ def next_state(draft: Draft, slots: tuple[str, ...]) -> str:
         return "choose_category" if draft.candidates else "ask_description"
     if draft.location_compound:
         return "confirm_location"
-    if draft.compound is None:
+    if draft.compound is None and draft.place_text is None and "place" not in draft.skipped:
         return "choose_compound" if draft.compound_candidates else "ask_place"
-    if "building" in slots and not draft.building and "building" not in draft.skipped:
+    if "building" in slots and draft.compound and not draft.building and "building" not in draft.skipped:
         return "ask_building"
     if "time" in slots and not draft.occurred and "time" not in draft.skipped:
         return "ask_time"

@@ -14,12 +14,13 @@ from handlers import texts as T
 from handlers import words
 from handlers.casework import policy, rules_for
 from handlers.dialog import Dialog, State, Step, in_dialog
-from handlers.draft import Draft, next_state
+from handlers.draft import SPOT_LIMIT, Draft, next_state
 from handlers.router import Context, Filter, Router, kind
 from handlers.turns import ASIDES, CANCEL, CONFIRM, CORRECTION, is_aside, kind_of, turn_of
 from handlers.types import Reply, Update
 
-LOCATION_MATCH_M = 1000  # a shared location this close to a compound proposes it
+LOCATION_MATCH_M = 1000  # a shared location this close to a place proposes it
+PLACE_TEXT_LIMIT = 128  # characters kept of a place described in the resident's words
 
 
 def taxonomy(ctx: Context):
@@ -37,9 +38,19 @@ def slots_of(draft: Draft, ctx: Context) -> tuple[str, ...]:
     return tuple(taxonomy(ctx).category(draft.category).slots) if draft.category else ()
 
 
+async def street_places(ctx: Context) -> dict[str, places.Place]:
+    """The street's places by id (compounds and public places), read now (a place seeded while the server
+    runs is seen at once)."""
+    return {p.id: p for p in await places.all_places(ctx.session)}
+
+
 async def compound_names(ctx: Context) -> dict[str, str]:
-    """The street's compounds by id, read now (a compound seeded while the server runs is seen at once)."""
-    return {p.id: p.name for p in await places.all_places(ctx.session)}
+    return {place_id: p.name for place_id, p in (await street_places(ctx)).items()}
+
+
+async def is_compound(place_id: str | None, ctx: Context) -> bool:
+    place = (await street_places(ctx)).get(place_id) if place_id else None
+    return place is not None and place.is_compound
 
 
 def next_missing(draft: Draft, ctx: Context) -> str:
@@ -73,7 +84,9 @@ async def ask_category(draft: Draft, ctx: Context) -> str:
 
 async def ask_location_confirm(draft: Draft, ctx: Context) -> str:
     names = await compound_names(ctx)
-    return T.CONFIRM_LOCATION.format(compound=names[draft.location_compound], distance=draft.location_distance)
+    this = T.THIS_COMPOUND if await is_compound(draft.location_compound, ctx) else T.THIS_PLACE
+    return T.CONFIRM_LOCATION.format(compound=names[draft.location_compound], distance=draft.location_distance,
+                                     this=this)
 
 
 async def ask_compound(draft: Draft, ctx: Context) -> str:
@@ -87,6 +100,8 @@ async def ask_place(draft: Draft, ctx: Context) -> str:
 
 async def ask_building(draft: Draft, ctx: Context) -> str:
     names = await compound_names(ctx)
+    if not await is_compound(draft.compound, ctx):  # a road or a square has no buildings: where on it
+        return T.ASK_SPOT.format(place=names.get(draft.compound, ""))
     return custom_question(draft, ctx, "building") or T.ASK_BUILDING.format(compound=names.get(draft.compound, ""))
 
 
@@ -118,6 +133,8 @@ async def ask_follow(draft: Draft, ctx: Context) -> str:
 
 
 def place_text(draft: Draft, names: dict[str, str]) -> str:
+    if draft.compound is None and (draft.place_text or "place" in draft.skipped):
+        return T.PLACE_TO_CHECK.format(place=draft.place_text or T.NOT_GIVEN)
     return " ".join(part for part in (names.get(draft.compound, T.NOT_GIVEN), draft.building, draft.spot) if part)
 
 
@@ -155,6 +172,8 @@ async def on_category_choice(draft: Draft, update: Update, ctx: Context) -> Step
     if picked is not None:
         draft.category, draft.candidates = options[picked - 1], []
         draft.duplicate_checked = False
+        # the resident says it is an emergency: a case at once, the category's notice (whom to call) first
+        draft.urgent = draft.urgent or taxonomy(ctx).category(draft.category).priority == "urgent"
         return Step()
     u = understand(update, ctx)
     draft.add_text(update.text or "")
@@ -165,10 +184,15 @@ async def on_category_choice(draft: Draft, update: Update, ctx: Context) -> Step
 async def on_location_confirm(draft: Draft, update: Update, ctx: Context) -> Step:
     yes = words.is_word(update.text, words.CONFIRM) or kind_of(update, ctx, "choice") == CONFIRM
     if yes or words.choice(update.text, 2) == 1:
-        draft.compound, draft.compound_candidates = draft.location_compound, []
+        draft.compound, draft.compound_candidates, draft.place_text = draft.location_compound, [], None
     draft.location_compound = draft.location_distance = None
     draft.duplicate_checked = False
-    if not (words.is_word(update.text, words.DENY) or words.choice(update.text, 2) == 2 or draft.compound):
+    if words.is_word(update.text, words.DENY) or words.choice(update.text, 2) == 2:
+        if draft.place_asked:  # asked once already: the shared point stays the place, for a person to place
+            return Step(prefix=T.LOCATION_KEPT)
+        draft.place_asked = True
+        return Step(state="ask_place", prefix=T.LOCATION_DENIED)
+    if not draft.compound:
         return await on_place(draft, update, ctx)  # neither yes nor no: read it as naming the place
     return Step()
 
@@ -183,22 +207,44 @@ async def on_compound_choice(draft: Draft, update: Update, ctx: Context) -> Step
 
 
 async def on_place(draft: Draft, update: Update, ctx: Context) -> Step:
+    """A known place, or an ambiguous name to choose from; otherwise the resident's own description is
+    kept for a person to place. "都不是"/"不知道" asks once for a location or a description, then leaves the
+    place to staff: the place step never asks the same question twice."""
     u = understand(update, ctx)
     before = (draft.compound, tuple(draft.compound_candidates))
     draft.absorb(u, overwrite=("compound", "building") if u.compound else ())
     draft.duplicate_checked = False
-    details = details_of(update, ctx, "place")
-    if details is not None and details.spot:  # the answer to "where" says where better than the first words
-        draft.spot = details.spot[:64]
-    draft.take_details(details)
-    if (draft.compound, tuple(draft.compound_candidates)) == before and not draft.compound:
-        return Step(prefix=T.PLACE_NOT_FOUND)
-    return Step()
+    if (draft.compound, tuple(draft.compound_candidates)) != before or draft.compound:
+        details = details_of(update, ctx, "place")
+        if details is not None and details.spot:  # the answer to "where" says where better than the first words
+            draft.spot = details.spot[:SPOT_LIMIT]
+        elif u.compound and u.place_detail:
+            draft.spot = u.place_detail[:SPOT_LIMIT]
+        draft.take_details(details)
+        if draft.compound:
+            draft.place_text = None
+        return Step()
+    draft.compound_candidates = []
+    if words.is_word(update.text, words.NONE_OF_THESE | words.SKIP) or not words.normalize(update.text):
+        if draft.place_asked:
+            draft.skipped.append("place")
+            return Step(prefix=T.PLACE_LEFT_TO_STAFF)
+        draft.place_asked = True
+        return Step(state="ask_place", prefix=T.DESCRIBE_PLACE)
+    draft.place_text = (update.text or "").strip()[:PLACE_TEXT_LIMIT]
+    return Step(prefix=T.PLACE_NOTED.format(place=draft.place_text))
 
 
 async def on_building(draft: Draft, update: Update, ctx: Context) -> Step:
     u = understand(update, ctx)
     turn = turn_of(update, ctx, "building")
+    if not await is_compound(draft.compound, ctx):  # asked where on a road or square: the answer is the spot
+        skip = words.is_word(update.text, words.SKIP) or (turn is not None and turn.skip)
+        spot = turn.details.spot if turn is not None and turn.details is not None else None
+        if not skip:
+            draft.spot = (spot or (update.text or "").strip())[:SPOT_LIMIT] or None
+        draft.skipped.append("building")
+        return Step()
     if words.is_word(update.text, words.SKIP) or (turn is not None and turn.skip):
         draft.skipped.append("building")
     elif turn is not None:  # only a building reference is a building; anything else said is kept as detail
@@ -333,7 +379,8 @@ async def on_modify(draft: Draft, update: Update, ctx: Context) -> Step:
         return Step(state="choose_category")
     if what == "place":
         draft.compound, draft.building, draft.spot, draft.compound_candidates = None, None, None, []
-        draft.skipped = [s for s in draft.skipped if s != "building"]
+        draft.place_text, draft.place_asked = None, False
+        draft.skipped = [s for s in draft.skipped if s not in ("building", "place")]
         return Step(state="ask_place")
     if what == "description":
         draft.description = ""
@@ -403,6 +450,9 @@ async def advance(draft: Draft, update: Update, ctx: Context, step: Step) -> Rep
         return step.reply
     if draft.urgent and draft.category and not draft.urgent_case:
         return await create(draft, update, ctx)
+    if draft.spot and draft.compound and "building" not in draft.skipped and not await is_compound(draft.compound,
+                                                                                                  ctx):
+        draft.skipped.append("building")  # at a road or a square the spot says where; there is no building
     state = DIALOG.next_state(ctx.dialog.state if ctx.dialog else None, draft, ctx, step)
     await ctx.store.set(state, {"draft": draft.to_data()}, ctx.now)
     ask = await DIALOG.ask(state, draft, ctx)
@@ -421,6 +471,7 @@ async def create(draft: Draft, update: Update, ctx: Context) -> Reply:
         category=category.code, description=draft.description or category.name,
         priority=priority_of(draft, category), channel="wechat", dept_id=category.department,
         compound_id=draft.compound, building=draft.building, spot=draft.spot, occurred=draft.occurred,
+        place_text=None if draft.compound else draft.place_text,
         lat=draft.lat, lng=draft.lng, urgent=draft.urgent, reporter=reporter(update), contact_phone=draft.phone,
         anonymous=draft.anonymous, media=draft.photos)
     case, officer = await reports.open_case(ctx.session, new, rules_for(ctx, category.code), policy(ctx), ctx.now)
@@ -559,7 +610,9 @@ async def location(update: Update, ctx: Context) -> Reply:
     prefix = await expiry_prefix(ctx)
     draft = draft_of(ctx)
     draft.lat, draft.lng = update.location.lat, update.location.lng
-    found = places.nearest(await places.all_places(ctx.session), draft.lat, draft.lng)
+    if draft.compound is None:  # the point itself is the place until a known place is confirmed
+        draft.place_text = (update.location.label or T.SHARED_LOCATION)[:PLACE_TEXT_LIMIT]
+    found = places.nearest(list((await street_places(ctx)).values()), draft.lat, draft.lng)
     near = found is not None and found[1] <= LOCATION_MATCH_M
     if ctx.dialog is not None and ctx.dialog.state == "add_place":
         draft.compound = found[0].id if near else None

@@ -89,5 +89,7 @@ async def my_cases(update: Update, ctx: Context) -> Reply:
 
 
 def place(case, names: dict[str, str]) -> str:
+    if case.compound_id is None and case.place_text:
+        return T.PLACE_TO_CHECK.format(place=case.place_text)
     name = names.get(case.compound_id, T.NOT_GIVEN)
     return f"{name}{case.building}" if case.building else name

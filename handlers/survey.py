@@ -1,14 +1,24 @@
-"""Answers to satisfaction surveys: 满意 / 基本满意 / 不满意, or 1 / 2 / 3, with an optional comment.
+"""Answers to satisfaction surveys: 满意 / 基本满意 / 不满意, or 1 / 2 / 3, with an optional comment, and
+the resident's own words of discontent ("没解决", "还是老样子") in reply to the resolution push.
 
-Rating words are recognised at any time a survey is pending; bare numbers only when no dialog is going
-on (in a dialog "1" answers the dialog's own question)."""
+What an answer answers is the last question put to the resident (`backend.surveys.question_for`): a
+survey waiting for them, the resolution push of one of their cases, or one they answered already. How
+far a message may be read as an answer depends on that and on whether a dialog is going on:
+
+- rating words answer a waiting survey at any time; anything else only outside a dialog (in a dialog the
+  resident's words belong to the dialog);
+- bare numbers only answer a survey that offered them (the resolution push offers none);
+- words of discontent are an answer only when they open the message and it does not read as a report of
+  another problem (an emergency, another place or another kind of problem than the case's).
+"""
 from __future__ import annotations
 
 import re
 
-from backend import surveys, workflow
+from backend import lifecycle, surveys, workflow
 from handlers import intake, texts as T
 from handlers.casework import policy, rules_for
+from handlers.intake import reporter, understand
 from handlers.router import Context, Filter, Router, SkipHandler
 from handlers.types import Reply, Update
 
@@ -19,18 +29,37 @@ RATING_OF = {"非常不满意": "unsatisfied", "很不满意": "unsatisfied", "�
 NUMBER = re.compile(r"^\s*([123１２３])[\s,，。.、:：]*(.*)$", re.S)
 NUMBER_RATING = {"1": "satisfied", "2": "basic", "3": "unsatisfied", "１": "satisfied", "２": "basic", "３": "unsatisfied"}
 
+# Discontent in the resident's own words: the work not done, the problem unchanged, a verdict on it.
+_NOT = "(?:没|没有|未|并没有|并未|还没|还没有|根本没|压根没|都没|也没)"
+_DONE = "(?:解决|修好|修|处理|弄好|搞好|搞定|整改|改好|改|清理|清走|清掉|管|来|来过|动过|好)"
+_STILL = "(?:还是|仍然|依然|照样|照旧|依旧|又)"
+_UNCHANGED = "(?:老样子|那样|一样|没变|没用|不行|坏|漏|堵|吵|乱|脏|臭|存在|不亮|不通)"
+DISCONTENT = re.compile("|".join((
+    f"{_NOT}(?:人|有人)?{_DONE}",
+    f"{_STILL}(?:没有?)?{_UNCHANGED}",
+    "问题(?:还在|仍在|依旧|没变)",
+    "(?:不满意|不行|太差|很差|敷衍|糊弄|应付了?事|走过场|走形式)",
+)))
+FIRST_CLAUSE = re.compile(r"[，。,.!！?？;；\n]")
+FIRST_CLAUSE_CHARS = 16  # longer, and the words of discontent are part of a report, not an answer
+
 router = Router("survey")
 
 
-def reading(update: Update, ctx: Context) -> tuple[str, str] | None:
-    """(rating, comment) if the text reads as a survey answer here."""
-    text = update.text or ""
+def reading(update: Update, ctx: Context) -> tuple[str, str, str] | None:
+    """(rating, comment, how) if the text may be a survey answer; how: word | number | words."""
+    text = (update.text or "").strip()
     match = WORDS.match(text)
     if match:
-        return RATING_OF[match.group(1)], match.group(2).strip()
+        return RATING_OF[match.group(1)], match.group(2).strip(), "word"
+    if ctx.dialog is not None:
+        return None
     match = NUMBER.match(text)
-    if match and ctx.dialog is None:
-        return NUMBER_RATING[match.group(1)], match.group(2).strip()
+    if match:
+        return NUMBER_RATING[match.group(1)], match.group(2).strip(), "number"
+    first = FIRST_CLAUSE.split(text, 1)[0]
+    if text and len(first) <= FIRST_CLAUSE_CHARS and DISCONTENT.search(first):
+        return "unsatisfied", text, "words"
     return None
 
 
@@ -38,17 +67,45 @@ def looks_like_answer(update: Update, ctx: Context) -> bool:
     return intake.is_text(update, ctx) and reading(update, ctx) is not None
 
 
+def answers(question: surveys.Question, how: str, update: Update, ctx: Context) -> bool:
+    """Whether a message read `how` answers `question` (the rules in the module's docstring)."""
+    if ctx.dialog is not None or how == "number":
+        return question.kind == "survey"
+    if how == "words":
+        return question.case is not None and not about_something_else(update, ctx, question.case)
+    return True
+
+
+def about_something_else(update: Update, ctx: Context, case) -> bool:
+    """The message reads as a report of its own: an emergency, another place, another kind of problem."""
+    u = understand(update, ctx)
+    if u is None:
+        return False
+    other_place = u.compound is not None and u.compound != case.compound_id
+    other_kind = not u.ask_category and u.category != case.category
+    return u.urgent or other_place or other_kind
+
+
 @router.on(Filter(looks_like_answer, "survey answer"))
 async def survey_answer(update: Update, ctx: Context) -> Reply:
-    pending = await surveys.pending_for(ctx.session, update.platform, update.user_id)
-    if pending is None:  # no survey waiting: the words mean whatever they mean elsewhere
-        raise SkipHandler
-    rating, comment = reading(update, ctx)
-    who = f"resident:{update.platform}:{update.user_id}"
-    done = await surveys.answer(ctx.session, pending, rating, comment or None, ctx.now, actor=who)
-    if done.case is None:
-        return Reply(text=T.CAMPAIGN_THANKS)
-    if done.reopened:
-        await workflow.unsatisfied(ctx.session, done.case, comment or None, rules_for(ctx, done.case.category),
-                                   policy(ctx), ctx.now, actor=who)
-    return Reply(text=T.SURVEY_THANKS[rating].format(number=done.case.number))
+    rating, comment, how = reading(update, ctx)
+    who = reporter(update)
+    question = await surveys.question_for(ctx.session, who, ctx.now)
+    if question is None or not answers(question, how, update, ctx):
+        raise SkipHandler  # nothing asked: the words mean whatever they mean elsewhere
+    settled = await surveys.settle(ctx.session, question, who, rating, comment or None, ctx.now)
+    return Reply(text=await consequence(settled, comment or None, ctx, who.actor))
+
+
+async def consequence(settled: surveys.Settled, comment: str | None, ctx: Context, actor: str) -> str:
+    """Carry out what the answer calls for (重办, or a flag to the supervisor) and say what happened."""
+    case = settled.case
+    if case is None:
+        return T.CAMPAIGN_THANKS
+    if settled.outcome == "reopen":
+        await workflow.unsatisfied(ctx.session, case, comment, rules_for(ctx, case.category), policy(ctx), ctx.now,
+                                   actor=actor)
+    elif settled.outcome == "flag":
+        await workflow.follower_unsatisfied(ctx.session, case, comment, ctx.now, key=str(settled.survey.id))
+    state = T.SURVEY_CASE_NOW[lifecycle.group_of(case.status)].format(number=case.number)
+    return T.SURVEY_THANKS[settled.outcome].format(number=case.number, label=settled.label, state=state)

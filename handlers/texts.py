@@ -41,14 +41,23 @@ EMPTY_TEXT = "您好像发送了一条空消息。" + MENU
 # --- intake dialog ---------------------------------------------------------------------------
 
 ASK_DESCRIPTION = "请问遇到了什么问题？请简单描述一下，比如“楼下有人占道摆摊”。"
-ASK_PLACE = "请问是在哪个小区、几栋附近？也可以直接发送位置。"
+ASK_PLACE = "请问是在哪里？可以说小区和楼栋，也可以说路名、路口、门牌号或附近的标志（如“紫云路88号门口”），或直接发送位置。"
 ASK_BUILDING = "请问是在{compound}的几号楼附近？（不清楚可回复“跳过”）"
+ASK_SPOT = "请问在{place}的具体什么位置？比如门牌号、哪个门口、附近的标志。（不清楚可回复“跳过”）"
 ASK_TIME = "请问一般是什么时间发生的？比如“每天晚上十点以后”。（不清楚可回复“跳过”）"
 CHOOSE_CATEGORY = "请问您反映的是哪一类问题？请回复序号：\n{options}\n都不是请直接再描述一下。"
-CHOOSE_COMPOUND = "您说的地名对应多个小区，请问是哪一个？请回复序号：\n{options}"
-CONFIRM_LOCATION = "您发送的位置离「{compound}」最近（约{distance}米），是这个小区吗？回复 1 是，2 不是。"
-PLACE_NOT_FOUND = "没有找到这个小区。"
-LOCATION_NOT_NEAR = "您发送的位置不在本街道的小区附近，请直接告诉我们是哪个小区、几栋。"
+CHOOSE_COMPOUND = "您说的地名对应多个地点，请问是哪一个？请回复序号：\n{options}\n都不是请回复“都不是”，可以直接描述地点或发送位置。"
+CONFIRM_LOCATION = "您发送的位置离「{compound}」最近（约{distance}米），是{this}吗？回复 1 是，2 不是。"
+THIS_COMPOUND = "这个小区"
+THIS_PLACE = "这里"
+DESCRIBE_PLACE = "好的。请发送位置（点击输入框旁的＋号→位置），或用文字描述具体地点，比如路名、门牌号、附近的店铺或标志。"
+PLACE_NOTED = "已记下地点「{place}」，工作人员会核实具体位置。"
+PLACE_LEFT_TO_STAFF = "好的，地点请工作人员与您核实。"
+LOCATION_KEPT = "好的，按您发送的位置记录，工作人员会核实具体地点。"
+LOCATION_DENIED = "好的。说不清具体地点可回复“跳过”，将按您发送的位置记录。"
+LOCATION_NOT_NEAR = "您发送的位置附近没有本街道登记的地点，已按您发送的位置记录，工作人员会核实。"
+SHARED_LOCATION = "居民发送的位置"
+PLACE_TO_CHECK = "{place}（待工作人员核实）"
 OPTION = "{n}. {label}"
 
 SUMMARY = (
@@ -266,10 +275,21 @@ CHARGING_DRAFT_BACK = "\n（您还有一条未完成的反映，可以继续回�
 
 # --- satisfaction surveys ------------------------------------------------------------------------
 
+# What a survey answer did, per `backend.surveys.Settled.outcome` (and the rating, when it matters).
 SURVEY_THANKS = {
-    "satisfied": "感谢您的评价（满意）！欢迎继续参与社区共治。",
-    "basic": "感谢您的评价（基本满意），我们会继续改进。",
-    "unsatisfied": "很抱歉没能让您满意。工单 {number} 已重新派单办理（重办），督办人员也已知悉，我们会尽快给您答复。",
+    "closed": "感谢您对工单 {number} 的评价（{label}），工单已完结。欢迎继续参与社区共治。",
+    "recorded": "感谢您对工单 {number} 的评价（{label}），已记录。",
+    "reopen": "很抱歉没能让您满意。工单 {number} 已重新派单办理（重办），督办人员也已知悉，我们会尽快给您答复。",
+    "flag": ("很抱歉没能让您满意。您对工单 {number} 的评价（不满意）已记录，并已转告督办人员核实；"
+             "是否重新办理以反映人的评价和核实结果为准，有进展会通知您。"),
+    "superseded": "工单 {number} 已在重新办理中，本次评价不再计入；办结后会再请您评价。",
+    "already": "您已评价过工单 {number}（{label}），无需重复评价。{state}",
+}
+# After "already": where the case stands now, by lifecycle group.
+SURVEY_CASE_NOW = {
+    "open": "工单目前正在重新办理，如需加快可回复“催办 {number}”。",
+    "working": "工单目前正在重新办理，如需加快可回复“催办 {number}”。",
+    "closed": "如问题再次出现，可直接发送问题重新反映。",
 }
 CAMPAIGN_THANKS = "感谢您参与满意度调查！"
 

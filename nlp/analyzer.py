@@ -34,6 +34,7 @@ class Understanding:
     ask_category: bool  # confidence is low: let the resident pick from the candidates
     compound: str | None  # place id, None when absent or ambiguous
     compound_candidates: list[str]
+    place_detail: str | None  # where at the place, said after its name: "88号", "门口", "对面"
     building: str | None  # "3栋", "3栋2单元", "3栋2单元502室"
     building_no: str | None
     unit: int | None
@@ -172,6 +173,7 @@ class Analyzer:
             ask_category=confidence < self.taxonomy.settings.ask_below and not urgent,
             compound=place.compound,
             compound_candidates=list(place.candidates),
+            place_detail=place.detail,
             building=building.building,
             building_no=building.number,
             unit=building.unit,

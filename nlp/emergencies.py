@@ -62,6 +62,12 @@ def _words(raw) -> tuple[str, ...]:
     return tuple(w.lower() for w in raw)
 
 
+def _rarity(group: str) -> tuple[int, int]:
+    """Groups whose shortest word is longest (then with fewest words) match least often: checked first."""
+    words = [w for w in group.split("|") if w.strip()]
+    return min(map(len, words)), -len(words)
+
+
 def _group(group: str) -> re.Pattern:
     words = sorted({w.strip().lower() for w in group.split("|") if w.strip()}, key=len, reverse=True)
     return re.compile("|".join(map(re.escape, words)))
@@ -83,6 +89,7 @@ class EmergencyRules:
         self.minor = _words(reading.get("minor", ()))
         self.past = _words(reading.get("past", ()))
         self.still = _words(reading.get("still", ()))
+        self.still_reach = int(reading.get("still_reach", 6))
         self.resolved = _words(reading.get("resolved", ()))
         self.benign = _words(reading.get("benign", ()))
         self.hazard_priority = reading.get("hazard_priority", "high")
@@ -91,14 +98,15 @@ class EmergencyRules:
         self.kinds = {code: EmergencyKind(
             code=code, name=k["name"], number=k["number"], also=tuple(k.get("also", ())),
             category=k.get("category", "emergency"), advice=k.get("advice", ""), cues=_words(k.get("cues", ())),
-            combos=tuple(tuple(_group(g) for g in combo) for combo in k.get("combos", ())),
+            combos=tuple(tuple(_group(g) for g in sorted(combo, key=_rarity, reverse=True))
+                         for combo in k.get("combos", ())),
             weak=bool(k.get("weak", False))) for code, k in raw["kinds"].items()}
         self._cue_kind = {cue: code for code, k in self.kinds.items() for cue in k.cues}
         self._cues = PhraseMatcher(self._cue_kind)
         # a message can only tell of danger if it has a cue or the rarest part of some combination (the group
         # whose shortest word is longest): one C-level scan rules out most messages before any per-kind work
-        rarest = [max((_words(g.split("|")) for g in combo), key=lambda ws: (min(map(len, ws)), -len(ws)))
-                  for k in raw["kinds"].values() for combo in k.get("combos", ())]
+        rarest = [_words(max(combo, key=_rarity).split("|")) for k in raw["kinds"].values()
+                  for combo in k.get("combos", ())]
         triggers = sorted({*self._cue_kind, *(w for group in rarest for w in group if w)}, key=len, reverse=True)
         self._trigger = re.compile("|".join(map(re.escape, triggers)))
 
@@ -173,9 +181,17 @@ class EmergencyRules:
         if any(w in text[start + size:] for w in self.resolved):
             return PAST
         sentence_before = text[_sentence_start(text, start):start]
-        if any(w in sentence_before for w in self.past) and not any(w in text for w in self.still):
+        if any(w in sentence_before for w in self.past) and not self._goes_on(text, clause):
             return PAST
         return NOW
+
+    def _goes_on(self, text: str, clause: tuple[int, int]) -> bool:
+        """A still-word in the danger's clause or in a short clause right after it ("…着过火，现在还在冒烟"
+        is not "…着过火，现在楼道又堆满了杂物")."""
+        following = _CLAUSE.search(text, clause[1])
+        here = text[clause[0]:clause[1]]
+        after = following.group(0) if following and len(following.group(0)) <= self.still_reach else ""
+        return any(w in here or w in after for w in self.still)
 
     def _denied(self, before: str) -> bool:
         for start, word in self.negation.find(before):

@@ -36,7 +36,7 @@ class Turn:
     text: str  # the message, normalised
     value: str | None = None  # the answer or corrected value ("5栋"), a menu number, a staff verb; for a detail
     # the new fact: the whole text when no dialog is open, what happens (place and time taken out) inside one
-    skip: bool = False  # an optional question passed over ("不知道", "不用了")
+    skip: bool = False  # an optional question passed over ("不知道", "不用了"), or none of a menu's options
     details: Details | None = None  # spot, building, scope, time, what happens
 
 
@@ -59,6 +59,7 @@ class TurnReader:
         self._request = AnyOf(turn.get("request", ()))
         self._greeting = frozenset(intent.get("greeting", ()))
         self._skip = frozenset(turn.get("skip", ()))
+        self._none_of = frozenset(turn.get("none_of", ()))
         self._staff = re.compile(r"^\s*(%s)(?:\s+\S.*|\s*\d.*)?$" % "|".join(map(re.escape, turn.get("staff", ("待办",)))),
                                  re.S)
         self._details = details
@@ -79,6 +80,8 @@ class TurnReader:
         number = _MENU_NUMBER.match(bare)
         if number and expecting in MENUS:
             return Turn(ANSWER, text, value=number.group(1), details=details)
+        if expecting in MENUS and expecting != "confirm" and bare.rstrip(_PARTICLES) in self._none_of:
+            return Turn(ANSWER, text, value=None, skip=True, details=details)  # none of the options
         return (self._short_reply(text, bare, expecting, details)
                 or self._correction_of(text, bare, details)
                 or (None if place_text else self._question_or_chat(text, bare, details))

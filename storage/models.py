@@ -84,8 +84,14 @@ class Department(Base):
     remit: Mapped[str] = mapped_column(Text, default="")
 
 
+# The kinds of place a case can be at; a compound (小区) is a grid cell of its own, a public place belongs to one.
+PLACE_KINDS = ("compound", "road", "intersection", "square", "market", "park", "school", "station", "facility")
+
+
 class Compound(Base):
-    """A residential compound (小区): the unit of the grid."""
+    """A place on the grid: a residential compound (小区), the unit of the grid, or a public place (road,
+    intersection, square, market, park, school, station, facility) patrolled from the compound cell `grid`.
+    The table keeps its first name so old rows and every `compound_id` read on unchanged."""
 
     __tablename__ = "compounds"
 
@@ -97,6 +103,10 @@ class Compound(Base):
     lng: Mapped[float] = mapped_column(Float)
     buildings: Mapped[int] = mapped_column(Integer)
     grid_mode: Mapped[str] = mapped_column(String(16))  # resident (常驻) | roving (随驻)
+    kind: Mapped[str] = mapped_column(String(16), default="compound", server_default="compound")  # PLACE_KINDS
+    grid: Mapped[str | None] = mapped_column(String(16), nullable=True)  # public place: its compound cell
+    roads: Mapped[list | None] = mapped_column(JSON, nullable=True)  # intersection: the ids of its roads
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)  # "紫云路88号"
 
 
 class Staff(Base):
@@ -138,6 +148,8 @@ class Case(Base):
     compound_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     building: Mapped[str | None] = mapped_column(String(32), nullable=True)
     spot: Mapped[str | None] = mapped_column(String(64), nullable=True)  # where exactly: "南门小广场", "6楼阳台"
+    # the place as the resident described it when it matched no known place: a person places the case
+    place_text: Mapped[str | None] = mapped_column(String(128), nullable=True)
     description: Mapped[str] = mapped_column(Text)
     occurred: Mapped[str | None] = mapped_column(String(64), nullable=True)  # time of occurrence, as told
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -487,7 +499,7 @@ class PhoneCode(Base):
 
 class Survey(Base):
     """One satisfaction question to one resident: about a resolved case (per dispatch round) or part of a
-    community campaign. sent -> answered | no_answer."""
+    community campaign. sent -> answered | no_answer | superseded (the case was reopened since: not counted)."""
 
     __tablename__ = "surveys"
     __table_args__ = (UniqueConstraint("case_id", "round", "platform", "user_id", name="uq_survey_case_round_user"),
@@ -500,7 +512,7 @@ class Survey(Base):
                                                     index=True)
     platform: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16))  # sent | answered | no_answer
+    status: Mapped[str] = mapped_column(String(16))  # sent | answered | no_answer | superseded (case reopened since)
     rating: Mapped[str | None] = mapped_column(String(16), nullable=True)  # satisfied | basic | unsatisfied
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -140,12 +140,12 @@ async def start_bot(db, settings, clock, nlp_services):
 
 @pytest.fixture(scope="session")
 def nlp_services(tmp_path_factory):
-    """The taxonomy and analyzer, built once for the whole run from the demo street's compounds."""
+    """The taxonomy and analyzer, built once for the whole run from the demo street's places."""
     from backend.demo import DEMO_DIR
     from nlp import Analyzer, load_taxonomy, places_from_csv
 
     taxonomy = load_taxonomy()
-    analyzer = Analyzer(taxonomy, places_from_csv(DEMO_DIR / "compounds.csv"), model_dir=None,
+    analyzer = Analyzer(taxonomy, places_from_csv(DEMO_DIR / "compounds.csv", DEMO_DIR / "places.csv"), model_dir=None,
                         cache_dir=tmp_path_factory.mktemp("jieba"))
     return {"taxonomy": taxonomy, "nlp": analyzer}
 

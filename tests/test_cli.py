@@ -47,14 +47,17 @@ async def test_seeding_the_demo_street_twice_changes_nothing(db):
         first = await seed_demo(session)
     async with db.transaction() as session:
         second = await seed_demo(session)
-    assert first.added == 12 + 43 + 12 + 24 and first.updated == 0
+    assert first.added == 12 + 43 + 49 + 12 + 24 and first.updated == 0
     assert (second.added, second.updated) == (0, 0)
     async with db.sessions() as s:
         counts = [(await s.execute(select(func.count()).select_from(m))).scalar_one()
                   for m in (Department, Compound, Staff, ChargingStation)]
         xinyuan = await s.get(Compound, "C03")
-    assert counts == [12, 43, 12, 24]
+        crossing = await s.get(Compound, "X02")
+    assert counts == [12, 43 + 49, 12, 24]
     assert xinyuan.name == "滨湖欣园" and xinyuan.aliases == ["欣园"] and xinyuan.grid_mode == "resident"
+    assert xinyuan.kind == "compound" and xinyuan.grid is None
+    assert crossing.kind == "intersection" and crossing.roads == ["R03", "R07"] and crossing.grid == "C33"
 
 
 def free_port() -> int:

@@ -187,3 +187,17 @@ async def test_a_correction_replaces_the_slot_instead_of_joining_the_description
     assert NUMBER.search(await resident.say("1"))
     view = await only_case(street.bot.db)
     assert view["building"] == "7栋" and "说错了" not in view["description"]
+
+
+async def test_picking_the_emergency_category_from_the_menu_makes_an_urgent_case_with_the_numbers(street):
+    resident = street("o-turn-menu-emergency")
+    await at_summary(resident)
+    await resident.say("2")  # 修改
+    menu = await resident.say("1")  # 问题类别: every category to choose from
+    options = dict(re.findall(r"(\d+)\. (\S+)", menu))
+    choice = next(n for n, name in options.items() if name == "突发险情")
+    reply = await resident.say(choice)
+    number = NUMBER.search(reply)
+    assert number and "119" in reply and reply.index("119") < reply.index(number.group(0))
+    view = await only_case(street.bot.db)
+    assert view["urgent"] and view["priority"] == 1

@@ -607,7 +607,8 @@ def test_xml_bombs_are_refused_quickly_without_memory_growth(target, encrypted):
         started = time.monotonic()
         status, answer = _post_wechat(target, query, body)
         elapsed = time.monotonic() - started
-        assert status == 400, (name, status, answer)
+        # with an AES key configured a plaintext POST is refused before its body is parsed at all
+        assert status == (400 if encrypted else 403), (name, status, answer)
         assert elapsed < 1.0, (name, elapsed)
         # the bomb in the envelope itself (the encrypted path parses the envelope first)
         if encrypted:
@@ -621,7 +622,7 @@ def test_xml_bombs_are_refused_quickly_without_memory_growth(target, encrypted):
     ts, nonce = str(int(time.time())), "8"
     status, _ = _post_wechat(target, {"signature": sign(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce},
                              EXTERNAL_DTD.encode())
-    assert status in (200, 400) and time.monotonic() - started < 1.0
+    assert status in (200, 400, 403) and time.monotonic() - started < 1.0
 
 
 # --- SQL and markup in free text -------------------------------------------------------------------

@@ -251,3 +251,31 @@ async def test_the_loop_runs_until_stopped(db, clock):
     stop.set()
     await asyncio.wait_for(loop, 5)
     assert ran == [job_id]
+
+
+async def test_standing_jobs_are_made_sure_of_once_the_database_answers(db, clock):
+    """A server that started while the database was down schedules its standing jobs (the nonce purge,
+    retention) at the job loop's first round that reaches the database, and only once."""
+    attempts: list[str] = []
+
+    async def purge_every_5_min(session, now):
+        attempts.append("try")
+        if len(attempts) == 1:
+            raise ConnectionRefusedError("the database is not up yet")
+        await jobs.schedule(session, "test.standing", now, key="test.standing", every_s=300, now=now)
+
+    runner = runner_for(db, clock, poll_s=0.02)
+    runner.keep_scheduled([purge_every_5_min])
+    stop = asyncio.Event()
+    loop = asyncio.create_task(runner.run(stop))
+    for _ in range(200):
+        async with db.sessions() as session:
+            if await jobs.find(session, "test.standing") is not None:
+                break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)
+    stop.set()
+    await asyncio.wait_for(loop, 5)
+    assert attempts == ["try", "try"]
+    async with db.sessions() as session:
+        assert (await jobs.find(session, "test.standing")).every_s == 300

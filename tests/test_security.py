@@ -199,14 +199,15 @@ def test_production_never_uses_the_log_sms_sender_and_the_sandbox_may_be_opened_
         Settings.from_env({"HOST": "192.168.1.20"})
 
 
-def test_a_second_server_on_a_busy_port_says_so_in_one_line_before_anything_starts(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_second_server_on_a_busy_port_says_so_in_one_line_before_anything_starts(tmp_path, workers):
     import socket
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_main("serve", env={"PORT": str(port)}, tmp_path=tmp_path)
+        result = run_main("serve", "--workers", workers, env={"PORT": str(port)}, tmp_path=tmp_path, timeout=60)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"127.0.0.1:{port}" in lines[0] and "PORT" in lines[0], lines

@@ -86,3 +86,12 @@ def test_a_street_can_add_a_kind_as_data(tmp_path):
                      'advice = "远离蜂窝"\ncues = ["马蜂蜇人"]\n', encoding="utf-8")
     e = EmergencyRules(extra).read("楼下马蜂蜇人了")
     assert e.kind == "bees" and e.number == "119" and e.name == "马蜂窝"
+
+
+@pytest.mark.parametrize("text, now", [
+    ("去年这栋楼着过一次火，现在走廊里又摆满了电瓶车", False),
+    ("上午着过一次火，现在还在冒烟", True),
+])
+def test_a_past_danger_goes_on_only_if_its_own_clause_or_the_next_short_one_says_so(text, now):
+    e = nlp.emergency(text)
+    assert e.kind == "fire" and e.call is now

@@ -101,3 +101,9 @@ def test_a_question_about_something_named_unless_it_asks_to_act(text, kind):
 @pytest.mark.parametrize("text", ["谢谢你们，辛苦了", "你是人工还是机器人", "哈哈哈你真逗"])
 def test_mostly_chitchat_is_chitchat(text):
     assert nlp.turn(text, None).kind == "chitchat"
+
+
+@pytest.mark.parametrize("text", ["都不是", "以上都不是啊", "都没有"])
+def test_none_of_a_menus_options(text):
+    t = nlp.turn(text, "compound_choice")
+    assert t.kind == "answer" and t.value is None and t.skip
