@@ -11,7 +11,7 @@ that reaches the database.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 
 from aiohttp import web
@@ -33,8 +33,9 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
 
 def standing_jobs(settings: Settings) -> list[Schedule]:
     async def replay_purge(session: AsyncSession, now: datetime) -> None:
-        await jobs.schedule(session, replay.PURGE_KIND, now, key=replay.PURGE_KIND, every_s=replay.PURGE_EVERY_S,
-                            now=now)
+        # first run one period after the job is made: a fresh server has no expired nonces to purge
+        await jobs.schedule(session, replay.PURGE_KIND, now + timedelta(seconds=replay.PURGE_EVERY_S),
+                            key=replay.PURGE_KIND, every_s=replay.PURGE_EVERY_S, now=now)
 
     async def retention(session: AsyncSession, now: datetime) -> None:
         await schedule_retention(session, retention_policy(settings), now)
