@@ -131,12 +131,16 @@ class TurnReader:
         if head is None:
             return None
         rest = text[text.find(head[-1]) + 1:].strip("，,。.！!？?；;：: ")
+        clauses = [c for c in _CLAUSE.split(rest) if c]
+        if len(clauses) > 1:  # "不是紫云湾，是紫云府": the wrong value, then the right one
+            rest = clauses[-1]
         for lead in self._correction_lead:
             if rest.startswith(lead) and len(rest) > len(lead):
                 rest = rest[len(lead):]
                 break
-        value = details.building if details.building and len(_NOT_WORD.sub("", rest)) <= 8 else rest or None
-        return Turn(CORRECTION, text, value=value, details=self._details.read(rest) if rest else details)
+        new = self._details.read(rest) if rest else details
+        value = new.building if new.building and len(_NOT_WORD.sub("", rest)) <= 8 else rest or None
+        return Turn(CORRECTION, text, value=value, details=new)
 
     def _question_or_chat(self, text: str, bare: str, details: Details) -> Turn | None:
         names_problem = self._has_evidence(text)

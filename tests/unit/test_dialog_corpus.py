@@ -20,12 +20,12 @@ def test_at_least_sixty_conversations_with_unique_ids_and_turns():
     assert all(r["turns"] and all(isinstance(t, str) for t in r["turns"]) for r in rows)
 
 
-def test_expectations_name_real_categories_and_places():
+def test_expectations_name_real_categories_and_compounds():
     codes = set(load_taxonomy().codes)
-    with open(ROOT / "backend" / "demo_street" / "compounds.csv", encoding="utf-8", newline="") as f:
-        names = {row["compound"] for row in csv.DictReader(f)}
-    with open(ROOT / "backend" / "demo_street" / "places.csv", encoding="utf-8", newline="") as f:
-        names |= {row["name"] for row in csv.DictReader(f)}  # roads, crossings, squares, markets, parks, schools
+    names = set()
+    for file, column in (("compounds.csv", "compound"), ("places.csv", "name")):  # compounds and public places
+        with open(ROOT / "backend" / "demo_street" / file, encoding="utf-8", newline="") as f:
+            names |= {row[column] for row in csv.DictReader(f)}
     for row in conversations():
         expect = row["expect"]
         if not expect["case"]:
