@@ -64,7 +64,7 @@ async def test_a_road_and_house_number_keep_the_spot_and_go_to_the_roads_grid(st
         assert len(replies) < 4, replies
     assert "烟墩路" in replies[-1] and "35号旁边" in replies[-1]
     view = await case_view(street.bot.db, number_in(await r.say("1")))
-    assert (view["compound"], view["spot"], view["building"]) == ("R12", "35号旁边", None)
+    assert (view["compound"], view["spot"], view["building"]) == ("R12", "35号旁边人行道", None)
     assert view["officer"] == await officer_of(street.bot.db, "R12") == "S10"
     assert view["dept"] == TAXONOMY.category(view["category"]).department
 
