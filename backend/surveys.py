@@ -25,7 +25,7 @@ from backend import cases, lifecycle, texts as T
 from backend.clock import LOCAL_TZ, local
 from backend.privacy import mask_text
 from storage import jobs, outbox
-from storage.models import Case, CaseFollower, Compound, Survey, SurveyCampaign
+from storage.models import Case, CaseEvent, CaseFollower, Compound, Survey, SurveyCampaign
 
 QUIET_START, QUIET_END = time(22, 0), time(8, 0)
 REMIND_AFTER = timedelta(hours=72)
@@ -173,7 +173,8 @@ async def pending_for(session: AsyncSession, platform: str, user_id: str) -> Sur
 class Question:
     """What a resident's rating answers now. kind: `survey` (a survey pushed to them, waiting), `push`
     (a resolution pushed to them whose survey has not reached them yet), `answered` (they answered the
-    last question about this case already: `survey` is that answer)."""
+    last question about this case already: `survey` is that answer), `reopened` (the case went back to
+    work since it was resolved: there is nothing to rate until it is resolved again)."""
 
     kind: str
     asked_at: datetime
@@ -183,7 +184,8 @@ class Question:
 
 async def question_for(session: AsyncSession, who: cases.Reporter, now: datetime) -> Question | None:
     """The last question put to this resident within ANSWER_WINDOW: a waiting survey, the resolution
-    push of one of their cases, or one they answered already; None when nothing was asked."""
+    push of one of their cases, one they answered already, or a case of theirs reopened since (by someone
+    else's answer or a failed revisit); None when nothing was asked."""
     found: list[Question] = []
     pending = await pending_for(session, who.platform, who.user_id)
     if pending is not None:
@@ -196,6 +198,9 @@ async def question_for(session: AsyncSession, who: cases.Reporter, now: datetime
             Survey.case_id.in_([case.id for case in theirs]), Survey.platform == who.platform,
             Survey.user_id == who.user_id).order_by(Survey.round, Survey.id))).scalars():
         latest[survey.case_id] = survey  # the last round's survey of each case
+    reopened = dict((await session.execute(select(CaseEvent.case_id, func.max(CaseEvent.at)).where(
+        CaseEvent.case_id.in_([case.id for case in theirs]), CaseEvent.kind == "reopened")
+        .group_by(CaseEvent.case_id))).all())
     for case in theirs:
         mine = latest.get(case.id)
         if asks_about(case, case.dispatch_round) and case.resolved_at >= since and \
@@ -203,6 +208,8 @@ async def question_for(session: AsyncSession, who: cases.Reporter, now: datetime
             found.append(Question("push", case.resolved_at, case))
         elif mine is not None and mine.status == "answered" and mine.answered_at >= since:
             found.append(Question("answered", mine.answered_at, case, mine))
+        elif case.status in lifecycle.UNFINISHED and reopened.get(case.id, since) > since:
+            found.append(Question("reopened", reopened[case.id], case))
     return max(found, key=lambda q: q.asked_at, default=None)
 
 
@@ -229,6 +236,8 @@ async def settle(session: AsyncSession, question: Question, who: cases.Reporter,
     case = question.case
     if question.kind == "answered":
         return Settled("already", case, question.survey, question.survey.rating)
+    if question.kind == "reopened":
+        return Settled("superseded", case, None, rating)
     survey = question.survey or await _survey_for_push(session, case, who)
     survey.rating, survey.comment, survey.answered_at = rating, comment, now
     await jobs.cancel(session, f"survey-remind:{survey.id}", now=now)

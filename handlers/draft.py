@@ -98,8 +98,17 @@ class Draft:
         take("building", u.building)
         take("occurred", u.time)
         take("phone", u.phone)
-        take("spot", (getattr(u, "spot", None) or getattr(u, "place_detail", None) or "")[:SPOT_LIMIT])
+        take("spot", spot_of(u)[:SPOT_LIMIT])
         self.urgent = self.urgent or bool(u.urgent)
+
+
+def spot_of(u: Any) -> str:
+    """Where exactly: what follows the place's name ("35号旁边", "东门") and the spot the nlp read elsewhere
+    in the message ("人行道"), both when they say different things ("35号旁边人行道")."""
+    detail, spot = getattr(u, "place_detail", None) or "", getattr(u, "spot", None) or ""
+    if detail and spot and detail not in spot and spot not in detail:
+        return detail + spot
+    return max(detail, spot, key=len)
 
 
 def next_state(draft: Draft, slots: tuple[str, ...]) -> str:

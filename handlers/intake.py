@@ -554,7 +554,7 @@ def emergency(draft: Draft, update: Update, u) -> None:
 
 
 def advice_of(u) -> str | None:
-    found = getattr(u, "emergency", None)
+    found = u.emergency
     return found.advice if found is not None and not found.hazard and found.advice else None
 
 
@@ -633,7 +633,8 @@ async def on_first_text(draft: Draft, update: Update, ctx: Context) -> Reply:
     u = understand(update, ctx)
     draft.add_text(update.text or "")
     draft.absorb(u)
-    draft.priority = getattr(u, "priority", None)
+    draft.take_details(ctx.services.nlp.details(update.text or ""), what=False)  # where exactly, as said
+    draft.priority = u.priority
     if u.urgent:
         emergency(draft, update, u)
     return await advance(draft, update, ctx, Step())

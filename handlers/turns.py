@@ -19,14 +19,13 @@ ASIDES = (EMPTY, CHITCHAT, QUESTION, STAFF_COMMAND)  # change nothing in a repor
 
 
 def turn_of(update: Update, ctx: Context, expecting: str | None = None) -> "Turn | None":
-    """The nlp's reading of this message as a reply to a step that asked for `expecting` (None: no dialog).
-    None when the message has no text, or the analyzer cannot read turns (every message is then an answer)."""
+    """The nlp's reading of this message as a reply to a step that asked for `expecting` (None: no dialog);
+    None when the message has no text."""
     if update.text is None:
         return None
     key = ("turn", expecting)
     if key not in ctx.readings:
-        reader = getattr(ctx.services.nlp, "turn", None)
-        ctx.readings[key] = reader(update.text, expecting) if reader is not None else None
+        ctx.readings[key] = ctx.services.nlp.turn(update.text, expecting)
     return ctx.readings[key]
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -60,9 +61,23 @@ class Understanding:
     hazard: bool = False  # a danger feared or over ("万一着火"): a priority, no call advice
     priority: str = "normal"  # urgent | high | normal | low: the category's, raised by an emergency or hazard
 
+    @property
+    def details(self) -> Details | None:
+        """Spot, building, scope, time slot and what happens: read on first use only, so a message that
+        never needs them (a status query, a survey answer) does not pay for them."""
+        if "_details" not in self.__dict__:
+            read = self.__dict__.get("_read_details")
+            object.__setattr__(self, "_details", read() if read is not None else None)
+        return self.__dict__["_details"]
+
+    @property
+    def spot(self) -> str | None:
+        """Where exactly: "南门小广场", "6楼阳台", "3栋2单元楼道" (see `details`)."""
+        return self.details.spot if self.details is not None else None
+
     def as_json(self) -> dict:
         """The keys of `nlp classify --json`, then the rest."""
-        d = asdict(self)
+        d = {**asdict(self), "spot": self.spot}
         d["candidates"] = [[c, round(p, 4)] for c, p in self.candidates]
         d["confidence"] = round(self.confidence, 4)
         if self.phone:  # never print a resident's number, not even inside the text or the details
@@ -139,8 +154,12 @@ class Analyzer:
     def details(self, text: object) -> Details:
         """Spot, building, scope, time slot and what happens, of a first message or an answer (kept out of
         analyze(), which every message pays for)."""
-        clean = normalize(text)
-        return self.detail_reader.read(clean, self.places.find(clean).text)
+        try:
+            clean = normalize(text)
+            return self.detail_reader.read(clean, self.places.find(clean).text)
+        except Exception:  # as analyze(): a resident's message must never break the dialog
+            log.exception("detail reading failed; no details")
+            return Details(None, None, None, False, None, None)
 
     def analyze(self, text: object) -> Understanding:
         try:
@@ -165,7 +184,7 @@ class Analyzer:
         reading = self.intents.read(text, has_category_evidence=bool(evidence.matched), case_number=case_number)
         filled = {"compound": place.compound, "building": building.building, "time": when.text}
         slots = self.taxonomy.category(category).slots
-        return Understanding(
+        u = Understanding(
             text=text,
             category=category,
             confidence=confidence,
@@ -199,6 +218,9 @@ class Analyzer:
             hazard=emergency is not None and emergency.hazard,
             priority=self._priority(category, emergency),
         )
+        object.__setattr__(u, "_read_details", partial(self.detail_reader.read, text, place.text, when=when,
+                                                       building_ref=building))
+        return u
 
     def _ranked(self, ranked: list[tuple[str, float]], emergency: Emergency | None) -> list[tuple[str, float]]:
         """Candidates best first, after the emergency rules: an emergency happening now takes its category

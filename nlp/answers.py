@@ -19,6 +19,8 @@ _BEFORE = re.compile(r"^(?:以前|之前|前)")
 _ROAD = r"[\u4e00-\u9fff]{2,6}?(?:大道|路|街|巷)"
 _CROSSING = re.compile(rf"({_ROAD})\s*(?:和|与|跟|、|/)\s*({_ROAD})\s*(?:的)?(?:交叉口|交口|十字路口|路口|交汇处)")
 _PUNCT = "，,。.！!？?；;：:、~～ "
+_CORNERS = frozenset({"交叉口", "路口", "十字路口"})
+_HOUSE_NUMBER = re.compile(r"\d{1,4}号$")
 _CLAUSE_SPAN = re.compile(r"[^，,。.！!？?；;：:、~～\s]+")
 _EMPTY_FRAGMENTS = frozenset({"小区", "小区里", "这里", "那里", "这边", "那边", "开始", "就开始", "都有", "也有", "有",
                               "这样", "都这样", "一直这样", "一般", "主要是", "大概", "差不多", "应该是"})
@@ -58,7 +60,10 @@ class Details:
 class DetailReader:
     def __init__(self, lexicon: Lexicon):
         spot = lexicon.spot
-        self._nouns = _alternation({*spot.get("nouns", ()), *spot.get("relative", ())})
+        self._objects = frozenset(spot.get("objects", ()))
+        self._after_object = (*spot.get("relative", ()), *spot.get("there", ()))
+        self._not_spots = frozenset(spot.get("not_spots", ()))
+        self._nouns = _alternation({*spot.get("nouns", ()), *spot.get("relative", ()), *self._objects, *self._not_spots})
         self._relative = frozenset(spot.get("relative", ()))
         self._anchors = tuple(sorted(spot.get("anchors", ()), key=len, reverse=True))
         self._filler = sorted(spot.get("filler", ()), key=len, reverse=True)
@@ -97,7 +102,7 @@ class DetailReader:
         crossing = _CROSSING.search(text)
         if crossing:
             return crossing.group(0), [crossing.span()]
-        nouns = list(self._nouns.finditer(text))
+        nouns = [m for m in self._nouns.finditer(text) if m.group(0) not in self._not_spots]
         if not nouns:
             return None, []
         refs = [m.span() for m in BUILDING_SPAN.finditer(text)]
@@ -106,8 +111,12 @@ class DetailReader:
             start, noun = match.start(), match.group(0)
             before = [*refs, *pieces]
             end = start + len(noun)
+            if noun in self._objects and not self._relative_after(text, end):
+                continue  # "充电桩坏了": the thing reported, not where it is
+            if start > 0 and text[start - 1] == " " and noun in _CORNERS:
+                continue  # "…紫云路交叉口" after the place's own (masked) name: part of that place
             if noun in self._relative and not any(s < start <= e + 2 for s, e in before):
-                anchor = next((a for a in self._anchors if text.endswith(a, 0, start)), None)
+                anchor = self._anchor_before(text, start)
                 if anchor is None:
                     continue
                 start -= len(anchor)
@@ -125,6 +134,15 @@ class DetailReader:
                 groups.append([span])
         best = max(groups, key=lambda g: (sum(e - s for s, e in g), -g[0][0]))
         return "".join(text[s:e] for s, e in best), best
+
+    def _relative_after(self, text: str, end: int) -> bool:
+        return any(text.startswith(r, end) or text.startswith("的" + r, end) for r in self._after_object)
+
+    def _anchor_before(self, text: str, start: int) -> str | None:
+        """The named thing a relative word at `start` hangs on: an anchor word or a house number."""
+        anchor = next((a for a in self._anchors if text.endswith(a, 0, start)), None)
+        number = _HOUSE_NUMBER.search(text, 0, start)
+        return anchor or (number.group(0) if number else None)
 
     def _is_filler(self, gap: str) -> bool:
         if len(gap) > 3:

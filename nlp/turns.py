@@ -103,11 +103,21 @@ class TurnReader:
         return None
 
     def _opens_with_confirm(self, text: str) -> bool:
-        """"可以，麻烦你们了", "行吧，交上去": the first clause is a bare yes and nothing after says no."""
+        """"可以，麻烦你们了", "行吧，交上去": the first clause is a bare yes and what follows only agrees or
+        thanks. A clause that adds something ("对了，晚上更严重": 对了 is "by the way") is not a yes."""
         first, *rest = _CLAUSE.split(text.strip(), maxsplit=1)
         core = _NOT_WORD.sub("", first).rstrip(_PARTICLES)
         later = _NOT_WORD.sub("", "".join(rest))
-        return core in self._confirm_words and not self._cancel(later) and not self._question(later)
+        if core not in self._confirm_words or self._cancel(later) or self._question(later):
+            return False
+        return not later or self._confirms(later) or later in self._confirm_words or self._only_chitchat(later)
+
+    def _only_chitchat(self, text: str) -> bool:
+        """Nothing but pleasantries ("麻烦你们了", "谢谢")."""
+        rest = text
+        for word in self._chitchat_words:
+            rest = rest.replace(word, "")
+        return len(rest.rstrip(_PARTICLES)) <= 2
 
     def _confirms(self, bare: str) -> bool:
         word = self._confirm.first(bare)
@@ -121,12 +131,16 @@ class TurnReader:
         if head is None:
             return None
         rest = text[text.find(head[-1]) + 1:].strip("，,。.！!？?；;：: ")
+        clauses = [c for c in _CLAUSE.split(rest) if c]
+        if len(clauses) > 1:  # "不是紫云湾，是紫云府": the wrong value, then the right one
+            rest = clauses[-1]
         for lead in self._correction_lead:
             if rest.startswith(lead) and len(rest) > len(lead):
                 rest = rest[len(lead):]
                 break
-        value = details.building if details.building and len(_NOT_WORD.sub("", rest)) <= 8 else rest or None
-        return Turn(CORRECTION, text, value=value, details=self._details.read(rest) if rest else details)
+        new = self._details.read(rest) if rest else details
+        value = new.building if new.building and len(_NOT_WORD.sub("", rest)) <= 8 else rest or None
+        return Turn(CORRECTION, text, value=value, details=new)
 
     def _question_or_chat(self, text: str, bare: str, details: Details) -> Turn | None:
         names_problem = self._has_evidence(text)

@@ -78,3 +78,48 @@ async def test_dashboard_and_sandbox_in_a_real_browser(chromium, site, tmp_path)
         assert reply.strip()
         assert (await page.evaluate("document.querySelector('.msg.me').textContent")).startswith("滨湖欣园3栋")
         await page.screenshot(ARTIFACTS / "05-sandbox.png")
+
+
+FITS = ("document.documentElement.scrollWidth <= window.innerWidth + 1")  # no sideways scroll of the page
+
+
+@pytest.mark.parametrize("width", [360, 420])
+async def test_the_dashboard_and_sandbox_fit_a_phone(chromium, site, tmp_path, width):
+    """Staff check the street on their phones: no page wider than the screen, names not broken one character
+    per line, every category in the heat table, the map's busy compounds named, the running month marked."""
+    base = str(site.server.make_url("/")).rstrip("/")
+    async with Browser(chromium, tmp_path / "profile", width=width, height=780) as page:
+        await page.goto(base + "/dashboard")
+        await page.wait_for("!!document.querySelector('#login-submit')")
+        assert await page.evaluate(FITS)
+        await page.evaluate(
+            "document.querySelector('input[name=staff_id]').value = 'S12';"
+            f"document.querySelector('input[name=password]').value = {json.dumps(PASSWORD)};"
+            "document.querySelector('#login-submit').click(); true")
+        await page.wait_for("location.pathname === '/dashboard' && !!document.querySelector('#chart-rates svg')")
+        assert await page.evaluate(FITS), await page.evaluate("document.documentElement.scrollWidth")
+        # a compound's name in the heat table stays on one line
+        heights = await page.evaluate("[...document.querySelectorAll('table.heat tbody th')].map(th => th.offsetHeight)")
+        assert heights and max(heights) < 30, heights
+        columns = await page.evaluate("document.querySelectorAll('table.heat thead th').length - 1")
+        with_cases = await page.evaluate("new Set([...document.querySelectorAll('table.heat tbody td a')]"
+                                         ".map(a => new URL(a.href).searchParams.get('category'))).size")
+        assert columns == with_cases and columns > 10  # every category that has cases, not the first ten
+        empty_rows = await page.evaluate("[...document.querySelectorAll('table.heat tbody tr')]"
+                                         ".filter(tr => !tr.querySelector('td a')).length")
+        assert empty_rows == 0
+        assert await page.evaluate("document.querySelectorAll('#map svg text.map-label').length") > 0
+        assert "（未满）" in await page.evaluate("document.querySelector('#chart-volume').textContent")
+        await page.screenshot(ARTIFACTS / f"06-overview-{width}.png")
+
+        await page.goto(base + "/dashboard/cases")
+        await page.wait_for("document.querySelectorAll('table.cases tbody tr').length > 0")
+        assert await page.evaluate(FITS)
+        await page.screenshot(ARTIFACTS / f"07-cases-{width}.png")
+
+        await page.goto(base + "/sandbox")
+        await page.wait_for("!!document.querySelector('#composer')")
+        assert await page.evaluate(FITS)
+        send = await page.evaluate("JSON.stringify(document.querySelector('#send').getBoundingClientRect())")
+        assert json.loads(send)["right"] <= width, send  # the send button is on the screen, not clipped
+        await page.screenshot(ARTIFACTS / f"08-sandbox-{width}.png")

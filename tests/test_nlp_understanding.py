@@ -295,6 +295,8 @@ def test_details_of_a_first_message_spot_scope_and_normalised_time(analyzer):
     assert d.spot == "南门小广场" and d.time.normalised == "daily 22:00-" and d.what == "跳广场舞"
     assert analyzer.details("整个小区到处都是狗屎").scope == "whole_compound"
     assert analyzer.analyze("小区里一直有人遛狗不牵绳").time is None  # "一直" alone is no time
+    u = analyzer.analyze("和园公寓南门那个小广场每天晚上十点以后跳广场舞")  # the same, read on first use
+    assert u.spot == "南门小广场" and u.details.time.normalised == "daily 22:00-" and u.as_json()["spot"] == u.spot
 
 
 def test_turn_and_details_on_the_analyzer_know_the_compounds(analyzer):

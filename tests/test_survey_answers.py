@@ -177,3 +177,13 @@ async def test_the_survey_text_shortens_a_long_description_at_a_boundary_and_kee
     assert text.endswith("回复 1 满意，2 基本满意，3 不满意；也可以直接回复“满意”“不满意”，并附上您的意见。")
     question = survey.payload["template"]["fields"]["question"]
     assert len(question) <= 20 and question.endswith("…"), question
+
+
+async def test_words_on_a_case_reopened_by_someone_else_say_it_is_being_handled_again(town, clock, db):
+    _, officer = await started(town, clock)
+    number = await follower_case(town, officer)
+    assert "重办" in await town.person("o-reporter").say("不满意，第二天又来摆了")
+    reply = await town.person("o-follower").say("根本没管，还是老样子")
+    assert number in reply and "重新办理" in reply, reply
+    assert (await town.case(number))["status"] == "reopened"
+    assert await answers_of(db) == [("o-reporter", "answered", "unsatisfied")]

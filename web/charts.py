@@ -104,13 +104,18 @@ def street_map(label: str, compounds: list[dict], open_cases: dict[str, int], st
         x, y = xy(s["lat"], s["lng"])
         parts.append(f'<rect class="station" x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8">'
                      f'<title>{escape(s["name"])}</title></rect>')
+    labels: list[str] = []
     for c in compounds:
         n = open_cases.get(c["id"], 0)
         if n:
             x, y = xy(c["lat"], c["lng"])
-            parts.append(f'<circle class="open-case" cx="{x:.1f}" cy="{y:.1f}" r="{4 + 2.5 * n ** 0.5:.1f}">'
+            r = 4 + 2.5 * n ** 0.5
+            parts.append(f'<circle class="open-case" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}">'
                          f'<title>{escape(c["name"])}: {n}</title></circle>')
+            # a compound with open cases is named on the map (a bare dot means nothing on a phone, where
+            # there is no hover to show the title)
+            labels.append(f'<text class="map-label" x="{x + r + 2:.1f}" y="{y + 4:.1f}">{escape(c["name"])} {n}</text>')
     keys = (f'<span class="key open-case">{escape(legend[0])}</span><span class="key station">{escape(legend[1])}'
             f'</span><span class="key compound">{escape(legend[2])}</span>')
     return (f'<svg class="map" viewBox="0 0 {w} {h}" role="img" aria-label="{escape(label)}" '
-            f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg><div class="legend">{keys}</div>')
+            f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}{"".join(labels)}</svg><div class="legend">{keys}</div>')

@@ -47,7 +47,7 @@ MAX_PAGE = 10_000
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # dates outside are a mistake, not a query
 MAX_ID = 2 ** 63 - 1
 UNSAFE_NEXT = re.compile(r"[\x00-\x20\x7f\\]")  # control characters, spaces and backslashes
-HEAT_ROWS, HEAT_COLUMNS = 15, 10
+HEAT_ROWS = 15  # compounds in the heat table: the flagged ones first, then the busiest
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -266,7 +266,7 @@ class Dashboard:
                                              flagged_only=False)
             facts = await queries.map_facts(session)
         names = {c.id: c.name for c in facts.compounds}
-        keys = [m.key for m in months]
+        keys = [m.key + (T.PARTIAL_MARK if analytics.period_end("month", m.key) > now else "") for m in months]
         cards = "".join(
             f'<div class="card"><div class="label">{h(T.CARDS[name])}</div><div class="value" id="card-{name}">'
             f'{h(value)}</div></div>' for name, value in (
@@ -282,11 +282,13 @@ class Dashboard:
         sla = charts.line_chart(T.CHART_SLA, keys, {T.SERIES[s]: [m.sla_compliance[s] for m in months]
                                                     for s in analytics.STAGES}, empty=T.NO_DATA)
         volume = charts.bar_chart(T.CHART_VOLUME, keys, [m.cases for m in months], empty=T.NO_DATA)
+        partial_note = f'<p class="note partial">{h(T.PARTIAL_NOTE)}</p>' if any(T.PARTIAL_MARK in k for k in keys) else ""
         body = (f"{self._scope_form(facts, scope, first, last)}<section class=\"cards\">{cards}</section>"
                 f'<section class="cards">{sla_cards}</section>'
                 f'<section class="charts"><figure id="chart-rates"><figcaption>{h(T.CHART_RATES)}</figcaption>{rates}'
                 f'</figure><figure id="chart-sla"><figcaption>{h(T.CHART_SLA)}</figcaption>{sla}</figure>'
                 f'<figure id="chart-volume"><figcaption>{h(T.CHART_VOLUME)}</figcaption>{volume}</figure></section>'
+                f'{partial_note}'
                 f'{self._heat(cells, names, scope)}'
                 f'<section id="map"><h2>{h(T.MAP_TITLE)}</h2>{self._map(facts, scope)}</section>')
         return self._page(request, T.TITLE, body, staff, banner=T.DEMO_BANNER if facts.demo_cases else "")
@@ -311,14 +313,16 @@ class Dashboard:
 
     def _heat(self, cells: list[analytics.Cell], names: dict[str, str], scope: analytics.Scope) -> str:
         by_compound: dict[str, int] = {}
-        by_category: dict[str, int] = {}
         for c in cells:
             by_compound[c.compound_id] = by_compound.get(c.compound_id, 0) + c.count
-            by_category[c.category] = by_category.get(c.category, 0) + c.count
         flagged_compounds = [c.compound_id for c in cells if c.flagged]
         rows = list(dict.fromkeys(flagged_compounds + sorted(by_compound, key=lambda k: -by_compound[k])))[:HEAT_ROWS]
+        by_category: dict[str, int] = {}  # every category with a case in the rows shown, busiest first
+        for c in cells:
+            if c.compound_id in rows and c.count:
+                by_category[c.category] = by_category.get(c.category, 0) + c.count
         columns = list(dict.fromkeys([c.category for c in cells if c.flagged]
-                                     + sorted(by_category, key=lambda k: -by_category[k])))[:HEAT_COLUMNS]
+                                     + sorted(by_category, key=lambda k: -by_category[k])))
         grid = {(c.compound_id, c.category): c for c in cells}
         top = max([c.count for c in cells] or [1])
         head = "".join(f"<th>{h(self.category_names.get(k, k))}</th>" for k in columns)
@@ -344,8 +348,10 @@ class Dashboard:
                                       reasons="、".join(T.HOTSPOT_REASONS[r] for r in c.reasons)))
             + "</a></li>" for c in flagged) or f"<li>{h(T.HOTSPOT_NONE)}</li>"
         return (f'<section id="hotspots"><h2>{h(T.HEAT_TITLE.format(days=self.rule.window_days))}</h2>'
-                f'<p class="note">{h(T.HEAT_NOTE.format(windows=self.rule.trailing_windows))}</p>'
-                f'<table class="heat"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+                f'<p class="note">{h(T.HEAT_NOTE.format(windows=self.rule.trailing_windows))}'
+                f'{h(T.HEAT_ROWS_NOTE.format(shown=len(rows), total=len(by_compound))) if len(by_compound) > len(rows) else ""}</p>'
+                f'<div class="scroll"><table class="heat"><thead><tr><th></th>{head}</tr></thead>'
+                f'<tbody>{"".join(body)}</tbody></table></div>'
                 f'<ul class="flags">{lines}</ul></section>')
 
     async def case_list(self, request: web.Request) -> web.Response:
@@ -369,8 +375,8 @@ class Dashboard:
             f'<td>{h(r.case.channel)}</td><td>{h(mask_phone(r.case.contact_phone) or "")}</td></tr>' for r in rows)
         head = "".join(f"<th>{h(c)}</th>" for c in T.COLUMNS)
         body = (f'<h2>{h(T.CASES_TITLE)}</h2><form class="filters" method="get" action="/dashboard/cases">'
-                f'{self._filters(q, choices)}</form><table class="cases"><thead><tr>{head}</tr></thead>'
-                f'<tbody>{lines}</tbody></table><p class="pager">{_pager(q, page, total)}</p>')
+                f'{self._filters(q, choices)}</form><div class="scroll"><table class="cases"><thead><tr>{head}</tr></thead>'
+                f'<tbody>{lines}</tbody></table></div><p class="pager">{_pager(q, page, total)}</p>')
         return self._page(request, T.CASES_TITLE, body, staff)
 
     @staticmethod

@@ -22,8 +22,10 @@ def test_at_least_sixty_conversations_with_unique_ids_and_turns():
 
 def test_expectations_name_real_categories_and_compounds():
     codes = set(load_taxonomy().codes)
-    with open(ROOT / "backend" / "demo_street" / "compounds.csv", encoding="utf-8", newline="") as f:
-        names = {row["compound"] for row in csv.DictReader(f)}
+    names = set()
+    for file, column in (("compounds.csv", "compound"), ("places.csv", "name")):  # compounds and public places
+        with open(ROOT / "backend" / "demo_street" / file, encoding="utf-8", newline="") as f:
+            names |= {row[column] for row in csv.DictReader(f)}
     for row in conversations():
         expect = row["expect"]
         if not expect["case"]:

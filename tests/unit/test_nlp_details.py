@@ -81,3 +81,11 @@ def test_relative_words_anchored_on_a_named_place(text, spot):
 ])
 def test_what_happens_keeps_whole_clauses(text, what):
     assert nlp.details(text).what == what
+
+
+@pytest.mark.parametrize("text, spot", [
+    ("晚上广场舞的音响太响", None), ("充电桩坏了两个", None), ("垃圾桶边上全是苍蝇", "垃圾桶边上"),
+    ("湖畔路18号门口的井盖松了", "18号门口"),
+])
+def test_things_and_words_that_only_contain_a_spot_noun_are_no_spot(text, spot):
+    assert nlp.details(text).spot == spot

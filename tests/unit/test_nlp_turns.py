@@ -107,3 +107,9 @@ def test_mostly_chitchat_is_chitchat(text):
 def test_none_of_a_menus_options(text):
     t = nlp.turn(text, "compound_choice")
     assert t.kind == "answer" and t.value is None and t.skip
+
+
+@pytest.mark.parametrize("text, value", [("不是惠园西区，是惠园东区", "惠园东区"), ("不对不对，3栋说错了，是5栋", "5栋")])
+def test_a_correction_naming_the_wrong_value_first_carries_the_right_one(text, value):
+    t = nlp.turn(text, "confirm")
+    assert t.kind == "correction" and t.value == value
