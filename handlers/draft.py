@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-DESCRIPTION_LIMIT = 1000  # characters kept of what the resident wrote
+DESCRIPTION_LIMIT = 5000  # characters kept of what the resident wrote (several long messages; the summary shows 400)
 SPOT_LIMIT = 64
 TIME_LIMIT = 64
 MAX_PHOTOS = 9

@@ -72,6 +72,7 @@ SUMMARY = (
     "如需留联系电话可直接回复手机号；回复“匿名”可匿名反映。"
 )
 SUMMARY_TIME = "时间：{time}\n"
+LONG_DESCRIPTION = "{start}（共{n}字，已完整记录）"
 NO_PHOTOS = "无（可随时发送照片补充）"
 PHOTOS = "{n}张"
 NO_PHONE = "未留（可选）"
