@@ -14,6 +14,7 @@ import sys
 
 from bot.logs import FORMAT, mask_handlers
 from bot.config import ConfigError, Settings, load_dotenv_file
+from cli.context import REFUSALS
 
 # In the order `--help` lists them.
 COMMAND_MODULES = ("cli.serve", "cli.seed", "cli.chat", "cli.staff", "cli.official_account", "cli.dashboard",
@@ -49,8 +50,12 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = resolve_sandbox(settings)
     configure_logging(settings)
-    outcome = args.run(settings, args)
-    return asyncio.run(outcome) if inspect.iscoroutine(outcome) else outcome
+    try:
+        outcome = args.run(settings, args)
+        return asyncio.run(outcome) if inspect.iscoroutine(outcome) else outcome
+    except REFUSALS as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

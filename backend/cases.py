@@ -16,7 +16,6 @@ from backend.clock import local
 from storage.db import insert_for
 from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay, ChannelReport, PhoneBinding
 
-OPEN_STATUSES = lifecycle.UNFINISHED  # an alias of the lifecycle's list (open or working), not a second list
 DUPLICATE_WINDOW = timedelta(hours=48)
 URGENT_PRIORITY = 1
 

@@ -368,7 +368,7 @@ async def place_case(session: AsyncSession, actor: Staff, case: Case, place_id: 
     It is handed over (back to routing, the `reassigned` event naming both places) to that place's grid
     officer. The resident's own words stay on the case."""
     if actor.role != "supervisor":
-        return Done(False, "not_yours")
+        return Done(False, "supervisors_only")
     if refused := _refused(case, "reassign"):
         return refused
     place = await session.get(Compound, place_id)

@@ -31,12 +31,8 @@ def register(commands) -> None:
 
 async def cmd_charging_token(settings: Settings, args) -> int:
     stations = [s for s in re.split(r"[,;\s]+", args.stations) if s]
-    try:
-        async with database(settings) as db, db.transaction() as session:
-            token = await charging.issue_token(session, args.feed, utc_now(), stations)
-    except charging.FeedError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    async with database(settings) as db, db.transaction() as session:
+        token = await charging.issue_token(session, args.feed, utc_now(), stations)
     print(f"feed {args.feed} ({', '.join(stations)}): send Authorization: Bearer <token> to POST "
           "/api/charging/updates", file=sys.stderr)
     print(token)
@@ -44,24 +40,16 @@ async def cmd_charging_token(settings: Settings, args) -> int:
 
 
 async def cmd_channel_add(settings: Settings, args) -> int:
-    try:
-        async with database(settings) as db, db.transaction() as session:
-            channel, key = await channels.add_channel(session, args.name, utc_now())
-    except channels.ChannelError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    async with database(settings) as db, db.transaction() as session:
+        channel, key = await channels.add_channel(session, args.name, utc_now())
     print(f"channel {channel.name}: give this api_key to its Open311 client (shown once)")
     print(key)
     return 0
 
 
 async def cmd_channel_rotate(settings: Settings, args) -> int:
-    try:
-        async with database(settings) as db, db.transaction() as session:
-            key = await channels.rotate_key(session, args.name)
-    except channels.ChannelError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    async with database(settings) as db, db.transaction() as session:
+        key = await channels.rotate_key(session, args.name)
     print(key)
     return 0
 

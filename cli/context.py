@@ -5,8 +5,16 @@ import json
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
+from backend.channels import ChannelError
+from backend.charging import FeedError
+from backend.staff import StaffError
 from bot.config import Settings
 from storage.db import Database
+
+
+# A command the domain refuses (unknown staff id, a channel name taken, …) prints the refusal as one line on
+# stderr and exits 1; main.py catches these for every command, so no command repeats the handling.
+REFUSALS = (StaffError, ChannelError, FeedError)
 
 
 def utc_now() -> datetime:

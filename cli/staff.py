@@ -42,19 +42,15 @@ async def cmd_invite(settings: Settings, args) -> int:
     if args.staff_id is None and not args.name:
         print("give --staff-id, or --name (with --role, --dept, --compounds) for a new one", file=sys.stderr)
         return 2
-    try:
-        async with database(settings) as db, db.transaction() as session:
-            staff_id = args.staff_id
-            if staff_id is None:
-                compounds = [c for c in re.split(r"[,;\s]+", args.compounds) if c]
-                person = await staff_mod.create_staff(session, name=args.name, role=args.role, dept_id=args.dept,
-                                                      compounds=compounds)
-                staff_id = person.id
-                print(f"created {person.id} {person.name} ({person.role}, {person.dept_id})")
-            code = await staff_mod.invite(session, staff_id, utc_now())
-    except staff_mod.StaffError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    async with database(settings) as db, db.transaction() as session:
+        staff_id = args.staff_id
+        if staff_id is None:
+            compounds = [c for c in re.split(r"[,;\s]+", args.compounds) if c]
+            person = await staff_mod.create_staff(session, name=args.name, role=args.role, dept_id=args.dept,
+                                                  compounds=compounds)
+            staff_id = person.id
+            print(f"created {person.id} {person.name} ({person.role}, {person.dept_id})")
+        code = await staff_mod.invite(session, staff_id, utc_now())
     print(f"{staff_id}: send 绑定 {code} to the official account within 24 hours")
     print(code)
     return 0
@@ -70,23 +66,15 @@ async def cmd_list(settings: Settings, args) -> int:
 
 
 async def cmd_unbind(settings: Settings, args) -> int:
-    try:
-        async with database(settings) as db, db.transaction() as session:
-            removed = await staff_mod.unbind(session, args.staff_id, args.platform)
-    except staff_mod.StaffError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    async with database(settings) as db, db.transaction() as session:
+        removed = await staff_mod.unbind(session, args.staff_id, args.platform)
     print(f"{removed} binding(s) removed; dashboard sessions ended")
     return 0
 
 
 async def cmd_logout(settings: Settings, args) -> int:
-    try:
-        async with database(settings) as db, db.transaction() as session:
-            ended = await staff_mod.log_out(session, args.staff_id)
-    except staff_mod.StaffError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    async with database(settings) as db, db.transaction() as session:
+        ended = await staff_mod.log_out(session, args.staff_id)
     print(f"{ended} dashboard session(s) ended")
     return 0
 
@@ -95,13 +83,9 @@ async def cmd_link(settings: Settings, args) -> int:
     if not (args.wechat_openid or args.wecom_user):
         print("give --wechat-openid or --wecom-user", file=sys.stderr)
         return 2
-    try:
-        async with database(settings) as db, db.transaction() as session:
-            for platform, user_id in (("wechat", args.wechat_openid), ("wecom", args.wecom_user)):
-                if user_id:
-                    await staff_mod.link(session, args.staff_id, platform, user_id, utc_now())
-    except staff_mod.StaffError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    async with database(settings) as db, db.transaction() as session:
+        for platform, user_id in (("wechat", args.wechat_openid), ("wecom", args.wecom_user)):
+            if user_id:
+                await staff_mod.link(session, args.staff_id, platform, user_id, utc_now())
     print("linked")
     return 0

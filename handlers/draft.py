@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-DESCRIPTION_LIMIT = 1000  # characters kept of what the resident wrote
+DESCRIPTION_LIMIT = 5000  # characters kept of what the resident wrote (several long messages; the summary shows 400)
 SPOT_LIMIT = 64
 TIME_LIMIT = 64
 MAX_PHOTOS = 9
@@ -98,8 +98,17 @@ class Draft:
         take("building", u.building)
         take("occurred", u.time)
         take("phone", u.phone)
-        take("spot", (getattr(u, "spot", None) or getattr(u, "place_detail", None) or "")[:SPOT_LIMIT])
+        take("spot", spot_of(u)[:SPOT_LIMIT])
         self.urgent = self.urgent or bool(u.urgent)
+
+
+def spot_of(u: Any) -> str:
+    """Where exactly: what follows the place's name ("35号旁边", "东门") and the spot the nlp read elsewhere
+    in the message ("人行道"), both when they say different things ("35号旁边人行道")."""
+    detail, spot = getattr(u, "place_detail", None) or "", getattr(u, "spot", None) or ""
+    if detail and spot and detail not in spot and spot not in detail:
+        return detail + spot
+    return max(detail, spot, key=len)
 
 
 def next_state(draft: Draft, slots: tuple[str, ...]) -> str:

@@ -7,6 +7,7 @@ same states and is kept in step with DIALOG by a test.
 from __future__ import annotations
 
 from backend import cases, lifecycle, places, reports
+from backend.surveys import shorten
 from backend.categories import PRIORITY
 from backend.clock import local
 from backend.privacy import mask_phone
@@ -138,13 +139,27 @@ def place_text(draft: Draft, names: dict[str, str]) -> str:
     return " ".join(part for part in (names.get(draft.compound, T.NOT_GIVEN), draft.building, draft.spot) if part)
 
 
+SUMMARY_DESCRIPTION_CHARS = 400  # a summary with a longer description would pass WeChat's 2048 bytes and lose
+# its last lines, the ones that say how to confirm
+
+
+def summary_description(description: str | None) -> str:
+    """The description as the summary shows it: whole, or shortened at a clause with its length said (the case
+    keeps every word)."""
+    if not description:
+        return T.NOT_GIVEN
+    if len(description) <= SUMMARY_DESCRIPTION_CHARS:
+        return description
+    return T.LONG_DESCRIPTION.format(start=shorten(description, SUMMARY_DESCRIPTION_CHARS), n=len(description))
+
+
 def summary(draft: Draft, ctx: Context, names: dict[str, str]) -> str:
     category = taxonomy(ctx).category(draft.category)
     shows_time = "time" in category.slots or draft.occurred
     return T.SUMMARY.format(
         category=category.name, place=place_text(draft, names),
         time_line=T.SUMMARY_TIME.format(time=draft.occurred or T.NOT_GIVEN) if shows_time else "",
-        description=draft.description or T.NOT_GIVEN,
+        description=summary_description(draft.description),
         photos=T.PHOTOS.format(n=len(draft.photos)) if draft.photos else T.NO_PHOTOS,
         phone=mask_phone(draft.phone) if draft.phone else T.NO_PHONE,
         anonymous=T.ANONYMOUS if draft.anonymous else "")

@@ -1,4 +1,4 @@
-"""Staff commands in the chat: 绑定, 待办, 接单/出发/到场/办结, 转派, 协办, 核实, 退回, 回访, 统计.
+"""Staff commands in the chat: 绑定, 待办, 接单/出发/到场/办结, 转派, 定位, 协办, 核实, 退回, 回访, 统计.
 
 Only bound staff reach these handlers (ctx.staff, loaded by `load_staff`); a resident typing the same
 words gets the resident's answer. Each command checks authorisation, then moves the case through
@@ -10,7 +10,7 @@ import logging
 import re
 from datetime import datetime, timedelta
 
-from backend import cases, staff as staff_mod, workflow, worklist
+from backend import cases, places, staff as staff_mod, workflow, worklist
 from backend.clock import deadline_text
 from backend.departments import name_of, resolve_names
 from handlers import texts as T
@@ -22,13 +22,13 @@ from storage.conversation import ConversationStore
 
 log = logging.getLogger(__name__)
 
-COMMAND = re.compile(r"^\s*(待办|接单|出发|到场|办结|转派|协办|核实|退回|回访|统计|帮助)\s*(.*)$", re.S)
+COMMAND = re.compile(r"^\s*(待办|接单|出发|到场|办结|转派|定位|协办|核实|退回|回访|统计|帮助)\s*(.*)$", re.S)
 BIND = re.compile(r"^\s*绑定\s*([0-9A-Za-z]{6,16})\s*$")
 CASE_REF = re.compile(r"^(20\d{6}-\d{4}|\d{1,4})(?:\s+|$)(.*)$", re.S)
 ATTACH_WINDOW = timedelta(minutes=10)
 TODO_PAGE = 10  # cases per page of 待办
 ACTIONS = {"接单": "accept", "出发": "depart", "到场": "arrive", "办结": "resolve", "转派": "reassign",
-           "协办": "cohandle", "核实": "verify", "退回": "return", "回访": "revisit"}
+           "定位": "place", "协办": "cohandle", "核实": "verify", "退回": "return", "回访": "revisit"}
 
 router = Router("staff")
 
@@ -90,7 +90,7 @@ async def staff_command(update: Update, ctx: Context) -> Reply:
 
 async def perform(update: Update, ctx: Context, action: str, case, argument: str) -> str:
     s, me, now, number = ctx.session, ctx.staff, ctx.now, case.number
-    if action in ("resolve", "return", "revisit") and not argument:
+    if action in ("resolve", "return", "revisit", "place") and not argument:
         return T.REFUSED["need_note"].format(verb=T.VERB[action], number=number)
     if action == "accept":
         done = await workflow.accept(s, me, case, now)
@@ -105,6 +105,11 @@ async def perform(update: Update, ctx: Context, action: str, case, argument: str
     elif action == "revisit":
         solved = any(word in argument for word in T.SOLVED_WORDS) and "未" not in argument and "不" not in argument
         done = await workflow.revisit(s, me, case, argument, solved, rules_for(ctx, case.category), policy(ctx), now)
+    elif action == "place":  # 定位 N 紫云路: a supervisor places a case its resident could only describe
+        place_id = await place_named(ctx, argument)
+        if place_id is None:
+            return T.REFUSED["unknown_place"].format(place=argument)
+        done = await workflow.place_case(s, me, case, place_id, rules_for(ctx, case.category), policy(ctx), now)
     elif action in ("reassign", "cohandle"):
         depts, unknown = await resolve_names(s, argument.split())
         if unknown or not depts:
@@ -148,6 +153,10 @@ async def confirmation(update: Update, ctx: Context, action: str, case, done: wo
             names = "、".join([await name_of(ctx.session, d) for d in pending])
             return T.DONE["suspended"].format(number=number, depts=names)
         return T.DONE["resolve"].format(number=number, photos="如有处置照片，请直接发送。")
+    if action == "place":
+        officer = await staff_mod.get(ctx.session, case.officer_id) if case.officer_id else None
+        return T.DONE["place"].format(number=number, place=await workflow.place_of(ctx.session, case),
+                                      officer=officer.name if officer else T.NOBODY)
     if action == "reassign":
         return T.DONE["reassign"].format(number=number, dept=await name_of(ctx.session, case.dept_id))
     if action == "cohandle":
@@ -158,6 +167,13 @@ async def confirmation(update: Update, ctx: Context, action: str, case, done: wo
     if action == "revisit":
         return T.DONE[done.detail].format(number=number)
     return T.DONE[action].format(number=number)
+
+
+async def place_named(ctx: Context, said: str) -> str | None:
+    """The place a staff member names: an id, name or alias exactly, else what the nlp reads in it
+    ("紫云路和徽州大道路口"); None when it names no single place."""
+    exact = places.named(await places.all_places(ctx.session), said)
+    return exact.id if exact else ctx.services.nlp.analyze(said).compound
 
 
 async def find_case(ctx: Context, action: str, rest: str) -> tuple[object | None, str, str]:

@@ -72,6 +72,7 @@ SUMMARY = (
     "如需留联系电话可直接回复手机号；回复“匿名”可匿名反映。"
 )
 SUMMARY_TIME = "时间：{time}\n"
+LONG_DESCRIPTION = "{start}（共{n}字，已完整记录）"
 NO_PHOTOS = "无（可随时发送照片补充）"
 PHOTOS = "{n}张"
 NO_PHONE = "未留（可选）"
@@ -166,6 +167,7 @@ STAFF_HELP = (
     "工作人员指令（N 为工单号，可只写末尾几位）：\n"
     "待办 — 我的待办工单\n接单 N ｜ 出发 N ｜ 到场 N（先发送位置可作到场凭证）\n"
     "办结 N 处理说明（随后发的照片会附到工单）\n转派 N 部门 ｜ 协办 N 公安 交警 市场监管\n"
+    "定位 N 地点（督办：为只有文字描述的工单指定地点，如“定位 N 紫云路”）\n"
     "核实 N 意见（协办部门签核）｜ 退回 N 原因\n回访 N 结果（如“已解决”或“未解决”）｜ 统计\n"
     "电话 完整工单号 — 查看居民联系电话（限本工单网格员和督办，每次查看留痕）"
 )
@@ -181,7 +183,9 @@ TODO_DUE = "｜{stage}时限 {at}"
 WHICH_CASE = "请写明工单号，例如“{verb} {example}”。"
 CASE_UNKNOWN = "没有找到工单 {number}。"
 CASE_AMBIGUOUS = "“{number}”对应多个工单，请写完整工单号。"
+NOBODY = "待派人员"
 DONE = {
+    "place": "工单 {number} 已定位到“{place}”，已重新派给{officer}。",
     "accept": "已接单 {number}，请在{depart_by}前出发、{arrive_by}前到场。",
     "depart": "已记录出发 {number}。",
     "arrive": "已记录到场 {number}{proof}。处置完成后回复“办结 {number} 处理说明”。",
@@ -208,8 +212,10 @@ REFUSED = {
     "not_resolved": "工单 {number} 尚未办结，不能回访。",
     "unknown_dept": "没有识别到部门：{names}。可用：公安、交警、市场监管、住建、环卫、园林、市政、水务、消防、社区、物业。",
     "need_note": "请附上说明，例如“{verb} {number} 已清理完毕”。",
+    "supervisors_only": "只有督办可以{verb}工单 {number}。",
+    "unknown_place": "没有找到地点“{place}”。请写本街道的小区、道路、路口或场所名称，例如“定位 N 紫云路”。",
 }
-VERB = {"accept": "接单", "depart": "出发", "arrive": "到场", "resolve": "办结", "reassign": "转派",
+VERB = {"accept": "接单", "depart": "出发", "arrive": "到场", "resolve": "办结", "reassign": "转派", "place": "定位",
         "cohandle": "添加协办", "verify": "核实", "return": "退回", "revisit": "回访"}
 PHOTO_ATTACHED = "已将照片附到工单 {number}（共{n}张）。"
 LOCATION_NOTED = "已记录您的位置。发送“到场 工单号”时将作为到场凭证。"

@@ -201,3 +201,18 @@ async def test_picking_the_emergency_category_from_the_menu_makes_an_urgent_case
     assert number and "119" in reply and reply.index("119") < reply.index(number.group(0))
     view = await only_case(street.bot.db)
     assert view["urgent"] and view["priority"] == 1
+
+
+async def test_a_very_long_report_keeps_the_way_to_confirm_and_every_word(street):
+    """WeChat cuts a reply at 2048 bytes: the summary shortens a long description, never its last lines."""
+    days = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+    story = "".join(f"{day}晚上十一点以后，楼上装修的人还在用电钻打墙，声音很大，孩子被吵醒好几次，我们下楼找过物业，"
+                    f"物业说会去说，但是第二天照样。" for day in days * 7)
+    text = "竹园新村12栋" + story
+    assert len(text) > 2500
+    resident = street("o-long-story")
+    summary = await resident.say(text)
+    assert "请核对" in summary and "回复 1 确认提交" in summary and "已完整记录" in summary, summary[-200:]
+    assert len(summary.encode()) <= 2048
+    assert NUMBER.search(await resident.say("1"))
+    assert len((await only_case(street.bot.db))["description"]) >= len(story) - 10  # the case keeps every word

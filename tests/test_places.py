@@ -64,7 +64,7 @@ async def test_a_road_and_house_number_keep_the_spot_and_go_to_the_roads_grid(st
         assert len(replies) < 4, replies
     assert "烟墩路" in replies[-1] and "35号旁边" in replies[-1]
     view = await case_view(street.bot.db, number_in(await r.say("1")))
-    assert (view["compound"], view["spot"], view["building"]) == ("R12", "35号旁边", None)
+    assert (view["compound"], view["spot"], view["building"]) == ("R12", "35号旁边人行道", None)
     assert view["officer"] == await officer_of(street.bot.db, "R12") == "S10"
     assert view["dept"] == TAXONOMY.category(view["category"]).department
 
@@ -221,7 +221,7 @@ async def test_a_supervisor_places_a_described_case_and_it_goes_to_that_places_g
         refused = await workflow.place_case(s, officer, case, "R07", rules, workflow.Policy(), clock())
         unknown = await workflow.place_case(s, supervisor, case, "Z99", rules, workflow.Policy(), clock())
         done = await workflow.place_case(s, supervisor, case, "R07", rules, workflow.Policy(), clock())
-    assert (refused.ok, refused.code, unknown.code, done.ok) == (False, "not_yours", "unknown_place", True)
+    assert (refused.ok, refused.code, unknown.code, done.ok) == (False, "supervisors_only", "unknown_place", True)
     view = await case_view(db, number)
     assert view["compound"] == "R07" and view["officer"] == await officer_of(db, "R07")
     assert view["place_text"] == "加油站斜对面那段路"
@@ -315,7 +315,7 @@ async def test_a_supervisor_places_a_described_case_from_the_command_line(tmp_pa
     listed = await asyncio.to_thread(run, "cases", "list", "--unplaced", "--json")
     assert [(r["number"], r["place_text"]) for r in json.loads(listed.stdout)] == [(number, "加油站东边的小路")]
     refused = await asyncio.to_thread(run, "cases", "place", number, "紫云路", "--staff-id", "S10")
-    assert refused.returncode == 1 and "not_yours" in refused.stderr
+    assert refused.returncode == 1 and "supervisors_only" in refused.stderr
     unknown = await asyncio.to_thread(run, "cases", "place", number, "不存在的路", "--staff-id", "S12")
     assert unknown.returncode == 1 and "no place" in unknown.stderr
     placed = await asyncio.to_thread(run, "cases", "place", number, "紫云路", "--staff-id", "S12")
@@ -327,3 +327,19 @@ async def test_a_supervisor_places_a_described_case_from_the_command_line(tmp_pa
             assert view["compound"] == "R07" and view["officer"] == (await grid_officer(s, "R07")).id
     finally:
         await db.dispose()
+
+
+async def test_a_supervisor_places_a_described_case_in_the_chat_and_an_officer_may_not(town):
+    """定位 N 地点 over HTTP: the supervisor names the place in any form the nlp reads; the case goes to that
+    place's grid officer; an officer may not."""
+    await town.start()
+    supervisor = await town.officer("S12", "o-sun")
+    officer = await town.officer("S10", "o-wu")
+    number = await town.report("o-res-place", "紫云那边路面坑坑洼洼，好几个月没人修", "都不是", "加油站后面那条小路", "1")
+    assert "无权定位" in await officer.say(f"定位 {number} 紫云路")  # not on their grid, and not a supervisor
+    assert "没有找到地点" in await supervisor.say(f"定位 {number} 火星路")
+    reply = await supervisor.say(f"定位 {number} 紫云路和徽州大道路口")
+    assert "已定位到“徽州大道与紫云路交叉口”" in reply, reply
+    view = await town.case(number)
+    assert view["compound"] == "X02" and view["officer"] == await officer_of(town.bot.db, "X02")
+    assert view["place_text"] == "加油站后面那条小路"

@@ -4,9 +4,10 @@ restarts), whichever job loop is free runs them.
     replay.purge       forget webhook (timestamp, nonce) pairs past the replay window (storage/replay.py)
     privacy.retention  personal data's lifetime, daily (RETENTION_LOG_DAYS, RETENTION_MEDIA_DAYS)
 
-They are scheduled when the server starts; a database that is down then does not stop the start (the
-webhooks answer with an apology, /healthz says degraded): the job loop schedules them at its first round
-that reaches the database.
+Retention is scheduled when any server process starts (its policy comes from that process's settings); a
+database that is down then does not stop the start (the webhooks answer with an apology, /healthz says
+degraded). The job loop schedules all of them at its first round that reaches the database; the nonce
+purge only there, as only a process with a job loop needs it, first one period after the start.
 """
 from __future__ import annotations
 
@@ -32,15 +33,20 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
 
 
 def standing_jobs(settings: Settings) -> list[Schedule]:
-    async def replay_purge(session: AsyncSession, now: datetime) -> None:
-        # first run one period after the job is made: a fresh server has no expired nonces to purge
-        await jobs.schedule(session, replay.PURGE_KIND, now + timedelta(seconds=replay.PURGE_EVERY_S),
-                            key=replay.PURGE_KIND, every_s=replay.PURGE_EVERY_S, now=now)
-
+    """What every process schedules at start."""
     async def retention(session: AsyncSession, now: datetime) -> None:
         await schedule_retention(session, retention_policy(settings), now)
 
-    return [replay_purge, retention]
+    return [retention]
+
+
+def job_loop_jobs(settings: Settings) -> list[Schedule]:
+    """What a process's job loop makes sure of: the standing jobs and the purge of used nonces."""
+    async def replay_purge(session: AsyncSession, now: datetime) -> None:
+        await jobs.schedule(session, replay.PURGE_KIND, now + timedelta(seconds=replay.PURGE_EVERY_S),
+                            key=replay.PURGE_KIND, every_s=replay.PURGE_EVERY_S, now=now)
+
+    return [*standing_jobs(settings), replay_purge]
 
 
 async def schedule_standing(db: Database, clock: Callable[[], datetime], schedules: list[Schedule]) -> bool:

@@ -20,7 +20,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.background.jobs import JobPolicy, JobRunner, registered_handlers
 from bot.background.media import MediaKeeper
-from bot.background.standing import standing_jobs
+from bot.background.standing import job_loop_jobs
 from bot.background.outbox import OutboxSender, SenderPolicy, process_id
 from bot.sms import SmsDelivery, sms_sender
 from bot.wechat.api import WeChatAPI
@@ -119,7 +119,7 @@ def job_loop(settings: Settings, db: Database, clock: Callable[[], datetime], wo
     """The job loop's handlers, the standing jobs it makes sure exist, and this process's periodic work."""
     runner = workers.jobs
     runner.include(registered_handlers())
-    runner.keep_scheduled(standing_jobs(settings))
+    runner.keep_scheduled(job_loop_jobs(settings))
     if workers.wechat is not None:  # residents' photos, kept before WeChat's 3-day expiry
         keeper = MediaKeeper(db, workers.wechat, settings.data_dir / "media", clock=clock,
                              max_bytes=settings.media_max_bytes)
