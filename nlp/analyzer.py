@@ -15,7 +15,7 @@ from .keywords import KeywordClassifier
 from .lexicon import Lexicon, load_lexicon
 from .linear import LinearModel
 from .normalize import normalize
-from .places import COMPOUND, Place, PlaceIndex
+from .places import Place, PlaceIndex
 from .taxonomy import FALLBACK, Taxonomy
 from .tokenizer import DEFAULT_DICTIONARY_SIZE, Tokenizer
 from .turns import Turn, TurnReader
@@ -72,10 +72,7 @@ class Understanding:
 
     @property
     def spot(self) -> str | None:
-        """Where exactly: "南门小广场", "6楼阳台", "3栋2单元楼道" (see `details`); at a public place (a road, a
-        crossing, a market) what follows its name ("35号旁边", "门口") as the place finder read it."""
-        if self.place_detail and self.__dict__.get("_public_place"):
-            return self.place_detail
+        """Where exactly: "南门小广场", "6楼阳台", "3栋2单元楼道" (see `details`)."""
         return self.details.spot if self.details is not None else None
 
     def as_json(self) -> dict:
@@ -221,8 +218,6 @@ class Analyzer:
             hazard=emergency is not None and emergency.hazard,
             priority=self._priority(category, emergency),
         )
-        found = self.places.get(place.compound) if place.compound else None
-        object.__setattr__(u, "_public_place", found is not None and found.kind != COMPOUND)
         object.__setattr__(u, "_read_details", partial(self.detail_reader.read, text, place.text, when=when,
                                                        building_ref=building))
         return u
