@@ -4,30 +4,17 @@ nobody can match is kept in the resident's words or as the shared point, for a p
 dialog never asks the same place question twice."""
 from __future__ import annotations
 
-import re
 
 import pytest
 from sqlalchemy import select
 
 from backend import analytics, cases
-from backend.demo import DEMO_DIR
 from backend.routing import grid_officer
 from nlp import load_taxonomy
 from storage.models import Case, Compound
+from tests.test_intake import case_view, number_in
 
-NUMBER = re.compile(r"20\d{6}-\d{4}")
 TAXONOMY = load_taxonomy()
-
-
-async def case_view(db, number: str) -> dict:
-    async with db.sessions() as s:
-        return await cases.staff_view(s, await cases.by_number(s, number))
-
-
-def number_in(text: str) -> str:
-    match = NUMBER.search(text)
-    assert match, text
-    return match.group(0)
 
 
 async def talk(resident, *messages: str) -> list[str]:
