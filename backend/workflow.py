@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import cases, charging, lifecycle, routing, staff as staff_mod, surveys, texts as T, trace
-from backend.clock import local
+from backend.clock import deadline_text, local, time_text
 from backend.departments import name_of
 from backend.places import distance_m
 from backend.privacy import mask_phone, mask_text
+from backend.wording import TEMPLATE_CHARS, shorten
 from storage import jobs, outbox
 from storage.models import Case, CaseCohandler, CaseMedia, Compound, Staff
 
@@ -57,19 +58,22 @@ class CategoryRules:
     co_departments: tuple[str, ...] = ()
 
 
+DISPATCH_DESCRIPTION_CHARS = 300  # of the resident's words in the officer's dispatch push
+
+
 # --- pushes ---------------------------------------------------------------------------------
 
 async def notify_residents(session: AsyncSession, case: Case, what: str, now: datetime, **fields) -> None:
     """Tell the reporter, every follower and whoever verified the case's phone number about a step, once
     each (idempotency key per recipient)."""
     officer = await session.get(Staff, case.officer_id) if case.officer_id else None
-    arrive_by = local(datetime.fromisoformat(case.sla["arrive"])).strftime("%H:%M") if case.sla else ""
+    arrive_by = deadline_text(datetime.fromisoformat(case.sla["arrive"]), now) if case.sla else ""
     # followers read it too: a note that quotes a resident (e.g. an unsatisfied reporter's comment) is masked
     text = T.RESIDENT_UPDATE[what].format(number=case.number, officer=officer.name if officer else "",
                                           arrive_by=arrive_by, note=mask_text(fields.get("note")) or "")
     template = {"kind": "case_status", "fields": {"case_number": case.number, "status": T.TEMPLATE_STATUS[what],
                                                   "time": local(now).strftime("%Y-%m-%d %H:%M"),
-                                                  "remark": text[:20]}}
+                                                  "remark": shorten(text, TEMPLATE_CHARS)}}
     for who in await cases.recipients_of(session, case):
         outbox.enqueue(session, platform=who.platform, user_id=who.user_id, kind="case_status",
                        payload={"text": text, "template": template},
@@ -156,7 +160,7 @@ async def dispatch_text(session: AsyncSession, case: Case, rules: CategoryRules)
     due = {stage: local(datetime.fromisoformat(case.sla[stage])).strftime("%m-%d %H:%M") for stage in STAGES}
     title = T.DISPATCH_TITLE["again" if case.dispatch_round > 1 else "new"]
     return T.DISPATCH.format(title=title, number=case.number, priority=T.PRIORITY.get(case.priority, ""), category=rules.name,
-                             place=await place_of(session, case), description=mask_text(case.description)[:300],
+                             place=await place_of(session, case), description=shorten(mask_text(case.description), DISPATCH_DESCRIPTION_CHARS),
                              photos=(T.DISPATCH_PHOTOS.format(urls=urls) if urls else "")
                              + (T.DISPATCH_CONTACT.format(phone=mask_phone(case.contact_phone), number=case.number)
                                 if case.contact_phone else "")
@@ -176,7 +180,7 @@ async def on_deadline(session: AsyncSession, run: jobs.JobRun) -> None:
     if case is None or case.dispatch_round != run.payload["round"] or stage_done(case, stage) \
             or case.status not in lifecycle.UNFINISHED:
         return
-    due = local(datetime.fromisoformat(case.sla[stage])).strftime("%H:%M")
+    due = time_text(datetime.fromisoformat(case.sla[stage]), run.now)  # the reminder itself says it passed
     officer = await session.get(Staff, case.officer_id) if case.officer_id else None
     key = f"sla:{case.id}:{case.dispatch_round}:{stage}"
     cases.record(session, case, "sla_breached", actor="system", at=run.now, data={"stage": stage, "due": case.sla[stage]})

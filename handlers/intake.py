@@ -7,7 +7,7 @@ same states and is kept in step with DIALOG by a test.
 from __future__ import annotations
 
 from backend import cases, lifecycle, places, reports
-from backend.surveys import shorten
+from backend.wording import shorten
 from backend.categories import PRIORITY
 from backend.clock import local
 from backend.privacy import mask_phone

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from backend.surveys import shorten
+from backend.wording import shorten
 from handlers.survey import reading
 
 
