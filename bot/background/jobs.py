@@ -53,6 +53,7 @@ class Periodic:
     every_s: float
     work: Callable[[], Awaitable[object]]
     next_at: float = 0.0  # loop time; 0: at the first round
+    task: asyncio.Task | None = None  # the run in progress, if any
 
 
 @dataclass(frozen=True)
@@ -133,24 +134,38 @@ class JobRunner:
             except Exception:
                 log.exception("job round failed")
                 ran = 0
-            await self.run_periodic()
+            self.start_periodic()
             if ran == 0:
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=self.policy.poll_s)
                 except asyncio.TimeoutError:
                     pass
+        await self.finish_periodic()
 
-    async def run_periodic(self) -> None:
-        """Run the periodic work that is due; a failure is logged and the work runs again next time."""
+    def start_periodic(self) -> list[asyncio.Task]:
+        """Start the periodic work that is due, each in a task of its own, so that slow network calls (a photo
+        download may take WeChat's whole timeout) never hold up due jobs such as the 1315 deadlines. Work still
+        running from its last start is not started again. Returns the tasks started."""
         loop = asyncio.get_running_loop()
+        started = []
         for periodic in self.periodic:
-            if loop.time() < periodic.next_at:
+            if loop.time() < periodic.next_at or (periodic.task is not None and not periodic.task.done()):
                 continue
             periodic.next_at = loop.time() + periodic.every_s
-            try:
-                await periodic.work()
-            except Exception:
-                log.exception("periodic work %s failed", periodic.name)
+            periodic.task = asyncio.create_task(self._periodic(periodic))
+            started.append(periodic.task)
+        return started
+
+    async def finish_periodic(self) -> None:
+        """Wait for the periodic work in progress (at shutdown: let a download finish its file)."""
+        await asyncio.gather(*(p.task for p in self.periodic if p.task is not None), return_exceptions=True)
+
+    @staticmethod
+    async def _periodic(periodic: Periodic) -> None:
+        try:
+            await periodic.work()
+        except Exception:  # logged; the work runs again at its next period
+            log.exception("periodic work %s failed", periodic.name)
 
     async def _run(self, run: JobRun) -> None:
         handler = self.handlers.by_kind[run.kind]
