@@ -21,6 +21,19 @@ async def open_load(session: AsyncSession, staff_ids: list[str]) -> dict[str, in
     return {officer: count for officer, count in rows.all()}
 
 
+def covered_by(cells: list[str]):
+    """The ids of the places the officers of these grid cells cover: the cells and the public places patrolled
+    from them (a subquery). Routing, 待办 and the authority check all read "whose grid" from here."""
+    return select(Compound.id).where(Compound.id.in_(cells) | Compound.grid.in_(cells))
+
+
+async def covers(session: AsyncSession, cells: list[str], place_id: str | None) -> bool:
+    if place_id is None:
+        return False
+    found = await session.execute(covered_by(cells).where(Compound.id == place_id))
+    return found.first() is not None
+
+
 async def grid_cell(session: AsyncSession, place_id: str) -> tuple[str, Compound | None]:
     """The compound cell whose officers cover a place: the place itself, or the cell a public place lies in."""
     place = await session.get(Compound, place_id)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import accounts
+from backend import accounts, routing
 from storage.models import Case, CaseCohandler, Staff, StaffBindFailure, StaffBinding, StaffInvite
 
 ROLES = ("officer", "liaison", "supervisor")
@@ -151,12 +151,14 @@ class Permission:
 
 
 async def may_act(session: AsyncSession, staff: Staff, case: Case) -> Permission:
-    """Officers act on cases assigned to them or in their compounds; liaisons on their department's
+    """Officers act on cases assigned to them or at a place of their grid cells (the public places patrolled
+    from them included); liaisons on their department's
     cases (owning or co-handling); supervisors on all."""
     if staff.role == "supervisor":
         return Permission(True)
     if staff.role == "officer":
-        ok = case.officer_id == staff.id or case.compound_id in (staff.compounds or []) or "*" in staff.compounds
+        cells = list(staff.compounds or [])
+        ok = case.officer_id == staff.id or "*" in cells or await routing.covers(session, cells, case.compound_id)
         return Permission(ok, "" if ok else "not_yours")
     if case.dept_id == staff.dept_id:
         return Permission(True)

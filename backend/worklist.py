@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import lifecycle
+from backend import lifecycle, routing
 from backend.clock import local
 from storage.models import Case, CaseCohandler, CaseMedia, Staff
 
@@ -20,7 +20,7 @@ def _in_reach(statement, actor: Staff):
         compounds = list(actor.compounds or [])
         if "*" in compounds:
             return statement
-        return statement.where((Case.officer_id == actor.id) | Case.compound_id.in_(compounds))
+        return statement.where((Case.officer_id == actor.id) | Case.compound_id.in_(routing.covered_by(compounds)))
     if actor.role == "liaison":
         joined = select(CaseCohandler.case_id).where(CaseCohandler.dept_id == actor.dept_id)
         return statement.where((Case.dept_id == actor.dept_id) | Case.id.in_(joined))

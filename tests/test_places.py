@@ -330,3 +330,23 @@ async def test_a_supervisor_places_a_described_case_in_the_chat_and_an_officer_m
     view = await town.case(number)
     assert view["compound"] == "X02" and view["officer"] == await officer_of(town.bot.db, "X02")
     assert view["place_text"] == "加油站后面那条小路"
+
+
+async def test_every_officer_of_a_grid_cell_covers_the_public_places_patrolled_from_it(street):
+    """A crossing's case is in the 待办 of, and may be worked by, any officer of the cell that patrols it, as a
+    compound's case is for that compound's officers; an officer of another cell may not."""
+    from backend import staff as staff_mod, worklist
+
+    r = street("o-crossing-cover")
+    await r.say("锦绣大道跟徽州大道十字路口的信号灯一直在闪黄灯，车都乱开")
+    number = number_in(await r.say("1"))
+    async with street.bot.db.transaction() as s:
+        colleague = await staff_mod.create_staff(s, name="周敏", role="officer", dept_id="chengguan", compounds=["C31"])
+        elsewhere = await staff_mod.create_staff(s, name="吴刚", role="officer", dept_id="chengguan", compounds=["C01"])
+    async with street.bot.db.sessions() as s:
+        case = await cases.by_number(s, number)
+        assert case.compound_id == "X01" and case.officer_id != colleague.id
+        assert (await staff_mod.may_act(s, colleague, case)).allowed
+        assert not (await staff_mod.may_act(s, elsewhere, case)).allowed
+        assert number in [c.number for c in (await worklist.open_page(s, colleague)).cases]
+        assert number not in [c.number for c in (await worklist.open_page(s, elsewhere)).cases]
