@@ -9,8 +9,11 @@ PRIORITY = {"urgent": 1, "high": 2, "normal": 3, "low": 4}
 DEFAULT_PRIORITY = PRIORITY["normal"]
 
 
-def priority_of(category) -> int:
-    return PRIORITY.get(category.priority, DEFAULT_PRIORITY)
+def priority_of(category, raised: str | None = None) -> int:
+    """The case's priority number: the category's, or more urgent when the report raised it (an emergency or
+    a feared hazard, `raised` as a taxonomy priority word)."""
+    own = PRIORITY.get(category.priority, DEFAULT_PRIORITY)
+    return min(own, PRIORITY.get(raised, own)) if raised else own
 
 
 def rules_of(category) -> CategoryRules:

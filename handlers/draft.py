@@ -36,7 +36,7 @@ class Draft:
     duplicate: str | None = None  # number of an open case it may duplicate, while offering to follow it
     own_duplicate: bool = False  # that open case is the resident's own: offer to add to it
     urgent_case: str | None = None  # an emergency's case made without a place, waiting for one
-    priority: str | None = None  # the nlp's priority of the first message (a feared hazard raises it)
+    priority: str | None = None  # the priority an emergency or feared hazard told in the first message raises to
     advice: str | None = None  # for an emergency: whom to call and what to do, said before anything else
 
     def to_data(self) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from backend import cases, lifecycle, places, reports
 from backend.wording import shorten
-from backend.categories import PRIORITY
+from backend.categories import priority_of
 from backend.clock import local
 from backend.privacy import mask_phone
 from handlers import texts as T
@@ -40,9 +40,11 @@ def slots_of(draft: Draft, ctx: Context) -> tuple[str, ...]:
 
 
 async def street_places(ctx: Context) -> dict[str, places.Place]:
-    """The street's places by id (compounds and public places), read now (a place seeded while the server
-    runs is seen at once)."""
-    return {p.id: p for p in await places.all_places(ctx.session)}
+    """The street's places by id (compounds and public places), read once per message (so a place seeded
+    while the server runs is seen from the next message on)."""
+    if "places" not in ctx.readings:
+        ctx.readings["places"] = {p.id: p for p in await places.all_places(ctx.session)}
+    return ctx.readings["places"]
 
 
 async def compound_names(ctx: Context) -> dict[str, str]:
@@ -332,8 +334,6 @@ async def on_confirm(draft: Draft, update: Update, ctx: Context) -> Step:
         return Step(state="confirm")
     if words.normalize(text).isdigit():  # a number that is not an option: never a detail of the report
         return Step(state="confirm", prefix=T.NOT_UNDERSTOOD_CHOICE)
-    if turn is not None and turn.kind == CORRECTION:
-        return correct(draft, turn, ctx)
     added = draft.take_details(turn.details) if turn is not None else ""
     if not added:
         added = text.strip()
@@ -342,8 +342,9 @@ async def on_confirm(draft: Draft, update: Update, ctx: Context) -> Step:
     return Step(state="confirm", prefix=T.DETAIL_ADDED.format(detail=added[:60]))
 
 
-def correct(draft: Draft, turn, ctx: Context) -> Step:
-    """"不是3栋，是5栋", "改成晚上十点": the corrected slot replaces the old one; shown back in the summary."""
+def correct(draft: Draft, turn, ctx: Context, state: str) -> Step:
+    """"不是3栋，是5栋", "改成晚上十点", at whatever step: the corrected slot replaces the old one, and the same
+    question is asked again (at the summary, the summary shows the correction)."""
     value = (turn.value or "").strip()
     u = ctx.services.nlp.analyze(value) if value else None
     details = turn.details
@@ -361,7 +362,7 @@ def correct(draft: Draft, turn, ctx: Context) -> Step:
     changed = (u is not None and u.compound) or (details is not None and (details.building or details.spot or details.time))
     if not changed and value:
         draft.add_text(value)
-    return Step(state="confirm", prefix=T.CORRECTED.format(value=value[:60] or T.NOT_GIVEN))
+    return Step(state=state, prefix=T.CORRECTED.format(value=value[:60] or T.NOT_GIVEN))
 
 
 async def confirmed(draft: Draft, update: Update, ctx: Context) -> Step:
@@ -474,17 +475,13 @@ async def advance(draft: Draft, update: Update, ctx: Context, step: Step) -> Rep
     return Reply(text=f"{step.prefix}\n{ask}" if step.prefix else ask)
 
 
-def priority_of(draft: Draft, category) -> int:
-    return PRIORITY.get(draft.priority or category.priority, 3)
-
-
 async def create(draft: Draft, update: Update, ctx: Context) -> Reply:
     """Turn the finished draft into a case and tell the resident its number and what happens next.
     An emergency's case without a place waits for the next place or location the resident sends."""
     category = taxonomy(ctx).category(draft.category or "other")
     new = cases.NewCase(
         category=category.code, description=draft.description or category.name,
-        priority=priority_of(draft, category), channel="wechat", dept_id=category.department,
+        priority=priority_of(category, draft.priority), channel="wechat", dept_id=category.department,
         compound_id=draft.compound, building=draft.building, spot=draft.spot, occurred=draft.occurred,
         place_text=None if draft.compound else draft.place_text,
         lat=draft.lat, lng=draft.lng, urgent=draft.urgent, reporter=reporter(update), contact_phone=draft.phone,
@@ -549,7 +546,12 @@ def expecting(ctx: Context) -> str | None:
 
 
 def cancels(update: Update, ctx: Context) -> bool:
-    return words.is_word(update.text, words.CANCEL) or kind_of(update, ctx, expecting(ctx)) == CANCEL
+    """The resident gives up the report. The turn reader decides where it reads the message: "不用了" to an
+    optional question passes that question over, it does not drop the report."""
+    turn = turn_of(update, ctx, expecting(ctx))
+    if turn is not None:
+        return turn.kind == CANCEL and not turn.skip
+    return words.is_word(update.text, words.CANCEL)
 
 
 @router.on(ACTIVE & TEXTUAL & Filter(cancels, "cancel"))
@@ -588,7 +590,10 @@ async def answer(update: Update, ctx: Context) -> Reply:
     turn_kind = kind_of(update, ctx, expecting(ctx))
     if turn_kind in ASIDES:  # nothing for the report: answer briefly and ask the same question again
         return await advance(draft, update, ctx, Step(state=state, prefix=T.ASIDE[turn_kind]))
-    if turn_kind is None and u.intent in ("greeting", "help") and state not in ("confirm", "offer_follow", "modify"):
+    turn = turn_of(update, ctx, expecting(ctx))
+    if turn_kind == CORRECTION and turn.value and state != "add_place":  # "不对，是8栋" corrects at any step
+        return await advance(draft, update, ctx, correct(draft, turn, ctx, state))
+    if u.intent in ("greeting", "help") and state not in ("confirm", "offer_follow", "modify"):
         step = Step(state=state, prefix=T.MENU + "\n\n" + T.IN_DIALOG_REMINDER)
         return await advance(draft, update, ctx, step)
     if state == "add_place" and not (u.compound or u.compound_candidates):
@@ -648,8 +653,7 @@ async def on_first_text(draft: Draft, update: Update, ctx: Context) -> Reply:
     u = understand(update, ctx)
     draft.add_text(update.text or "")
     draft.absorb(u)
-    draft.take_details(ctx.services.nlp.details(update.text or ""), what=False)  # where exactly, as said
-    draft.priority = u.priority
+    draft.priority = u.emergency.priority if u.emergency is not None else None  # what the danger raises
     if u.urgent:
         emergency(draft, update, u)
     return await advance(draft, update, ctx, Step())
