@@ -55,6 +55,7 @@ class Outcome:
     cases: list[dict] = field(default_factory=list)
     scores: dict[str, bool] = field(default_factory=dict)
     extra: int = 0  # answers the harness gave after the script
+    supplied: set[str] = field(default_factory=set)  # fields whose expected value the harness itself named
 
 
 def load(path: Path, only: str | None) -> list[dict]:
@@ -111,8 +112,10 @@ class Street:
             return list(rows.scalars())
 
 
-def next_answer(reply: str, conversation: dict, taxonomy) -> str | None:
-    """What a resident would answer to the bot's question, once the script is over; None: nothing asked."""
+def next_answer(reply: str, conversation: dict, taxonomy, supplied: set[str]) -> str | None:
+    """What a resident would answer to the bot's question, once the script is over; None: nothing asked.
+    A field whose expected value the answer names goes into `supplied`: the bot asked, so it may be right,
+    but the harness told it (reported apart as not earned)."""
     answers, expect = conversation.get("answers", {}), conversation["expect"]
     if "回复 1 确认" in reply:
         return answers.get("confirm", "1")
@@ -120,18 +123,24 @@ def next_answer(reply: str, conversation: dict, taxonomy) -> str | None:
         return "2"
     options = dict((label, n) for n, label in _MENU_LINE.findall(reply))
     if options and "哪一类" in reply and expect.get("category"):
+        supplied.add("category")
         return options.get(taxonomy.category(expect["category"]).name, "都不是")
     if options and "多个小区" in reply and expect.get("place"):
+        supplied.add("place")
         return options.get(expect["place"], "都不是")
     if "是这个小区吗" in reply:
         return "1"
     if "几号楼" in reply or "几栋" in reply and "小区" not in reply:
+        if "building" not in answers and expect.get("building"):
+            supplied.add("building")
         return answers.get("building", expect.get("building") or "跳过")
     if "什么时间" in reply:
         return answers.get("time", "跳过")
     if "手机号" in reply:
         return answers.get("phone", "跳过")
     if any(w in reply for w in ("哪个小区", "具体位置", "哪条路", "在哪")):
+        if "compound" not in answers and expect.get("place"):
+            supplied.add("place")
         return answers.get("compound", expect.get("place") or "都不是")
     if "遇到了什么问题" in reply or "描述" in reply and "？" in reply:
         return answers.get("description")
@@ -147,7 +156,7 @@ async def play(street: Street, conversation: dict, taxonomy) -> Outcome:
         outcome.transcript.append((turn, reply))
     if conversation["expect"].get("case"):
         while outcome.extra < MAX_EXTRA and not await street.cases_of(openid):
-            answer = next_answer(reply, conversation, taxonomy)
+            answer = next_answer(reply, conversation, taxonomy, outcome.supplied)
             if answer is None:
                 break
             outcome.extra += 1
@@ -159,8 +168,7 @@ async def play(street: Street, conversation: dict, taxonomy) -> Outcome:
 
 def case_fields(case: Case) -> dict:
     return {"number": case.number, "category": case.category, "compound_id": case.compound_id,
-            "place_id": getattr(case, "place_id", None), "building": case.building,
-            "spot": getattr(case, "spot", None), "urgent": case.urgent, "priority": case.priority,
+            "building": case.building, "spot": case.spot, "urgent": case.urgent, "priority": case.priority,
             "description": case.description, "occurred": case.occurred}
 
 
@@ -177,7 +185,7 @@ def score(outcome: Outcome, names: dict[str, str]) -> dict[str, bool]:
     if not outcome.cases:
         return {f: False for f in FIELDS if f != "no_case"}
     case = outcome.cases[0]
-    place = names.get(case["compound_id"]) or case.get("place_id")
+    place = names.get(case["compound_id"])
     description = case["description"] or ""
     return {
         "category": case["category"] == expect["category"],
@@ -214,15 +222,20 @@ async def run(conversations: list[dict]) -> list[Outcome]:
 
 
 def report(outcomes: list[Outcome]) -> dict:
-    right, total = Counter(), Counter()
+    """Per field: right, and earned (right without the harness having named the expected value)."""
+    right, earned, total = Counter(), Counter(), Counter()
     for o in outcomes:
         for f, ok in o.scores.items():
             total[f] += 1
             right[f] += ok
-    fields = {f: {"right": right[f], "of": total[f], "rate": round(right[f] / total[f], 3)} for f in FIELDS if total[f]}
+            earned[f] += ok and f not in o.supplied
+    fields = {f: {"right": right[f], "earned": earned[f], "of": total[f], "rate": round(right[f] / total[f], 3),
+                  "earned_rate": round(earned[f] / total[f], 3)} for f in FIELDS if total[f]}
     overall = sum(right.values()) / max(1, sum(total.values()))
+    overall_earned = sum(earned.values()) / max(1, sum(total.values()))
     whole = sum(all(o.scores.values()) for o in outcomes)
     return {"conversations": len(outcomes), "fields": fields, "overall": round(overall, 3),
+            "overall_earned": round(overall_earned, 3),
             "conversations_all_right": whole, "harness_answers": sum(o.extra for o in outcomes),
             "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
@@ -256,11 +269,12 @@ def main() -> None:
         print(json.dumps(figures, ensure_ascii=False))
         return
     print_failures(outcomes, args.verbose)
-    print("\n| field | right | of | rate |\n| --- | --- | --- | --- |")
+    print("\n| field | right | of | rate | earned (not named by the harness) |\n| --- | --- | --- | --- | --- |")
     for f, v in figures["fields"].items():
-        print(f"| {f} | {v['right']} | {v['of']} | {v['rate']:.1%} |")
-    print(f"\noverall: {figures['overall']:.1%} of fields right; {figures['conversations_all_right']}/"
-          f"{figures['conversations']} conversations entirely right; {figures['harness_answers']} harness answers")
+        print(f"| {f} | {v['right']} | {v['of']} | {v['rate']:.1%} | {v['earned']} ({v['earned_rate']:.1%}) |")
+    print(f"\noverall: {figures['overall']:.1%} of fields right, {figures['overall_earned']:.1%} earned; "
+          f"{figures['conversations_all_right']}/{figures['conversations']} conversations entirely right; "
+          f"{figures['harness_answers']} harness answers")
 
 
 if __name__ == "__main__":

@@ -591,7 +591,8 @@ async def answer(update: Update, ctx: Context) -> Reply:
     if turn_kind in ASIDES:  # nothing for the report: answer briefly and ask the same question again
         return await advance(draft, update, ctx, Step(state=state, prefix=T.ASIDE[turn_kind]))
     turn = turn_of(update, ctx, expecting(ctx))
-    if turn_kind == CORRECTION and turn.value and state != "add_place":  # "不对，是8栋" corrects at any step
+    if turn_kind == CORRECTION and turn.value and state != "add_place" and expecting(ctx) != "description":
+        # "不对，是8栋" corrects its slot at any step; to "what happened?" the words are the answer
         return await advance(draft, update, ctx, correct(draft, turn, ctx, state))
     if u.intent in ("greeting", "help") and state not in ("confirm", "offer_follow", "modify"):
         step = Step(state=state, prefix=T.MENU + "\n\n" + T.IN_DIALOG_REMINDER)
