@@ -22,7 +22,7 @@ from typing import Mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases, lifecycle, reports, texts as T, workflow
+from backend import cases, lifecycle, reports, texts as T, trace, workflow
 from backend.clock import local
 from backend.privacy import mask_text
 from storage.models import Case, CaseEvent, CaseMedia, Channel, ChannelReport, Compound, Department
@@ -42,11 +42,6 @@ _NOTED = ("resolved", "closed", "reopened", "returned")
 def w3c(at: datetime | None) -> str | None:
     """2026-11-27T10:05:00+08:00: W3C date-time in the street's time zone."""
     return local(at).isoformat(timespec="seconds") if at is not None else None
-
-
-def masked(text: str | None) -> str | None:
-    """A resident's words as a channel reads them: personal data masked by the one masking function."""
-    return mask_text(text)
 
 
 def actor_of(channel: Channel) -> str:
@@ -191,17 +186,19 @@ async def request_views(session: AsyncSession, found: list[Case], service_names:
                 CaseMedia.case_id.in_(ids), CaseMedia.url.is_not(None), CaseMedia.added_by == reader.actor)
                 .order_by(CaseMedia.id))).scalars():
             media.setdefault(item.case_id, item.url)
-    notes: dict[int, str] = {}
+    last_noted: dict[int, CaseEvent] = {}
     for event in (await session.execute(select(CaseEvent).where(CaseEvent.case_id.in_(ids),
                                                                 CaseEvent.kind.in_(NOTE_EVENTS))
                                         .order_by(CaseEvent.id))).scalars():
         if event.note:
-            notes[event.case_id] = event.note
+            last_noted[event.case_id] = event
     names = await _names_by_case(session, ids)
     views = []
     for c in found:
+        event = last_noted.get(c.id)
+        note = None if event is None else event.note if reader.owns(c) else trace.public_note(event.note, event.actor)
         view = request_view(c, service_names, departments, compounds.get(c.compound_id), media.get(c.id),
-                            notes.get(c.id), full=reader.owns(c))
+                            note, full=reader.owns(c))
         if not reader.owns(c):
             view["description"] = mask_text(view["description"], names.get(c.id, ()))
             view["status_notes"] = mask_text(view["status_notes"], names.get(c.id, ()))
@@ -260,7 +257,8 @@ async def find_updates(session: AsyncSession, start: datetime | None, end: datet
     updates = []
     for event, number, channel_name in rows:
         own = reader.channel is not None and channel_name == reader.channel.name
-        note = event.note if own else mask_text(event.note, names.get(event.case_id, ()))
+        note = event.note if own else mask_text(trace.public_note(event.note, event.actor),
+                                                names.get(event.case_id, ()))
         updates.append({
             "update_id": str(event.id),
             "service_request_id": number,

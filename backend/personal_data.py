@@ -81,6 +81,7 @@ async def erase(session: AsyncSession, who: cases.Reporter, now: datetime) -> Er
         Case.reporter_platform == who.platform, Case.reporter_id == who.user_id))).scalars())
     for case in reported:
         case.description = mask_text(case.description) or ""
+        case.place_text, case.spot = mask_text(case.place_text), mask_text(case.spot)  # their words, like the description
         case.contact_phone = None
         case.lat = case.lng = None
         case.reporter_platform = case.reporter_id = None
@@ -88,6 +89,8 @@ async def erase(session: AsyncSession, who: cases.Reporter, now: datetime) -> Er
     events = (await session.execute(select(CaseEvent).where(CaseEvent.actor == who.actor))).scalars()
     for event in events:
         event.actor, event.note = ERASED_ACTOR, mask_text(event.note)
+        if event.data and event.data.get("place_text"):  # the place in their words, kept on the created event
+            event.data = {**event.data, "place_text": mask_text(event.data["place_text"])}
     photos = await _delete_media(session, now, CaseMedia.added_by == who.actor)
     follows = (await session.execute(delete(CaseFollower).where(
         CaseFollower.platform == who.platform, CaseFollower.user_id == who.user_id))).rowcount

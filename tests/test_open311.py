@@ -547,3 +547,22 @@ async def test_a_nul_character_in_any_parameter_is_400_not_500(hotline):
         check(body, "errors.json")
     status, body = await hotline.post(service_code="noise", description="广场舞\x00太吵", address_string="润园花园")
     assert status == 400 and "NUL" in body[0]["description"]
+
+
+async def test_a_residents_own_words_never_reach_the_public_view_as_a_status_note(hotline, db, clock):
+    """An unhappy reporter's comment reopens the case with it as the note: the public reads the status,
+    never the comment (staff's notes only, as trace.public_note says for followers)."""
+    async with db.transaction() as session:
+        case = await cases.create_case(session, cases.NewCase(
+            category="sanitation", description="垃圾没人清", priority=3, channel="wechat", compound_id="C03"), clock())
+        officer = await session.get(Staff, "S02")
+        await workflow.dispatch(session, case, workflow.CategoryRules(name="环境卫生"), workflow.Policy(), clock())
+        await workflow.accept(session, officer, case, clock())
+        assert (await workflow.resolve(session, officer, case, "已清运", workflow.Policy(), clock())).ok
+        await workflow.unsatisfied(session, case, "还是很臭，我住3栋302天天闻", workflow.CategoryRules(name="环境卫生"),
+                                   workflow.Policy(), clock(), actor="resident:wechat:o-smell")
+    public = (await _public(hotline, f"requests/{case.number}"))[0]
+    updates = json.dumps(await _public(hotline, "servicerequestupdates"), ensure_ascii=False)
+    for words in (public["status_notes"], updates):
+        assert "302" not in words and "还是很臭" not in words, words
+    assert public["status"] == "open"

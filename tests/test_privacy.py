@@ -299,3 +299,24 @@ async def test_retention_works_in_batches_and_continues_a_minute_later(town, db,
     clock.advance(minutes=2)
     await town.tick()
     assert all(m.content == {} for m in await rows(db, InboundMessage))
+
+
+async def test_erasure_masks_the_place_a_resident_described_in_their_own_words(db, clock):
+    """A place nobody could match is kept in the resident's words (often with a door number or a phone):
+    after 删除我的信息 it is masked like the description, on the case and on its created event."""
+    from backend import cases
+    from storage.models import CaseEvent
+
+    who = cases.Reporter("wechat", "o-described-place")
+    words = "紫云路边小卖部后面，有事打我13912345678"
+    async with db.transaction() as s:
+        case = await cases.create_case(s, cases.NewCase(
+            category="sanitation", description="垃圾没人清", priority=3, channel="wechat", place_text=words,
+            reporter=who), clock())
+        await personal_data.erase(s, who, clock())
+    async with db.sessions() as s:
+        case = await cases.by_number(s, case.number)
+        created = (await s.execute(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                           CaseEvent.kind == "created"))).scalar_one()
+    assert "13912345678" not in (case.place_text or "") and "紫云路" in case.place_text
+    assert "13912345678" not in json.dumps(created.data, ensure_ascii=False)

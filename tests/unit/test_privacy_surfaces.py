@@ -45,10 +45,3 @@ def test_retention_settings_come_from_the_environment():
     for bad in ("0", "-1", "half a year"):
         with pytest.raises(ConfigError, match="RETENTION_LOG_DAYS"):
             Settings.from_env({"RETENTION_LOG_DAYS": bad})
-
-
-def test_open311_descriptions_use_the_one_masking_function():
-    from backend.open311 import masked
-
-    for written in ("138 1234 5678", "+8613812345678", "138-1234-5678"):
-        assert masked(f"广场舞太吵，电话{written}") == "广场舞太吵，电话138****5678"
