@@ -5,6 +5,7 @@ import json
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
+from backend.accounts import AccountError
 from backend.channels import ChannelError
 from backend.charging import FeedError
 from backend.staff import StaffError
@@ -14,7 +15,7 @@ from storage.db import Database
 
 # A command the domain refuses (unknown staff id, a channel name taken, …) prints the refusal as one line on
 # stderr and exits 1; main.py catches these for every command, so no command repeats the handling.
-REFUSALS = (StaffError, ChannelError, FeedError)
+REFUSALS = (StaffError, ChannelError, FeedError, AccountError)
 
 
 def utc_now() -> datetime:

@@ -9,6 +9,8 @@ import unicodedata
 from datetime import date, datetime, timedelta, timezone
 
 from bot.config import Settings
+from cli.context import database
+from web import dashboard_texts as T
 
 
 def register(commands) -> None:
@@ -21,14 +23,6 @@ def register(commands) -> None:
                         help="breakdowns (repeatable; default: month, community, category, channel, officer)")
     report.add_argument("--json", action="store_true", help="JSON instead of tables")
     report.set_defaults(run=cmd_report)
-
-
-async def _database(settings: Settings):
-    from storage.db import Database
-
-    db = Database(settings.database_url)
-    await db.migrate()
-    return db
 
 
 def scope_of(args):
@@ -46,31 +40,21 @@ async def cmd_report(settings: Settings, args) -> int:
     from backend import analytics
     from backend.places import all_places
     from backend.staff import list_staff
+    from web.site import category_names
 
-    db = await _database(settings)
-    try:
-        async with db.sessions() as session:
-            result = await analytics.report(
-                session, scope_of(args), targets=analytics.Targets(resolve_within_s=settings.report_resolve_within_s),
-                rule=analytics.HotspotRule(window_days=settings.hotspot_window_days,
-                                           min_count=settings.hotspot_min_count),
-                breakdowns=args.by or analytics.REPORT_BREAKDOWNS)
-            names = {"compound": {p.id: p.name for p in await all_places(session)},
-                     "officer": {st.id: st.name for st, _ in await list_staff(session)},
-                     "category": category_names()}
-    finally:
-        await db.dispose()
+    async with database(settings) as db, db.sessions() as session:
+        result = await analytics.report(
+            session, scope_of(args), targets=analytics.Targets(resolve_within_s=settings.report_resolve_within_s),
+            rule=analytics.HotspotRule(window_days=settings.hotspot_window_days, min_count=settings.hotspot_min_count),
+            breakdowns=args.by or analytics.REPORT_BREAKDOWNS)
+        names = {"compound": {p.id: p.name for p in await all_places(session)},
+                 "officer": {st.id: st.name for st, _ in await list_staff(session)},
+                 "category": category_names()}
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:
         print(render_report(result, names))
     return 0
-
-
-def category_names() -> dict[str, str]:
-    from nlp import load_taxonomy
-
-    return {c.code: c.name for c in load_taxonomy().categories}
 
 
 def _pct(v) -> str:
@@ -97,48 +81,38 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["  ".join(_cell(v, sizes[i], left=i == 0) for i, v in enumerate(r)).rstrip() for r in [header, *rows]]
 
 
-BREAKDOWN_TITLES = {"month": "按月", "week": "按周", "day": "按日", "community": "按社区", "compound": "按小区",
-                    "category": "按类别", "officer": "按网格员", "channel": "按渠道"}
-COLUMNS = ["件数", "响应率", "办结率", "按期办结", "满意率", "平均用时", "P90用时", "1分钟响应", "3分钟出发",
-           "15分钟到场", "重开率", "重复反映"]
+# the report's columns: (metric, how it is shown); their names are the dashboard's (web/dashboard_texts.py)
+COLUMNS = (("cases", str), ("response_rate", _pct), ("closure_rate", _pct), ("on_time_closure_rate", _pct),
+           ("satisfaction_rate", _pct), ("avg_handling_s", _hours), ("p90_handling_s", _hours), ("accept", _pct),
+           ("depart", _pct), ("arrive", _pct), ("reopen_rate", _pct), ("repeat_reports", str))
 
 
-def _row(m: dict) -> list[str]:
-    c = m["sla_compliance"]
-    return [str(m["cases"]), _pct(m["response_rate"]), _pct(m["closure_rate"]), _pct(m["on_time_closure_rate"]),
-            _pct(m["satisfaction_rate"]), _hours(m["avg_handling_s"]), _hours(m["p90_handling_s"]),
-            _pct(c["accept"]), _pct(c["depart"]), _pct(c["arrive"]), _pct(m["reopen_rate"]),
-            str(m["repeat_reports"])]
+def _value(m: dict, metric: str):
+    return m["sla_compliance"][metric] if metric in m["sla_compliance"] else m[metric]
+
+
+def _cells(m: dict) -> list[str]:
+    return [show(_value(m, metric)) for metric, show in COLUMNS]
 
 
 def render_report(r: dict, names: dict[str, dict[str, str]] | None = None) -> str:
-    """The report as aligned tables for a person: Chinese headings, names instead of codes, and periods that
-    have not ended marked （未满）, since their closure rate still counts cases with no time to close."""
+    """The report as aligned tables for a person, in the dashboard's words: names instead of codes, and
+    periods that have not ended marked, since their closure rate still counts cases with no time to close."""
     names = names or {}
-    s = r["sla_compliance"]
-    lines = [f"案件 {r['cases']}  响应率 {_pct(r['response_rate'])}  办结率 {_pct(r['closure_rate'])}  "
-             f"按期办结率 {_pct(r['on_time_closure_rate'])}  满意率 {_pct(r['satisfaction_rate'])}",
-             f"平均用时 {_hours(r['avg_handling_s'])}  P90 {_hours(r['p90_handling_s'])}  "
-             f"重开率 {_pct(r['reopen_rate'])}  重复反映 {r['repeat_reports']}",
-             f"1315：1分钟响应 {_pct(s['accept'])}  3分钟出发 {_pct(s['depart'])}  15分钟到场 {_pct(s['arrive'])}", ""]
+    heads = [T.METRICS[metric] for metric, _ in COLUMNS]
+    lines = ["  ".join(f"{head} {cell}" for head, cell in zip(heads, _cells(r))), ""]
     for by, rows in r["by"].items():
         labels = names.get(by, {})
-        body = [[labels.get(m["key"], m["key"] or "-") + ("（未满）" if m.get("partial") else ""), *_row(m)]
+        body = [[labels.get(m["key"], m["key"] or "-") + (T.PARTIAL_MARK if m.get("partial") else ""), *_cells(m)]
                 for m in rows]
-        lines += [BREAKDOWN_TITLES.get(by, by), *_table(["", *COLUMNS], body), ""]
-    lines.append("热点（近一个统计窗口内标记的 小区×类别）")
+        lines += [T.BREAKDOWN_TITLES.get(by, by), *_table(["", *heads], body), ""]
+    lines.append(T.REPORT_HOTSPOTS)
     hot = [[names.get("compound", {}).get(h["compound_id"], h["compound_id"]),
             names.get("category", {}).get(h["category"], h["category"]), str(h["count"]), str(h["trailing_avg"]),
-            str(h["peer_avg"]), "、".join(HOTSPOT_REASONS.get(x, x) for x in h["reasons"]),
+            str(h["peer_avg"]), "、".join(T.HOTSPOT_REASONS.get(x, x) for x in h["reasons"]),
             " ".join(h["cases"][:8]) + (" …" if len(h["cases"]) > 8 else "")] for h in r["hotspots"] or []]
-    if hot:
-        lines += ["  " + line for line in _table(["小区", "类别", "件数", "此前均值", "同类小区均值", "原因", "案件"], hot)]
-    else:
-        lines.append("  无")
+    lines += ["  " + line for line in _table(list(T.REPORT_HOTSPOT_COLUMNS), hot)] if hot else [f"  {T.HOTSPOT_NONE}"]
     return "\n".join(lines)
-
-
-HOTSPOT_REASONS = {"surge": "激增", "above_peers": "高于同类"}
 
 
 async def cmd_seed_history(settings: Settings, args) -> int:
@@ -153,12 +127,8 @@ async def cmd_seed_history(settings: Settings, args) -> int:
     if args.cases < 1:
         print("--cases must be at least 1", file=sys.stderr)
         return 2
-    db = await _database(settings)
-    try:
-        async with db.transaction() as session:
-            result = await seed_history(session, cases=args.cases, end=datetime.now(timezone.utc))
-    finally:
-        await db.dispose()
+    async with database(settings) as db, db.transaction() as session:
+        result = await seed_history(session, cases=args.cases, end=datetime.now(timezone.utc))
     print(f"demo history: {result.cases} cases, {result.events} events, {result.surveys} surveys from "
           f"{result.start:%Y-%m-%d} to {result.end:%Y-%m-%d} (replaced {result.removed}); marked reporter_platform=demo")
     return 0
@@ -174,14 +144,7 @@ async def cmd_staff_password(settings: Settings, args) -> int:
             return 1
     else:
         password = sys.stdin.readline().rstrip("\n")
-    db = await _database(settings)
-    try:
-        async with db.transaction() as session:
-            staff = await accounts.set_password(session, args.staff_id, password, datetime.now(timezone.utc))
-    except accounts.AccountError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    finally:
-        await db.dispose()
+    async with database(settings) as db, db.transaction() as session:
+        staff = await accounts.set_password(session, args.staff_id, password, datetime.now(timezone.utc))
     print(f"{staff.id} {staff.name}: dashboard password set; log in at /dashboard with {staff.id}")
     return 0

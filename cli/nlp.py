@@ -6,7 +6,6 @@ import sys
 
 from backend.demo import DEMO_DIR
 from bot.config import Settings
-from bot.services import nlp_places
 from cli.context import database
 from nlp import places_from_csv
 from nlp.cli import add_subcommands
@@ -25,6 +24,8 @@ def load_places() -> list:
     """The street's places for `nlp` commands: from the database, or the demo street when it is empty."""
     async def from_database():
         async with database(Settings.from_env()) as db:
+            from bot.services import nlp_places  # the server's services: only when a database is named
+
             return await nlp_places(db)
 
     found = asyncio.run(from_database())

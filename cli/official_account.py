@@ -5,10 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-import aiohttp
-
 from backend import surveys
-from bot.background.workers import wechat_client
 from bot.config import Settings
 from bot.errors import DeliveryError
 from cli.context import database, utc_now
@@ -38,6 +35,10 @@ async def cmd_menu_push(settings: Settings, args) -> int:
         print("menu push needs WECHAT_APP_ID and WECHAT_APP_SECRET (sandbox mode: start `serve` first)",
               file=sys.stderr)
         return 2
+    import aiohttp
+
+    from bot.background.workers import wechat_client  # the API client: only for `menu push`
+
     async with database(settings) as db, aiohttp.ClientSession() as http:
         api = wechat_client(settings, db, clock=utc_now, owner="cli", http=http)
         try:

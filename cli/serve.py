@@ -4,7 +4,6 @@ from __future__ import annotations
 import sys
 
 from bot.config import Settings
-from bot.serve import CannotListen, listen, run_server, run_workers
 from cli.context import database, open_database
 
 
@@ -18,6 +17,8 @@ def register(commands) -> None:
 
 
 async def cmd_serve(settings: Settings, args) -> int:
+    from bot.serve import CannotListen, listen, run_server, run_workers  # the whole server: only for `serve`
+
     db = await open_database(settings)
     try:
         if args.workers > 1:  # migrated once here; each worker process serves on the shared port

@@ -278,7 +278,7 @@ async def test_data_files_and_folders_are_private(tmp_path):
 
 async def test_chat_shows_a_prompt_and_only_pushes_that_come_after_it_started(capsys):
     from bot.sandbox.fake_wechat import FakeWeChat
-    from cli.chat import PROMPT, _last_push, _show_pushes
+    from cli.chat_client import PROMPT, _last_push, _show_pushes
 
     fake = FakeWeChat("wxapp", "secret")
     fake.pushes.append({"id": 1, "openid": "me", "channel": "custom", "body": {"text": {"content": "上次的推送"}}})

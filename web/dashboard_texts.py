@@ -39,6 +39,12 @@ HEAT_NOTE = "颜色越深案件越多；红框为预警：明显高于该格此�
 HOTSPOT_REASONS = {"surge": "突增", "above_peers": "持续高发"}
 HOTSPOT_LINE = "{compound} · {category}：{count} 件（此前平均 {trailing}，同类平均 {peers}）{reasons}"
 HOTSPOT_NONE = "当前没有预警热点。"
+# the same numbers in `main.py report`, for staff at a terminal
+METRICS = {**CARDS, **SERIES, "on_time_closure_rate": "按期办结率"}
+BREAKDOWN_TITLES = {"month": "按月", "week": "按周", "day": "按日", "community": "按社区", "compound": "按小区",
+                    "category": "按类别", "officer": "按网格员", "channel": "按渠道", "kind": "按地点类型"}
+REPORT_HOTSPOTS = "热点预警（近一个统计窗口，小区 × 类别）"
+REPORT_HOTSPOT_COLUMNS = ("小区", "类别", "件数", "此前平均", "同类平均", "原因", "案件")
 HEAT_ROWS_NOTE = "表中列出预警的和案件最多的{shown}个小区（共{total}个小区有案件）。"
 PARTIAL_MARK = "（未满）"  # a period that has not ended: its closure rate still counts cases with no time to close
 PARTIAL_NOTE = "标“（未满）”的月份尚未结束，其办结率、满意率仍会变化。"
