@@ -264,6 +264,9 @@ async def on_building(draft: Draft, update: Update, ctx: Context) -> Step:
         return Step()
     if words.is_word(update.text, words.SKIP) or (turn is not None and turn.skip):
         draft.skipped.append("building")
+        said_more = not words.is_word(update.text, words.SKIP) and not (turn and turn.details and turn.details.what)
+        if said_more:  # "不清楚，好几栋都有": no building, but what it tells is kept with the report
+            draft.add_text(update.text or "")
     elif turn is not None:  # only a building reference is a building; anything else said is kept as detail
         if turn.value:
             draft.building = turn.value

@@ -31,6 +31,16 @@ async def only_case(db) -> dict:
         return await cases.staff_view(s, case)
 
 
+async def until_summary(resident, reply: str, skips: int = 3) -> str:
+    """Pass over the optional questions left (at most `skips`) until the summary."""
+    for _ in range(skips):
+        if "请核对" in reply:
+            return reply
+        reply = await resident.say("跳过")
+    assert "请核对" in reply, reply
+    return reply
+
+
 async def at_summary(resident) -> str:
     reply = await resident.say("滨湖欣园2栋门口垃圾堆了好几天，味道很大")
     assert "请核对" in reply, reply
@@ -63,7 +73,7 @@ async def test_questions_chat_numbers_and_staff_words_at_the_summary_change_noth
     description = re.search(r"描述：(.*)", reply).group(1)
     assert description == re.search(r"描述：(.*)", before).group(1)
     assert NUMBER.search(await resident.say("1"))
-    assert message.strip("？5") not in (await only_case(street.bot.db))["description"] or message == "5"
+    assert (await only_case(street.bot.db))["description"] == description
 
 
 async def test_an_added_detail_is_said_back_and_reaches_the_case(street):
@@ -96,10 +106,8 @@ async def test_a_place_answer_keeps_the_spot(street):
     resident = street("o-turn-spot")
     reply = await resident.say("垃圾桶旁边的垃圾好几天没人收了，苍蝇很多")
     assert "小区" in reply, reply
-    summary = await resident.say("滨湖欣园北门停车场旁边")
+    summary = await until_summary(resident, await resident.say("滨湖欣园北门停车场旁边"))
     assert "北门" in summary
-    while "请核对" not in summary:
-        summary = await resident.say("跳过")
     assert NUMBER.search(await resident.say("1"))
     view = await only_case(street.bot.db)
     assert view["compound"] == "C03" and "北门" in view["spot"]
@@ -108,13 +116,12 @@ async def test_a_place_answer_keeps_the_spot(street):
 async def test_an_unknown_building_is_no_building_and_the_words_are_kept(street):
     resident = street("o-turn-building")
     reply = await resident.say("时代佳苑有户人家在楼顶私自加盖房子")
-    assert "几号楼" in reply or "楼" in reply, reply
-    summary = await resident.say("不清楚，好几栋都有")
-    while "请核对" not in summary:
-        summary = await resident.say("跳过")
+    assert "几号楼" in reply, reply
+    summary = await until_summary(resident, await resident.say("不清楚，好几栋都有"))
+    assert "好几栋都有" in summary
     assert NUMBER.search(await resident.say("1"))
     view = await only_case(street.bot.db)
-    assert view["building"] is None
+    assert view["building"] is None and "好几栋都有" in view["description"]
 
 
 async def test_an_emergency_says_the_number_first_and_takes_the_next_location(street):
