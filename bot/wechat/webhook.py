@@ -1,7 +1,7 @@
 """The /wechat endpoint: WeChat's server calls it with signed (and possibly encrypted) XML.
 
-Order of checks for a POST: size -> signature -> replay window -> (timestamp, nonce) not used for
-another body -> XML -> Update. With an AES key configured only encrypted POSTs are taken (WeChat's
+Order of checks for a POST: size -> signature -> replay window -> (plaintext only: the timestamp and nonce
+not used for another body) -> XML -> Update. With an AES key configured only encrypted POSTs are taken (WeChat's
 compatible mode sends `encrypt_type=aes` too): the plain `signature` covers no body, so a plaintext POST
 would let anyone holding one signed query string post anything. Nothing is stored before the signature
 and the time stamp have passed, and no request gets a 500: unexpected errors in handlers become an
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime
 
 from aiohttp import web
 from wechatpy.crypto import WeChatCrypto
@@ -85,7 +84,11 @@ class WeChatWebhook:
             return Rejected(400, str(exc)).response("WeChat")
         account = fields.get("ToUserName") if isinstance(fields.get("ToUserName"), str) else ""
 
-        admit = self.replay.admission(q["timestamp"], q.get("nonce", ""), body, self.replay_window_s)
+        # Plaintext `signature` covers token, timestamp and nonce, not the body: a leaked query string could
+        # carry another body, so the pair is remembered. `msg_signature` covers the encrypted body itself: a
+        # replay can only repeat the same message, which the inbound log's key already drops; no write needed.
+        admit = None if encrypted else self.replay.admission(q["timestamp"], q.get("nonce", ""), body,
+                                                             self.replay_window_s)
         outcome = await self.pipeline.process(update, admit)
         if outcome.refused:
             return REPLAYED.response("WeChat")
