@@ -12,13 +12,12 @@ codes as old deleted; photos are deleted `media_days` after their case closed.
 """
 from __future__ import annotations
 
-import asyncio
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, event as orm_event, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import audit, cases
@@ -133,13 +132,21 @@ async def _delete_media(session: AsyncSession, now: datetime, *where) -> int:
         cases.record(session, case, "media_removed", actor="system", at=now,
                      data={"count": by_case[case.id]})
     await session.flush()
-    await asyncio.to_thread(_unlink, [r.stored_path for r in rows if r.stored_path])
+    _unlink_once_committed(session, [r.stored_path for r in rows if r.stored_path])
     return len(rows)
 
 
-def _unlink(paths: list[str]) -> None:
-    for path in paths:
-        Path(path).unlink(missing_ok=True)
+def _unlink_once_committed(session: AsyncSession, paths: list[str]) -> None:
+    """Delete the files when, and only when, the rows' deletion commits: a rolled-back erasure keeps its
+    photos, as it keeps their rows."""
+    if not paths:
+        return
+
+    def unlink(_session) -> None:
+        for path in paths:
+            Path(path).unlink(missing_ok=True)
+
+    orm_event.listen(session.sync_session, "after_commit", unlink, once=True)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases, routing, workflow
+from backend import lifecycle, cases, routing, workflow
 from backend import texts as T
 from backend.privacy import mask_text
 from storage.models import Case, Staff
@@ -60,7 +60,8 @@ async def add_place(session: AsyncSession, case: Case, place: Place, rules: work
                  data={"compound_id": place.compound_id, "building": place.building, "spot": place.spot,
                        "lat": place.lat, "lng": place.lng})
     officer = await routing.assignee(session, case.compound_id) if case.compound_id else None
-    if officer is not None and case.officer_id != officer.id and case.status == "dispatched":
+    # not yet taken up (dispatched, returned, reopened, new): the place's own officer takes it over
+    if officer is not None and case.officer_id != officer.id and case.status in lifecycle.OPEN:
         await workflow.hand_over(session, case, officer, rules, policy, now, actor=actor,
                                  data={"place": case.compound_id})
         return

@@ -320,3 +320,24 @@ async def test_erasure_masks_the_place_a_resident_described_in_their_own_words(d
                                                            CaseEvent.kind == "created"))).scalar_one()
     assert "13912345678" not in (case.place_text or "") and "紫云路" in case.place_text
     assert "13912345678" not in json.dumps(created.data, ensure_ascii=False)
+
+
+async def test_an_erasure_that_rolls_back_keeps_the_photo_files(town, db, clock, tmp_path):
+    """Photo files go only when the deletion of their rows commits: a failed erasure loses nothing."""
+    from backend import cases
+
+    await town.start()
+    resident = town.person("o-rollback")
+    await resident.photo("p-rollback")
+    number = await town.report("o-rollback", "滨湖欣园3栋楼道堆满杂物，今天早上发现的", "1")
+    photo = await kept_photo(db, tmp_path, number)
+    try:
+        async with db.transaction() as s:
+            await personal_data.erase(s, cases.Reporter("wechat", "o-rollback"), clock())
+            raise RuntimeError("the erasure's transaction fails after the photos were deleted")
+    except RuntimeError:
+        pass
+    assert photo.exists() and (await town.case(number))["media"]
+    async with db.transaction() as s:
+        await personal_data.erase(s, cases.Reporter("wechat", "o-rollback"), clock())
+    assert not photo.exists()
