@@ -173,7 +173,7 @@ async def request(session: AsyncSession, who: cases.Reporter, policy: TakeoverPo
     text = T.TAKEOVER_REQUEST.format(n=takeover.id, waiting=queued, wait=duration_text(policy.pickup_s),
                                      lines=lines_of(await said_before(session, takeover, policy), now, masked=True))
     for person in await answering(session):
-        await workflow.notify_staff(session, person.id, "takeover", text, now, key=f"takeover:{takeover.id}:request")
+        await workflow.notify_staff(session, person.id, "takeover_request", text, now, key=f"takeover:{takeover.id}:request")
     return takeover, True
 
 

@@ -84,7 +84,8 @@ async def queue_text(update: Update, ctx: Context) -> str:
     lines = []
     for waiting in found:
         said = await tk.said_before(ctx.session, waiting, ctx.services.takeover_policy)
-        last = tk.lines_of(said[-1:], ctx.now, masked=True)
+        told = [line for line in said if not words.is_word(line[1], words.HUMAN | words.UNSOLVED)]
+        last = tk.lines_of(told[-1:], ctx.now, masked=True)
         lines.append(T.QUEUE_LINE.format(n=waiting.id, wait=duration_text(ctx.now - waiting.requested_at), last=last))
     return T.QUEUE.format(n=len(found), lines="\n".join(lines)) + tail
 

@@ -23,6 +23,9 @@ HEAD = re.compile(r"^\s*【([^】]{1,20})】\s*")
 TEXT_LIMIT_BYTES = 2048
 TITLE_LIMIT_BYTES = 128
 DESCRIPTION_LIMIT_BYTES = 512
+# pushes that are a conversation's own words (a deferred reply, a resident's message relayed to the staff member
+# talking with them) go as text even when they mention a case: a card would mask what the reader is entitled to
+PLAIN_KINDS = ("reply", "takeover")
 
 
 def case_url(public_url: str, number: str) -> str:
@@ -62,7 +65,7 @@ class WeComDelivery:
         if not text:
             return Undeliverable("empty", "the payload has no text or articles (WeCom has no template messages)")
         number = CASE_NUMBER.search(text)
-        if number and self.public_url and push.kind != "reply":
+        if number and self.public_url and push.kind not in PLAIN_KINDS:
             card = textcard(text, push.kind, number.group(0), self.public_url)
             await self.api.send_textcard(push.user_id, key=key, **card)
             return Sent("textcard")
