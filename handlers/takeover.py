@@ -19,9 +19,10 @@ import re
 from backend import staff as staff_mod, takeover as tk
 from backend.cases import Reporter
 from handlers import intake, texts as T, words
+from handlers.staff import BIND, command as staff_command
 from handlers.casework import policy, rules_for
 from handlers.dialog import duration_text
-from handlers.router import Context, Filter, Router, SkipHandler, kind
+from handlers.router import Context, Filter, Router, SkipHandler, event, kind
 from handlers.types import Reply, Update
 from storage.conversation import ConversationStore
 
@@ -127,6 +128,8 @@ async def from_staff(update: Update, ctx: Context) -> Reply | None:
         log.warning("takeover %s: %s:%s is no longer its staff member", seat.takeover.id, update.platform,
                     update.user_id)
         raise SkipHandler
+    if staff_command(update, ctx) or BIND.match(update.text or ""):
+        raise SkipHandler  # 待办, 接单 N …: a staff member's work goes on during a conversation
     if words.is_word(update.text, words.END):
         await tk.end(ctx.session, seat.takeover, "staff", ctx.now)
         return Reply(text=T.TAKEOVER_STAFF_ENDED.format(n=seat.takeover.id))
@@ -148,6 +151,14 @@ async def from_resident(update: Update, ctx: Context) -> Reply | None:
         return None
     if words.is_word(update.text, words.HUMAN) or seat.takeover.status == tk.WAITING:
         return Reply(text=T.TAKEOVER_STILL_WAITING)
+    return None
+
+
+@router.on(seated("resident") & event("unsubscribe"))
+async def unfollowed(update: Update, ctx: Context) -> None:
+    """A resident who unfollows the account leaves the conversation (the staff member is told); nothing can
+    reach them any more."""
+    await tk.end(ctx.session, ctx.readings[SEAT].takeover, "resident", ctx.now)
     return None
 
 

@@ -34,6 +34,7 @@ class Line:
     wecom_fake: object
     wechat: object  # delivery_kit.Process
     wecom: object  # OutboxSender
+    clock: object
 
     async def deliver(self) -> None:
         for _ in range(10):
@@ -53,12 +54,10 @@ class Line:
         return texts
 
     async def wecom_says(self, user: str, text: str) -> str:
-        sim = simulator(self.town.bot, self.settings, self.town_clock)
+        sim = simulator(self.town.bot, self.settings, self.clock)
         delivery = await sim.post(self.town.bot.http, sim.text(user, text))
         assert delivery.status == 200, delivery.body
         return delivery.text or ""
-
-    town_clock: object = None
 
 
 @asynccontextmanager
@@ -68,7 +67,7 @@ async def street_line(town, db, db_url, settings, clock):
             s = with_wecom(settings, wecom_api_base=wc_base)
             await town.start(**wecom_overrides(s))
             async with process(db_url, push_settings(wx_base), clock) as wechat, wecom_sender(db, s, clock) as wecom:
-                yield Line(town, db, s, wx, wc, wechat, wecom, town_clock=clock)
+                yield Line(town, db, s, wx, wc, wechat, wecom, clock)
 
 
 async def takeovers(db) -> list[Takeover]:
@@ -290,3 +289,50 @@ async def test_a_second_unsolved_asks_for_a_person_but_not_inside_a_dialog(town,
     for _ in range(2):
         assert "正在为您转接" not in await drafting.say("没解决")
     assert len(await takeovers(db)) == 1
+
+
+async def test_staff_commands_still_work_during_a_conversation_and_unfollowing_ends_it(town, db, clock):
+    await town.start()
+    boss = await town.officer("S12", "o-boss")
+    resident = town.person("o-leaving")
+    await resident.say("人工")
+    [current] = await takeovers(db)
+    await boss.say(f"接入 {current.id}")
+    assert await boss.say("待办") != ""  # the work list, not words for the resident
+    assert await boss.say("会话") == T.QUEUE_EMPTY + T.QUEUE_MINE.format(n=current.id)
+    assert not [p for p in await town.pushes("o-leaving") if "待办" in p.payload.get("text", "")]
+    await resident.send("event", {"Event": "unsubscribe"})
+    [ended] = await takeovers(db)
+    assert (ended.status, ended.ended_by) == ("ended", "resident")
+    assert [p.payload["text"] for p in await town.pushes("o-boss") if p.kind == "takeover"] == \
+        [f"【会话 #{current.id} 已结束】居民已结束对话。"]
+
+
+async def test_cases_stored_before_the_migration_read_as_reports(db_url, tmp_path):
+    """Cases written at 0017_join (no kind column) read as kind 'report' after 0021_takeover."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import bindparam, text
+
+    from storage.db import Database
+    from storage.types import UTCDateTime
+    from tests.test_lifecycle_migration import alembic_upgrade
+
+    database = Database(db_url)
+    at = bindparam("at", type_=UTCDateTime())
+    async with database.engine.begin() as conn:
+        if not database.is_sqlite:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await conn.run_sync(alembic_upgrade, "0017_join")
+        await conn.execute(text(
+            "INSERT INTO cases (id, number, category, description, priority, urgent, status, channel, anonymous, "
+            "repeat_reports, created_at, updated_at, joint_verification, dispatch_round) VALUES (7, '20261201-0007', "
+            "'municipal_facility', '井盖松动', 3, false, 'dispatched', 'wechat', false, 0, :at, :at, false, 1)"
+        ).bindparams(at), {"at": datetime.now(timezone.utc)})
+    await database.migrate()
+    async with database.sessions() as s:
+        case = await s.get(Case, 7)
+        assert case.kind == "report"
+        assert (await analytics.report(s))["consultations"]["callback_cases"] == 0
+    await database.dispose()
