@@ -173,7 +173,8 @@ async def request(session: AsyncSession, who: cases.Reporter, policy: TakeoverPo
     text = T.TAKEOVER_REQUEST.format(n=takeover.id, waiting=queued, wait=duration_text(policy.pickup_s),
                                      lines=lines_of(await said_before(session, takeover, policy), now, masked=True))
     for person in await answering(session):
-        await workflow.notify_staff(session, person.id, "takeover_request", text, now, key=f"takeover:{takeover.id}:request")
+        await workflow.notify_staff(session, person.id, "takeover_request", text, now,
+                                    key=f"takeover:{takeover.id}:request")
     return takeover, True
 
 
@@ -207,13 +208,22 @@ def media_text(kind: str, url: str | None = None, label: str | None = None) -> s
     return T.TAKEOVER_MEDIA.get(kind, T.TAKEOVER_MEDIA["link"]).format(url=url or "", label=label or "")
 
 
+RELAYED, WAITING_STILL, UNBOUND = "relayed", "waiting", "unbound"
+
+
 async def relay(session: AsyncSession, seat: Seat, text: str, policy: TakeoverPolicy, now: datetime,
-                message_key: str) -> bool:
-    """Pass one message to the other side of the caller's own active takeover; False when it is still
-    waiting (the words stay in the log and reach the staff member who takes it, or the call-back case)."""
+                message_key: str) -> str:
+    """Pass one message to the other side of the caller's own active takeover: relayed; waiting (nobody has
+    taken it: the words stay in the log and reach the staff member who takes it, or the call-back case); or
+    unbound (the staff identity is no longer bound to the staff member who took it: nothing is relayed either
+    way, and the conversation ends, the resident told, when the resident is the one writing)."""
     takeover = seat.takeover
     if takeover.status != ACTIVE:
-        return False
+        return WAITING_STILL
+    if not await _still_bound(session, takeover):
+        if seat.side == "resident":
+            await end(session, takeover, "staff", now)
+        return UNBOUND
     key = f"takeover:{takeover.id}:{seat.side}:{hashlib.sha256(message_key.encode()).hexdigest()[:24]}"
     if seat.side == "staff":
         _tell_resident(session, takeover, T.TAKEOVER_FROM_STAFF.format(text=text), key, now, exact_key=True)
@@ -223,7 +233,14 @@ async def relay(session: AsyncSession, seat: Seat, text: str, policy: TakeoverPo
                        idempotency_key=key, now=now)
     takeover.last_at = now
     await _arm_idle(session, takeover, policy, now)
-    return True
+    return RELAYED
+
+
+async def _still_bound(session: AsyncSession, takeover: Takeover) -> bool:
+    from backend.staff import identify
+
+    holder = await identify(session, takeover.staff_platform, takeover.staff_user_id)
+    return holder is not None and holder.id == takeover.staff_id
 
 
 async def end(session: AsyncSession, takeover: Takeover, by: str, now: datetime, *, idle_s: int = 0) -> None:

@@ -123,19 +123,17 @@ def said_text(update: Update) -> str | None:
 @router.on(seated("staff") & kind(*RELAYED_KINDS))
 async def from_staff(update: Update, ctx: Context) -> Reply | None:
     seat = ctx.readings[SEAT]
-    me = await staff_mod.identify(ctx.session, update.platform, update.user_id)
-    if me is None or me.id != seat.takeover.staff_id:  # unbound since taking it: the seat is no longer theirs
-        log.warning("takeover %s: %s:%s is no longer its staff member", seat.takeover.id, update.platform,
-                    update.user_id)
-        raise SkipHandler
     if staff_command(update, ctx) or BIND.match(update.text or ""):
         raise SkipHandler  # 待办, 接单 N …: a staff member's work goes on during a conversation
     if words.is_word(update.text, words.END):
         await tk.end(ctx.session, seat.takeover, "staff", ctx.now)
         return Reply(text=T.TAKEOVER_STAFF_ENDED.format(n=seat.takeover.id))
     said = said_text(update)
-    if said:
-        await tk.relay(ctx.session, seat, said, ctx.services.takeover_policy, ctx.now, update.message_key)
+    if said and await tk.relay(ctx.session, seat, said, ctx.services.takeover_policy, ctx.now,
+                               update.message_key) == tk.UNBOUND:
+        log.warning("takeover %s: %s:%s is no longer its staff member", seat.takeover.id, update.platform,
+                    update.user_id)
+        raise SkipHandler  # the seat is no longer theirs: the words go where anyone's would
     return None
 
 
@@ -146,12 +144,11 @@ async def from_resident(update: Update, ctx: Context) -> Reply | None:
         waiting = seat.takeover.status == tk.WAITING
         await tk.end(ctx.session, seat.takeover, "resident", ctx.now)
         return Reply(text=T.TAKEOVER_WITHDRAWN if waiting else T.TAKEOVER_YOU_ENDED)
-    said = said_text(update)
-    if said and await tk.relay(ctx.session, seat, said, ctx.services.takeover_policy, ctx.now, update.message_key):
-        return None
-    if words.is_word(update.text, words.HUMAN) or seat.takeover.status == tk.WAITING:
-        return Reply(text=T.TAKEOVER_STILL_WAITING)
-    return None
+    outcome = await tk.relay(ctx.session, seat, said_text(update) or "", ctx.services.takeover_policy, ctx.now,
+                             update.message_key)
+    if outcome == tk.UNBOUND:  # the staff member's identity was unbound: the talk has ended, the bot answers
+        raise SkipHandler
+    return Reply(text=T.TAKEOVER_STILL_WAITING) if outcome == tk.WAITING_STILL else None
 
 
 @router.on(seated("resident") & event("unsubscribe"))

@@ -15,7 +15,7 @@ from bot import texts as bot_texts
 from bot.sandbox.fake_wechat import window_from_inbound_log
 from handlers import texts as T
 from storage.models import Case, CaseEvent, DutyShift, Takeover
-from tests.conftest import NUMBER, Resident
+from tests.conftest import NUMBER
 from tests.delivery_kit import fake_wechat, process, push_settings
 from tests.test_wecom import fake_wecom, simulator, wecom_overrides, wecom_sender, with_wecom
 
@@ -262,6 +262,11 @@ async def test_a_resident_cannot_reach_another_resident_and_an_unbound_staff_mem
         await staff_mod.unbind(session, "S12")
     await boss.say("解绑后的话")
     assert not [p for p in await town.pushes("o-talking") if "解绑后的话" in p.payload.get("text", "")]
+    assert await talking.say("我的身份证号是340104199001011234") != ""  # the bot answers: the talk is over
+    assert not [p for p in await town.pushes("o-boss") if "340104" in p.payload.get("text", "")]
+    [ended] = await takeovers(db)
+    assert (ended.status, ended.ended_by) == ("ended", "staff")
+    assert "工作人员已结束本次对话" in (await town.pushes("o-talking"))[-1].payload["text"]
 
 
 async def test_asking_for_a_person_mid_report_keeps_the_draft(town, db, clock):
