@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import cases, phones, reports, texts as T, workflow
+from backend import cases, phones, reports, staff as staff_mod, texts as T, workflow
 from backend.clock import time_text
 from backend.privacy import mask_text
 from backend.wording import shorten
@@ -111,9 +111,7 @@ async def may_take(session: AsyncSession, staff: Staff) -> bool:
 
 async def answering(session: AsyncSession) -> list[Staff]:
     """Who is told of a resident waiting: the staff on duty, else the supervisors."""
-    from backend.staff import supervisors
-
-    return await on_duty(session) or await supervisors(session)
+    return await on_duty(session) or await staff_mod.supervisors(session)
 
 
 # --- finding one's takeover -------------------------------------------------------------------------------
@@ -220,7 +218,7 @@ async def relay(session: AsyncSession, seat: Seat, text: str, policy: TakeoverPo
     takeover = seat.takeover
     if takeover.status != ACTIVE:
         return WAITING_STILL
-    if not await _still_bound(session, takeover):
+    if not await still_held(session, takeover):
         if seat.side == "resident":
             await end(session, takeover, "staff", now)
         return UNBOUND
@@ -236,10 +234,9 @@ async def relay(session: AsyncSession, seat: Seat, text: str, policy: TakeoverPo
     return RELAYED
 
 
-async def _still_bound(session: AsyncSession, takeover: Takeover) -> bool:
-    from backend.staff import identify
-
-    holder = await identify(session, takeover.staff_platform, takeover.staff_user_id)
+async def still_held(session: AsyncSession, takeover: Takeover) -> bool:
+    """The identity that took the takeover is still bound to the staff member who took it."""
+    holder = await staff_mod.identify(session, takeover.staff_platform, takeover.staff_user_id)
     return holder is not None and holder.id == takeover.staff_id
 
 

@@ -28,7 +28,7 @@ from storage.conversation import ConversationStore
 
 log = logging.getLogger(__name__)
 
-DUTY = re.compile(r"^\s*(值班|下班|会话|接入)\s*#?\s*(\d*)\s*$")
+DUTY = re.compile(r"^\s*(值班|下班|会话|接入)\s*#?\s*(\d{0,9})\s*$")
 SEAT = "takeover_seat"  # ctx.readings key: the sender's seat in an open takeover (backend.takeover.Seat)
 RELAYED_KINDS = ("text", "voice", "image", "location", "link", "video")
 
@@ -125,7 +125,7 @@ async def from_staff(update: Update, ctx: Context) -> Reply | None:
     seat = ctx.readings[SEAT]
     if staff_command(update, ctx) or BIND.match(update.text or ""):
         raise SkipHandler  # 待办, 接单 N …: a staff member's work goes on during a conversation
-    if words.is_word(update.text, words.END):
+    if words.is_word(update.text, words.END) and await tk.still_held(ctx.session, seat.takeover):
         await tk.end(ctx.session, seat.takeover, "staff", ctx.now)
         return Reply(text=T.TAKEOVER_STAFF_ENDED.format(n=seat.takeover.id))
     said = said_text(update)

@@ -23,7 +23,7 @@ def test_duty_commands_take_an_optional_number_and_nothing_else():
     assert ht.DUTY.match("接入 2").groups() == ("接入", "2")
     assert ht.DUTY.match("接入#12").groups() == ("接入", "12")
     assert ht.DUTY.match("值班").groups() == ("值班", "")
-    for said in ("接入点在哪", "值班室电话多少", "会话记录给我看看", "下班时间几点"):
+    for said in ("接入点在哪", "值班室电话多少", "会话记录给我看看", "下班时间几点", "接入 99999999999999999999"):
         assert ht.DUTY.match(said) is None, said
 
 
