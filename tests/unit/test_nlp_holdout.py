@@ -9,7 +9,8 @@ import nlp
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 # the first set was tuned on after its first measurement (40/50); the second was measured once, untouched
-HOLDOUTS = [DATA / "nlp_readers_holdout.jsonl", DATA / "nlp_readers_holdout2.jsonl"]
+HOLDOUTS = [DATA / "nlp_readers_holdout.jsonl", DATA / "nlp_readers_holdout2.jsonl", DATA / "nlp_readers_holdout3.jsonl",
+            DATA / "nlp_readers_holdout4.jsonl"]
 FLOOR = 0.70
 
 
