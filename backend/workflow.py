@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import cases, charging, lifecycle, routing, staff as staff_mod, surveys, texts as T, trace
 from backend.clock import deadline_text, local, time_text
 from backend.departments import name_of
-from backend.places import distance_m
+from backend.places import distance_m, spelled
 from backend.privacy import mask_phone, mask_text
 from backend.wording import TEMPLATE_CHARS, shorten
 from storage import jobs, outbox
@@ -113,7 +113,7 @@ def _place(compound_name: str | None, case: Case) -> str:
     if compound_name is None and case.place_text:  # the resident's own words: masked like the description
         return T.PLACE_TO_PLACE.format(place=mask_text(case.place_text))
     name = compound_name or T.PLACE_UNKNOWN
-    return "".join(part for part in (name, case.building, f" {case.spot}" if case.spot else "") if part)
+    return spelled(name, case.building, case.spot)
 
 
 # --- dispatch and the 1315 clock -----------------------------------------------------------------
