@@ -111,8 +111,8 @@ async def take(update: Update, ctx: Context, number: int | None) -> str:
 
 def said_text(update: Update) -> str | None:
     """What a message says for the other side: its text, or a line for a photo, voice, place or link."""
-    if update.text:
-        return update.text.strip() or None
+    if update.kind == "text" or (update.text or "").strip():
+        return (update.text or "").strip() or None  # an empty text says nothing
     if update.kind == "image" and update.media:
         return tk.media_text("image", url=update.media.url)
     if update.kind == "location" and update.location:
@@ -144,8 +144,10 @@ async def from_resident(update: Update, ctx: Context) -> Reply | None:
         waiting = seat.takeover.status == tk.WAITING
         await tk.end(ctx.session, seat.takeover, "resident", ctx.now)
         return Reply(text=T.TAKEOVER_WITHDRAWN if waiting else T.TAKEOVER_YOU_ENDED)
-    outcome = await tk.relay(ctx.session, seat, said_text(update) or "", ctx.services.takeover_policy, ctx.now,
-                             update.message_key)
+    said = said_text(update)
+    if not said:  # an empty message: nothing to pass on
+        return Reply(text=T.TAKEOVER_STILL_WAITING) if seat.takeover.status == tk.WAITING else None
+    outcome = await tk.relay(ctx.session, seat, said, ctx.services.takeover_policy, ctx.now, update.message_key)
     if outcome == tk.UNBOUND:  # the staff member's identity was unbound: the talk has ended, the bot answers
         raise SkipHandler
     return Reply(text=T.TAKEOVER_STILL_WAITING) if outcome == tk.WAITING_STILL else None

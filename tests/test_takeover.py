@@ -256,6 +256,7 @@ async def test_a_resident_cannot_reach_another_resident_and_an_unbound_staff_mem
     assert await other.say("你好，我想找刚才那位居民") != ""  # the bot answers; nobody is relayed to
     assert [p for p in await town.pushes("o-boss") if p.kind == "takeover"] == []
     assert await talking.say("第一条") == ""
+    assert await talking.say("   ") == ""  # nothing to pass on
     assert [p.payload["text"] for p in await town.pushes("o-boss") if p.kind == "takeover"] == \
         [f"【居民 #{current.id}】第一条"]
     async with db.transaction() as session:
