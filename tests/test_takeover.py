@@ -342,3 +342,18 @@ async def test_cases_stored_before_the_migration_read_as_reports(db_url, tmp_pat
         assert case.kind == "report"
         assert (await analytics.report(s))["consultations"]["callback_cases"] == 0
     await database.dispose()
+
+
+async def test_a_bare_unsolved_after_a_resolution_push_still_answers_it(town, db, clock):
+    """没解决 in reply to the push saying a case is resolved reopens that case, as before: it is the answer to
+    the last question put to the resident, not a request for a person."""
+    await town.start()
+    officer = await town.officer("S02", "o-lina")
+    number = await town.report("o-res", "滨湖欣园5栋楼下井盖缺失，很危险", "1")
+    for command in (f"接单 {number}", f"到场 {number}", f"办结 {number} 已更换井盖"):
+        await officer.say(command)
+    clock.advance(minutes=10)
+    reply = await town.person("o-res").say("没解决")
+    assert number in reply and "重办" in reply, reply
+    assert (await town.case(number))["status"] == "reopened"
+    assert await takeovers(db) == []
