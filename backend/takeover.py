@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import cases, phones, reports, staff as staff_mod, texts as T, workflow
@@ -116,18 +116,24 @@ async def answering(session: AsyncSession) -> list[Staff]:
 
 # --- finding one's takeover -------------------------------------------------------------------------------
 
+_TAKEOVERS = Takeover.__table__
+_SEAT = (select(_TAKEOVERS.c.id, _TAKEOVERS.c.staff_platform, _TAKEOVERS.c.staff_user_id, _TAKEOVERS.c.status)
+         .where(or_(and_(_TAKEOVERS.c.platform == bindparam("p"), _TAKEOVERS.c.user_id == bindparam("u"),
+                         _TAKEOVERS.c.status.in_(OPEN)),
+                    and_(_TAKEOVERS.c.staff_platform == bindparam("p"), _TAKEOVERS.c.staff_user_id == bindparam("u"),
+                         _TAKEOVERS.c.status == ACTIVE)))
+         .order_by(_TAKEOVERS.c.id.desc()).limit(1))
+
+
 async def seat_of(session: AsyncSession, platform: str, user_id: str) -> Seat | None:
     """The open takeover this identity is in: as the resident (waiting or talking), or as the staff identity
-    that took it. One query, asked for every message."""
-    resident = and_(Takeover.platform == platform, Takeover.user_id == user_id, Takeover.status.in_(OPEN))
-    staff = and_(Takeover.staff_platform == platform, Takeover.staff_user_id == user_id, Takeover.status == ACTIVE)
-    found = (await session.execute(select(Takeover).where(or_(resident, staff)).order_by(Takeover.id.desc())
-                                   .limit(1))).scalar_one_or_none()
+    that took it. Asked for every message: one light Core query, the ORM object only when there is a seat."""
+    conn = await session.connection()
+    found = (await conn.execute(_SEAT, {"p": platform, "u": user_id})).first()
     if found is None:
         return None
-    side = "staff" if (found.staff_platform, found.staff_user_id) == (platform, user_id) \
-        and found.status == ACTIVE else "resident"
-    return Seat(found, side)
+    staff = (found.staff_platform, found.staff_user_id) == (platform, user_id) and found.status == ACTIVE
+    return Seat(await session.get(Takeover, found.id), "staff" if staff else "resident")
 
 
 async def waiting(session: AsyncSession) -> list[Takeover]:
