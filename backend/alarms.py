@@ -31,7 +31,7 @@ async def staff_push_unreached(session: AsyncSession, *, platform: str, user_id:
     why = T.UNREACHABLE_REASON.get(reason) or T.UNREACHABLE_REFUSED.format(code=reason)
     text = T.STAFF_UNREACHABLE.format(name=person.name, staff_id=person.id, what=what, reason=why,
                                       text=payload.get("text") or "")
-    template = {"kind": ALARM_KIND, "fields": {**{f: fields.get(f, "") for f in ("case_number", "category", "place")},
+    template = {"kind": ALARM_KIND, "fields": {**{f: fields.get(f, "") for f in ("case_number", "place")},
                                                "title": T.PUSH_TITLE[ALARM_KIND], "time": time_field(now),
                                                "summary": T.UNREACHABLE_SUMMARY.format(name=person.name, what=what)}}
     return await _to_supervisors(session, {"text": text, "template": template}, f"unreached:{push_id}", now,

@@ -16,7 +16,7 @@ from backend.clock import local
 # what reaches an officer, a liaison or a supervisor about a case
 STAFF_KINDS = ("dispatch", "sla_reminder", "sla_escalation", "revisit", "cohandle", "returned", "urge",
                "survey_unsatisfied", "supplement", "place_added", "staff_unreachable")
-STAFF_FIELDS = ("case_number", "title", "category", "place", "time", "summary")
+STAFF_FIELDS = ("case_number", "title", "place", "time", "summary")
 TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     "case_status": ("case_number", "status", "time", "remark"),
     "survey": ("case_number", "question", "time"),
@@ -32,11 +32,11 @@ def time_field(now: datetime) -> str:
     return local(now).strftime(TIME_FORMAT)
 
 
-def staff_template(kind: str, text: str, now: datetime, *, number: str, category: str, place: str) -> dict:
-    """The fallback of a staff push about a case: the kind's title, the case, and the push's own words
-    without their 【head】 and number (the template shows those in fields of their own). Whole: the
-    template configuration fits each value to its keyword's rules."""
-    first_line = _NUMBER.sub("", _HEAD.sub("", text)).split("\n", 1)[0].strip()
+def staff_template(kind: str, text: str, now: datetime, *, number: str, place: str, summary: str | None = None) -> dict:
+    """The fallback of a staff push about a case: the kind's title, the case, and a summary (given, or the
+    push's own words without their 【head】 and number, which the template shows in fields of their own).
+    Whole: the template configuration fits each value to its keyword's rules."""
+    if summary is None:
+        summary = " ".join(_NUMBER.sub("", _HEAD.sub("", text)).split())
     return {"kind": kind, "fields": {"case_number": number, "title": T.PUSH_TITLE.get(kind, T.PUSH_TITLE_DEFAULT),
-                                     "category": category, "place": place, "time": time_field(now),
-                                     "summary": first_line}}
+                                     "place": place, "time": time_field(now), "summary": summary}}

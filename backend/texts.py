@@ -74,6 +74,7 @@ DISPATCH = (
     "时限：{accept_by}前接单，{depart_by}前出发，{arrive_by}前到场。\n"
     "回复“接单 {number}”接单；之后“出发 {number}”“到场 {number}”“办结 {number} 说明”。"
 )
+DISPATCH_SUMMARY = "{category}：{description}"  # the dispatch's template fallback, cut to the keyword's length
 DISPATCH_PHOTOS = "照片：{urls}\n"
 DISPATCH_CONTACT = "联系电话：{phone}（回复“电话 {number}”查看完整号码，每次查看留痕）\n"
 DISPATCH_TITLE = {"new": "新工单", "again": "重办工单"}

@@ -82,7 +82,7 @@ async def notify_residents(session: AsyncSession, case: Case, what: str, now: da
 
 
 async def notify_staff(session: AsyncSession, staff_id: str, kind: str, text: str, now: datetime, key: str,
-                       case: Case | None = None) -> bool:
+                       case: Case | None = None, summary: str | None = None) -> bool:
     """Push to a staff member on the platform they are bound on; False when they are bound nowhere. A push
     about a case carries its template fallback, for an officer bound on WeChat alone and silent for 48 h."""
     address = await staff_mod.push_address(session, staff_id)
@@ -90,7 +90,7 @@ async def notify_staff(session: AsyncSession, staff_id: str, kind: str, text: st
         return False
     payload: dict = {"text": text}
     if case is not None:
-        payload["template"] = staff_template(kind, text, now, number=case.number, category=case.category or "",
+        payload["template"] = staff_template(kind, text, now, number=case.number, summary=summary,
                                              place=await place_of(session, case))
     outbox.enqueue(session, platform=address[0], user_id=address[1], kind=kind, payload=payload,
                    idempotency_key=f"{key}:{staff_id}", now=now)
@@ -98,8 +98,8 @@ async def notify_staff(session: AsyncSession, staff_id: str, kind: str, text: st
 
 
 async def notify_supervisors(session: AsyncSession, kind: str, text: str, now: datetime, key: str,
-                             case: Case | None = None) -> int:
-    return sum([await notify_staff(session, s.id, kind, text, now, key, case)
+                             case: Case | None = None, summary: str | None = None) -> int:
+    return sum([await notify_staff(session, s.id, kind, text, now, key, case, summary)
                 for s in await staff_mod.supervisors(session)])
 
 
@@ -148,11 +148,12 @@ async def dispatch(session: AsyncSession, case: Case, rules: CategoryRules, poli
             await add_cohandler(session, case, dept, actor, now)
     if officer is not None:
         text = await dispatch_text(session, case, rules)
+        summary = T.DISPATCH_SUMMARY.format(category=rules.name, description=mask_text(case.description) or "")
         reached = await notify_staff(session, officer.id, "dispatch", text, now,
-                                     key=f"dispatch:{case.id}:{case.dispatch_round}", case=case)
+                                     key=f"dispatch:{case.id}:{case.dispatch_round}", case=case, summary=summary)
         if not reached:
             await notify_supervisors(session, "dispatch", text, now, key=f"dispatch:{case.id}:{case.dispatch_round}",
-                                     case=case)
+                                     case=case, summary=summary)
             cases.record(session, case, "dispatch_unreachable", actor="system", at=now, note=T.UNREACHABLE_NOTE)
     if case.dispatch_round > 1:
         await notify_residents(session, case, "dispatched", now)

@@ -101,7 +101,7 @@ async def rows(db: Database) -> list[OutboxMessage]:
 
 MAPPINGS = {  # a street's templates as WeChat defines them: keyword -> the push's field
     "case_status": {"character_string1": "case_number", "phrase2": "status", "time3": "time", "thing4": "remark"},
-    "staff": {"character_string1": "case_number", "thing2": "{category} {place}", "time3": "time",
+    "staff": {"character_string1": "case_number", "thing2": "place", "time3": "time",
               "thing4": "summary"},
 }
 

@@ -9,7 +9,7 @@ One TOML file (WECHAT_TEMPLATES_FILE), a table per push kind:
     url = "https://…"               # optional default link
     [dispatch.fields]               # the template's keyword = a field of the push (or a format string of fields)
     character_string1 = "case_number"
-    thing2 = "{category} {place}"
+    thing2 = "{title}：{place}"
     time3 = "time"
 
 A keyword's type is its name without the trailing number (`thing2` -> thing, `character_string1` ->
