@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import INSERTS
 from storage.models import PlatformPause
 
 
@@ -31,16 +32,14 @@ async def current(session: AsyncSession) -> dict[str, Pause]:
 async def pause(session: AsyncSession, platform: str, *, code: str, detail: str, now: datetime,
                 retry_s: float) -> bool:
     """Pause `platform` (or keep it paused, with the latest cause) until a try in `retry_s`; True when the
-    pause begins now (the caller raises the alarm once)."""
-    next_try = now + timedelta(seconds=retry_s)
-    found = await session.get(PlatformPause, platform, with_for_update=True)
-    if found is not None:
-        found.error_code, found.detail, found.next_try_at = code, detail[:1000], next_try
-        return False
-    session.add(PlatformPause(platform=platform, error_code=code, detail=detail[:1000], since=now,
-                              next_try_at=next_try))
-    await session.flush()
-    return True
+    pause begins now (the caller raises the alarm once, even when several pushes are refused at once)."""
+    values = dict(error_code=code, detail=detail[:1000], next_try_at=now + timedelta(seconds=retry_s))
+    insert = INSERTS[session.bind.dialect.name](PlatformPause).values(platform=platform, since=now, **values)
+    began = (await session.execute(insert.on_conflict_do_nothing(index_elements=["platform"])
+                                   .returning(PlatformPause.platform))).first() is not None
+    if not began:
+        await session.execute(update(PlatformPause).where(PlatformPause.platform == platform).values(**values))
+    return began
 
 
 async def take_try(session: AsyncSession, platform: str, *, now: datetime, retry_s: float) -> bool:
