@@ -15,11 +15,12 @@ Rows
                                        40003 bad openid) or it kept failing for a day; see `error_code`
                         undeliverable: no channel could carry it (outside the 48 h window and no template
                                        configured for its kind); see `error_code` and `last_error`
-                        interrupted:   its process died during the API call. WeChat's message APIs have no
-                                       idempotency key, so sending again could deliver it twice; it is not
-                                       sent again but listed with the delivery problems for staff. Platforms
-                                       whose API drops repeats itself (WeCom's duplicate check) are sent
-                                       again instead (`claim(resend_safe=…)`)
+                        interrupted:   its process died during the API call. WeChat's customer-service
+                                       messages have no idempotency key, so sending again could deliver it
+                                       twice; it is not sent again but listed with the delivery problems for
+                                       staff. Where the platform drops a repeat itself (WeCom's duplicate
+                                       check: `claim(resend_safe=…)`; a template message's client_msg_id for
+                                       10 minutes: `resend_until`) it is sent again instead
     error_code          short reason: a platform errcode ("43004"), or "no_template", "no_template_data",
                         "gave_up"; `last_error` has the details in English
 

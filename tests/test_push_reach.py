@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 
 from delivery_kit import fake_wechat, process, push_settings, queue, rows, wrote_at
+from test_wecom import fake_wecom, wecom_sender, with_wecom
 
 from backend import staff as staff_mod
 from backend.demo import seed_demo
-from storage import pauses
+from storage import outbox, pauses
 from storage.models import OutboxMessage
 
 RESIDENTS = [f"o-r{i}" for i in range(5)]
@@ -102,3 +103,24 @@ async def test_an_error_about_one_recipient_fails_that_push_alone(db, db_url, cl
     assert {u: r.status for u, r in by_user.items() if u != "o-r2"} == {u: "sent" for u in RESIDENTS if u != "o-r2"}
     async with db.sessions() as session:
         assert await pauses.current(session) == {}
+
+
+async def test_wecom_60020_pauses_wecom_alone_and_resumes(db, clock, settings):
+    async with fake_wecom(clock) as (fake, base):
+        wecom = with_wecom(settings, wecom_api_base=base)
+        async with wecom_sender(db, wecom, clock) as sender:
+            async with db.transaction() as session:
+                for name in ("lina", "zhoujie"):
+                    outbox.enqueue(session, platform="wecom", user_id=name, kind="urge", payload={"text": "催办"},
+                                   idempotency_key=f"urge-{name}", now=clock())
+            fake.fail_next(60020, count=None)  # our server's IP is not among the app's trusted IPs
+            await sender.tick()
+            assert {r.status for r in await rows(db)} == {"pending"}
+            async with db.sessions() as session:
+                assert {p.platform: p.error_code for p in (await pauses.current(session)).values()} == {"wecom": "60020"}
+            fake.clear_faults()
+            clock.advance(seconds=301)
+            for _ in range(5):
+                await sender.tick()
+    assert {r.idempotency_key: r.status for r in await rows(db)} == {"urge-lina": "sent", "urge-zhoujie": "sent"}
+    assert len(fake.pushes) == 2

@@ -25,7 +25,9 @@ WeChat's message APIs take no idempotency key, so that push may or may not have 
 again is how an officer gets the same case twice. Staff see interrupted pushes with the other delivery
 problems; the case itself is unaffected (an officer's 待办 and the 1315 reminders still show it, a
 resident's 我的工单 still shows its status). An adapter whose platform drops repeats itself declares
-`resend_safe = True` (WeCom, with its duplicate check) and its interrupted rows are simply sent again.
+`resend_safe = True` (WeCom, with its duplicate check) and its interrupted rows are simply sent again; so is
+a single call that the platform deduplicates for a while (a template message's client_msg_id): the API
+client passes `resend_safe_s` to `send_starting`, and the row is sent again until then.
 """
 from __future__ import annotations
 
