@@ -28,10 +28,11 @@ Payload convention
     {"text": "…"}                                   a text message, or
     {"articles": [{"title", "description", "url", "image"}, …]}   news (handlers.types.Reply.to_data())
     plus, optionally, the fallback for when the resident is outside WeChat's 48-hour window:
-    "template": {"kind": "case_status",            which configured template (WECHAT_TEMPLATE_CASE_STATUS)
+    "template": {"kind": "case_status",            which configured template ([case_status] in WECHAT_TEMPLATES_FILE)
                  "fields": {"case_number": "20261127-0012", "status": "处理中", …},
                  "url": "https://…"}                where tapping the notification leads (optional)
-    The fields are domain names; the template configuration maps them to the template's own keys
+    The fields are domain names, whole (each kind's are declared in backend/pushes.py); the template
+    configuration maps them to the template's keywords and fits each value to its keyword's type
     (bot/wechat/templates.py). A push without "template" outside the window is undeliverable.
 """
 from __future__ import annotations
