@@ -221,14 +221,15 @@ class OutboxSender:
                 if raised:
                     log.error("push %s (%s) to staff %s could not reach them (%s): %d supervisor(s) alerted",
                               push.id, push.kind, push.user_id, fields.get("error_code"), raised)
-            if ours and status == "sent" and push.platform in self.paused:
+            answered = status == "sent" or (status == "failed" and fields.get("error_code") != "gave_up")
+            if ours and answered and push.platform in self.paused:  # the platform took or judged the call
                 ended = await pauses.resume(session, push.platform)
                 if ended is not None:
                     log.warning("%s pushes resume: a call went through after %s (paused since %s)",
                                 push.platform, ended.error_code, ended.since.isoformat())
         if not ours:
             log.warning("push %s: lease lost before it was marked %s (it may have gone out twice)", push.id, status)
-        elif status == "sent" and push.platform in self.paused:
+        elif answered and push.platform in self.paused:
             self.paused.discard(push.platform)
             self.wake()
 
