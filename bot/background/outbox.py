@@ -135,7 +135,11 @@ class OutboxSender:
             claimed = await self._claim(session, running, now, self.policy.batch)
             for platform in sorted(p for p in self.adapters if p in paused):
                 if await pauses.take_try(session, platform, now=now, retry_s=self.policy.pause_retry_s):
-                    claimed += await self._claim(session, [platform], now, 1)
+                    trial = await self._claim(session, [platform], now, 1)
+                    if not trial:  # nothing waits to prove it still broken: the next push will tell
+                        await pauses.resume(session, platform)
+                        del paused[platform]
+                    claimed += trial
         self.paused = set(paused)
         if not claimed:
             return 0
