@@ -18,7 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from backend.pushes import STAFF_KINDS
-from backend.staff import list_staff as staff_routes
+from backend.staff import list_staff
 from bot.config import Settings
 from bot.background.jobs import JobPolicy, JobRunner, registered_handlers
 from bot.background.media import MediaKeeper
@@ -138,12 +138,12 @@ async def warn_unrouted_staff(settings: Settings, db: Database) -> list[str]:
     missing = [kind for kind in STAFF_KINDS if kind not in templates]
     warnings = []
     async with db.sessions() as session:
-        for person, bound in await staff_routes(session):
+        for person, bound in await list_staff(session):
             if {b.platform for b in bound} != {"wechat"} or not missing:
                 continue
             warnings.append(f"staff {person.id} ({person.name}) is bound on WeChat only and no template is "
                             f"configured for {', '.join(missing)}: once they have not written to the account "
-                            f"for {settings.wechat_cs_window_s // 3600} h those pushes cannot reach them (bind "
+                            f"for {settings.wechat_cs_window_s} s those pushes cannot reach them (bind "
                             f"them on WeCom, or map the kinds in WECHAT_TEMPLATES_FILE)")
     for warning in warnings:
         log.warning(warning)
