@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import cases, lifecycle, texts as T
 from backend.clock import LOCAL_TZ, local
 from backend.privacy import mask_text
-from backend.wording import TEMPLATE_CHARS, shorten
+from backend.pushes import time_field
+from backend.wording import shorten
 from storage import jobs, outbox
 from storage.models import Case, CaseEvent, CaseFollower, Compound, Survey, SurveyCampaign
 
@@ -61,9 +62,8 @@ async def schedule_for(session: AsyncSession, case: Case, policy: SurveyPolicy, 
 
 SUMMARY_CHARS = 30  # of the case's description in the survey text
 def _push(session: AsyncSession, survey: Survey, text: str, key: str, now: datetime, number: str = "") -> None:
-    question = shorten(text.split("\n", 1)[0], TEMPLATE_CHARS)
-    template = {"kind": "survey", "fields": {"case_number": number, "question": question,
-                                             "time": local(now).strftime("%Y-%m-%d %H:%M")}}
+    template = {"kind": "survey", "fields": {"case_number": number, "question": text.split("\n", 1)[0],
+                                             "time": time_field(now)}}
     outbox.enqueue(session, platform=survey.platform, user_id=survey.user_id, kind="survey",
                    payload={"text": text, "template": template}, idempotency_key=key, now=now)
 

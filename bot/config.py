@@ -151,8 +151,9 @@ class Settings:
                                            "PostgreSQL gives up a statement after this long")
     # pushes and jobs (bot/background/outbox.py, bot/background/jobs.py, bot/wechat/delivery.py)
     background: bool = setting("BACKGROUND", True, flag, "run the outbox sender and the job loop here")
-    wechat_templates: dict = prefixed("WECHAT_TEMPLATE_", "push kind -> template:ID | subscribe:ID | ID")
-    wechat_templates_file: Path | None = setting("WECHAT_TEMPLATES_FILE", None, path, "TOML file of templates")
+    wechat_templates: dict = prefixed("WECHAT_TEMPLATE_", "replaces the id of a kind the templates file maps")
+    wechat_templates_file: Path | None = setting("WECHAT_TEMPLATES_FILE", None, path,
+                                                 "TOML file: per push kind, template id and keyword mapping")
     wechat_cs_window_s: int = setting("WECHAT_CS_WINDOW_S", 2 * DAY_S, whole_seconds,
                                       "customer-service messages within this long of the last message")
     wechat_cs_allowance: int = setting("WECHAT_CS_ALLOWANCE", 20, count(0), "custom messages per message (0: no cap)")
@@ -165,6 +166,10 @@ class Settings:
     outbox_retry_base_s: float = setting("OUTBOX_RETRY_BASE_S", 2.0, seconds, "backoff base")
     outbox_retry_max_s: float = setting("OUTBOX_RETRY_MAX_S", 600.0, seconds, "backoff cap")
     outbox_give_up_s: int = setting("OUTBOX_GIVE_UP_S", DAY_S, whole_seconds, "a push failing this long fails")
+    outbox_pause_retry_s: float = setting("OUTBOX_PAUSE_RETRY_S", 300.0, seconds,
+                                          "a platform paused by an account error is tried this often")
+    staff_alarm_s: int = setting("STAFF_ALARM_S", DAY_S, count(1),
+                                 "a staff push that did not arrive keeps /healthz degraded this long")
     jobs_poll_s: float = setting("JOBS_POLL_S", 1.0, seconds, "an idle job loop looks this often")
     jobs_lease_s: int = setting("JOBS_LEASE_S", 300, whole_seconds, "a claimed job is reserved this long")
     jobs_max_attempts: int = setting("JOBS_MAX_ATTEMPTS", 5, count(1), "runs of a failing job before parking")

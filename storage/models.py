@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Float, Integer, String, Text, UniqueConstraint, Index
+from sqlalchemy import JSON, BigInteger, Boolean, Float, Integer, String, Text, UniqueConstraint, Index
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -40,6 +41,8 @@ class InboundMessage(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # added in 0012: when the contents (content, reply, error) were cleared (retention or the resident's erasure)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # added in 0018: a message or an event WeChat counts as interaction (storage.inbound.WINDOW_EVENTS)
+    opens_window: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
 
 class OutboxMessage(Base):
@@ -74,6 +77,20 @@ class OutboxMessage(Base):
     sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # added in 0012: when the payload was cleared (retention or the resident's erasure)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # added in 0018: the platform drops a repeat of the API call under way until then (resent if cut off)
+    resend_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PlatformPause(Base):
+    """A platform whose pushes wait because its API refused our account's set-up (storage/pauses.py)."""
+
+    __tablename__ = "platform_pauses"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    error_code: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Department(Base):

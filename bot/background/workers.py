@@ -17,6 +17,8 @@ from typing import AsyncIterator, Callable
 import aiohttp
 from aiohttp import web
 
+from backend.pushes import STAFF_KINDS
+from backend.staff import list_staff
 from bot.config import Settings
 from bot.background.jobs import JobPolicy, JobRunner, registered_handlers
 from bot.background.media import MediaKeeper
@@ -49,7 +51,7 @@ def sender_policy(settings: Settings) -> SenderPolicy:
     return SenderPolicy(batch=settings.outbox_batch, concurrency=settings.outbox_concurrency,
                         lease_s=settings.outbox_lease_s, retry_base_s=settings.outbox_retry_base_s,
                         retry_max_s=settings.outbox_retry_max_s, give_up_s=settings.outbox_give_up_s,
-                        poll_s=settings.outbox_poll_s)
+                        poll_s=settings.outbox_poll_s, pause_retry_s=settings.outbox_pause_retry_s)
 
 
 def job_policy(settings: Settings) -> JobPolicy:
@@ -129,6 +131,25 @@ def job_loop(settings: Settings, db: Database, clock: Callable[[], datetime], wo
             runner.every(f"media.keep.{platform}", settings.media_poll_s, keeper.tick)
 
 
+async def warn_unrouted_staff(settings: Settings, db: Database) -> list[str]:
+    """At start: name every staff member whom some staff push could not reach once their 48 h window on
+    WeChat closes (bound on WeChat only, and no template for the kind). Returns the warnings it logged."""
+    templates = load_templates(settings.wechat_templates, settings.wechat_templates_file)
+    missing = [kind for kind in STAFF_KINDS if kind not in templates]
+    warnings = []
+    async with db.sessions() as session:
+        for person, bound in await list_staff(session):
+            if {b.platform for b in bound} != {"wechat"} or not missing:
+                continue
+            warnings.append(f"staff {person.id} ({person.name}) is bound on WeChat only and no template is "
+                            f"configured for {', '.join(missing)}: once they have not written to the account "
+                            f"for {settings.wechat_cs_window_s} s those pushes cannot reach them (bind "
+                            f"them on WeCom, or map the kinds in WECHAT_TEMPLATES_FILE)")
+    for warning in warnings:
+        log.warning(warning)
+    return warnings
+
+
 def background_workers(settings: Settings, db: Database, clock: Callable[[], datetime]):
     """An aiohttp cleanup context: the loops run while the server does."""
     async def context(app: web.Application) -> AsyncIterator[None]:
@@ -137,6 +158,7 @@ def background_workers(settings: Settings, db: Database, clock: Callable[[], dat
             return
         http = aiohttp.ClientSession()
         workers = build_workers(settings, db, clock, process_id(), http)
+        await warn_unrouted_staff(settings, db)
         job_loop(settings, db, clock, workers)
         app[WORKERS_KEY] = workers
         stop = asyncio.Event()

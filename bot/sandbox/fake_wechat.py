@@ -8,6 +8,11 @@ What it models, so sandbox mode and tests see WeChat's behaviour rather than a h
   older than `window_s` gets 45015, and more than `cs_allowance` of them since that message get 45047.
   The last message comes from `saw_message()` or, in sandbox mode, from the bot's inbound log.
 - residents who unfollowed (43004), bad openids (40003), unknown template ids (40037).
+- template and subscription data as WeChat checks it: every value fits its keyword's type
+  (bot/wechat/templates.py KEYWORD_TYPES), and with `template_keywords` the template's own keywords are all
+  there, or 47003 (stricter than template/send, which shows a blank field: a blank field is a failed push).
+- `client_msg_id` on template/send: a repeat for the same openid within 10 minutes is answered 0 with the
+  first message's msgid and not delivered again.
 - injectable faults (bot/sandbox/fake_api.py): down for N seconds, an errcode for the next K calls,
   slow answers.
 - media download (`/cgi-bin/media/get`): bytes for any media id, 40007 for ids in `expired_media`.
@@ -26,6 +31,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from bot.sandbox.fake_api import FakeTencentAPI, api_path
+from bot.wechat.templates import fits, keyword_type
 
 CHANNELS = {
     "/cgi-bin/message/custom/send": "custom",
@@ -35,6 +41,7 @@ CHANNELS = {
 RECORDED_PATHS = (*CHANNELS, "/cgi-bin/menu/create")
 TOKEN_PATHS = ("/cgi-bin/stable_token", "/cgi-bin/token")
 STABLE_TOKEN_RENEW_S = 300  # stable_token hands out a new token when the current one has less than this
+CLIENT_MSG_ID_S = 600  # template/send drops a repeat of openid + client_msg_id for this long
 
 
 @dataclass
@@ -52,6 +59,7 @@ class FakeWeChat(FakeTencentAPI):
     unsubscribed: set[str] = field(default_factory=set)
     invalid_openids: set[str] = field(default_factory=set)
     known_templates: set[str] | None = None
+    template_keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)  # template id -> its keywords
     expired_media: set[str] = field(default_factory=set)
     _stable: str | None = None
     _seen: dict[str, float] = field(default_factory=dict)
@@ -135,6 +143,9 @@ class FakeWeChat(FakeTencentAPI):
             problem = await self._check_push(path, channel, openid, body)
             if problem:
                 return self._reject(path, openid, *problem)
+        repeat = self._repeat_of(channel, openid, body)
+        if repeat is not None:
+            return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": repeat["id"]})
         push = self.record_push(request, path, channel, openid, body)
         answer = {"errcode": 0, "errmsg": "ok"}
         if channel in ("template", "subscribe"):
@@ -149,7 +160,7 @@ class FakeWeChat(FakeTencentAPI):
         if channel != "custom":
             if self.known_templates is not None and body.get("template_id") not in self.known_templates:
                 return 40037, "invalid template_id"
-            return None
+            return self._check_data(body)
         if not self.enforce_window:
             return None
         last = await self.last_message_at(openid) if self.last_message_at else self._seen.get(openid)
@@ -159,6 +170,26 @@ class FakeWeChat(FakeTencentAPI):
         if used >= self.cs_allowance:
             return 45047, "out of response count limit"
         return None
+
+    def _check_data(self, body: dict) -> tuple[int, str] | None:
+        data = body.get("data") or {}
+        expected = self.template_keywords.get(body.get("template_id", ""))
+        for keyword in expected or ():
+            if keyword not in data:
+                return 47003, f"argument invalid! data.{keyword}.value is empty"
+        for keyword, item in data.items():
+            value = item.get("value", "") if isinstance(item, dict) else ""
+            if (expected and keyword not in expected) or not fits(keyword_type(keyword), value):
+                return 47003, f"argument invalid! data.{keyword}.value invalid"
+        return None
+
+    def _repeat_of(self, channel: str | None, openid: str | None, body: dict) -> dict | None:
+        """The template message this one repeats (same openid and client_msg_id within 10 minutes), if any."""
+        msg_id = body.get("client_msg_id")
+        if channel != "template" or not msg_id:
+            return None
+        return next((p for p in reversed(self.pushes) if p["channel"] == "template" and p["openid"] == openid
+                     and p["body"].get("client_msg_id") == msg_id and self.clock() - p["at"] < CLIENT_MSG_ID_S), None)
 
     async def media_get(self, request: web.Request) -> web.Response:
         refused = self._token_error(request)

@@ -3,7 +3,8 @@
 A customer-service message (text or news) while the resident's last message to us is within the 48 h
 window and our customer-service messages since then are within WeChat's allowance; otherwise (or when
 WeChat answers 45015/45047) the template or subscription message configured for the push's template
-kind, with its fields filled from the payload. No template: undeliverable, with the reason.
+kind, its keywords filled from the payload's fields (bot/wechat/templates.py). No template: undeliverable,
+with the reason (for a staff push, also an alarm: bot/background/outbox.py).
 """
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ class WeChatDelivery:
         spec = self.templates.get(kind)
         if spec is None:
             return Undeliverable("no_template", f"outside the 48 h window and no template is configured for "
-                                                f"{kind!r} (WECHAT_TEMPLATE_{kind.upper()})")
+                                                f"{kind!r} ([{kind}] in WECHAT_TEMPLATES_FILE)")
         data = spec.fill(fallback.get("fields") or {})
         url = fallback.get("url") or spec.url
         if spec.api == "subscribe":
