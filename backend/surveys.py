@@ -169,6 +169,24 @@ async def question_for(session: AsyncSession, who: cases.Reporter, now: datetime
     return max(found, key=lambda q: q.asked_at, default=None)
 
 
+async def question_about(session: AsyncSession, case: Case, who: cases.Reporter) -> Question | None:
+    """What a rating of this one case answers now (the residents' pages rate a case by its page): its survey
+    waiting for `who`, its resolution not yet asked about, their answer already given for this round, or
+    None while it is not resolved (a reopened case has nothing to rate until it is resolved again)."""
+    if not asks_about(case, case.dispatch_round):
+        return None
+    mine = (await session.execute(select(Survey).where(
+        Survey.case_id == case.id, Survey.round == case.dispatch_round, Survey.platform == who.platform,
+        Survey.user_id == who.user_id))).scalars().first()
+    if mine is None:
+        return Question("push", case.resolved_at, case)
+    if mine.status == "sent":
+        return Question("survey", mine.sent_at, case, mine)
+    if mine.status == "answered":
+        return Question("answered", mine.answered_at, case, mine)
+    return None
+
+
 @dataclass(frozen=True)
 class Settled:
     """What an answer did. outcome: campaign (a campaign answer, recorded) | recorded (kept; nothing else

@@ -452,6 +452,18 @@ async def follower_unsatisfied(session: AsyncSession, case: Case, comment: str |
     await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"follower-unsatisfied:{key}")
 
 
+async def after_answer(session: AsyncSession, settled: surveys.Settled, comment: str | None, rules: CategoryRules,
+                       policy: Policy, now: datetime, *, actor: str) -> None:
+    """What a survey answer calls for, wherever it was given (chat or page): the reporter's 不满意 reopens
+    the case (重办), a follower's is flagged to the supervisor."""
+    if settled.case is None:
+        return
+    if settled.outcome == "reopen":
+        await unsatisfied(session, settled.case, comment, rules, policy, now, actor=actor)
+    elif settled.outcome == "flag":
+        await follower_unsatisfied(session, settled.case, comment, now, key=str(settled.survey.id))
+
+
 async def urge(session: AsyncSession, case: Case, who: cases.Reporter, now: datetime) -> None:
     """A resident's 催办: on the trace, and a push to the officer."""
     event = await cases.urge(session, case, who, now)

@@ -1,0 +1,176 @@
+"""The residents' pages (/h5/) over real HTTP: login by WeChat web authorisation (the fake plays WeChat),
+who may open which case, the actions of a case page, 附近 and 我也遇到, 随手拍, the JS-SDK signature."""
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import pytest
+from yarl import URL
+
+from tests.h5_kit import SECRET, Phone, fake_api
+
+LAMP = "滨湖欣园5栋楼下路灯坏了，晚上很黑"
+NEIGHBOUR_LAMP = "滨湖欣园小区路灯不亮"
+
+
+@pytest.fixture
+async def h5(town, settings, clock):
+    async with fake_api(settings, clock) as (fake, base):
+        await town.start(wechat_app_secret=SECRET, wechat_api_base=base, wechat_oauth_base=base)
+        town.fake, town.fake_base, town.base = fake, base, str(town.bot.server.make_url("")).rstrip("/")
+        phones: list[Phone] = []
+
+        def phone() -> Phone:
+            phones.append(Phone.open(town.base))
+            return phones[-1]
+
+        town.phone = phone
+        yield town
+        for p in phones:
+            await p.close()
+
+
+async def test_a_page_without_a_session_redirects_to_the_authorisation(h5):
+    phone = h5.phone()
+    async with phone.http.get(h5.base + "/h5/cases/20261127-0001", allow_redirects=False) as r:
+        assert r.status == 302
+        location = r.headers["Location"]
+    where = urlsplit(location)
+    q = parse_qs(where.query)
+    assert location.startswith(h5.fake_base + "/connect/oauth2/authorize?")
+    assert where.path == "/connect/oauth2/authorize" and where.fragment == "wechat_redirect"
+    assert q["scope"] == ["snsapi_base"] and q["response_type"] == ["code"] and q["state"][0]
+    assert q["redirect_uri"] == [h5.base + "/h5/auth"]
+
+
+async def test_outside_wechat_the_page_says_how_to_open_it_without_a_sandbox_login(h5):
+    async with aiohttp.ClientSession() as browser:
+        async with browser.get(h5.base + "/h5/cases", allow_redirects=False) as r:
+            html = await r.text()
+    assert r.status == 401 and "请在微信中打开" in html
+    assert "sandbox-login" not in html and "/h5/login" not in html  # a sandbox convenience, not in production
+
+
+async def test_the_reporter_logs_in_and_sees_their_case_with_its_words_timeline_and_clock(h5):
+    number = await h5.report("o-ann", LAMP, "1")
+    phone = h5.phone()
+    await phone.login("o-ann")
+    status, listing = await phone.get("/h5/cases")
+    assert status == 200 and number in listing and "我反映的" in listing
+    status, page = await phone.get(f"/h5/cases/{number}")
+    assert status == 200 and "路灯坏了" in page and "工单已受理" in page
+    assert 'id="countdown"' in page and "data-due=" in page  # the 1315 clock, server-rendered
+    assert "o-ann" not in page
+
+
+async def test_another_residents_openid_cannot_open_a_case_it_neither_reported_nor_follows(h5):
+    number = await h5.report("o-ann", LAMP, "1")
+    stranger = h5.phone()
+    await stranger.login("o-bob")
+    status, page = await stranger.get(f"/h5/cases/{number}")
+    assert status == 404 and "路灯坏了" not in page
+    for other in (number[:-4] + f"{int(number[-4:]) + 1:04d}", "20200101-0001", "x" * 40, "%00"):
+        status, page = await stranger.get(f"/h5/cases/{other}")
+        assert status == 404, other
+    refused = await stranger.post(f"/h5/cases/{number}/urge", {})
+    assert refused.status == 404
+
+
+async def test_a_changed_or_expired_session_is_no_session(h5, clock, settings):
+    phone = h5.phone()
+    await phone.login("o-ann")
+    assert (await phone.get("/h5/cases"))[0] == 200
+    cookie = next(c for c in phone.http.cookie_jar if c.key == "gz_h5")
+    payload, signature = cookie.value.split(".")
+    forged = Phone.open(h5.base)
+    try:
+        forged.http.cookie_jar.update_cookies({"gz_h5": payload + "." + signature[::-1]},
+                                             response_url=URL(h5.base + "/h5/"))
+        assert (await forged.get("/h5/cases"))[0] == 302
+    finally:
+        await forged.close()
+    clock.advance(seconds=settings.h5_session_ttl_s + 1)
+    assert (await phone.get("/h5/cases"))[0] == 302
+
+
+async def test_a_login_code_works_once_and_only_in_the_browser_that_started_it(h5):
+    phone, thief = h5.phone(), h5.phone()
+    async with phone.http.get(h5.base + "/h5/cases", allow_redirects=False) as r:
+        q = {k: v[0] for k, v in parse_qs(urlsplit(r.headers["Location"]).query).items()}
+    code = h5.fake.issue_code("o-ann")
+    stolen = await thief.get(f"/h5/auth?code={code}&state={q['state']}")
+    assert stolen[0] == 403  # the state is bound to the browser that started the login
+    async with phone.http.get(h5.base + f"/h5/auth?code={code}&state={q['state']}", allow_redirects=False) as r:
+        assert r.status == 302
+    again = h5.phone()
+    async with again.http.get(h5.base + "/h5/cases", allow_redirects=False) as r:
+        q2 = {k: v[0] for k, v in parse_qs(urlsplit(r.headers["Location"]).query).items()}
+    async with again.http.get(h5.base + f"/h5/auth?code={code}&state={q2['state']}", allow_redirects=False) as r:
+        assert r.status == 403  # a used code is refused by WeChat
+
+
+async def test_every_post_needs_the_sessions_csrf_token(h5):
+    number = await h5.report("o-ann", LAMP, "1")
+    phone = h5.phone()
+    await phone.login("o-ann")
+    assert (await phone.post(f"/h5/cases/{number}/urge", {}, csrf="forged")).status == 403
+    assert (await phone.post("/h5/prefs", {"large": "1"}, csrf="")).status == 403
+    other = h5.phone()
+    await other.login("o-bob")
+    token_of_bob = await other.csrf()
+    assert (await phone.post(f"/h5/cases/{number}/urge", {}, csrf=token_of_bob)).status == 403
+    done = await phone.post(f"/h5/cases/{number}/urge", {})
+    assert done.status == 303 and "notice=urged" in done.headers["Location"]
+    assert any(e["kind"] == "urged" for e in (await h5.case(number))["events"])
+
+
+async def test_me_too_on_a_neighbours_case_follows_it_with_the_public_view_and_its_pushes(h5):
+    number = await h5.report("o-ann", LAMP, "1")
+    officer = await h5.officer("S02", "o-lina")
+    neighbour = h5.phone()
+    await neighbour.login("o-bob", "/h5/nearby")
+    status, nearby = await neighbour.get("/h5/nearby?compound=C01")
+    assert status == 200 and f"/h5/cases/{number}/follow" in nearby and "<svg" in nearby
+    assert "路灯坏了" not in nearby and "5栋" not in nearby  # the public view: no words, no building
+    done = await neighbour.post(f"/h5/cases/{number}/follow", {})
+    assert done.status == 303 and done.headers["Location"].endswith(f"{number}?notice=followed")
+    status, page = await neighbour.get(f"/h5/cases/{number}")
+    assert status == 200 and "路灯坏了" not in page and 'id="public-note"' in page and "/h5/media/" not in page
+    assert (await h5.case(number))["repeat_reports"] == 1
+    await officer.say(f"接单 {number}")
+    assert any(number in p.payload["text"] for p in await h5.pushes("o-bob"))
+
+
+async def test_the_page_rating_is_the_chat_survey_answered_once(h5):
+    number = await h5.report("o-ann", LAMP, "1")
+    officer = await h5.officer("S02", "o-lina")
+    for command in (f"接单 {number}", f"到场 {number}", f"办结 {number} 已更换灯泡"):
+        await officer.say(command)
+    phone = h5.phone()
+    await phone.login("o-ann")
+    status, page = await phone.get(f"/h5/cases/{number}")
+    assert 'id="rate"' in page and "已更换灯泡" in page
+    done = await phone.post(f"/h5/cases/{number}/rate", {"rating": "satisfied", "comment": "谢谢"})
+    assert "notice=rate_closed" in done.headers["Location"]
+    assert (await h5.case(number))["status"] == "closed"
+    status, page = await phone.get(f"/h5/cases/{number}")
+    assert 'id="rate"' not in page and "满意" in page
+    again = await phone.post(f"/h5/cases/{number}/rate", {"rating": "unsatisfied"})
+    assert "notice=rate_nothing" in again.headers["Location"] or "rate_already" in again.headers["Location"]
+    reply = await h5.person("o-ann").say("不满意")
+    assert (await h5.case(number))["status"] == "closed", reply  # answered once, whichever door
+
+
+async def test_large_text_is_remembered_per_resident(h5):
+    phone = h5.phone()
+    await phone.login("o-ann")
+    assert (await phone.post("/h5/prefs", {"large": "1", "next": "/h5/nearby"})).headers["Location"] == "/h5/nearby"
+    assert 'class="large"' in (await phone.get("/h5/cases"))[1]
+    other = h5.phone()
+    await other.login("o-ann")
+    assert 'class="large"' in (await other.get("/h5/cases"))[1]
+    stranger = h5.phone()
+    await stranger.login("o-bob")
+    assert 'class="large"' not in (await stranger.get("/h5/cases"))[1]
