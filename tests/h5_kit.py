@@ -72,3 +72,24 @@ class Phone:
 
     async def close(self) -> None:
         await self.http.close()
+
+
+def jpeg_with_gps(lat: float, lng: float) -> bytes:
+    """A minimal JPEG whose EXIF carries a GPS position (big-endian TIFF)."""
+    import struct
+
+    def rational3(value: float) -> bytes:
+        d = int(value)
+        m = int((value - d) * 60)
+        s = round(((value - d) * 60 - m) * 60 * 1000)
+        return struct.pack(">IIIIII", d, 1, m, 1, s, 1000)
+
+    ifd0 = struct.pack(">H", 1) + struct.pack(">HHII", 0x8825, 4, 1, 26) + struct.pack(">I", 0)
+    gps_entries = [(1, 2, 2, b"N\x00\x00\x00"), (2, 5, 3, struct.pack(">I", 80)), (3, 2, 2, b"E\x00\x00\x00"),
+                   (4, 5, 3, struct.pack(">I", 104))]
+    gps = struct.pack(">H", 4) + b"".join(struct.pack(">HHI", t, k, n) + v for t, k, n, v in gps_entries) \
+        + struct.pack(">I", 0)
+    tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + ifd0 + gps
+    tiff = tiff.ljust(80, b"\x00") + rational3(lat) + rational3(lng)
+    exif = b"Exif\x00\x00" + tiff
+    return b"\xff\xd8" + b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif + b"\xff\xda\x00\x02" + b"\x00" * 32

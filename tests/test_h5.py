@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from yarl import URL
 
-from tests.h5_kit import SECRET, Phone, fake_api
+from tests.h5_kit import SECRET, Phone, fake_api, jpeg_with_gps
 
 LAMP = "滨湖欣园5栋楼下路灯坏了，晚上很黑"
 NEIGHBOUR_LAMP = "滨湖欣园小区路灯不亮"
@@ -131,7 +131,7 @@ async def test_me_too_on_a_neighbours_case_follows_it_with_the_public_view_and_i
     officer = await h5.officer("S02", "o-lina")
     neighbour = h5.phone()
     await neighbour.login("o-bob", "/h5/nearby")
-    status, nearby = await neighbour.get("/h5/nearby?compound=C01")
+    status, nearby = await neighbour.get("/h5/nearby?compound=C03")
     assert status == 200 and f"/h5/cases/{number}/follow" in nearby and "<svg" in nearby
     assert "路灯坏了" not in nearby and "5栋" not in nearby  # the public view: no words, no building
     done = await neighbour.post(f"/h5/cases/{number}/follow", {})
@@ -174,3 +174,122 @@ async def test_large_text_is_remembered_per_resident(h5):
     stranger = h5.phone()
     await stranger.login("o-bob")
     assert 'class="large"' not in (await stranger.get("/h5/cases"))[1]
+
+
+def report_form(csrf: str, text: str, *, compound: str = "", photo: bytes | None = None, **fields) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    form.add_field("csrf", csrf)
+    if photo is not None:
+        form.add_field("photo", photo, filename="p.jpg", content_type="image/jpeg")
+    form.add_field("text", text)
+    form.add_field("compound", compound)
+    for name, value in fields.items():
+        form.add_field(name, value)
+    return form
+
+
+async def test_a_photo_report_with_a_compound_becomes_the_case_the_chat_makes(h5):
+    phone = h5.phone()
+    await phone.login("o-cat", "/h5/report")
+    csrf = await phone.csrf("/h5/report")
+    done = await phone.post("/h5/report", report_form(csrf, "楼道里堆满了杂物，走不过去", compound="C03",
+                                                       photo=jpeg_with_gps(31.8, 117.3)))
+    assert done.status == 303, await done.text()
+    number = done.headers["Location"].split("/h5/cases/")[1].split("?")[0]
+    view = await h5.case(number)
+    assert view["compound"] == "C03" and view["channel"] == "wechat" and view["status"] == "dispatched"
+    assert view["reporter"] == "o-cat" and len(view["media"]) == 1
+    status, page = await phone.get(f"/h5/cases/{number}")
+    media = page.split('src="/h5/media/')[1].split('"')[0]
+    async with phone.http.get(h5.base + f"/h5/media/{media}") as r:
+        assert r.status == 200 and r.headers["Content-Type"] == "image/jpeg"
+    stranger = h5.phone()
+    await stranger.login("o-dan")
+    async with stranger.http.get(h5.base + f"/h5/media/{media}") as r:
+        assert r.status == 404  # another resident never gets the photo, whatever its id
+
+
+async def test_the_same_problem_nearby_is_offered_for_me_too_before_a_new_case(h5):
+    number = await h5.report("o-ann", LAMP, "1")
+    phone = h5.phone()
+    await phone.login("o-bob", "/h5/report")
+    csrf = await phone.csrf("/h5/report")
+    category = (await h5.case(number))["category"]
+    offered = await phone.post("/h5/report", report_form(csrf, "晚上小区里的路灯一直不亮", compound="C03",
+                                                          category=category))
+    assert offered.status == 200
+    async with phone.http.post(h5.base + "/h5/report", data=report_form(
+            csrf, "晚上小区里的路灯一直不亮", compound="C03", category=category, choice="follow",
+            number=number), allow_redirects=False) as r:
+        assert r.status == 303 and r.headers["Location"].endswith(f"/h5/cases/{number}?notice=followed")
+    assert (await h5.case(number))["repeat_reports"] == 1
+
+
+async def test_the_offer_page_names_the_duplicate_without_the_reporters_words(h5):
+    number = await h5.report("o-ann", LAMP, "1")
+    category = (await h5.case(number))["category"]
+    phone = h5.phone()
+    await phone.login("o-bob", "/h5/report")
+    csrf = await phone.csrf("/h5/report")
+    async with phone.http.post(h5.base + "/h5/report", data=report_form(
+            csrf, "路灯不亮", compound="C03", category=category), allow_redirects=False) as r:
+        html = await r.text()
+    assert 'id="duplicate-offer"' in html and "路灯坏了" not in html and "5栋" not in html
+    async with phone.http.post(h5.base + "/h5/report", data=report_form(
+            csrf, "路灯不亮", compound="C03", category=category, choice="own"), allow_redirects=False) as r:
+        assert r.status == 303 and number not in r.headers["Location"]
+
+
+@pytest.mark.parametrize("content", [b"<svg xmlns='http://www.w3.org/2000/svg'><script>1</script></svg>",
+                                     b"%PDF-1.4 not a photo", b"GIF8"])
+async def test_an_upload_that_is_not_a_photo_is_refused_and_nothing_is_made(h5, content):
+    phone = h5.phone()
+    await phone.login("o-cat", "/h5/report")
+    csrf = await phone.csrf("/h5/report")
+    async with phone.http.post(h5.base + "/h5/report", data=report_form(
+            csrf, "路面坑洼", compound="C03", photo=content), allow_redirects=False) as r:
+        assert r.status == 400 and "照片只能是" in await r.text()
+    assert 'href="/h5/cases/20' not in (await phone.get("/h5/cases"))[1]
+
+
+async def test_a_report_form_whose_first_field_is_not_the_csrf_token_is_refused_unread(h5):
+    phone = h5.phone()
+    await phone.login("o-cat", "/h5/report")
+    form = aiohttp.FormData()
+    form.add_field("text", "路面坑洼")
+    form.add_field("csrf", await phone.csrf("/h5/report"))
+    form.add_field("photo", jpeg_with_gps(31.8, 117.3), filename="p.jpg", content_type="image/jpeg")
+    async with phone.http.post(h5.base + "/h5/report", data=form, allow_redirects=False) as r:
+        assert r.status == 403
+
+
+async def test_a_photo_position_places_a_report_only_when_nothing_better_was_given(h5):
+    phone = h5.phone()
+    await phone.login("o-cat", "/h5/report")
+    csrf = await phone.csrf("/h5/report")
+    c05 = {"lat": 31.744941, "lng": 117.273501}  # 陶坝安置小区 in the demo street
+    done = await phone.post("/h5/report", report_form(csrf, "垃圾桶满了没人清", photo=jpeg_with_gps(
+        float(c05["lat"]), float(c05["lng"]))))
+    number = done.headers["Location"].split("/h5/cases/")[1].split("?")[0]
+    assert (await h5.case(number))["compound"] == "C05"
+    done = await phone.post("/h5/report", report_form(csrf, "路灯不亮了", compound="C03", photo=jpeg_with_gps(
+        float(c05["lat"]), float(c05["lng"]))))
+    number = done.headers["Location"].split("/h5/cases/")[1].split("?")[0]
+    assert (await h5.case(number))["compound"] == "C03"  # the place picked wins over the photo's
+
+
+async def test_the_jssdk_signature_uses_one_shared_ticket_for_our_pages_only(h5):
+    phone = h5.phone()
+    await phone.login("o-cat")
+    page = h5.base + "/h5/report"
+    async with phone.http.get(h5.base + "/h5/jssdk", params={"url": page}) as r:
+        first = await r.json()
+    async with phone.http.get(h5.base + "/h5/jssdk", params={"url": page + "#x"}) as r:
+        second = await r.json()
+    assert first["appId"] and len(first["signature"]) == 40 and second["signature"]
+    assert h5.fake.ticket_fetches == 1
+    async with phone.http.get(h5.base + "/h5/jssdk", params={"url": "https://evil.example/h5/"}) as r:
+        assert r.status == 400
+    async with aiohttp.ClientSession() as nobody:
+        async with nobody.get(h5.base + "/h5/jssdk", params={"url": page}) as r:
+            assert r.status == 401

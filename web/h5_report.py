@@ -87,7 +87,16 @@ class ReportPages(ResidentPages):
     # --- reading the form ----------------------------------------------------------------------------
 
     async def _read(self, request: web.Request, session: S.Session) -> ReportForm:
-        """The multipart form, CSRF token first; photos stored as they come (raises BadReport, 403)."""
+        """The multipart form, CSRF token first; photos stored as they come (raises BadReport, 403). A form
+        without photos may come urlencoded (small: the application's body limit holds)."""
+        if request.content_type == "application/x-www-form-urlencoded":
+            posted = await self.form(request, session)
+            form = ReportForm()
+            for name, value in posted.items():
+                self._field(form, name, str(value)[:FIELD_CHARS].strip())
+            return form
+        if request.content_type != "multipart/form-data":
+            raise web.HTTPUnsupportedMediaType(text="multipart/form-data expected\n")
         reader = await request.multipart()
         first = await reader.next()
         if first is None or first.name != "csrf" or not S.csrf_ok(
