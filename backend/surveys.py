@@ -64,8 +64,11 @@ def _push(session: AsyncSession, survey: Survey, text: str, key: str, now: datet
     question = shorten(text.split("\n", 1)[0], TEMPLATE_CHARS)
     template = {"kind": "survey", "fields": {"case_number": number, "question": question,
                                              "time": local(now).strftime("%Y-%m-%d %H:%M")}}
+    payload = {"text": text, "template": template}
+    if number:  # a case's survey links to its page, where it can be answered too
+        payload["url"] = template["url"] = cases.RESIDENT_PAGE.format(number=number)
     outbox.enqueue(session, platform=survey.platform, user_id=survey.user_id, kind="survey",
-                   payload={"text": text, "template": template}, idempotency_key=key, now=now)
+                   payload=payload, idempotency_key=key, now=now)
 
 
 def survey_text(case: Case) -> str:

@@ -73,10 +73,11 @@ async def notify_residents(session: AsyncSession, case: Case, what: str, now: da
                                           arrive_by=arrive_by, note=mask_text(fields.get("note")) or "")
     template = {"kind": "case_status", "fields": {"case_number": case.number, "status": T.TEMPLATE_STATUS[what],
                                                   "time": local(now).strftime("%Y-%m-%d %H:%M"),
-                                                  "remark": shorten(text, TEMPLATE_CHARS)}}
+                                                  "remark": shorten(text, TEMPLATE_CHARS)},
+                "url": cases.RESIDENT_PAGE.format(number=case.number)}
     for who in await cases.recipients_of(session, case):
         outbox.enqueue(session, platform=who.platform, user_id=who.user_id, kind="case_status",
-                       payload={"text": text, "template": template},
+                       payload={"text": text, "url": template["url"], "template": template},
                        idempotency_key=f"case:{case.id}:{what}:{case.dispatch_round}:{who.platform}:{who.user_id}",
                        now=now)
 

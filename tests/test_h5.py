@@ -293,3 +293,11 @@ async def test_the_jssdk_signature_uses_one_shared_ticket_for_our_pages_only(h5)
     async with aiohttp.ClientSession() as nobody:
         async with nobody.get(h5.base + "/h5/jssdk", params={"url": page}) as r:
             assert r.status == 401
+
+
+async def test_every_push_about_a_case_carries_its_page(h5):
+    number = await h5.report("o-ann", LAMP, "1")
+    officer = await h5.officer("S02", "o-lina")
+    await officer.say(f"接单 {number}")
+    [push] = [p for p in await h5.pushes("o-ann") if p.kind == "case_status"]
+    assert push.payload["url"] == f"/h5/cases/{number}" == push.payload["template"]["url"]

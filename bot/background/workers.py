@@ -72,7 +72,8 @@ def wechat_delivery(settings: Settings, db: Database, api: WeChatAPI, *, clock: 
                     ) -> WeChatDelivery:
     return WeChatDelivery(api, db, clock=clock,
                           templates=load_templates(settings.wechat_templates, settings.wechat_templates_file),
-                          window_s=settings.wechat_cs_window_s, allowance=settings.wechat_cs_allowance)
+                          window_s=settings.wechat_cs_window_s, allowance=settings.wechat_cs_allowance,
+                          public_url=settings.public_url)
 
 
 # --- WeCom: pushes to staff bound on WeCom ---

@@ -56,3 +56,15 @@ def test_an_exif_position_is_read_and_junk_is_none():
     assert abs(lat - 31.744941) < 1e-4 and abs(lng - 117.273501) < 1e-4
     for junk in (b"", b"\xff\xd8", b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00MM", b"\xff\xd8\xff\xda\x00\x02"):
         assert exif_position(junk) is None
+
+
+def test_the_menu_links_the_residents_pages_under_public_url_or_stays_in_the_chat():
+    from cli.official_account import menu_for
+
+    linked = menu_for("https://gz.example.cn")
+    views = {b["name"]: b for top in linked["button"] for b in [top, *top.get("sub_button", [])] if b.get("type") == "view"}
+    assert views["我的工单"]["url"] == "https://gz.example.cn/h5/cases" and "key" not in views["我的工单"]
+    assert views["随手拍"]["url"] == "https://gz.example.cn/h5/report"
+    plain = menu_for(None)
+    flat = [b for top in plain["button"] for b in [top, *top.get("sub_button", [])]]
+    assert all(b.get("type") != "view" for b in flat) and "PUBLIC_URL" not in str(plain)
