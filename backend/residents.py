@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import cases, lifecycle, surveys, trace, workflow
 from backend.places import distance_m
-from storage.models import Case, CaseFollower, CaseMedia, Compound, ResidentPreference, Staff
+from storage.models import Case, CaseFollower, CaseMedia, ChargingStation, Compound, ResidentPreference, Staff
 
 NEARBY_DAYS = 30
 NEARBY_LIMIT = 40
@@ -185,6 +185,16 @@ async def where_is(session: AsyncSession, who: cases.Reporter) -> Compound | Non
         Case.reporter_platform == who.platform, Case.reporter_id == who.user_id)
         .order_by(Case.created_at.desc()).limit(1))).scalars().first()
     return row
+
+
+async def map_places(session: AsyncSession) -> tuple[list, list]:
+    """The street's compounds and charging stations (id/name, lat, lng rows) for the map; no counting: 附近
+    counts its own list."""
+    compounds = (await session.execute(select(Compound.id, Compound.name, Compound.lat, Compound.lng)
+                                       .order_by(Compound.id))).all()
+    stations = (await session.execute(select(ChargingStation.name, ChargingStation.lat, ChargingStation.lng)
+                                      .order_by(ChargingStation.id))).all()
+    return list(compounds), list(stations)
 
 
 async def compound(session: AsyncSession, compound_id: str) -> Compound | None:

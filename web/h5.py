@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from backend import cases as cases_mod, dashboard as queries, lifecycle, reports, residents, surveys, workflow
+from backend import cases as cases_mod, lifecycle, reports, residents, surveys, workflow
 from backend.categories import rules_of
 from backend.clock import local, time_text
 from backend.places import distance_m
@@ -197,28 +197,28 @@ class ResidentPages(ResidentSite):
                 lat, lng, place = center.lat, center.lng, center.name
             found = await residents.nearby(db_session, who, now, lat=lat, lng=lng,
                                            radius_m=self.settings.h5_nearby_radius_m)
-            facts = await queries.map_facts(db_session)
+            compounds, stations = await residents.map_places(db_session)
         counts: dict[str, int] = {}
         for c in found:
             if c.compound_id:
                 counts[c.compound_id] = counts.get(c.compound_id, 0) + 1
-        street_map = self._map(facts, counts, lat, lng)
+        street_map = self._map(compounds, stations, counts, lat, lng)
         rows = [{"number": c.number, "category": self.category_names.get(c.category, c.category),
                  "compound": c.compound or "", "ago": ago(c.created_at, now), "reporters": c.reporters,
                  "followed": c.followed} for c in found]
         return await self.page(request, "h5/nearby.html", session, title=T.NEARBY_TITLE, nav="nearby",
                                rows=rows, street_map=street_map, where=place or T.NEARBY_ANYWHERE,
                                days=residents.NEARBY_DAYS,
-                               compounds=[(c.id, c.name) for c in facts.compounds])
+                               compounds=[(c.id, c.name) for c in compounds])
 
-    def _map(self, facts, counts: dict[str, int], lat: float | None, lng: float | None):
+    def _map(self, compounds, stations, counts: dict[str, int], lat: float | None, lng: float | None):
         """The dashboard's server-drawn map, framed on the neighbourhood (the whole street without a point)."""
         def near(item) -> bool:
             return lat is None or distance_m(lat, lng, item.lat, item.lng) <= 1.5 * self.settings.h5_nearby_radius_m
 
         return charts.street_map(T.MAP_TITLE, [{"id": c.id, "name": c.name, "lat": c.lat, "lng": c.lng}
-                                               for c in facts.compounds if near(c)], counts,
-                                 [{"name": s.name, "lat": s.lat, "lng": s.lng} for s in facts.stations if near(s)],
+                                               for c in compounds if near(c)], counts,
+                                 [{"name": s.name, "lat": s.lat, "lng": s.lng} for s in stations if near(s)],
                                  T.MAP_LEGEND)
 
     # --- the large-text switch and photos -----------------------------------------------------------
