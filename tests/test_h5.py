@@ -301,3 +301,14 @@ async def test_every_push_about_a_case_carries_its_page(h5):
     await officer.say(f"接单 {number}")
     [push] = [p for p in await h5.pushes("o-ann") if p.kind == "case_status"]
     assert push.payload["url"] == f"/h5/cases/{number}" == push.payload["template"]["url"]
+
+
+async def test_erasing_ones_data_in_the_chat_forgets_the_pages_preference_too(h5):
+    phone = h5.phone()
+    await phone.login("o-ann")
+    await phone.post("/h5/prefs", {"large": "1"})
+    assert 'class="large"' in (await phone.get("/h5/cases"))[1]
+    me = h5.person("o-ann")
+    await me.say("删除我的信息")
+    assert "已删除" in await me.say("确认删除")
+    assert 'class="large"' not in (await phone.get("/h5/cases"))[1]
