@@ -312,3 +312,28 @@ async def test_erasing_ones_data_in_the_chat_forgets_the_pages_preference_too(h5
     await me.say("删除我的信息")
     assert "已删除" in await me.say("确认删除")
     assert 'class="large"' not in (await phone.get("/h5/cases"))[1]
+
+
+async def test_photos_taken_in_wechat_come_by_media_id_and_are_fetched_like_chat_photos(h5):
+    phone = h5.phone()
+    await phone.login("o-cat", "/h5/report")
+    done = await phone.post("/h5/report", {"text": "小区门口路面塌陷", "compound": "C05", "wx_media": "srv-media-1"})
+    number = done.headers["Location"].split("/h5/cases/")[1].split("?")[0]
+    [media] = (await h5.case(number))["media"]
+    assert media["media_id"] == "srv-media-1" and media["kind"] == "image"
+    refused = await phone.post("/h5/report", {"text": "路面塌陷", "compound": "C01", "wx_media": "../../etc/passwd"})
+    number = refused.headers["Location"].split("/h5/cases/")[1].split("?")[0]
+    assert (await h5.case(number))["media"] == []  # not a media id: ignored
+
+
+async def test_the_live_suggestion_reads_the_category_and_offers_the_duplicate(h5):
+    number = await h5.report("o-ann", LAMP, "1")
+    phone = h5.phone()
+    await phone.login("o-bob", "/h5/report")
+    async with phone.http.get(h5.base + "/h5/report/suggest", params={"text": "滨湖欣园的路灯坏了不亮"}) as r:
+        answer = await r.json()
+    assert answer["category"] == (await h5.case(number))["category"] and answer["compound"] == "C03"
+    assert answer["duplicate"]["number"] == number and "路灯坏了" not in answer["duplicate"]["text"]
+    async with aiohttp.ClientSession() as nobody:
+        async with nobody.get(h5.base + "/h5/report/suggest", params={"text": "路灯"}) as r:
+            assert r.status == 401

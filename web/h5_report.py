@@ -22,6 +22,7 @@ from backend import cases as cases_mod, reports, residents
 from backend.categories import priority_of, rules_of
 from backend.places import all_places, nearest
 from web import h5_photos, h5_session as S, h5_texts as T
+from web.dashboard import STATIC
 from web.h5 import ResidentPages, ago
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ MEDIA_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 STAGED = re.compile(r"[0-9a-f]{24}\.(jpg|png|gif|webp)")
 EXIF_NEAR_M = 500  # a photo's position names a place only this close to it
 STAGED_TTL_S = 1800
+# WeChat's JS-SDK, served from here when the operator puts it there (README): no script from elsewhere
+JSSDK_FILE = "jweixin-1.6.0.js"
 
 
 class BadReport(ValueError):
@@ -72,7 +75,8 @@ class ReportPages(ResidentPages):
         return await self.page(request, "h5/report.html", session, title=T.REPORT_TITLE, nav="report", status=status,
                                form=form, error=error, offer=offer, places=[(p.id, p.name) for p in places],
                                categories=categories, mb=self.settings.media_max_bytes // (1024 * 1024),
-                               staged=self._seal_staged(form.staged), max_photos=h5_photos.MAX_PHOTOS)
+                               staged=self._seal_staged(form.staged), max_photos=h5_photos.MAX_PHOTOS,
+                               jssdk=JSSDK_FILE if (STATIC / JSSDK_FILE).is_file() else "")
 
     def _seal_staged(self, names: list[str]) -> str:
         return S.seal(self.secret, "staged", {"p": names, "e": int(self.clock().timestamp()) + STAGED_TTL_S}) \

@@ -46,6 +46,26 @@
       Array.prototype.forEach.call(place.options, function (o) { o.hidden = words && o.value && o.textContent.indexOf(words) < 0; });
     });
   }
+  var wxPhoto = document.getElementById("wx-photo");
+  if (window.wx && wxPhoto) {  // inside WeChat with the JS-SDK: photos and the location through WeChat
+    fetch("/h5/jssdk?url=" + encodeURIComponent(location.href.split("#")[0]), {credentials: "same-origin"})
+      .then(function (r) { return r.json(); }).then(function (c) {
+        window.wx.config({appId: c.appId, timestamp: c.timestamp, nonceStr: c.nonceStr, signature: c.signature,
+                          jsApiList: ["chooseImage", "uploadImage", "getLocation"]});
+        window.wx.ready(function () { wxPhoto.hidden = false; });
+      }).catch(function () {});
+    wxPhoto.addEventListener("click", function () {
+      window.wx.chooseImage({count: 6, sizeType: ["compressed"], success: function (chosen) {
+        chosen.localIds.forEach(function (id) {
+          window.wx.uploadImage({localId: id, isShowProgressTips: 1, success: function (up) {
+            var input = document.createElement("input");
+            input.type = "hidden"; input.name = "wx_media"; input.value = up.serverId;
+            document.getElementById("wx-media").appendChild(input);
+          }});
+        });
+      }});
+    });
+  }
   var locate = document.getElementById("locate");
   if (locate) {
     locate.hidden = false;
