@@ -72,7 +72,7 @@
     locate.addEventListener("click", function () {
       var done = function (la, ln) { lat.value = la; lng.value = ln; later(); };
       if (window.wx && window.wx.getLocation) {
-        window.wx.getLocation({type: "gcj02", success: function (r) { done(r.latitude, r.longitude); }});
+        window.wx.getLocation({type: "wgs84", success: function (r) { done(r.latitude, r.longitude); }});
       } else if (navigator.geolocation) {
         navigator.geolocation.getCurrentPosition(function (p) { done(p.coords.latitude, p.coords.longitude); });
       }
