@@ -45,6 +45,17 @@ def safe_next(path: str | None) -> str:
     return "/h5/cases"
 
 
+def session_secret(settings: Settings) -> bytes:
+    """H5_SESSION_SECRET, else one derived from the AppSecret (the same in every process). With neither,
+    nobody can log in (the code exchange needs the AppSecret) and a random key makes sure nobody can make a
+    session either: a key derived from public values alone could be recomputed by anyone."""
+    if settings.h5_session_secret:
+        return settings.h5_session_secret.encode()
+    if settings.wechat_app_secret:
+        return S.derive_secret(settings.wechat_app_id, settings.wechat_app_secret, settings.wechat_aes_key)
+    return secrets.token_bytes(32)
+
+
 class ResidentSite:
     """The session, page and login machinery the residents' pages share."""
 
@@ -53,8 +64,7 @@ class ResidentSite:
         self.db, self.clock, self.settings, self.services = db, clock, settings, services
         self.category_names, self.proxies = category_names, proxies
         self.sandbox = bool(settings.extra.get("sandbox"))
-        self.secret = (settings.h5_session_secret.encode() if settings.h5_session_secret
-                       else S.derive_secret(settings.wechat_app_id, settings.wechat_app_secret, settings.wechat_aes_key))
+        self.secret = session_secret(settings)
         self.api = api  # a WeChatAPI (bot/wechat/api.py); made on first use when not given
         self.ticket = None  # the JS-SDK's shared jsapi_ticket, made on first use
 

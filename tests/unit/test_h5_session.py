@@ -68,3 +68,14 @@ def test_the_menu_links_the_residents_pages_under_public_url_or_stays_in_the_cha
     plain = menu_for(None)
     flat = [b for top in plain["button"] for b in [top, *top.get("sub_button", [])]]
     assert all(b.get("type") != "view" for b in flat) and "PUBLIC_URL" not in str(plain)
+
+
+def test_without_an_app_secret_no_session_key_can_be_recomputed():
+    from bot.config import Settings
+    from web.h5_site import session_secret
+
+    bare = Settings(database_url="sqlite+aiosqlite:///x.db", wechat_token="t", wechat_app_id="wxpublic")
+    assert session_secret(bare) != session_secret(bare)  # random: public values alone make no key
+    with_secret = bare.with_(wechat_app_secret="s")
+    assert session_secret(with_secret) == session_secret(with_secret)  # every process derives the same
+    assert session_secret(with_secret.with_(h5_session_secret="k")) == b"k"
