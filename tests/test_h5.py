@@ -337,3 +337,29 @@ async def test_the_live_suggestion_reads_the_category_and_offers_the_duplicate(h
     async with aiohttp.ClientSession() as nobody:
         async with nobody.get(h5.base + "/h5/report/suggest", params={"text": "路灯"}) as r:
             assert r.status == 401
+
+
+async def test_the_reporter_adds_photos_and_words_a_follower_cannot(h5):
+    number = await h5.report("o-ann", LAMP, "1")
+    phone, follower = h5.phone(), h5.phone()
+    await phone.login("o-ann")
+    form = aiohttp.FormData()
+    form.add_field("csrf", await phone.csrf())
+    form.add_field("number", number)
+    form.add_field("photo", jpeg_with_gps(31.7, 117.2), filename="more.jpg", content_type="image/jpeg")
+    added = await phone.post("/h5/report/photos", form)
+    assert added.headers["Location"].endswith("notice=photos_added")
+    said = await phone.post(f"/h5/cases/{number}/supplement", {"text": "晚上九点以后最黑"})
+    assert said.headers["Location"].endswith("notice=supplemented")
+    view = await h5.case(number)
+    assert len(view["media"]) == 1 and any(e["kind"] == "supplemented" for e in view["events"])
+    await follower.login("o-bob")
+    await follower.post(f"/h5/cases/{number}/follow", {})
+    refused = await follower.post(f"/h5/cases/{number}/supplement", {"text": "我也看到了"})
+    assert refused.headers["Location"].endswith("notice=supplement_not_yours")
+    form = aiohttp.FormData()
+    form.add_field("csrf", await follower.csrf())
+    form.add_field("number", number)
+    form.add_field("photo", jpeg_with_gps(31.7, 117.2), filename="x.jpg", content_type="image/jpeg")
+    assert (await follower.post("/h5/report/photos", form)).headers["Location"].endswith("supplement_not_yours")
+    assert len((await h5.case(number))["media"]) == 1

@@ -71,6 +71,7 @@ async def test_a_resident_uses_the_pages_on_a_phone(chromium, street_pages, tmp_
         await click(page, f"a[href='/h5/cases/{mine}']")
         await page.wait_for("document.querySelectorAll('#timeline li').length > 1 "
                             "&& !!document.querySelector('#photos img') && !!document.querySelector('#countdown')")
+        await page.wait_for("document.querySelector('#countdown .left').textContent.length > 0")  # it ticks
         await page.screenshot(ARTIFACTS / "h5-02-case.png")
 
         for command in (f"接单 {mine}", f"到场 {mine}", f"办结 {mine} 已更换灯泡"):

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 
 from aiohttp import web
+from aiohttp_jinja2 import render_string
 
 from backend import residents
 from backend.cases import Reporter
@@ -89,8 +90,6 @@ class ResidentSite:
                                    headers=SECURITY_HEADERS)
 
     async def _outside(self, request: web.Request) -> str:
-        from aiohttp_jinja2 import render_string
-
         return render_string("h5/outside.html", request, {
             "T": T, "title": T.OUTSIDE_TITLE, "large": False, "nav": None, "csrf": "",
             "sandbox_login": "/h5/login?" + urlencode({"next": safe_next(request.path_qs)}) if self.sandbox else ""})
