@@ -363,3 +363,23 @@ async def test_the_reporter_adds_photos_and_words_a_follower_cannot(h5):
     form.add_field("photo", jpeg_with_gps(31.7, 117.2), filename="x.jpg", content_type="image/jpeg")
     assert (await follower.post("/h5/report/photos", form)).headers["Location"].endswith("supplement_not_yours")
     assert len((await h5.case(number))["media"]) == 1
+
+
+async def test_photos_carried_through_the_offer_join_the_followed_case_and_only_their_owners(h5):
+    number = await h5.report("o-ann", LAMP, "1")
+    category = (await h5.case(number))["category"]
+    phone, other = h5.phone(), h5.phone()
+    await phone.login("o-bob", "/h5/report")
+    csrf = await phone.csrf("/h5/report")
+    async with phone.http.post(h5.base + "/h5/report", data=report_form(
+            csrf, "路灯不亮", compound="C03", category=category, photo=jpeg_with_gps(31.7, 117.2)),
+            allow_redirects=False) as r:
+        offer = await r.text()
+    staged = offer.split('name="staged" value="')[1].split('"')[0]
+    await other.login("o-eve", "/h5/report")
+    stolen = await other.post("/h5/report", {"text": "路面坑洼", "compound": "C01", "staged": staged, "choice": "own"})
+    assert (await h5.case(stolen.headers["Location"].split("/h5/cases/")[1].split("?")[0]))["media"] == []
+    done = await phone.post("/h5/report", {"text": "路灯不亮", "compound": "C03", "category": category,
+                                           "staged": staged, "choice": "follow", "number": number}, csrf=csrf)
+    assert done.headers["Location"].endswith("notice=followed")
+    assert len((await h5.case(number))["media"]) == 1

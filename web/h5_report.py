@@ -53,6 +53,7 @@ class ReportForm:
     exif: tuple[float, float] | None = None
     choice: str = ""
     number: str = ""
+    owner: str = ""  # the openid whose uploads `staged` may name
 
 
 class ReportPages(ResidentPages):
@@ -75,16 +76,17 @@ class ReportPages(ResidentPages):
         return await self.page(request, "h5/report.html", session, title=T.REPORT_TITLE, nav="report", status=status,
                                form=form, error=error, offer=offer, places=[(p.id, p.name) for p in places],
                                categories=categories, mb=self.settings.media_max_bytes // (1024 * 1024),
-                               staged=self._seal_staged(form.staged), max_photos=h5_photos.MAX_PHOTOS,
+                               staged=self._seal_staged(form.staged, session.openid), max_photos=h5_photos.MAX_PHOTOS,
                                jssdk=JSSDK_FILE if (STATIC / JSSDK_FILE).is_file() else "")
 
-    def _seal_staged(self, names: list[str]) -> str:
-        return S.seal(self.secret, "staged", {"p": names, "e": int(self.clock().timestamp()) + STAGED_TTL_S}) \
-            if names else ""
+    def _seal_staged(self, names: list[str], openid: str) -> str:
+        """The uploads a form carries on (after an error or the duplicate offer), for this resident only."""
+        return S.seal(self.secret, "staged", {"p": names, "o": openid,
+                                              "e": int(self.clock().timestamp()) + STAGED_TTL_S}) if names else ""
 
-    def _unseal_staged(self, sealed: str) -> list[str]:
+    def _unseal_staged(self, sealed: str, openid: str) -> list[str]:
         value = S.unseal(self.secret, "staged", sealed, self.clock().timestamp()) if sealed else None
-        names = value.get("p") if value else []
+        names = value.get("p") if value and value.get("o") == openid else []
         return [n for n in names if isinstance(n, str) and STAGED.fullmatch(n)
                 and (self.media_root / "h5" / n).is_file()][:h5_photos.MAX_PHOTOS]
 
@@ -95,7 +97,7 @@ class ReportPages(ResidentPages):
         without photos may come urlencoded (small: the application's body limit holds)."""
         if request.content_type == "application/x-www-form-urlencoded":
             posted = await self.form(request, session)
-            form = ReportForm()
+            form = ReportForm(owner=session.openid)
             for name, value in posted.items():
                 self._field(form, name, str(value)[:FIELD_CHARS].strip())
             return form
@@ -107,7 +109,7 @@ class ReportPages(ResidentPages):
                 self.secret, session, (await first.read(decode=True))[:256].decode("utf-8", "replace")):
             log.warning("h5: a report form without this session's CSRF token first")
             raise web.HTTPForbidden(text=T.FORM_EXPIRED)
-        form, photos = ReportForm(), 0
+        form, photos = ReportForm(owner=session.openid), 0
         while (part := await reader.next()) is not None:
             if part.name == "photo" and part.filename:
                 photos += 1
@@ -152,7 +154,7 @@ class ReportPages(ResidentPages):
         elif name == "wx_media" and MEDIA_ID.fullmatch(value) and len(form.wx_media) < h5_photos.MAX_PHOTOS:
             form.wx_media.append(value)
         elif name == "staged":
-            form.staged += [n for n in self._unseal_staged(value) if n not in form.staged]
+            form.staged += [n for n in self._unseal_staged(value, form.owner) if n not in form.staged]
 
     # --- deciding and making the case ----------------------------------------------------------------
 
@@ -248,12 +250,19 @@ class ReportPages(ResidentPages):
         async with self.db.transaction() as db_session:
             case = await cases_mod.by_number(db_session, form.number)
             role = await cases_mod.role_of(db_session, case, who) if case else None
-            if role is None:
-                raise web.HTTPNotFound()
             if role == "reporter":
                 await self._attach(db_session, case, form, who, now)
+        if role != "reporter":
+            self._discard(form.staged)
+        if role is None:
+            raise web.HTTPNotFound()
         raise web.HTTPSeeOther(f"/h5/cases/{case.number}?notice="
                                + ("photos_added" if role == "reporter" else "supplement_not_yours"))
+
+    def _discard(self, names: list[str]) -> None:
+        """Uploaded files that joined no case (not the reporter's case to add to)."""
+        for name in names:
+            (self.media_root / "h5" / name).unlink(missing_ok=True)
 
     # --- live help while typing ----------------------------------------------------------------------
 
@@ -263,7 +272,7 @@ class ReportPages(ResidentPages):
         if session is None:
             raise web.HTTPUnauthorized(text="no session")
         text = request.query.get("text", "")[:TEXT_CHARS].strip()
-        form = ReportForm(text=text, compound=request.query.get("compound", "")[:32])
+        form = ReportForm(text=text, compound=request.query.get("compound", "")[:32], owner=session.openid)
         self._field(form, "lat", request.query.get("lat", ""))
         self._field(form, "lng", request.query.get("lng", ""))
         answer: dict = {}
