@@ -10,7 +10,6 @@ OUTSIDE_TEXT = ("这些页面需要在微信里打开，以便确认您的身份
                 "点击底部菜单“我的工单”或“随手拍”，或点开公众号推送消息里的链接。")
 SANDBOX_LOGIN = "沙盒模式：模拟微信授权登录"
 LOGIN_FAILED = "微信授权没有完成（可能已超时或重复打开），请从公众号菜单重新进入。"
-LOGIN_AGAIN = "重新进入"
 FORM_EXPIRED = "页面已过期，请刷新后重试。"
 NOT_FOUND = "没有找到这个工单，或者它不是您反映或关注的工单。"
 BACK = "返回我的工单"
@@ -45,7 +44,6 @@ RATED = "您的评价：{label}。谢谢！"
 
 NEARBY_TITLE = "附近"
 NEARBY_INTRO = "近{days}天内{where}附近居民反映、还在处理中的问题。遇到同样的问题，点“我也遇到”即可关注进度，不用重复反映。"
-NEARBY_AROUND = "{name}"
 NEARBY_ANYWHERE = "街道"
 NEARBY_EMPTY = "附近暂时没有正在处理的问题。"
 NEARBY_PICK = "换个小区看看"
@@ -74,13 +72,10 @@ REPORT_SEND = "提交"
 REPORT_DUPLICATE = "{compound}已有居民在{ago}反映了“{category}”，正在处理中。是同一个问题吗？"
 REPORT_ME_TOO = "是同一个问题，我也遇到"
 REPORT_OWN = "不是，我要单独反映"
-REPORT_CREATED = "已受理，工单号 {number}。{officer}"
-REPORT_OFFICER = "已派给{surname}网格员。"
 REPORT_NO_TEXT = "请用一句话说明遇到的问题。"
 REPORT_NO_PLACE = "请选择问题所在的小区或公共场所，或使用您的位置。"
 REPORT_BAD_PHOTO = "照片只能是 JPG、PNG、GIF 或 WEBP 图片，每张不超过{mb}MB。"
 REPORT_TOO_MANY = "一次最多上传{n}张照片。"
-REPORT_PLACE_FROM_LOCATION = "您的位置（离{name}约{m}米）"
 
 # what an action on a case page did, by the code the page is sent back with (?notice=)
 NOTICES = {
