@@ -383,3 +383,14 @@ async def test_photos_carried_through_the_offer_join_the_followed_case_and_only_
                                            "staged": staged, "choice": "follow", "number": number}, csrf=csrf)
     assert done.headers["Location"].endswith("notice=followed")
     assert len((await h5.case(number))["media"]) == 1
+
+
+async def test_an_emergency_is_made_at_once_without_an_offer_and_says_whom_to_call(h5):
+    phone = h5.phone()
+    await phone.login("o-fay", "/h5/report")
+    done = await phone.post("/h5/report", {"text": "楼道里着火了，浓烟很大"})
+    assert done.status == 303 and done.headers["Location"].endswith("notice=created_urgent")
+    number = done.headers["Location"].split("/h5/cases/")[1].split("?")[0]
+    assert (await h5.case(number))["urgent"] is True
+    status, page = await phone.get(done.headers["Location"])
+    assert "119" in page

@@ -175,13 +175,15 @@ class ReportPages(ResidentPages):
         raise web.HTTPSeeOther(outcome)
 
     async def _decide(self, db_session, form: ReportForm, who, now: datetime) -> dict | str:
-        """The case page to go to (followed or made), or what the form page must show (an error, the offer)."""
+        """The case page to go to (followed or made), or what the form page must show (an error, the offer).
+        An emergency is made at once, as in the chat: no duplicate offer, a place only if known."""
+        u = self.services.nlp.analyze(form.text)
         place = await self._place(db_session, form)
-        if place is None:
+        if place is None and not u.urgent:
             return {"error": T.REPORT_NO_PLACE, "status": 400}
-        category = self._category(form)
-        form.compound, form.category = place, category.code
-        duplicate = await residents.duplicate_of(db_session, place, category.code, now)
+        category = self._category(form, u)
+        form.compound, form.category = place or "", category.code
+        duplicate = None if u.urgent else await residents.duplicate_of(db_session, place, category.code, now)
         if duplicate is not None and form.choice == "follow" and form.number == duplicate.number:
             done = await residents.me_too(db_session, duplicate.number, who, now)
             await self._attach(db_session, duplicate, form, who, now)
@@ -190,9 +192,9 @@ class ReportPages(ResidentPages):
             return {"offer": {"number": duplicate.number, "text": T.REPORT_DUPLICATE.format(
                 compound=await self._compound_name(db_session, place), ago=ago(duplicate.created_at, now),
                 category=self.category_names.get(category.code, category.name))}}
-        case = await self._open(db_session, form, place, category, who, now)
-        log.info("h5: 随手拍 made case %s", case.number)
-        return f"/h5/cases/{case.number}?notice=created"
+        case = await self._open(db_session, form, place, category, u, who, now)
+        log.info("h5: 随手拍 made case %s%s", case.number, " (urgent)" if u.urgent else "")
+        return f"/h5/cases/{case.number}?notice=" + ("created_urgent" if u.urgent else "created")
 
     async def _place(self, db_session, form: ReportForm) -> str | None:
         """The shared location's nearest place, else the one picked, else the photo's (EXIF) if close."""
@@ -209,24 +211,24 @@ class ReportPages(ResidentPages):
                 return found[0].id
         return None
 
-    def _category(self, form: ReportForm):
+    def _category(self, form: ReportForm, u):
         taxonomy = self.services.taxonomy
         if form.category in self.category_names:
             return taxonomy.category(form.category)
-        return taxonomy.category(self.services.nlp.analyze(form.text).category or "other")
+        return taxonomy.category(u.category or "other")
 
     @staticmethod
     async def _compound_name(db_session, compound_id: str) -> str:
         found = await residents.compound(db_session, compound_id)
         return found.name if found else compound_id
 
-    async def _open(self, db_session, form: ReportForm, place: str, category, who, now: datetime):
-        u = self.services.nlp.analyze(form.text)
+    async def _open(self, db_session, form: ReportForm, place: str | None, category, u, who, now: datetime):
         new = cases_mod.NewCase(
             category=category.code, description=form.text, priority=priority_of(category), channel="wechat",
             dept_id=category.department, compound_id=place, building=u.building if u.compound in (None, place) else None,
             lat=form.lat if form.lat is not None else None, lng=form.lng if form.lat is not None else None,
-            reporter=who, media=[{"kind": "image", "media_id": m, "platform": "wechat"} for m in form.wx_media])
+            urgent=u.urgent, reporter=who,
+            media=[{"kind": "image", "media_id": m, "platform": "wechat"} for m in form.wx_media])
         case, _ = await reports.open_case(db_session, new, rules_of(category), self.services.workflow_policy, now)
         await residents.add_stored_photos(db_session, case, [str(self.media_root / "h5" / n) for n in form.staged],
                                           who, now)

@@ -91,5 +91,6 @@ NOTICES = {
     "followed": "已关注工单 {number}，处理进展会推送给您。", "already": "您已经在关注工单 {number}。",
     "closed": "工单 {number} 已经办结，不能再关注。",
     "created": "已受理，工单号 {number}，处理进展会推送给您。",
+    "created_urgent": "已按紧急情况受理，工单号 {number}。情况紧急请立即拨打119（火警）、110（报警）或120（急救），并远离危险区域。",
     "photos_added": "照片已补充到工单 {number}。",
 }
