@@ -394,3 +394,20 @@ async def test_an_emergency_is_made_at_once_without_an_offer_and_says_whom_to_ca
     assert (await h5.case(number))["urgent"] is True
     status, page = await phone.get(done.headers["Location"])
     assert "119" in page
+
+
+@pytest.mark.parametrize("body", [
+    b'--b\r\nContent-Disposition: form-data; name=\r\n\r\nx\r\n--b--\r\n',
+    b'--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n',
+    b'not multipart at all',
+    b'--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\nTOKEN\r\n--b\r\nContent-Disposition: form-data; '
+    b'name="photo"; filename="a.jpg"\r\n\r\n\xff\xd8\xff\xe0 truncated',
+])
+async def test_a_broken_upload_is_a_4xx_and_makes_nothing(h5, body):
+    phone = h5.phone()
+    await phone.login("o-cat", "/h5/report")
+    body = body.replace(b"TOKEN", (await phone.csrf("/h5/report")).encode())
+    async with phone.http.post(h5.base + "/h5/report", data=body, allow_redirects=False,
+                               headers={"Content-Type": "multipart/form-data; boundary=b"}) as r:
+        assert 400 <= r.status < 500, (r.status, await r.text())
+    assert 'href="/h5/cases/20' not in (await phone.get("/h5/cases"))[1]

@@ -10,6 +10,7 @@ else what the nlp reads in the text (also offered live by /h5/report/suggest).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from backend import cases as cases_mod, reports, residents
 from backend.categories import priority_of, rules_of
@@ -54,6 +56,7 @@ class ReportForm:
     choice: str = ""
     number: str = ""
     owner: str = ""  # the openid whose uploads `staged` may name
+    uploaded: list[str] = field(default_factory=list)  # files stored from this request
 
 
 class ReportPages(ResidentPages):
@@ -103,25 +106,36 @@ class ReportPages(ResidentPages):
             return form
         if request.content_type != "multipart/form-data":
             raise web.HTTPUnsupportedMediaType(text="multipart/form-data expected\n")
-        reader = await request.multipart()
+        form = ReportForm(owner=session.openid)
+        try:
+            await self._read_parts(await request.multipart(), session, form)
+        except BadReport:
+            self._discard(form.uploaded)
+            raise
+        except (ValueError, LookupError, UnicodeError, AssertionError, asyncio.IncompleteReadError,
+                HttpProcessingError) as exc:  # a body that is not the multipart it says it is
+            self._discard(form.uploaded)
+            log.info("h5: a broken report form (%s)", type(exc).__name__)
+            raise BadReport(T.REPORT_BROKEN) from None
+        return form
+
+    async def _read_parts(self, reader, session: S.Session, form: ReportForm) -> None:
         first = await reader.next()
         if first is None or first.name != "csrf" or not S.csrf_ok(
                 self.secret, session, (await first.read(decode=True))[:256].decode("utf-8", "replace")):
             log.warning("h5: a report form without this session's CSRF token first")
             raise web.HTTPForbidden(text=T.FORM_EXPIRED)
-        form, photos = ReportForm(owner=session.openid), 0
         while (part := await reader.next()) is not None:
             if part.name == "photo" and part.filename:
-                photos += 1
-                if photos + len(form.staged) > h5_photos.MAX_PHOTOS:
+                if len(form.uploaded) + len(form.staged) >= h5_photos.MAX_PHOTOS:
                     raise BadReport(T.REPORT_TOO_MANY.format(n=h5_photos.MAX_PHOTOS))
                 name = await self._photo(part, form)
                 if name:
-                    form.staged.append(name)
+                    form.uploaded.append(name)
                 continue
             value = (await part.read(decode=True))[:FIELD_CHARS].decode("utf-8", "replace").strip()
             self._field(form, part.name or "", value)
-        return form
+        form.staged += form.uploaded
 
     async def _photo(self, part, form: ReportForm) -> str | None:
         limit = self.settings.media_max_bytes

@@ -75,6 +75,7 @@ REPORT_OWN = "不是，我要单独反映"
 REPORT_NO_TEXT = "请用一句话说明遇到的问题。"
 REPORT_NO_PLACE = "请选择问题所在的小区或公共场所，或使用您的位置。"
 REPORT_BAD_PHOTO = "照片只能是 JPG、PNG、GIF 或 WEBP 图片，每张不超过{mb}MB。"
+REPORT_BROKEN = "上传没有完成（网络可能中断了），请重新选择照片后再提交。"
 REPORT_TOO_MANY = "一次最多上传{n}张照片。"
 
 # what an action on a case page did, by the code the page is sent back with (?notice=)
