@@ -133,7 +133,7 @@ class ReportPages(ResidentPages):
                 if name:
                     form.uploaded.append(name)
                 continue
-            value = (await part.read(decode=True))[:FIELD_CHARS].decode("utf-8", "replace").strip()
+            value = (await part.read(decode=True))[:FIELD_CHARS].decode("utf-8", "replace").replace("\x00", "").strip()
             self._field(form, part.name or "", value)
         form.staged += form.uploaded
 

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 from aiohttp_jinja2 import render_string
+from multidict import MultiDict
 
 from backend import residents
 from backend.cases import Reporter
@@ -81,6 +82,8 @@ class ResidentSite:
     async def resident(self, request: web.Request) -> S.Session:
         """The logged-in resident, or the way to log in (raised): WeChat's authorisation inside WeChat, a
         page saying how to open the page elsewhere."""
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.query.items()):
+            raise web.HTTPBadRequest(text=T.BAD_CHARACTERS, headers=SECURITY_HEADERS)
         session = self.session_of(request)
         if session is not None:
             return session
@@ -205,4 +208,5 @@ class ResidentSite:
         if not S.csrf_ok(self.secret, session, form.get("csrf")):
             log.warning("h5: a form without this session's CSRF token on %s", request.path)
             raise web.HTTPForbidden(text=T.FORM_EXPIRED, headers=SECURITY_HEADERS)
-        return form
+        # a NUL character is in no answer of ours (and PostgreSQL cannot store one)
+        return MultiDict((k, str(v).replace("\x00", "")) for k, v in form.items() if isinstance(v, str))
