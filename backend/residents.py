@@ -228,3 +228,11 @@ async def add_stored_photos(session: AsyncSession, case: Case, paths: list[str],
 async def duplicate_of(session: AsyncSession, compound_id: str | None, category: str, now: datetime) -> Case | None:
     """The chat's duplicate rule (an open case of the same category in the same compound, recently)."""
     return await cases.find_duplicate(session, compound_id=compound_id, category=category, now=now)
+
+
+async def kept_paths(session: AsyncSession, paths: list[str]) -> set[str]:
+    """Which of these stored files a case's photo row points at (the rest joined no case)."""
+    if not paths:
+        return set()
+    rows = await session.execute(select(CaseMedia.stored_path).where(CaseMedia.stored_path.in_(paths)))
+    return set(rows.scalars())

@@ -427,3 +427,28 @@ async def test_nul_characters_anywhere_are_harmless(h5):
                        ("/h5/report", {"text": "路灯\x00坏了", "compound": "C01\x00"}),
                        ("/h5/prefs", {"large": "1\x00", "next": "/h5/\x00"})):
         assert (await phone.post(path, data)).status < 500, path
+
+
+async def test_uploads_that_joined_no_case_are_swept_once_no_form_can_use_them(h5, db, tmp_path):
+    import os
+    import time
+
+    from bot.background.uploads import UploadSweeper
+
+    number = await h5.report("o-ann", LAMP, "1")
+    category = (await h5.case(number))["category"]
+    phone = h5.phone()
+    await phone.login("o-bob", "/h5/report")
+    csrf = await phone.csrf("/h5/report")
+    await phone.post("/h5/report", report_form(csrf, "路灯不亮", compound="C03", category=category,
+                                               photo=jpeg_with_gps(31.7, 117.2)))  # the offer: not taken
+    made = await phone.post("/h5/report", report_form(csrf, "垃圾没人清", compound="C05",
+                                                      photo=jpeg_with_gps(31.7, 117.2)))
+    assert made.status == 303
+    media = next(p for p in (tmp_path.rglob("media/h5")) if p.is_dir())
+    assert len(list(media.iterdir())) == 2
+    sweeper = UploadSweeper(db, media.parent, now=lambda: time.time() + 3 * 3600)
+    assert await sweeper.tick() == 1
+    [kept] = list(media.iterdir())
+    assert (await h5.case(made.headers["Location"].split("/h5/cases/")[1].split("?")[0]))["media"]
+    assert os.path.exists(kept) and await UploadSweeper(db, media.parent).tick() == 0
