@@ -55,6 +55,7 @@ class NewCase:
     anonymous: bool = False
     media: list[dict] = field(default_factory=list)  # {"kind", "media_id", "url"}
     actor: str | None = None  # who created it, when not a resident (e.g. "channel:12345热线")
+    kind: str = "report"  # report | consultation (a resident's question left for a call-back)
 
 
 async def next_number(session: AsyncSession, now: datetime) -> str:
@@ -88,6 +89,7 @@ async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Cas
         urgent=new.urgent,
         status=lifecycle.INITIAL,
         channel=new.channel,
+        kind=new.kind,
         reporter_platform=new.reporter.platform if new.reporter else None,
         reporter_id=new.reporter.user_id if new.reporter else None,
         contact_phone=new.contact_phone,

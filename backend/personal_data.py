@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import delete, event as orm_event, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import audit, cases
+from backend import audit, cases, takeover
 from backend.clock import local
 from backend.privacy import mask_phone, mask_text
 from storage import jobs
@@ -105,7 +105,9 @@ async def erase(session: AsyncSession, who: cases.Reporter, now: datetime) -> Er
     for table in (PhoneBinding, PhoneCode, ChargingAlert, ResidentPreference):
         await session.execute(delete(table).where(table.platform == who.platform, table.user_id == who.user_id))
     await session.execute(delete(Conversation).where(
-        Conversation.platform.in_([who.platform, f"{who.platform}#erase"]), Conversation.user_id == who.user_id))
+        Conversation.platform.in_([who.platform, f"{who.platform}#erase", f"{who.platform}#help"]),
+        Conversation.user_id == who.user_id))
+    await takeover.forget(session, who, pseudonym, now)
     messages = (await session.execute(update(InboundMessage).where(
         InboundMessage.platform == who.platform, InboundMessage.user_id == who.user_id).values(
         user_id=pseudonym, content={}, reply=None, error=None, cleared_at=now))).rowcount

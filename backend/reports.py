@@ -14,10 +14,12 @@ from storage.models import Case, Staff
 
 
 async def open_case(session: AsyncSession, new: cases.NewCase, rules: workflow.CategoryRules,
-                    policy: workflow.Policy, now: datetime) -> tuple[Case, Staff | None]:
-    """Create the case and dispatch it; returns the case and the officer it went to (None: nobody)."""
+                    policy: workflow.Policy, now: datetime, *, officer: Staff | None = None
+                    ) -> tuple[Case, Staff | None]:
+    """Create the case and dispatch it (to `officer` when given, else on the grid); returns the case and the
+    officer it went to (None: nobody)."""
     case = await cases.create_case(session, new, now)
-    officer = await workflow.dispatch(session, case, rules, policy, now)
+    officer = await workflow.dispatch(session, case, rules, policy, now, officer=officer)
     return case, officer
 
 

@@ -48,7 +48,8 @@ EVENT_STAFF = {"created": "受理", "dispatched": "派单", "accepted": "接单"
                "dispatch_unreachable": "无法通知处理人", "media_removed": "照片已删除（到期或居民要求）",
                "personal_data_erased": "居民个人信息已删除",
                "supplemented": "反映人补充说明",
-               "place_added": "补充位置", "channel_comment": "渠道说明"}
+               "place_added": "补充位置", "channel_comment": "渠道说明",
+               "conversation": "人工服务留言"}
 
 # --- to residents (reporter and followers) ------------------------------------------------------
 RESIDENT_UPDATE = {
@@ -142,3 +143,28 @@ DEADLINE_PASSED = "{at}（已超时）"
 SUPPLEMENT = "工单 {number} 的反映人补充说明：{text}"
 PLACE_ADDED = "紧急工单 {number} 已补充位置：{place}{point}，请尽快到场。"
 PLACE_POINT = "（坐标 {lat:.5f},{lng:.5f}）"
+
+# --- a person when the bot cannot help (backend/takeover.py) ------------------------------------------
+TAKEOVER_REQUEST = (
+    "【转人工 #{n}】一位居民请求人工服务（当前排队 {waiting} 人）。\n最近消息：\n{lines}\n"
+    "回复“接入 {n}”开始对话，“会话”查看排队。{wait}内无人接入将转为回电工单。"
+)
+TAKEOVER_LINE = "{at} {text}"
+TAKEOVER_NO_LINES = "（无文字消息）"
+TAKEOVER_CONNECTED = "工作人员{name}已接入，请直接说明您的问题。回复“结束”可结束对话。"
+TAKEOVER_FROM_RESIDENT = "【居民 #{n}】{text}"
+TAKEOVER_FROM_STAFF = "【工作人员】{text}"
+TAKEOVER_MEDIA = {"image": "[图片] {url}", "voice": "[语音消息]", "video": "[视频]", "location": "[位置] {label}",
+                  "link": "[链接]"}
+# who is told what when a conversation ends, by how it ended: (to the resident, to the staff member)
+TAKEOVER_ENDED = {
+    "resident": ("本次人工对话已结束。如还有问题，可随时留言或回复“人工”。", "【会话 #{n} 已结束】居民已结束对话。"),
+    "staff": ("工作人员已结束本次对话。如还有问题，可随时留言或回复“人工”。", "【会话 #{n} 已结束】"),
+    "idle": ("本次人工对话{idle}内没有新消息，已自动结束。如还有问题，可回复“人工”。",
+             "【会话 #{n} 已结束】{idle}内没有新消息，已自动结束。"),
+}
+TAKEOVER_MISSED = "抱歉，工作人员暂时无法接入。已为您登记回电工单 {number}，工作人员会尽快与您联系。"
+CALLBACK_DESCRIPTION = "【回电】居民请求人工服务，{wait}内无人接入，请回电。居民留言：{words}"
+CALLBACK_NO_WORDS = "（无）"
+DURATION_MINUTES = "{n}分钟"
+DURATION_SECONDS = "{n}秒"

@@ -141,6 +141,11 @@ class Settings:
     sla_arrive_s: int = setting("SLA_ARRIVE_S", 900, whole_seconds, "be on site within this long of dispatch")
     revisit_after_s: int = setting("REVISIT_AFTER_S", 3 * DAY_S, whole_seconds, "回头看 after resolution")
     survey_delay_s: int = setting("SURVEY_DELAY_S", 2 * 3600, whole_seconds, "the survey after resolution")
+    # a person when the bot cannot help: how long a resident waits for one, how long a silent conversation lasts
+    takeover_pickup_s: int = setting("TAKEOVER_PICKUP_S", 180, whole_seconds,
+                                     "nobody takes a resident who asked for a person within this long: a call-back case")
+    takeover_idle_s: int = setting("TAKEOVER_IDLE_S", 1800, whole_seconds,
+                                   "a conversation with a staff member ends after this long without a message")
     # the database connection pool (PostgreSQL) and how long one statement may run
     db_pool_size: int = setting("DB_POOL_SIZE", 10, count(1), "PostgreSQL connections per process")
     db_statement_timeout_ms: int = setting("DB_STATEMENT_TIMEOUT_MS", 10000, count(0),

@@ -85,3 +85,16 @@ async def complete(
     conn = await session.connection()
     await conn.execute(_COMPLETE, {"row_id": row_id, "status": status, "reply": reply, "replied_at": at,
                                    "error": error})
+
+
+async def recent_texts(session: AsyncSession, platform: str, user_id: str, *, since: datetime,
+                       limit: int) -> list[tuple[datetime, str]]:
+    """What this person wrote since a time, oldest first, at most the last `limit` messages: (when, text) of
+    their texts and recognised voice messages (cleared log rows have no text and are left out)."""
+    rows = (await session.execute(
+        select(LOG.c.received_at, LOG.c.content).where(
+            LOG.c.platform == platform, LOG.c.user_id == user_id, LOG.c.received_at >= since,
+            LOG.c.kind.in_(("text", "voice")))
+        .order_by(LOG.c.id.desc()).limit(limit * 2))).all()
+    said = [(at, (content or {}).get("text")) for at, content in rows]
+    return [(at, text) for at, text in said if text][:limit][::-1]

@@ -158,6 +158,8 @@ class Case(Base):
     urgent: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(32))  # wechat | open311 channel name | ...
+    # report (a problem to fix) | consultation (a question for a call-back); older cases read as report
+    kind: Mapped[str] = mapped_column(String(16), default="report", server_default="report")
     reporter_platform: Mapped[str | None] = mapped_column(String(16), nullable=True)
     reporter_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     contact_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)  # shown masked to staff
@@ -594,3 +596,40 @@ class AuditEntry(Base):
     case_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), nullable=True)
     case_number: Mapped[str | None] = mapped_column(String(16), nullable=True)
     via: Mapped[str | None] = mapped_column(String(32), nullable=True)  # chat | dashboard | cli
+
+
+class DutyShift(Base):
+    """A staff member on duty for residents who ask for a person (`值班` adds the row, `下班` removes it)."""
+
+    __tablename__ = "duty_roster"
+
+    staff_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Takeover(Base):
+    """A resident's request for a person, and the conversation a staff member holds through the bot.
+
+    waiting -> active (a staff member took it with `接入 N`) -> ended; waiting -> missed (nobody took it in
+    time: a call-back case was opened) or cancelled (the resident said 结束 first). The staff side is the
+    identity that took it: only that identity's words are relayed, and the resident's go only there.
+    """
+
+    __tablename__ = "takeovers"
+    __table_args__ = (Index("ix_takeovers_resident", "platform", "user_id", "status"),
+                      Index("ix_takeovers_staff", "staff_platform", "staff_user_id", "status"),
+                      Index("ix_takeovers_requested", "requested_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))  # the resident
+    user_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))  # waiting | active | ended | missed | cancelled
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    staff_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    staff_platform: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    staff_user_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the last message either side relayed
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(16), nullable=True)  # resident | staff | idle | pickup
+    case_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), nullable=True)
