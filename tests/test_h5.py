@@ -134,6 +134,10 @@ async def test_me_too_on_a_neighbours_case_follows_it_with_the_public_view_and_i
     status, nearby = await neighbour.get("/h5/nearby?compound=C03")
     assert status == 200 and f"/h5/cases/{number}/follow" in nearby and "<svg" in nearby
     assert "路灯坏了" not in nearby and "5栋" not in nearby  # the public view: no words, no building
+    status, here = await neighbour.get("/h5/nearby?lat=31.7399&lng=117.2766")  # a shared location
+    assert status == 200 and f"/h5/cases/{number}/follow" in here and "您所在位置" in here
+    status, far = await neighbour.get("/h5/nearby?lat=31.9&lng=117.5")
+    assert f"/h5/cases/{number}/follow" not in far
     done = await neighbour.post(f"/h5/cases/{number}/follow", {})
     assert done.status == 303 and done.headers["Location"].endswith(f"{number}?notice=followed")
     status, page = await neighbour.get(f"/h5/cases/{number}")

@@ -207,7 +207,8 @@ class ResidentPages(ResidentSite):
                  "compound": c.compound or "", "ago": ago(c.created_at, now), "reporters": c.reporters,
                  "followed": c.followed} for c in found]
         return await self.page(request, "h5/nearby.html", session, title=T.NEARBY_TITLE, nav="nearby",
-                               rows=rows, street_map=street_map, where=place or T.NEARBY_ANYWHERE,
+                               rows=rows, street_map=street_map,
+                               where=place or (T.NEARBY_HERE if lat is not None else T.NEARBY_ANYWHERE),
                                days=residents.NEARBY_DAYS,
                                compounds=[(c.id, c.name) for c in compounds])
 

@@ -16,6 +16,18 @@
     };
     tick();
   }
+  var here = document.getElementById("nearby-here");
+  if (here && (window.wx || navigator.geolocation)) {  // 附近 around where the resident stands
+    here.hidden = false;
+    here.addEventListener("click", function () {
+      var go = function (la, ln) { location.href = "/h5/nearby?lat=" + la + "&lng=" + ln; };
+      if (window.wx && window.wx.getLocation) {
+        window.wx.getLocation({type: "wgs84", success: function (r) { go(r.latitude, r.longitude); }});
+      } else {
+        navigator.geolocation.getCurrentPosition(function (p) { go(p.coords.latitude, p.coords.longitude); });
+      }
+    });
+  }
   var report = document.getElementById("report");
   if (!report) { return; }
   var text = document.getElementById("report-text"), place = document.getElementById("report-place");
