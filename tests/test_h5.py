@@ -2,7 +2,6 @@
 who may open which case, the actions of a case page, 附近 and 我也遇到, 随手拍, the JS-SDK signature."""
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp

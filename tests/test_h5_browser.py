@@ -8,9 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
 from bot.background.media import MediaKeeper
 from bot.background.workers import wechat_client
