@@ -99,6 +99,7 @@ async def test_a_resident_uses_the_pages_on_a_phone(chromium, street_pages, tmp_
         await page.page("DOM.setFileInputFiles", {"files": [str(photo)], "objectId": handle["result"]["objectId"]})
         await page.evaluate("document.querySelector('#report-text').value = '小区东门路面塌了一个大坑';"
                             "document.querySelector('#report-place').value = 'C05'; true")
+        assert await page.evaluate("document.querySelector('#wx-photo').offsetParent === null")  # no JS-SDK here
         await page.screenshot(ARTIFACTS / "h5-05-report.png")
         await click(page, "#report-send")
         await page.wait_for("location.pathname.startsWith('/h5/cases/2') && !!document.querySelector('#notice')")
