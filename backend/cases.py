@@ -17,6 +17,9 @@ from storage.db import insert_for
 from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay, ChannelReport, PhoneBinding
 
 DUPLICATE_WINDOW = timedelta(hours=48)
+# where a resident reads a case (the residents' pages, web/h5.py), as a path under PUBLIC_URL: every push
+# about a case carries it, and the sender makes it a link (bot/wechat/delivery.py)
+RESIDENT_PAGE = "/h5/cases/{number}"
 URGENT_PRIORITY = 1
 
 

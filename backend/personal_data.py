@@ -25,7 +25,7 @@ from backend.clock import local
 from backend.privacy import mask_phone, mask_text
 from storage import jobs
 from storage.models import (Case, CaseEvent, CaseFollower, CaseMedia, ChargingAlert, Conversation, InboundMessage,
-                            OutboxMessage, PhoneBinding, PhoneCode, Survey)
+                            OutboxMessage, PhoneBinding, PhoneCode, ResidentPreference, Survey)
 
 ERASED_ACTOR = "resident:erased"
 
@@ -102,7 +102,7 @@ async def erase(session: AsyncSession, who: cases.Reporter, now: datetime) -> Er
         PhoneBinding.platform == who.platform, PhoneBinding.user_id == who.user_id).union(
         select(PhoneCode.phone).where(PhoneCode.platform == who.platform, PhoneCode.user_id == who.user_id))
     )).scalars())
-    for table in (PhoneBinding, PhoneCode, ChargingAlert):
+    for table in (PhoneBinding, PhoneCode, ChargingAlert, ResidentPreference):
         await session.execute(delete(table).where(table.platform == who.platform, table.user_id == who.user_id))
     await session.execute(delete(Conversation).where(
         Conversation.platform.in_([who.platform, f"{who.platform}#erase", f"{who.platform}#help"]),

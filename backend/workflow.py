@@ -75,10 +75,11 @@ async def notify_residents(session: AsyncSession, case: Case, what: str, now: da
     text = T.RESIDENT_UPDATE[what].format(number=case.number, officer=officer.name if officer else "",
                                           arrive_by=arrive_by, note=mask_text(fields.get("note")) or "")
     template = {"kind": "case_status", "fields": {"case_number": case.number, "status": T.TEMPLATE_STATUS[what],
-                                                  "time": time_field(now), "remark": text}}
+                                                  "time": time_field(now), "remark": text},
+                "url": cases.RESIDENT_PAGE.format(number=case.number)}
     for who in await cases.recipients_of(session, case):
         outbox.enqueue(session, platform=who.platform, user_id=who.user_id, kind="case_status",
-                       payload={"text": text, "template": template},
+                       payload={"text": text, "url": template["url"], "template": template},
                        idempotency_key=f"case:{case.id}:{key or f'{what}:{case.dispatch_round}'}:{who.platform}:{who.user_id}",
                        now=now)
 
@@ -463,6 +464,18 @@ async def follower_unsatisfied(session: AsyncSession, case: Case, comment: str |
     text = T.SURVEY_FOLLOWER_UNSATISFIED.format(number=case.number, place=await place_of(session, case),
                                                 comment=mask_text(comment or T.UNSATISFIED_REASON))
     await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"follower-unsatisfied:{key}", case=case)
+
+
+async def after_answer(session: AsyncSession, settled: surveys.Settled, comment: str | None, rules: CategoryRules,
+                       policy: Policy, now: datetime, *, actor: str) -> None:
+    """What a survey answer calls for, wherever it was given (chat or page): the reporter's 不满意 reopens
+    the case (重办), a follower's is flagged to the supervisor."""
+    if settled.case is None:
+        return
+    if settled.outcome == "reopen":
+        await unsatisfied(session, settled.case, comment, rules, policy, now, actor=actor)
+    elif settled.outcome == "flag":
+        await follower_unsatisfied(session, settled.case, comment, now, key=str(settled.survey.id))
 
 
 async def urge(session: AsyncSession, case: Case, who: cases.Reporter, now: datetime) -> None:

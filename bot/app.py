@@ -48,6 +48,7 @@ def resolve_sandbox(settings: Settings) -> Settings:
         wechat_app_secret=creds.app_secret,
         wechat_aes_key=creds.aes_key,
         wechat_api_base=f"http://{settings.host}:{settings.port}{SANDBOX_API_PREFIX}",
+        wechat_oauth_base=f"http://{settings.host}:{settings.port}{SANDBOX_API_PREFIX}",
         extra={**settings.extra, "sandbox": True},
     ))
 

@@ -22,6 +22,7 @@ from typing import Any, Callable
 from storage.db import UnsupportedDatabase, normalize_url
 
 WECHAT_API_DEFAULT = "https://api.weixin.qq.com"
+WECHAT_OAUTH_DEFAULT = "https://open.weixin.qq.com"
 WECOM_API_DEFAULT = "https://qyapi.weixin.qq.com"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DAY_S = 24 * 3600
@@ -200,6 +201,13 @@ class Settings:
     report_resolve_within_s: int = setting("REPORT_RESOLVE_WITHIN_S", 3 * DAY_S, count(1), "on-time closure")
     hotspot_window_days: int = setting("HOTSPOT_WINDOW_DAYS", 30, count(1), "the hotspot window")
     hotspot_min_count: int = setting("HOTSPOT_MIN_COUNT", 10, count(1), "fewer cases are never a hotspot")
+    # residents' pages (/h5/): WeChat web authorisation, their sessions, 附近
+    wechat_oauth_base: str = setting("WECHAT_OAUTH_BASE", WECHAT_OAUTH_DEFAULT, base_url,
+                                     "where WeChat's web-authorisation page is (/connect/oauth2/authorize)")
+    h5_session_ttl_s: int = setting("H5_SESSION_TTL_S", 2 * DAY_S, count(60), "a resident's page login lasts this long")
+    h5_session_secret: str | None = setting("H5_SESSION_SECRET", None, text,
+                                            "signs residents' sessions; unset: derived from the AppSecret")
+    h5_nearby_radius_m: int = setting("H5_NEARBY_RADIUS_M", 1500, count(50), "附近 shows open cases this close")
     # personal data (个人信息保护法): how long message-log contents, and photos after their case closed, are kept
     retention_log_days: int = setting("RETENTION_LOG_DAYS", 180, count(1), "message-log contents are cleared after")
     retention_media_days: int = setting("RETENTION_MEDIA_DAYS", 365, count(1), "photos are deleted after close")

@@ -27,10 +27,12 @@ Rows
 Payload convention
     {"text": "…"}                                   a text message, or
     {"articles": [{"title", "description", "url", "image"}, …]}   news (handlers.types.Reply.to_data())
+    plus, optionally, "url": "/h5/cases/…"         the page the push is about: a path under PUBLIC_URL (or a
+                                                    full URL), added as a link to a text message
     plus, optionally, the fallback for when the resident is outside WeChat's 48-hour window:
     "template": {"kind": "case_status",            which configured template ([case_status] in WECHAT_TEMPLATES_FILE)
                  "fields": {"case_number": "20261127-0012", "status": "处理中", …},
-                 "url": "https://…"}                where tapping the notification leads (optional)
+                 "url": "https://…" | "/h5/…"}      where tapping the notification leads (optional)
     The fields are domain names, whole (each kind's are declared in backend/pushes.py); the template
     configuration maps them to the template's keywords and fits each value to its keyword's type
     (bot/wechat/templates.py). A push without "template" outside the window is undeliverable.

@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.background.jobs import JobPolicy, JobRunner, registered_handlers
 from bot.background.media import MediaKeeper
 from bot.background.standing import job_loop_jobs
+from bot.background.uploads import EVERY_S as UPLOADS_EVERY_S, UploadSweeper
 from bot.background.outbox import OutboxSender, SenderPolicy, process_id
 from bot.sms import SmsDelivery, sms_sender
 from bot.wechat.api import WeChatAPI
@@ -74,7 +75,8 @@ def wechat_delivery(settings: Settings, db: Database, api: WeChatAPI, *, clock: 
                     ) -> WeChatDelivery:
     return WeChatDelivery(api, db, clock=clock,
                           templates=load_templates(settings.wechat_templates, settings.wechat_templates_file),
-                          window_s=settings.wechat_cs_window_s, allowance=settings.wechat_cs_allowance)
+                          window_s=settings.wechat_cs_window_s, allowance=settings.wechat_cs_allowance,
+                          public_url=settings.public_url)
 
 
 # --- WeCom: pushes to staff bound on WeCom ---
@@ -122,6 +124,8 @@ def job_loop(settings: Settings, db: Database, clock: Callable[[], datetime], wo
     runner = workers.jobs
     runner.include(registered_handlers())
     runner.keep_scheduled(job_loop_jobs(settings))
+    sweeper = UploadSweeper(db, settings.data_dir / "media")  # 随手拍 uploads that joined no case
+    runner.every("uploads.sweep", UPLOADS_EVERY_S, sweeper.tick)
     # photos joined to cases, kept before the platform's 3-day expiry: residents' and staff's on WeChat, staff's
     # on WeCom (each platform's media ids are only valid with its own API)
     for platform, api in (("wechat", workers.wechat), ("wecom", workers.wecom)):

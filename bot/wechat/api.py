@@ -77,6 +77,23 @@ class WeChatAPI(TencentAPI):
             "grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret})
         return IssuedToken(data["access_token"], int(data.get("expires_in", 7200)))
 
+    # --- web authorisation and the JS-SDK (the residents' pages) -------------------------------------
+
+    async def oauth_openid(self, code: str) -> str:
+        """The openid a web-authorisation code (snsapi_base) stands for: /sns/oauth2/access_token. A code
+        works once and for five minutes; WeChat refuses a used or unknown one (40029, 40163)."""
+        data = await self._request("GET", "/sns/oauth2/access_token", params={
+            "appid": self.app_id, "secret": self.app_secret, "code": code, "grant_type": "authorization_code"})
+        openid = str(data.get("openid") or "")
+        if not openid:
+            raise PermanentError("no_openid", "/sns/oauth2/access_token answered without an openid")
+        return openid
+
+    async def fetch_jsapi_ticket(self, *, force: bool = False) -> IssuedToken:
+        """The JS-SDK's jsapi_ticket (valid 7200 s, shared by every process like the access token)."""
+        data = await self.call("GET", "/cgi-bin/ticket/getticket", params={"type": "jsapi"})
+        return IssuedToken(str(data["ticket"]), int(data.get("expires_in", 7200)))
+
     # --- messages ----------------------------------------------------------------------------------
 
     async def send_text(self, openid: str, text: str, *, key: str | None = None) -> dict:
