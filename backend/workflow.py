@@ -148,7 +148,7 @@ async def dispatch(session: AsyncSession, case: Case, rules: CategoryRules, poli
                             key=f"sla:{case.id}:{case.dispatch_round}:{stage}", now=now)
     if rules.joint_verification:
         for dept in rules.co_departments:
-            await add_cohandler(session, case, dept, actor, now)
+            await add_cohandler(session, case, dept, actor, now, rules.name)
     if officer is not None:
         text = await dispatch_text(session, case, rules)
         summary = T.DISPATCH_SUMMARY.format(category=rules.name, description=mask_text(case.description) or "")
@@ -231,7 +231,8 @@ async def cohandlers(session: AsyncSession, case: Case) -> list[CaseCohandler]:
                                        .order_by(CaseCohandler.id))).scalars())
 
 
-async def add_cohandler(session: AsyncSession, case: Case, dept_id: str, actor: str, now: datetime) -> bool:
+async def add_cohandler(session: AsyncSession, case: Case, dept_id: str, actor: str, now: datetime,
+                        category_name: str) -> bool:
     if dept_id == case.dept_id or any(c.dept_id == dept_id for c in await cohandlers(session, case)):
         return False
     session.add(CaseCohandler(case_id=case.id, dept_id=dept_id, added_at=now, added_by=actor))
@@ -239,7 +240,7 @@ async def add_cohandler(session: AsyncSession, case: Case, dept_id: str, actor: 
                     note=await name_of(session, dept_id))
     liaisons = (await session.execute(select(Staff).where(Staff.role == "liaison", Staff.dept_id == dept_id))
                 ).scalars().all()
-    text = T.COHANDLE.format(number=case.number, category=case.category, place=await place_of(session, case))
+    text = T.COHANDLE.format(number=case.number, category=category_name, place=await place_of(session, case))
     for liaison in liaisons:
         await notify_staff(session, liaison.id, "cohandle", text, now, key=f"cohandle:{case.id}:{dept_id}", case=case)
     return True
@@ -398,10 +399,11 @@ async def place_case(session: AsyncSession, actor: Staff, case: Case, place_id: 
     return Done(True)
 
 
-async def add_cohandlers(session: AsyncSession, actor: Staff, case: Case, dept_ids: list[str], now: datetime) -> Done:
+async def add_cohandlers(session: AsyncSession, actor: Staff, case: Case, dept_ids: list[str],
+                         rules: CategoryRules, now: datetime) -> Done:
     if refused := _refused(case, "cohandle"):
         return refused
-    added = [d for d in dept_ids if await add_cohandler(session, case, d, f"staff:{actor.id}", now)]
+    added = [d for d in dept_ids if await add_cohandler(session, case, d, f"staff:{actor.id}", now, rules.name)]
     return Done(True, detail=",".join(added))
 
 

@@ -117,7 +117,7 @@ async def perform(update: Update, ctx: Context, action: str, case, argument: str
         if action == "reassign":
             done = await workflow.reassign(s, me, case, depts[0], rules_for(ctx, case.category), policy(ctx), now)
         else:
-            done = await workflow.add_cohandlers(s, me, case, depts, now)
+            done = await workflow.add_cohandlers(s, me, case, depts, rules_for(ctx, case.category), now)
     else:  # verify: a liaison signs for their department, a supervisor names the department first
         dept, opinion = me.dept_id, argument
         if me.role == "supervisor" and argument:

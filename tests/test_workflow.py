@@ -114,7 +114,8 @@ async def test_joint_case_closes_only_after_every_cohandler_signs(town, db, cloc
     view = await town.case(number)
     assert view["category"] == "illegal_building"
     assert any(e["kind"] == "cohandler_added" for e in view["events"])
-    assert any(number in p.payload["text"] for p in await town.pushes("o-zhujian"))
+    [notice] = [p.payload["text"] for p in await town.pushes("o-zhujian") if number in p.payload["text"]]
+    assert "违法建设" in notice and "illegal_building" not in notice  # staff read names, never codes
     for step in ("接单", "到场"):
         await officer.say(f"{step} {number}")
     waiting = await officer.say(f"办结 {number} 已责令拆除")
