@@ -3,11 +3,11 @@
 Two routers side by side: staff first (binding, and commands, photos and locations from bound staff;
 its middleware looks the sender up), then residents (its middlewares load the person's dialog and end a
 charging talk the message does not answer): phone binding, personal data (我的信息, 删除我的信息, and
-staff's 电话 N, which checks the sender itself), progress, survey answers, the charging dialog, the intake
-dialog; greetings and the menu last. A staff photo not meant for a case declines and reaches the
-residents' router like anyone's.
+staff's 电话 N, which checks the sender itself), progress, survey answers, the charging dialog, questions the
+knowledge base answers (at rest), the intake dialog; greetings and the menu last. A staff photo not meant for a
+case declines and reaches the residents' router like anyone's.
 """
-from handlers import basic, charging, intake, personal, phone, progress, staff, survey
+from handlers import basic, charging, intake, knowledge, personal, phone, progress, staff, survey
 from handlers.dialog import load_dialog
 from handlers.router import Router
 
@@ -22,8 +22,8 @@ def staff_router() -> Router:
 def resident_router() -> Router:
     router = Router("resident")
     router.middlewares.extend([load_dialog, charging.settle])
-    for part in (phone.router, personal.router, progress.router, survey.router, charging.router, intake.router,
-                 basic.router):
+    for part in (phone.router, personal.router, progress.router, survey.router, charging.router,
+                 knowledge.router, intake.router, basic.router):
         router.include(part)
     return router
 

@@ -330,3 +330,8 @@ REVEAL_REFUSED = {
     "no_phone": "工单 {number} 没有留下联系电话。",
 }
 REVEAL_STAFF_ONLY = "查看联系电话仅限办理该工单的工作人员。查询您自己的工单，请发送“我的工单”。"
+
+# The knowledge base's answers (handlers/knowledge.py): the entry's answer, then what to do if it did not help.
+KB_ANSWER = "{answer}\n\n没解决？回复 人工 找工作人员，或直接说您遇到的问题"
+KB_UNKNOWN = ("这个问题我暂时答不上来，已经记下，街道会补充答案。需要工作人员帮您，请回复 人工；"
+              "如果是要反映问题，请直接描述问题和地点。")

@@ -11,7 +11,7 @@ from .answers import DetailReader, Details
 from .emergencies import Emergency, EmergencyRules
 from .faq import FaqEntry, FaqIndex, KbWords, load_kb_words
 from .extract import CueFinder, TimeFinder, find_building, find_case_number, find_phone, mask_phone
-from .inquiry import FormReader, Inquiry, decide
+from .inquiry import ASIDES, CHAT_MAX, FormReader, Inquiry, decide
 from .intent import IntentRecogniser
 from .keywords import KeywordClassifier
 from .lexicon import Lexicon, load_lexicon
@@ -167,7 +167,9 @@ class Analyzer:
             u = self.analyze(clean)
             form = self.forms.read(clean)
             found = index.answer(clean) if index is not None else (None, 0.0, [])
-            return decide(clean, form, urgent=u.urgent, intent=u.intent, found=found)
+            aside = None if form.kind == "report" or u.urgent or len(clean) > CHAT_MAX else self.turn(clean).kind
+            said = text.strip() if isinstance(text, str) else clean
+            return decide(said, form, urgent=u.urgent, intent=aside if aside in ASIDES else u.intent, found=found)
         except Exception:  # as analyze(): a resident's message must never break the conversation
             log.exception("inquiry failed; answering 'other'")
             return Inquiry(normalize(text), "other", None, 0.0, [], "error")

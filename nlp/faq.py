@@ -6,6 +6,7 @@ build a new one and swap it in. Scores are BM25's, divided by the question's own
 question matched against itself as a document), so one threshold fits short and long questions alike."""
 from __future__ import annotations
 
+import logging
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ import numpy as np
 
 from .matcher import PhraseMatcher
 from .normalize import normalize
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 DEFAULT_KB_WORDS = Path(__file__).with_name("kb.toml")
 TOP_CANDIDATES = 3

@@ -61,9 +61,11 @@ class FormReader:
 
 CONSULTATION, COMPLAINT, OTHER = "consultation", "complaint", "other"
 INQUIRY_INTENTS = (CONSULTATION, COMPLAINT, OTHER)
-# The analyzer's intents that are no question for the knowledge base (a greeting, a survey rating, a yes to a
-# question asked). Charging, progress and help questions are: in the chat their own conversations come first.
-NOT_ASKING = frozenset({"survey_answer", "greeting", "cancel", "confirm", "deny"})
+# The analyzer's intents and turn kinds that are no question for the knowledge base (a greeting, a survey rating,
+# a yes to a question asked, chit-chat, a staff command). Charging, progress and help questions are: in the chat their own conversations come first.
+NOT_ASKING = frozenset({"survey_answer", "greeting", "cancel", "confirm", "deny", "chitchat", "staff_command", "empty"})
+ASIDES = ("chitchat", "staff_command", "empty")  # what the turn reader finds that is no question to the street
+CHAT_MAX = 15  # characters: a longer message opened by "你好" or "谢谢" is no chit-chat, whatever it opens with
 
 
 TOPIC_MAX = 12  # characters of a bare topic asked without a question form ("大件垃圾预约", "居住证办理")
