@@ -103,4 +103,7 @@ def decide(text: str, form: Form, *, urgent: bool, intent: str,
         return Inquiry(text, CONSULTATION, faq_id, score, candidates, form.why)
     if faq_id is not None and not form.names_problem and len(text) <= TOPIC_MAX:
         return Inquiry(text, CONSULTATION, faq_id, score, candidates, "topic")
-    return Inquiry(text, COMPLAINT if form.names_problem else OTHER, None, score, candidates, form.why)
+    # told, not asked: a report when the analyzer reads one (the report dialog takes it, as before the knowledge
+    # base), else something for the other conversations
+    told = form.names_problem or intent == "complaint"
+    return Inquiry(text, COMPLAINT if told else OTHER, None, score, candidates, form.why)

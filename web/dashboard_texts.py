@@ -87,3 +87,6 @@ SANDBOX_PHOTO = "发照片"
 SANDBOX_LOCATION = "发位置"
 SANDBOX_DASHBOARD = "打开数据看板"
 SANDBOX_RESIDENT_NAMES = {"demo-resident": "居民 小王", "sandbox-resident-2": "居民 张阿姨", "sandbox-resident-3": "居民 李师傅"}
+
+# Consultations (questions residents asked) in the report and on the knowledge-base page
+REPORT_CONSULTATIONS = "咨询：{asked} 条，知识库解答 {answered} 条（知识库解答率 {rate}）"
