@@ -11,6 +11,19 @@ TIME_LIMIT = 64
 MAX_PHOTOS = 9
 
 
+UNNAMED_PLACE = ("小区", "院子", "园区")  # "小区门口" before the compound is named: which gate is still to say
+_SPOT_TAIL = "口边头里外"
+
+
+def refines(new: str, old: str) -> bool:
+    """The spot said now names which one of an unnamed spot said before: "南门" after "小区门口", "东边
+    那个垃圾房" after "小区垃圾房"."""
+    if not old.startswith(UNNAMED_PLACE) or new.startswith(UNNAMED_PLACE):
+        return False
+    head_old, head_new = old.rstrip(_SPOT_TAIL), new.rstrip(_SPOT_TAIL)
+    return bool(head_old and head_new) and head_old[-1] == head_new[-1] and len(head_new) > 1
+
+
 @dataclass
 class Draft:
     category: str | None = None
@@ -22,6 +35,7 @@ class Draft:
     location_distance: int | None = None  # metres from the shared location to that compound
     building: str | None = None
     spot: str | None = None  # where exactly, as said: "南门小广场", "6楼阳台", "88号门口" (of a road)
+    everywhere: bool = False  # the resident says it is all over the compound, not at one building or spot
     place_text: str | None = None  # the place as described or shared, when no known place matched it
     place_asked: bool = False  # asked once to describe the place or share a location: never again
     occurred: str | None = None
@@ -60,12 +74,14 @@ class Draft:
         if details is None:
             return ""
         spot, building, when = details.spot, details.building, details.time
-        if spot and not self.spot:
+        if spot and (not self.spot or refines(spot, self.spot)):
             self.spot = spot[:SPOT_LIMIT]
         if building and not self.building:
             self.building = building
         if when is not None and not self.occurred:
             self.occurred = when.said[:TIME_LIMIT]
+        if details.scope == "whole_compound" and not self.building:
+            self.everywhere = True
         added = (details.what or "").strip() if what else ""
         if added and added not in self.description:
             self.add_text(added)

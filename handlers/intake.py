@@ -138,7 +138,16 @@ async def ask_follow(draft: Draft, ctx: Context) -> str:
 def place_text(draft: Draft, names: dict[str, str]) -> str:
     if draft.compound is None and (draft.place_text or "place" in draft.skipped):
         return T.PLACE_TO_CHECK.format(place=draft.place_text or T.NOT_GIVEN)
-    return " ".join(part for part in (names.get(draft.compound, T.NOT_GIVEN), draft.building, draft.spot) if part)
+    return " ".join(part for part in (names.get(draft.compound, T.NOT_GIVEN), draft.building, spot_of(draft)) if part)
+
+
+def spot_of(draft: Draft) -> str | None:
+    """Where exactly: the spot as said, "all over the compound" put before it when the resident said so
+    ("全小区楼道")."""
+    if not draft.everywhere or draft.building:
+        return draft.spot
+    spot = draft.spot or ""
+    return (spot if spot.startswith(T.EVERYWHERE) else T.EVERYWHERE + spot)[:SPOT_LIMIT]
 
 
 SUMMARY_DESCRIPTION_CHARS = 400  # a summary with a longer description would pass WeChat's 2048 bytes and lose
@@ -169,6 +178,19 @@ def summary(draft: Draft, ctx: Context, names: dict[str, str]) -> str:
 
 # --- answers, one per state -------------------------------------------------------------------
 
+TELLS_NOTHING = (CONFIRM, CANCEL, *ASIDES)  # turns that add nothing to a report, whatever step they come at
+
+
+def take_answer(draft: Draft, turn) -> str:
+    """What an answer tells beyond the slot it answers joins the report: spot, building, time, whether it is
+    all over the compound, and what happens (as the nlp read it: place names, times and don't-know words taken
+    out). A confirmation, a skip word, chit-chat or a bare place name tells nothing more, so nothing is
+    appended. Returns what joined the description."""
+    if turn is None or turn.kind in TELLS_NOTHING:
+        return ""
+    return draft.take_details(turn.details)
+
+
 def details_of(update: Update, ctx: Context, expecting: str):
     """The details (spot, building, time, what happens) the nlp read in this answer, if it reads them."""
     turn = turn_of(update, ctx, expecting)
@@ -193,8 +215,8 @@ async def on_category_choice(draft: Draft, update: Update, ctx: Context) -> Step
         draft.urgent = draft.urgent or taxonomy(ctx).category(draft.category).priority == "urgent"
         return Step()
     u = understand(update, ctx)
-    draft.add_text(update.text or "")
     draft.absorb(u, overwrite=("category",))
+    take_answer(draft, turn_of(update, ctx, "category"))  # a place or time said here fills its slot
     return Step(prefix="" if draft.category else T.NOT_UNDERSTOOD_CHOICE)
 
 
@@ -262,37 +284,32 @@ async def on_building(draft: Draft, update: Update, ctx: Context) -> Step:
             draft.spot = (spot or (update.text or "").strip())[:SPOT_LIMIT] or None
         draft.skipped.append("building")
         return Step()
-    if words.is_word(update.text, words.SKIP) or (turn is not None and turn.skip):
-        draft.skipped.append("building")
-        said_more = not words.is_word(update.text, words.SKIP) and not (turn and turn.details and turn.details.what)
-        if said_more:  # "不清楚，好几栋都有": no building, but what it tells is kept with the report
-            draft.add_text(update.text or "")
+    if words.is_word(update.text, words.SKIP) or (turn is not None and (turn.skip or turn.kind == CONFIRM)):
+        draft.skipped.append("building")  # "不清楚，好几栋都有": no building; what else it tells is taken below
     elif turn is not None:  # only a building reference is a building; anything else said is kept as detail
         if turn.value:
             draft.building = turn.value
         else:
             draft.skipped.append("building")
-            draft.add_text(update.text or "")
     elif u.building:
         draft.building = u.building
     else:
         draft.building = (update.text or "").strip()[:32] or None
     draft.absorb(u)
-    draft.take_details(turn.details if turn is not None else None)
+    take_answer(draft, turn)
     return Step()
 
 
 async def on_time(draft: Draft, update: Update, ctx: Context) -> Step:
     u = understand(update, ctx)
     turn = turn_of(update, ctx, "time")
-    if words.is_word(update.text, words.SKIP) or (turn is not None and turn.skip):
-        draft.skipped.append("time")
+    if words.is_word(update.text, words.SKIP) or (turn is not None and (turn.skip or turn.kind == CONFIRM)):
+        draft.skipped.append("time")  # "确认", "不知道": the resident moves on
     elif turn is not None:  # the time as said; what else the answer tells joins the description
         draft.occurred = (turn.value or "")[:64] or None
         if draft.occurred is None:
             draft.skipped.append("time")
-            draft.add_text(update.text or "")
-        draft.take_details(turn.details)
+        take_answer(draft, turn)
     else:
         draft.occurred = u.time or (update.text or "").strip()[:64] or None
     return Step()
@@ -337,12 +354,25 @@ async def on_confirm(draft: Draft, update: Update, ctx: Context) -> Step:
         return Step(state="confirm")
     if words.normalize(text).isdigit():  # a number that is not an option: never a detail of the report
         return Step(state="confirm", prefix=T.NOT_UNDERSTOOD_CHOICE)
-    added = draft.take_details(turn.details) if turn is not None else ""
-    if not added:
-        added = text.strip()
-        draft.add_text(added)
     draft.absorb(u)
-    return Step(state="confirm", prefix=T.DETAIL_ADDED.format(detail=added[:60]))
+    return Step(state="confirm", prefix=added_at_summary(draft, turn, text))
+
+
+def added_at_summary(draft: Draft, turn, text: str) -> str:
+    """Words at the summary that are not a choice: a skip word or a bare "不知道" adds nothing; a spot, time or
+    scope fills its slot (the summary shows it); what happens joins the description and is said back; words
+    the nlp cannot place anywhere are kept whole and said back, so nothing the resident says is lost."""
+    if words.is_word(text, words.SKIP):
+        return ""
+    where = (draft.spot, draft.building, draft.occurred, draft.everywhere)
+    added = take_answer(draft, turn)
+    if added:
+        return T.DETAIL_ADDED.format(detail=added[:60])
+    details = turn.details if turn is not None else None
+    if where != (draft.spot, draft.building, draft.occurred, draft.everywhere) or (details and details.unknown):
+        return ""
+    draft.add_text(text.strip())
+    return T.DETAIL_ADDED.format(detail=text.strip()[:60])
 
 
 def correct(draft: Draft, turn, ctx: Context, state: str) -> Step:
@@ -485,7 +515,7 @@ async def create(draft: Draft, update: Update, ctx: Context) -> Reply:
     new = cases.NewCase(
         category=category.code, description=draft.description or category.name,
         priority=priority_of(category, draft.priority), channel="wechat", dept_id=category.department,
-        compound_id=draft.compound, building=draft.building, spot=draft.spot, occurred=draft.occurred,
+        compound_id=draft.compound, building=draft.building, spot=spot_of(draft), occurred=draft.occurred,
         place_text=None if draft.compound else draft.place_text,
         lat=draft.lat, lng=draft.lng, urgent=draft.urgent, reporter=reporter(update), contact_phone=draft.phone,
         anonymous=draft.anonymous, media=draft.photos)

@@ -126,6 +126,7 @@ IN_DIALOG_REMINDER = "（您正在反映问题）"
 NOT_UNDERSTOOD_CHOICE = "没能识别您的选择，请回复序号。"
 LOCATION_START = "已收到您的位置。"
 DETAIL_ADDED = "已补充说明：{detail}"
+EVERYWHERE = "全小区"  # where a problem is when the resident says it is all over the compound
 CORRECTED = "已更正：{value}"
 # a message that is nothing for the report: a short answer, then the same question again
 ASIDE = {

@@ -28,6 +28,7 @@ class EmergencyKind:
     cues: tuple[str, ...]
     combos: tuple[tuple[re.Pattern, ...], ...]  # each group one compiled alternation
     weak: bool = False
+    smoke: bool = False  # read from smoke, sparks or flames: a benign source of those silences its combinations
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,20 @@ def _rarity(group: str) -> tuple[int, int]:
     return min(map(len, words)), -len(words)
 
 
+def _expand(group: str, groups: dict[str, str]) -> str:
+    """A combination's group with the named word groups it uses ("@person|路人") written out."""
+    words = []
+    for word in group.split("|"):
+        word = word.strip()
+        if word.startswith("@"):
+            if word[1:] not in groups:
+                raise ValueError(f"emergency rules: no word group named {word!r}")
+            words.extend(_expand(groups[word[1:]], groups).split("|"))
+        elif word:
+            words.append(word)
+    return "|".join(words)
+
+
 def _group(group: str) -> re.Pattern:
     words = sorted({w.strip().lower() for w in group.split("|") if w.strip()}, key=len, reverse=True)
     return re.compile("|".join(map(re.escape, words)))
@@ -95,18 +110,19 @@ class EmergencyRules:
         self.hazard_priority = reading.get("hazard_priority", "high")
         self.hazard_category = reading.get("hazard_category", "public_order")
         self.hazard_min_probability = float(reading.get("hazard_min_probability", 0.1))
+        combos = {code: [[_expand(g, raw.get("groups", {})) for g in combo] for combo in k.get("combos", ())]
+                  for code, k in raw["kinds"].items()}
         self.kinds = {code: EmergencyKind(
             code=code, name=k["name"], number=k["number"], also=tuple(k.get("also", ())),
             category=k.get("category", "emergency"), advice=k.get("advice", ""), cues=_words(k.get("cues", ())),
             combos=tuple(tuple(_group(g) for g in sorted(combo, key=_rarity, reverse=True))
-                         for combo in k.get("combos", ())),
-            weak=bool(k.get("weak", False))) for code, k in raw["kinds"].items()}
+                         for combo in combos[code]),
+            weak=bool(k.get("weak", False)), smoke=bool(k.get("smoke", False))) for code, k in raw["kinds"].items()}
         self._cue_kind = {cue: code for code, k in self.kinds.items() for cue in k.cues}
         self._cues = PhraseMatcher(self._cue_kind)
         # a message can only tell of danger if it has a cue or the rarest part of some combination (the group
         # whose shortest word is longest): one C-level scan rules out most messages before any per-kind work
-        rarest = [_words(max(combo, key=_rarity).split("|")) for k in raw["kinds"].values()
-                  for combo in k.get("combos", ())]
+        rarest = [_words(max(combo, key=_rarity).split("|")) for kind in combos.values() for combo in kind]
         triggers = sorted({*self._cue_kind, *(w for group in rarest for w in group if w)}, key=len, reverse=True)
         self._trigger = re.compile("|".join(map(re.escape, triggers)))
 
@@ -148,10 +164,9 @@ class EmergencyRules:
             s0, body = sentence.start(), sentence.group(0)
             for start, cue in self._cues.find(body):
                 hits.append(_Hit(self._cue_kind[cue], s0 + start, (cue,), self._state(text, s0 + start, len(cue))))
-            if any(w in body for w in self.benign):
-                continue
+            benign = any(w in body for w in self.benign)
             for code, kind in self.kinds.items():
-                for combo in kind.combos:
+                for combo in () if benign and kind.smoke else kind.combos:
                     hit = self._combo(text, s0, body, code, combo)
                     if hit:
                         hits.append(hit)

@@ -30,6 +30,14 @@ _MENU_NUMBER = re.compile(r"^(?:第)?(\d{1,2})(?:个|号|项)?$")
 _BARE_BUILDING = re.compile(r"^(\d{1,3})$")
 
 
+def unrepeated(word: str) -> str:
+    """A word said over and over, as one ("对对对" → "对", "好的好的" → "好的"); anything else unchanged."""
+    for size in range(1, len(word) // 2 + 1):
+        if len(word) % size == 0 and word == word[:size] * (len(word) // size):
+            return word[:size]
+    return word
+
+
 @dataclass(frozen=True)
 class Turn:
     kind: str  # one of TURN_KINDS
@@ -53,6 +61,7 @@ class TurnReader:
         self._correction = sorted(turn.get("correction", ()), key=len, reverse=True)
         self._correction_lead = sorted(turn.get("correction_lead", ()), key=len, reverse=True)
         self._question = AnyOf(turn.get("question", ()))
+        self._indefinite = sorted(turn.get("indefinite", ()), key=len, reverse=True)
         self._chitchat_words = sorted(turn.get("chitchat", ()), key=len, reverse=True)
         self._chitchat = AnyOf(self._chitchat_words)
         self._asking = AnyOf(turn.get("asking", ()))
@@ -93,7 +102,7 @@ class TurnReader:
             return Turn(CANCEL, text, details=details)  # "不报了，我自己去找物业": opens with a cancellation
         if len(bare) > SHORT or self._has_evidence(text):
             return None
-        core = bare.rstrip(_PARTICLES) or bare
+        core = unrepeated(bare.rstrip(_PARTICLES) or bare)  # "对对对", "好好好": said three times, meant once
         if expecting in OPTIONAL and (core in self._skip or bare in self._skip):
             return Turn(ANSWER, text, skip=True, details=details)
         if core in self._cancel_words or any(bare.startswith(w) for w in self._cancel_words) or self._cancel(bare):
@@ -108,7 +117,7 @@ class TurnReader:
         first, *rest = _CLAUSE.split(text.strip(), maxsplit=1)
         core = _NOT_WORD.sub("", first).rstrip(_PARTICLES)
         later = _NOT_WORD.sub("", "".join(rest))
-        if core not in self._confirm_words or self._cancel(later) or self._question(later):
+        if core not in self._confirm_words or self._cancel(later) or self._asks(later):
             return False
         return not later or self._confirms(later) or later in self._confirm_words or self._only_chitchat(later)
 
@@ -124,7 +133,13 @@ class TurnReader:
         if not word:
             return False
         before = bare[: bare.find(word)]
-        return not any(before.endswith(n) for n in self._not_confirm) and not self._question(bare)
+        return not any(before.endswith(n) for n in self._not_confirm) and not self._asks(bare)
+
+    def _asks(self, bare: str) -> bool:
+        """A question word that is not an indefinite after a negation ("没什么要改的" asks nothing)."""
+        for word in self._indefinite:
+            bare = bare.replace(word, "")
+        return bool(self._question(bare))
 
     def _correction_of(self, text: str, bare: str, details: Details) -> Turn | None:
         head = next((w for w in self._correction if bare.startswith(w)), None)

@@ -112,7 +112,7 @@ async def test_case_page_escapes_text_and_masks_the_phone(dash):
     await login(dash)
     async with dash.browser.get(url(dash, f"/dashboard/cases/{dash.case_number}")) as r:
         html = await r.text()
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html and "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html and "<script>alert" not in html
     assert "&lt;b&gt;危险&lt;/b&gt;" in html
     assert "138****5678" in html and "13812345678" not in html
     assert "受理" in html  # the timeline

@@ -1,22 +1,25 @@
-"""Charts as inline SVG, drawn on the server: no chart library, no script, nothing fetched."""
+"""Charts as inline SVG, drawn on the server: no chart library, no script, nothing fetched.
+
+Each chart is returned as `Markup` for the templates: every text in it (names, labels) went through
+markupsafe's `escape` here, and the numbers are formatted by us."""
 from __future__ import annotations
 
-from html import escape
+from markupsafe import Markup, escape
 
 WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 640, 220, 44, 12, 14, 34
 SERIES_CLASSES = ("s0", "s1", "s2", "s3")
 
 
-def _frame(inner: str, label: str) -> str:
-    return (f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
+def _frame(inner: str, label: str) -> Markup:
+    return Markup(f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
             f'xmlns="http://www.w3.org/2000/svg">{inner}</svg>')
 
 
 def line_chart(label: str, x_labels: list[str], series: dict[str, list[float | None]], *, percent: bool = True,
-               empty: str = "") -> str:
+               empty: str = "") -> Markup:
     """Lines over x_labels; values in 0..1 when percent (shown 0-100 %). None leaves a gap."""
     if not x_labels:
-        return f'<p class="empty">{escape(empty)}</p>'
+        return Markup(f'<p class="empty">{escape(empty)}</p>')
     values = [v for vs in series.values() for v in vs if v is not None]
     top = 1.0 if percent else max(values or [1.0]) * 1.1 or 1.0
     bottom = 0.0 if not percent else max(0.0, min(values or [0.0]) - 0.1)
@@ -60,12 +63,12 @@ def line_chart(label: str, x_labels: list[str], series: dict[str, list[float | N
                              f'<title>{escape(name)} {escape(x_labels[i])}: {shown}</title></circle>')
     legend = "".join(f'<span class="key {SERIES_CLASSES[n % 4]}">{escape(name)}</span>'
                      for n, name in enumerate(series))
-    return _frame("".join(parts), label) + f'<div class="legend">{legend}</div>'
+    return _frame("".join(parts), label) + Markup(f'<div class="legend">{legend}</div>')
 
 
-def bar_chart(label: str, x_labels: list[str], values: list[int], *, empty: str = "") -> str:
+def bar_chart(label: str, x_labels: list[str], values: list[int], *, empty: str = "") -> Markup:
     if not x_labels:
-        return f'<p class="empty">{escape(empty)}</p>'
+        return Markup(f'<p class="empty">{escape(empty)}</p>')
     top = max(values or [1]) * 1.1 or 1
     plot_w, plot_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
     slot = plot_w / len(x_labels)
@@ -81,12 +84,12 @@ def bar_chart(label: str, x_labels: list[str], values: list[int], *, empty: str 
 
 
 def street_map(label: str, compounds: list[dict], open_cases: dict[str, int], stations: list[dict],
-               legend: tuple[str, str, str]) -> str:
+               legend: tuple[str, str, str]) -> Markup:
     """Compounds (grey), open cases per compound (red, area ~ count) and charging stations (green squares),
     projected from the demo coordinates onto a plain equirectangular plane."""
     points = [(c["lat"], c["lng"]) for c in compounds] + [(s["lat"], s["lng"]) for s in stations]
     if not points:
-        return ""
+        return Markup()
     w, h, pad = 640, 420, 24
     lats, lngs = [p[0] for p in points], [p[1] for p in points]
     lat0, lat1, lng0, lng1 = min(lats), max(lats), min(lngs), max(lngs)
@@ -117,5 +120,5 @@ def street_map(label: str, compounds: list[dict], open_cases: dict[str, int], st
             labels.append(f'<text class="map-label" x="{x + r + 2:.1f}" y="{y + 4:.1f}">{escape(c["name"])} {n}</text>')
     keys = (f'<span class="key open-case">{escape(legend[0])}</span><span class="key station">{escape(legend[1])}'
             f'</span><span class="key compound">{escape(legend[2])}</span>')
-    return (f'<svg class="map" viewBox="0 0 {w} {h}" role="img" aria-label="{escape(label)}" '
+    return Markup(f'<svg class="map" viewBox="0 0 {w} {h}" role="img" aria-label="{escape(label)}" '
             f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}{"".join(labels)}</svg><div class="legend">{keys}</div>')

@@ -1,6 +1,6 @@
 """/dashboard: the street's numbers, hotspots, a map and the cases, for logged-in staff.
 
-Server-side HTML (templates/ + string.Template, every value escaped here), inline SVG charts
+Server-side HTML (Jinja2 templates in web/templates/dashboard, escaping by default), inline SVG charts
 (web/charts.py), one local stylesheet: nothing is fetched from elsewhere, so it works offline, and the
 CSP lets images come only from here (`img-src 'self' data:`): photos are the ones the media keeper stored,
 served with a type from an allowlist. Residents' words are masked (backend.privacy.mask_text).
@@ -20,9 +20,7 @@ import logging
 import re
 import secrets
 from datetime import date, datetime, time, timedelta
-from html import escape
 from pathlib import Path
-from string import Template
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -32,13 +30,12 @@ from backend.clock import LOCAL_TZ, local
 from backend.privacy import mask_phone, mask_text
 from storage.media import SERVED_TYPES
 from web import charts, dashboard_texts as T
+from web.templating import render, when
 from web.clients import Proxies
 
 log = logging.getLogger(__name__)
 
-HERE = Path(__file__).parent
-TEMPLATES = HERE / "templates"
-STATIC = HERE / "static"
+STATIC = Path(__file__).parent / "static"
 COOKIE = "gz_dash"
 CSRF_COOKIE, CSRF_FIELD = "gz_csrf", "csrf"
 NEW_CSRF = web.RequestKey("new_csrf", str)  # a token made for this response, set as the cookie by _page
@@ -57,15 +54,6 @@ SECURITY_HEADERS = {
 }
 
 
-def h(value) -> str:
-    """Escaped text for HTML (None -> empty)."""
-    return "" if value is None else escape(str(value), quote=True)
-
-
-def template(name: str) -> Template:
-    return Template((TEMPLATES / name).read_text(encoding="utf-8"))
-
-
 def pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -75,10 +63,6 @@ def duration(seconds: float | None) -> str:
         return "—"
     hours = seconds / 3600
     return f"{hours:.1f} 小时" if hours < 48 else f"{hours / 24:.1f} 天"
-
-
-def when(at: datetime | None) -> str:
-    return local(at).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
 class BadQuery(ValueError):
@@ -160,18 +144,11 @@ class Dashboard:
         cookie, sent = request.cookies.get(CSRF_COOKIE, ""), str(form.get(CSRF_FIELD, ""))
         return bool(cookie) and hmac.compare_digest(cookie.encode(), sent.encode())
 
-    def _hidden_csrf(self, request: web.Request) -> str:
-        return f'<input type="hidden" name="{CSRF_FIELD}" value="{h(self._csrf(request))}">'
-
     async def login_form(self, request: web.Request, *, error: str = "", status: int = 200,
                          next_url: str | None = None) -> web.Response:
         next_url = next_url or request.query.get("next", "/dashboard")
-        body = template("login.html").substitute(
-            title=h(T.LOGIN_TITLE), staff_id=h(T.LOGIN_STAFF_ID), password=h(T.LOGIN_PASSWORD),
-            submit=h(T.LOGIN_SUBMIT), hint=h(T.LOGIN_HINT), next=h(_safe_next(next_url)),
-            csrf=self._hidden_csrf(request),
-            error=f'<p class="error" role="alert">{h(error)}</p>' if error else "")
-        return self._page(request, T.LOGIN_TITLE, body, None, status=status)
+        return self._page(request, "dashboard/login.html", T.LOGIN_TITLE, None, status=status,
+                          error=error, next=_safe_next(next_url))
 
     async def login(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -211,7 +188,7 @@ class Dashboard:
     async def logout(self, request: web.Request) -> web.Response:
         form = await request.post()
         if not self._csrf_ok(request, form):
-            return self._page(request, T.FORM_EXPIRED, f"<p>{h(T.FORM_EXPIRED)}</p>", None, status=403)
+            return self._message(request, T.FORM_EXPIRED, None, status=403)
         async with self.db.transaction() as session:
             await accounts.close_session(session, request.cookies.get(COOKIE))
         response = _redirect("/dashboard/login")
@@ -220,26 +197,24 @@ class Dashboard:
 
     # --- pages ----------------------------------------------------------------------------------------
 
-    def _page(self, request: web.Request, title: str, body: str, staff, *, status: int = 200,
-              banner: str = "") -> web.Response:
-        nav = ""
-        if staff is not None:
-            nav = (f'<nav><a href="/dashboard">{h(T.NAV["overview"])}</a><a href="/dashboard/cases">'
-                   f'{h(T.NAV["cases"])}</a><span class="who">{h(T.SIGNED_IN_AS.format(name=staff.name, staff_id=staff.id))}'
-                   f'</span><form method="post" action="/dashboard/logout">{self._hidden_csrf(request)}'
-                   f'<button type="submit">{h(T.NAV["logout"])}</button></form></nav>')
-        html = template("base.html").substitute(title=h(title), site=h(T.TITLE), nav=nav, body=body,
-                                                banner=f'<p class="banner">{h(banner)}</p>' if banner else "")
-        response = web.Response(text=html, content_type="text/html", status=status, headers=SECURITY_HEADERS)
+    def _page(self, request: web.Request, name: str, title: str, staff, *, status: int = 200,
+              banner: str = "", **context) -> web.Response:
+        context = {"T": T, "title": title, "staff": staff, "banner": banner, "csrf": self._csrf(request),
+                   "error": "", **context}
+        response = render(request, name, context, status=status, headers=SECURITY_HEADERS)
         if request.get(NEW_CSRF):
             response.set_cookie(CSRF_COOKIE, request[NEW_CSRF], path="/dashboard", httponly=True,
                                 samesite="Strict", secure=self._secure(request))
         return response
 
+    def _message(self, request: web.Request, message: str, staff, *, status: int, back: bool = False,
+                 error: bool = False) -> web.Response:
+        """A page saying one thing (a refusal, a page not found)."""
+        return self._page(request, "dashboard/base.html", message, staff, status=status, message=message,
+                          back=back, error=error)
+
     def _bad_query(self, request: web.Request, staff, exc: BadQuery) -> web.Response:
-        message = T.BAD_QUERY.format(reason=exc)
-        return self._page(request, message, f'<p class="error">{h(message)}</p><p><a href="/dashboard">'
-                          f'{h(T.NAV["overview"])}</a></p>', staff, status=400)
+        return self._message(request, T.BAD_QUERY.format(reason=exc), staff, status=400, back=True, error=True)
 
     def _scope(self, request: web.Request) -> tuple[analytics.Scope, date, date]:
         refuse_nul(request.query)
@@ -267,57 +242,42 @@ class Dashboard:
             facts = await queries.map_facts(session)
         names = {c.id: c.name for c in facts.compounds}
         keys = [m.key + (T.PARTIAL_MARK if analytics.period_end("month", m.key) > now else "") for m in months]
-        cards = "".join(
-            f'<div class="card"><div class="label">{h(T.CARDS[name])}</div><div class="value" id="card-{name}">'
-            f'{h(value)}</div></div>' for name, value in (
-                ("cases", total.cases), ("response_rate", pct(total.response_rate)),
-                ("closure_rate", pct(total.closure_rate)), ("satisfaction_rate", pct(total.satisfaction_rate)),
-                ("avg_handling_s", duration(total.avg_handling_s)), ("p90_handling_s", duration(total.p90_handling_s)),
-                ("reopen_rate", pct(total.reopen_rate)), ("repeat_reports", total.repeat_reports)))
-        sla_cards = "".join(f'<div class="card small"><div class="label">{h(T.SERIES[s])}</div>'
-                            f'<div class="value">{h(pct(total.sla_compliance[s]))}</div></div>' for s in analytics.STAGES)
+        cards = [("cases", total.cases), ("response_rate", pct(total.response_rate)),
+                 ("closure_rate", pct(total.closure_rate)), ("satisfaction_rate", pct(total.satisfaction_rate)),
+                 ("avg_handling_s", duration(total.avg_handling_s)), ("p90_handling_s", duration(total.p90_handling_s)),
+                 ("reopen_rate", pct(total.reopen_rate)), ("repeat_reports", total.repeat_reports)]
+        sla_cards = [(T.SERIES[s], pct(total.sla_compliance[s])) for s in analytics.STAGES]
         rates = charts.line_chart(T.CHART_RATES, keys, {T.SERIES[k]: [getattr(m, k) for m in months] for k in
                                                         ("response_rate", "closure_rate", "satisfaction_rate")},
                                   empty=T.NO_DATA)
         sla = charts.line_chart(T.CHART_SLA, keys, {T.SERIES[s]: [m.sla_compliance[s] for m in months]
                                                     for s in analytics.STAGES}, empty=T.NO_DATA)
         volume = charts.bar_chart(T.CHART_VOLUME, keys, [m.cases for m in months], empty=T.NO_DATA)
-        partial_note = f'<p class="note partial">{h(T.PARTIAL_NOTE)}</p>' if any(T.PARTIAL_MARK in k for k in keys) else ""
-        body = (f"{self._scope_form(facts, scope, first, last)}<section class=\"cards\">{cards}</section>"
-                f'<section class="cards">{sla_cards}</section>'
-                f'<section class="charts"><figure id="chart-rates"><figcaption>{h(T.CHART_RATES)}</figcaption>{rates}'
-                f'</figure><figure id="chart-sla"><figcaption>{h(T.CHART_SLA)}</figcaption>{sla}</figure>'
-                f'<figure id="chart-volume"><figcaption>{h(T.CHART_VOLUME)}</figcaption>{volume}</figure></section>'
-                f'{partial_note}'
-                f'{self._heat(cells, names, scope)}'
-                f'<section id="map"><h2>{h(T.MAP_TITLE)}</h2>{self._map(facts, scope)}</section>')
-        return self._page(request, T.TITLE, body, staff, banner=T.DEMO_BANNER if facts.demo_cases else "")
+        return self._page(request, "dashboard/overview.html", T.TITLE, staff,
+                          banner=T.DEMO_BANNER if facts.demo_cases else "",
+                          first=first.isoformat(), last=last.isoformat(), community=scope.community,
+                          communities=sorted({c.community for c in facts.compounds}), cards=cards,
+                          sla_cards=sla_cards, rates=rates, sla=sla, volume=volume,
+                          partial=any(T.PARTIAL_MARK in k for k in keys), heat=self._heat(cells, names, scope),
+                          street_map=self._map(facts, scope))
 
     @staticmethod
-    def _scope_form(facts: queries.MapFacts, scope: analytics.Scope, first: date, last: date) -> str:
-        options = "".join(f'<option value="{h(c)}"{" selected" if c == scope.community else ""}>{h(c)}</option>'
-                          for c in sorted({c.community for c in facts.compounds}))
-        return (f'<form class="filters" method="get" action="/dashboard"><label>{h(T.SCOPE_FROM)} <input type="date" '
-                f'name="from" value="{first.isoformat()}"></label><label>{h(T.SCOPE_TO)} <input type="date" name="to" '
-                f'value="{last.isoformat()}"></label><label>{h(T.SCOPE_COMMUNITY)} <select name="community">'
-                f'<option value="">{h(T.SCOPE_ALL)}</option>{options}</select></label>'
-                f'<button type="submit">{h(T.SCOPE_APPLY)}</button></form>')
-
-    @staticmethod
-    def _map(facts: queries.MapFacts, scope: analytics.Scope) -> str:
+    def _map(facts: queries.MapFacts, scope: analytics.Scope):
         return charts.street_map(T.MAP_TITLE, [{"id": c.id, "name": c.name, "lat": c.lat, "lng": c.lng}
                                                for c in facts.compounds if scope.community in (None, c.community)],
                                  facts.open_by_compound, [{"name": s.name, "lat": s.lat, "lng": s.lng}
                                                           for s in facts.stations],
                                  (T.MAP_LEGEND_CASES, T.MAP_LEGEND_STATIONS, T.MAP_LEGEND_COMPOUNDS))
 
-    def _heat(self, cells: list[analytics.Cell], names: dict[str, str], scope: analytics.Scope) -> str:
+    def _heat(self, cells: list[analytics.Cell], names: dict[str, str], scope: analytics.Scope) -> dict:
+        """The heat table as rows of cells: flagged compounds first, then the busiest; every category with a
+        case in the rows shown, busiest first."""
         by_compound: dict[str, int] = {}
         for c in cells:
             by_compound[c.compound_id] = by_compound.get(c.compound_id, 0) + c.count
         flagged_compounds = [c.compound_id for c in cells if c.flagged]
         rows = list(dict.fromkeys(flagged_compounds + sorted(by_compound, key=lambda k: -by_compound[k])))[:HEAT_ROWS]
-        by_category: dict[str, int] = {}  # every category with a case in the rows shown, busiest first
+        by_category: dict[str, int] = {}
         for c in cells:
             if c.compound_id in rows and c.count:
                 by_category[c.category] = by_category.get(c.category, 0) + c.count
@@ -325,34 +285,27 @@ class Dashboard:
                                      + sorted(by_category, key=lambda k: -by_category[k])))
         grid = {(c.compound_id, c.category): c for c in cells}
         top = max([c.count for c in cells] or [1])
-        head = "".join(f"<th>{h(self.category_names.get(k, k))}</th>" for k in columns)
-        body = []
-        window_start = (min(scope.end, self.clock()) - timedelta(days=self.rule.window_days))
-        for compound in rows:
-            tds = []
-            for category in columns:
-                cell = grid.get((compound, category))
-                n = cell.count if cell else 0
-                level = 0 if n == 0 else 1 + min(4, int(5 * n / (top + 1)))
-                css = f"heat{level}" + (" flagged" if cell and cell.flagged else "")
-                link = "/dashboard/cases?" + urlencode({"compound": compound, "category": category,
-                                                        "from": local(window_start).date().isoformat()})
-                tds.append(f'<td class="{css}">' + (f'<a href="{h(link)}">{n}</a>' if n else "") + "</td>")
-            body.append(f"<tr><th>{h(names.get(compound, compound))}</th>{''.join(tds)}</tr>")
-        flagged = [c for c in cells if c.flagged]
-        lines = "".join(
-            f'<li><a href="/dashboard/cases?{h(urlencode({"compound": c.compound_id, "category": c.category, "from": local(window_start).date().isoformat()}))}">'
-            + h(T.HOTSPOT_LINE.format(compound=names.get(c.compound_id, c.compound_id),
-                                      category=self.category_names.get(c.category, c.category), count=c.count,
-                                      trailing=c.trailing_avg, peers=c.peer_avg,
-                                      reasons="、".join(T.HOTSPOT_REASONS[r] for r in c.reasons)))
-            + "</a></li>" for c in flagged) or f"<li>{h(T.HOTSPOT_NONE)}</li>"
-        return (f'<section id="hotspots"><h2>{h(T.HEAT_TITLE.format(days=self.rule.window_days))}</h2>'
-                f'<p class="note">{h(T.HEAT_NOTE.format(windows=self.rule.trailing_windows))}'
-                f'{h(T.HEAT_ROWS_NOTE.format(shown=len(rows), total=len(by_compound))) if len(by_compound) > len(rows) else ""}</p>'
-                f'<div class="scroll"><table class="heat"><thead><tr><th></th>{head}</tr></thead>'
-                f'<tbody>{"".join(body)}</tbody></table></div>'
-                f'<ul class="flags">{lines}</ul></section>')
+        since = local(min(scope.end, self.clock()) - timedelta(days=self.rule.window_days)).date().isoformat()
+
+        def link(compound: str, category: str) -> str:
+            return "/dashboard/cases?" + urlencode({"compound": compound, "category": category, "from": since})
+
+        def cell(compound: str, category: str) -> dict:
+            found = grid.get((compound, category))
+            n = found.count if found else 0
+            level = 0 if n == 0 else 1 + min(4, int(5 * n / (top + 1)))
+            return {"css": f"heat{level}" + (" flagged" if found and found.flagged else ""), "count": n,
+                    "link": link(compound, category)}
+
+        flags = [{"link": link(c.compound_id, c.category), "text": T.HOTSPOT_LINE.format(
+                  compound=names.get(c.compound_id, c.compound_id),
+                  category=self.category_names.get(c.category, c.category), count=c.count,
+                  trailing=c.trailing_avg, peers=c.peer_avg,
+                  reasons="、".join(T.HOTSPOT_REASONS[r] for r in c.reasons))} for c in cells if c.flagged]
+        return {"days": self.rule.window_days, "windows": self.rule.trailing_windows, "shown": len(rows),
+                "total": len(by_compound), "columns": [self.category_names.get(k, k) for k in columns],
+                "rows": [{"name": names.get(r, r), "cells": [cell(r, k) for k in columns]} for r in rows],
+                "flags": flags}
 
     async def case_list(self, request: web.Request) -> web.Response:
         staff = await self._staff(request)
@@ -366,18 +319,20 @@ class Dashboard:
         async with self.db.reading() as session:
             total, rows = await queries.case_page(session, chosen, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
             choices = await queries.filter_choices(session)
-        lines = "".join(
-            f'<tr><td><a href="/dashboard/cases/{h(r.case.number)}">{h(r.case.number)}</a></td>'
-            f'<td>{h(when(r.case.created_at))}</td>'
-            f'<td>{h(self.category_names.get(r.case.category, r.case.category))}</td>'
-            f'<td>{h(r.compound or "")}</td><td class="status {h(r.case.status)}">'
-            f'{h(T.STATUS.get(r.case.status, r.case.status))}</td><td>{h(r.officer or "")}</td>'
-            f'<td>{h(r.case.channel)}</td><td>{h(mask_phone(r.case.contact_phone) or "")}</td></tr>' for r in rows)
-        head = "".join(f"<th>{h(c)}</th>" for c in T.COLUMNS)
-        body = (f'<h2>{h(T.CASES_TITLE)}</h2><form class="filters" method="get" action="/dashboard/cases">'
-                f'{self._filters(q, choices)}</form><div class="scroll"><table class="cases"><thead><tr>{head}</tr></thead>'
-                f'<tbody>{lines}</tbody></table></div><p class="pager">{_pager(q, page, total)}</p>')
-        return self._page(request, T.CASES_TITLE, body, staff)
+        shown = [{"number": r.case.number, "created_at": r.case.created_at,
+                  "category": self.category_names.get(r.case.category, r.case.category), "compound": r.compound,
+                  "status": r.case.status, "status_text": T.STATUS.get(r.case.status, r.case.status),
+                  "officer": r.officer, "channel": r.case.channel, "phone": mask_phone(r.case.contact_phone)}
+                 for r in rows]
+        prev_link, next_link = _pager(q, page, total)
+        choice_boxes = [("status", list(T.STATUS.items())),
+                        ("community", [(c, c) for c in choices.communities]),
+                        ("compound", [(c.id, c.name) for c in choices.compounds]),
+                        ("category", sorted(self.category_names.items(), key=lambda kv: kv[1])),
+                        ("officer", [(s.id, f"{s.name}（{s.id}）") for s in choices.officers]),
+                        ("channel", [(c, c) for c in choices.channels])]
+        return self._page(request, "dashboard/cases.html", T.CASES_TITLE, staff, q=q, choices=choice_boxes,
+                          rows=shown, page=page, total=total, prev_link=prev_link, next_link=next_link)
 
     @staticmethod
     def _case_filter(q) -> queries.CaseFilter:
@@ -387,25 +342,6 @@ class Dashboard:
                                   number=(q.get("number") or "").strip()[:32] or None,
                                   start=day_start(first) if first else None,
                                   end=day_start(last + timedelta(days=1)) if last else None)
-
-    def _filters(self, q, choices: queries.FilterChoices) -> str:
-        def select_box(name: str, pairs: list[tuple[str, str]]) -> str:
-            options = "".join(f'<option value="{h(v)}"{" selected" if q.get(name) == v else ""}>{h(label)}</option>'
-                              for v, label in pairs)
-            return (f'<label>{h(T.FILTERS[name])} <select name="{name}"><option value="">{h(T.SCOPE_ALL)}</option>'
-                    f'{options}</select></label>')
-
-        return ("".join([
-            select_box("status", list(T.STATUS.items())),
-            select_box("community", [(c, c) for c in choices.communities]),
-            select_box("compound", [(c.id, c.name) for c in choices.compounds]),
-            select_box("category", sorted(self.category_names.items(), key=lambda kv: kv[1])),
-            select_box("officer", [(s.id, f"{s.name}（{s.id}）") for s in choices.officers]),
-            select_box("channel", [(c, c) for c in choices.channels])])
-            + f'<label>{h(T.FILTERS["from"])} <input type="date" name="from" value="{h(q.get("from", ""))}"></label>'
-            + f'<label>{h(T.FILTERS["to"])} <input type="date" name="to" value="{h(q.get("to", ""))}"></label>'
-            + f'<label>{h(T.FILTERS["number"])} <input type="search" name="number" value="{h(q.get("number", ""))}">'
-            + f'</label><button type="submit">{h(T.SCOPE_APPLY)}</button>')
 
     async def media_file(self, request: web.Request) -> web.StreamResponse:
         """A photo the media keeper stored in our data directory, for logged-in staff only, served with a type
@@ -427,7 +363,7 @@ class Dashboard:
             raise self._to_login(request)
         number = request.match_info["number"][:32]
         if "\x00" in number:
-            return self._page(request, T.NOT_FOUND, f'<p>{h(T.NOT_FOUND)}</p>', staff, status=404)
+            return self._message(request, T.NOT_FOUND, staff, status=404)
         return await self._case(request, staff, number)
 
     async def reveal_contact(self, request: web.Request) -> web.Response:
@@ -438,7 +374,7 @@ class Dashboard:
             raise self._to_login(request)
         form = await request.post()
         if not self._csrf_ok(request, form):
-            return self._page(request, T.FORM_EXPIRED, f"<p>{h(T.FORM_EXPIRED)}</p>", staff, status=403)
+            return self._message(request, T.FORM_EXPIRED, staff, status=403)
         number = request.match_info["number"][:32].replace("\x00", "")
         async with self.db.transaction() as session:
             revealed = await audit.reveal_contact(session, number, staff, self.clock(), via="dashboard")
@@ -451,7 +387,7 @@ class Dashboard:
         async with self.db.sessions() as session:
             found = await queries.case_detail(session, number)
         if found is None:
-            return self._page(request, T.NOT_FOUND, f'<p>{h(T.NOT_FOUND)}</p>', staff, status=404)
+            return self._message(request, T.NOT_FOUND, staff, status=404)
         case, view = found.case, found.view
         shown = {**view, "status": T.STATUS.get(case.status, case.status),
                  "category": self.category_names.get(case.category, case.category),
@@ -462,55 +398,21 @@ class Dashboard:
                  "description": mask_text(case.description),
                  "reporter": T.ANONYMOUS if case.anonymous else view["reporter"],
                  "created_at": when(case.created_at)}
-        fields = "".join(f"<dt>{h(label)}</dt><dd>{h(shown.get(key))}</dd>" for key, label in T.CASE_FIELDS.items())
-        events = "".join(
-            f'<li class="event {h(e["kind"])}"><time>{h(when(datetime.fromisoformat(e["at"])))}</time> '
-            f'<strong>{h(T.EVENTS.get(e["kind"], e["kind"]))}</strong> <span class="actor">{h(e["actor"])}</span>'
-            + (f'<div class="note">{h(mask_text(e["note"]))}</div>' if e["note"] else "") + "</li>"
-            for e in view["events"])
-        photos = "".join(_photo(m) for m in found.media) or f"<p>{h(T.NO_PHOTOS)}</p>"
-        body = (f'<p><a href="/dashboard/cases">{h(T.BACK)}</a></p><h2>{h(T.CASE_TITLE.format(number=case.number))}</h2>'
-                f'<dl class="case">{fields}</dl>{self._contact(request, staff, case, revealed)}'
-                f'<h3>{h(T.PHOTOS)}</h3><div class="photos">{photos}</div>'
-                f'<h3>{h(T.TIMELINE)}</h3><ol class="timeline">{events}</ol>')
-        return self._page(request, T.CASE_TITLE.format(number=case.number), body, staff, status=status)
-
-    def _contact(self, request: web.Request, staff, case, revealed: audit.Reveal | None) -> str:
-        """The revealed numbers, the refusal, or the button (only for those who may reveal)."""
-        if revealed is not None:
-            if revealed.ok:
-                return (f'<p class="revealed" id="contact">{h(T.CONTACT_SHOWN)}'
-                        + "、".join(f"<strong>{h(p)}</strong>" for p in revealed.phones) + "</p>")
-            return f'<p class="error" id="contact">{h(T.CONTACT_REFUSED.get(revealed.code, revealed.code))}</p>'
-        if not audit.may_reveal(staff, case):
-            return ""
-        return (f'<form method="post" action="/dashboard/cases/{h(case.number)}/contact" class="reveal">'
-                f'{self._hidden_csrf(request)}<button type="submit" id="reveal-contact">{h(T.CONTACT_REVEAL)}</button>'
-                f'</form>')
+        events = [{"kind": e["kind"], "at": datetime.fromisoformat(e["at"]), "actor": e["actor"],
+                   "note": mask_text(e["note"]) if e["note"] else ""} for e in view["events"]]
+        title = T.CASE_TITLE.format(number=case.number)
+        return self._page(request, "dashboard/case.html", title, staff, status=status, number=case.number,
+                          shown=shown, events=events, media=found.media, revealed=revealed,
+                          may_reveal=revealed is None and audit.may_reveal(staff, case))
 
 
-def _photo(m) -> str:
-    """A stored photo from our own store; another channel's link as text to open on purpose, never fetched
-    by the page; anything else by its kind and id."""
-    caption = f"{h(m.kind)} {h(when(m.added_at))}"
-    if m.stored_path and m.kind == "image":
-        return (f'<figure class="photo"><a href="/dashboard/media/{m.id}"><img src="/dashboard/media/{m.id}" '
-                f'alt="{h(m.kind)}" loading="lazy"></a><figcaption>{caption}</figcaption></figure>')
-    if m.url and m.url.startswith(("http://", "https://")):
-        return (f'<figure class="photo"><figcaption>{h(T.EXTERNAL_PHOTO)} <a href="{h(m.url)}" '
-                f'rel="noreferrer noopener" target="_blank">{h(m.url)}</a> {caption}</figcaption></figure>')
-    return f'<figure class="photo"><figcaption>{h(m.kind)} {h(m.media_id)} {h(when(m.added_at))}</figcaption></figure>'
-
-
-def _pager(q, page: int, total: int) -> str:
+def _pager(q, page: int, total: int) -> tuple[str, str]:
+    """The links to the previous and the next page ("" where there is none)."""
     pages = max(1, -(-total // PAGE_SIZE))
     keep = {k: v for k, v in q.items() if k != "page"}
-    pager = h(T.PAGE_OF.format(page=page, total=total))
-    if page > 1:
-        pager = f'<a href="?{h(urlencode({**keep, "page": page - 1}))}">{h(T.PAGE_PREV)}</a> ' + pager
-    if page < min(pages, MAX_PAGE):
-        pager += f' <a href="?{h(urlencode({**keep, "page": page + 1}))}">{h(T.PAGE_NEXT)}</a>'
-    return pager
+    prev_link = "?" + urlencode({**keep, "page": page - 1}) if page > 1 else ""
+    next_link = "?" + urlencode({**keep, "page": page + 1}) if page < min(pages, MAX_PAGE) else ""
+    return prev_link, next_link
 
 
 async def _media_response(path: str) -> web.StreamResponse:

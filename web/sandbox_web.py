@@ -21,7 +21,8 @@ from aiohttp import web
 
 from backend import staff as staff_mod
 from web import dashboard_texts as T
-from web.dashboard import SECURITY_HEADERS, h, template
+from web.dashboard import SECURITY_HEADERS
+from web.templating import render
 from bot.wechat.simulator import WeChatSimulator
 
 STAFF_PREFIX = "sandbox-staff-"
@@ -58,16 +59,8 @@ class WebSandbox:
     async def page(self, request: web.Request) -> web.Response:
         async with self.db.sessions() as session:
             people = [person for person, _ in await staff_mod.list_staff(session)]
-        residents = "".join(f'<option value="{h(openid)}">{h(name)}</option>'
-                            for openid, name in T.SANDBOX_RESIDENT_NAMES.items())
-        staff = "".join(f'<option value="{h(STAFF_PREFIX + s.id)}">{h(s.name)}（{h(s.id)}）</option>' for s in people)
-        identities = (f'<optgroup label="{h(T.SANDBOX_RESIDENTS)}">{residents}</optgroup>'
-                      + (f'<optgroup label="{h(T.SANDBOX_STAFF)}">{staff}</optgroup>' if staff else ""))
-        html = template("sandbox.html").substitute(
-            title=h(T.SANDBOX_TITLE), intro=h(T.SANDBOX_INTRO), as_label=h(T.SANDBOX_AS), identities=identities,
-            dashboard=h(T.SANDBOX_DASHBOARD), photo=h(T.SANDBOX_PHOTO), location=h(T.SANDBOX_LOCATION),
-            placeholder=h(T.SANDBOX_PLACEHOLDER), send=h(T.SANDBOX_SEND))
-        return web.Response(text=html, content_type="text/html", headers=SECURITY_HEADERS)
+        return render(request, "sandbox.html", {"T": T, "staff": people, "prefix": STAFF_PREFIX},
+                      headers=SECURITY_HEADERS)
 
     @same_origin
     async def send(self, request: web.Request) -> web.Response:

@@ -6,6 +6,7 @@ from aiohttp import web
 from backend.analytics import HotspotRule, Targets
 from web.clients import Proxies
 from web.dashboard import Dashboard
+from web import templating
 from web.metrics import MessageMetrics, metrics_handler
 
 METRICS_KEY = web.AppKey("message_metrics", MessageMetrics)
@@ -18,6 +19,7 @@ def category_names() -> dict[str, str]:
 
 
 def add_dashboard(app: web.Application, settings, db, clock, pipeline, fake) -> None:
+    templating.setup(app)
     metrics = MessageMetrics()
     metrics.instrument(pipeline)
     app[METRICS_KEY] = metrics

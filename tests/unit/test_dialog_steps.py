@@ -89,7 +89,7 @@ def test_details_of_an_answer_fill_empty_slots_and_what_happens_joins_the_descri
     from types import SimpleNamespace as Details
 
     draft = Draft(description="楼下太吵了")
-    said = Details(spot="南门小广场", building=None, time=Details(said="半夜一两点"), what="有人喝酒划拳")
+    said = Details(spot="南门小广场", building=None, scope=None, time=Details(said="半夜一两点"), what="有人喝酒划拳")
     assert draft.take_details(said) == "有人喝酒划拳"
     assert (draft.spot, draft.occurred) == ("南门小广场", "半夜一两点")
     assert draft.description == "楼下太吵了；有人喝酒划拳"

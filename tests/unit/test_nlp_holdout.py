@@ -9,8 +9,9 @@ import nlp
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 # the first set was tuned on after its first measurement (40/50); the second was measured once, untouched
-HOLDOUTS = [DATA / "nlp_readers_holdout.jsonl", DATA / "nlp_readers_holdout2.jsonl"]
-FLOOR = 0.70
+HOLDOUTS = [DATA / "nlp_readers_holdout.jsonl", DATA / "nlp_readers_holdout2.jsonl", DATA / "nlp_readers_holdout3.jsonl",
+            DATA / "nlp_readers_holdout4.jsonl"]
+FLOOR = 0.80  # per reader, over all the sets
 
 
 def right(row: dict) -> bool:
@@ -41,11 +42,14 @@ def holdout_rates(path: Path) -> dict[str, tuple[int, int]]:
     return rates
 
 
-@pytest.mark.parametrize("path", HOLDOUTS, ids=lambda p: p.stem)
-def test_held_out_sentences_stay_above_the_floor(path):
-    rates = holdout_rates(path)
-    total = sum(ok for ok, _ in rates.values()) / sum(n for _, n in rates.values())
-    assert total >= FLOOR, rates
+@pytest.mark.parametrize("reader", ["emergency", "turn", "details"])
+def test_each_reader_stays_above_the_floor_on_every_held_out_sentence(reader):
+    """Per reader, so a good turn reader cannot hide a failing emergency reader."""
+    ok = n = 0
+    for path in HOLDOUTS:
+        right_here, total_here = holdout_rates(path).get(reader, (0, 0))
+        ok, n = ok + right_here, n + total_here
+    assert n and ok / n >= FLOOR, (reader, ok, n)
 
 
 if __name__ == "__main__":  # PYTHONPATH=. python tests/unit/test_nlp_holdout.py: the rates and the misses
