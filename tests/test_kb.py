@@ -91,3 +91,19 @@ def kb_demo_file():
     from backend.demo import DEMO_DIR
 
     return DEMO_DIR / "faq.csv"
+
+
+async def test_unanswered_questions_are_kept_no_longer_than_the_message_log(db, clock):
+    from datetime import timedelta
+
+    from backend.personal_data import RetentionPolicy, apply_retention
+
+    async with db.transaction() as s:
+        await kb.record_consultation(s, clock() - timedelta(days=200), None, "游泳馆几点开门")
+        await kb.record_consultation(s, clock() - timedelta(days=10), None, "图书馆几点开门")
+    async with db.transaction() as s:
+        done = await apply_retention(s, RetentionPolicy(log_days=180), clock())
+    async with db.sessions() as s:
+        assert done.questions == 1 and [q.text for q in await kb.unanswered(s)] == ["图书馆几点开门"]
+        figures = await kb.consultation_figures(s, start=clock() - timedelta(days=30))
+    assert figures == {"consultations": {"asked": 1, "answered_by_kb": 0}, "kb_answer_rate": 0.0}
