@@ -22,7 +22,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index buil
 
 DEFAULT_KB_WORDS = Path(__file__).with_name("kb.toml")
 TOP_CANDIDATES = 3
-DEFAULT_THRESHOLD = 3.3  # when kb.toml says nothing: BM25 score of the best entry below which nothing answers
+DEFAULT_THRESHOLD = 3.4  # when kb.toml says nothing: BM25 score of the best entry below which nothing answers
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ its topic: the same words ("楼道", "电瓶车", "充电") make a question in "
 
 A question must never swallow a complaint, so report signals win: a problem named in a message that asks
 nothing, or asks rhetorically ("怎么这么吵", "有没有人管"), or tells of something happening ("有人", "天天", "又")
-makes it a report. Otherwise a clause in question form (a question word, an "A不A" form such as 能不能/让不让, a
-question mark) or an opener ("请问") makes it a question; context around the question ("家里有个旧床垫要扔，
-咋弄") does not turn it into a report."""
+makes it a report, unless what it asks is how to get something done ("怎么申请", "要什么材料"). Otherwise a
+clause in question form (a question word, an "A不A" form such as 能不能/让不让, a question mark) or an opener
+("请问") makes it a question; context around the question ("家里有个旧床垫要扔，咋弄") does not turn it into a
+report."""
 from __future__ import annotations
 
 import re
@@ -33,6 +34,7 @@ class FormReader:
         self._ask = AnyOf(words.get("ask", ()))
         self._opener = AnyOf(words.get("opener", ()))
         self._rhetorical = AnyOf(words.get("rhetorical", ()))
+        self._procedure = AnyOf(words.get("procedure", ()))
         self._fact = AnyOf(words.get("fact", ()))
         patterns = words.get("fact_patterns", ())
         self._fact_pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
@@ -53,7 +55,7 @@ class FormReader:
             return Form(REPORT, names, "rhetorical")
         if names and not asked:
             return Form(REPORT, names, "told")
-        if names and self._tells_of_something(text):
+        if names and self._tells_of_something(text) and not self._procedure(text):
             return Form(REPORT, names, "happening")
         if asked:
             return Form(QUESTION, names, "asked")
