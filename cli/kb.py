@@ -78,8 +78,9 @@ async def cmd_show(settings: Settings, args) -> int:
     if args.json:
         print(json.dumps(entry.as_json(), ensure_ascii=False, indent=1))
     else:
-        print(f"{entry.faq_id}  {entry.question}\n{entry.answer}\n部门: {entry.department or '-'}  "
-              f"关键词: {'|'.join(entry.keywords) or '-'}  更新: {entry.updated_at:%Y-%m-%d %H:%M} {entry.updated_by or ''}")
+        print(f"{entry.faq_id}  {entry.question}\n{entry.answer}\ndepartment: {entry.department or '-'}  "
+              f"keywords: {'|'.join(entry.keywords) or '-'}  updated: {entry.updated_at:%Y-%m-%d %H:%M} "
+              f"{entry.updated_by or ''}".rstrip())
     return 0
 
 
