@@ -13,7 +13,9 @@ Two decisions, kept honest by this table (docs/lifecycle.md says the same with t
   transaction, so it is stored as `dispatched`. A status nobody could ever observe would only be
   translated three different ways (it was).
 - `reopened` is a status: a case that was resolved (or closed) and went back to work. Residents and staff
-  see 重新办理 until an officer accepts it again, and Open311 channels read `reopen`. Its new 1315 clock is
+  see 重新办理 until an officer accepts it again. Open311 channels read `open`: FixMyStreet maps an
+  update's `open` to its own `confirmed` and reopens a fixed report, while `reopen` is none of its states and
+  the change would be dropped. Its new 1315 clock is
   the `dispatch` row from `reopened`, which keeps the status and records the `dispatched` event, so the
   trace reads 重办 → 派单 and the status stays 重新办理 (before, the code recorded `dispatched` while the
   case was about to become `reopened`, and the order of the two assignments decided the truth).
@@ -41,7 +43,7 @@ STATUSES = (
     Status("new", "open", "open"),
     Status("dispatched", "open", "open"),
     Status("returned", "open", "open"),
-    Status("reopened", "open", "reopen"),
+    Status("reopened", "open", "open"),
     Status("accepted", "working", "investigating"),
     Status("en_route", "working", "in_progress"),
     Status("on_site", "working", "in_progress"),
@@ -94,7 +96,7 @@ TRANSITIONS = (
 NOTE_EVENTS = ("created", "followed", "repeat_report", "media_added", "resolved_by_officer", "arrival_proof",
                "sla_breached", "escalated", "dispatch_unreachable", "revisit_due", "survey_sent",
                "survey_answered", "survey_no_answer", "media_removed", "personal_data_erased",
-               "supplemented", "place_added")
+               "supplemented", "place_added", "channel_comment")
 
 # --- derived -------------------------------------------------------------------------------------
 

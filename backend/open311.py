@@ -27,6 +27,12 @@ from backend.clock import local
 from backend.privacy import mask_text
 from storage.models import Case, CaseEvent, CaseMedia, Channel, ChannelReport, Compound, Department
 
+CHANNEL_COMMENT = "channel_comment"  # the trace event of a channel's POST servicerequestupdates
+# mySociety's update statuses (FixMyStreet sends them upper-case) that ask for a finished case to be worked
+# again: REOPEN with extended statuses, OPEN without. Closing statuses are recorded, never applied: only
+# the street's officers and the resident's survey finish a case.
+REOPEN_STATUSES = ("reopen", "open")
+
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 UPDATES_WINDOW = timedelta(days=1)
@@ -108,6 +114,61 @@ async def by_token(session: AsyncSession, token: str) -> tuple[ChannelReport, Ca
     row = (await session.execute(select(ChannelReport, Case).join(Case, Case.id == ChannelReport.case_id)
                                  .where(ChannelReport.token == token))).first()
     return (row[0], row[1]) if row else None
+
+
+# --- POST servicerequestupdates (mySociety's extension) -------------------------------------------
+
+@dataclass(frozen=True)
+class ChannelUpdate:
+    """A comment a channel posts on a case: FixMyStreet's update (its staff's or its users' words)."""
+
+    number: str
+    description: str
+    status: str | None = None  # lower-cased as sent
+    update_id: str | None = None  # the channel's own id for it: a resend is recognised by it
+    public: bool = False  # the channel marks it for the case's residents to read
+    media_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Posted:
+    ok: bool
+    code: str  # added | repeat | not_found | not_yours
+    event: CaseEvent | None = None
+    reopened: bool = False
+
+
+async def post_update(session: AsyncSession, channel: Channel, update: ChannelUpdate, rules_for,
+                      policy: workflow.Policy, now: datetime) -> Posted:
+    """A channel's comment on a case it reported: on the trace (every media URL kept), pushed to the case's
+    residents when the channel marks it public, and a reopening status applied to a finished case. Another
+    channel's case is refused (`not_yours`); a resend of the same update_id changes nothing."""
+    case = await cases.by_number(session, update.number)
+    if case is None:
+        return Posted(False, "not_found")
+    reported = (await session.execute(select(ChannelReport.id).where(
+        ChannelReport.channel_id == channel.id, ChannelReport.case_id == case.id).limit(1))).first()
+    if reported is None:
+        return Posted(False, "not_yours")
+    actor = actor_of(channel)
+    if update.update_id:
+        for event in (await session.execute(select(CaseEvent).where(
+                CaseEvent.case_id == case.id, CaseEvent.kind == CHANNEL_COMMENT, CaseEvent.actor == actor))).scalars():
+            if (event.data or {}).get("update_id") == update.update_id:
+                return Posted(True, "repeat", event)
+    event = cases.record(session, case, CHANNEL_COMMENT, actor=actor, at=now, note=update.description,
+                         data={"update_id": update.update_id, "status": update.status, "public": update.public,
+                               "media": len(update.media_urls)})
+    await cases.add_media(session, case, [{"kind": "image", "url": url} for url in update.media_urls],
+                          actor=actor, now=now)
+    await session.flush()
+    if update.public:
+        await workflow.notify_residents(session, case, CHANNEL_COMMENT, now, note=update.description,
+                                        key=f"{CHANNEL_COMMENT}:{event.id}")
+    reopened = update.status in REOPEN_STATUSES and lifecycle.transition("reopen", case.status) is not None
+    if reopened:
+        await workflow.reopen(session, case, update.description, rules_for(case.category), policy, now, actor=actor)
+    return Posted(True, "added", event, reopened)
 
 
 # --- GET requests ---------------------------------------------------------------------------------

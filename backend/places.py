@@ -59,3 +59,11 @@ def nearest(places: list[Place], lat: float, lng: float) -> tuple[Place, float] 
     if not places:
         return None
     return min(((p, distance_m(lat, lng, p.lat, p.lng)) for p in places), key=lambda pd: pd[1])
+
+
+def spelled(name: str, building: str | None, spot: str | None) -> str:
+    """A place as people read it: "滨湖欣园3栋 南门"; a spot that already names the building ("9栋后面草坪")
+    stands for both, so the building is not said twice."""
+    if building and spot and spot.startswith(building):
+        building = None
+    return "".join(part for part in (name, building, f" {spot}" if spot else "") if part)

@@ -48,7 +48,7 @@ EVENT_STAFF = {"created": "受理", "dispatched": "派单", "accepted": "接单"
                "dispatch_unreachable": "无法通知处理人", "media_removed": "照片已删除（到期或居民要求）",
                "personal_data_erased": "居民个人信息已删除",
                "supplemented": "反映人补充说明",
-               "place_added": "补充位置"}
+               "place_added": "补充位置", "channel_comment": "渠道说明"}
 
 # --- to residents (reporter and followers) ------------------------------------------------------
 RESIDENT_UPDATE = {
@@ -60,11 +60,13 @@ RESIDENT_UPDATE = {
     "suspended": "工单 {number} 已处置，正在等待相关部门联合核实，核实后统一答复您。",
     "closed": "工单 {number} 已完结，感谢您对社区治理的支持！",
     "reopened": "工单 {number} 已重新启动办理：{note}",
+    "channel_comment": "工单 {number} 有新的办理说明：{note}",
     "late": "很抱歉，网格员未能在承诺时间内到达工单 {number} 现场，我们已督促加快处理，请您谅解。",
 }
 TEMPLATE_STATUS = {
     "dispatched": "已派单", "accepted": "已接单", "en_route": "已出发", "on_site": "已到场", "resolved": "已办结",
     "suspended": "联合核实中", "closed": "已完结", "reopened": "重新办理", "late": "处理延误",
+    "channel_comment": "办理说明",
 }
 
 # --- to staff -------------------------------------------------------------------------------------

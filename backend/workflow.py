@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import cases, charging, lifecycle, routing, staff as staff_mod, surveys, texts as T, trace
 from backend.clock import deadline_text, local, time_text
 from backend.departments import name_of
-from backend.places import distance_m
+from backend.places import distance_m, spelled
 from backend.privacy import mask_phone, mask_text
 from backend.wording import TEMPLATE_CHARS, shorten
 from storage import jobs, outbox
@@ -63,9 +63,11 @@ DISPATCH_DESCRIPTION_CHARS = 300  # of the resident's words in the officer's dis
 
 # --- pushes ---------------------------------------------------------------------------------
 
-async def notify_residents(session: AsyncSession, case: Case, what: str, now: datetime, **fields) -> None:
+async def notify_residents(session: AsyncSession, case: Case, what: str, now: datetime, *, key: str | None = None,
+                           **fields) -> None:
     """Tell the reporter, every follower and whoever verified the case's phone number about a step, once
-    each (idempotency key per recipient)."""
+    each (idempotency key per recipient; `key` names a step that can happen several times in one round,
+    such as a channel's comment)."""
     officer = await session.get(Staff, case.officer_id) if case.officer_id else None
     arrive_by = deadline_text(datetime.fromisoformat(case.sla["arrive"]), now) if case.sla else ""
     # followers read it too: a note that quotes a resident (e.g. an unsatisfied reporter's comment) is masked
@@ -77,7 +79,7 @@ async def notify_residents(session: AsyncSession, case: Case, what: str, now: da
     for who in await cases.recipients_of(session, case):
         outbox.enqueue(session, platform=who.platform, user_id=who.user_id, kind="case_status",
                        payload={"text": text, "template": template},
-                       idempotency_key=f"case:{case.id}:{what}:{case.dispatch_round}:{who.platform}:{who.user_id}",
+                       idempotency_key=f"case:{case.id}:{key or f'{what}:{case.dispatch_round}'}:{who.platform}:{who.user_id}",
                        now=now)
 
 
@@ -113,7 +115,7 @@ def _place(compound_name: str | None, case: Case) -> str:
     if compound_name is None and case.place_text:  # the resident's own words: masked like the description
         return T.PLACE_TO_PLACE.format(place=mask_text(case.place_text))
     name = compound_name or T.PLACE_UNKNOWN
-    return "".join(part for part in (name, case.building, f" {case.spot}" if case.spot else "") if part)
+    return spelled(name, case.building, case.spot)
 
 
 # --- dispatch and the 1315 clock -----------------------------------------------------------------

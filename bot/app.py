@@ -61,7 +61,7 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
     app[SETTINGS_KEY], app[DB_KEY] = settings, db
     pipeline = setup_pipeline(app, settings, db, clock, router, services)
     setup_wechat(app, settings, pipeline, clock)
-    setup_wecom(app, settings, pipeline, clock)
+    setup_wecom(app, settings, pipeline, clock, router)
     setup_sandbox_api(app, settings, db)
     setup_charging(app, settings, db, clock)
     app.add_routes(Open311API(db, clock, pipeline.services, settings).routes())

@@ -1,5 +1,7 @@
 """Every string a resident or officer reads from bot/, in one place for review."""
 
+from handlers.texts import STAFF_HELP
+
 HANDLER_FAILED = "抱歉，系统刚才处理您的消息时出了点问题，请稍后再发一次。给您带来不便，敬请谅解。"
 
 # --- Open311: what a channel's staff read about our services -------------------------------
@@ -13,6 +15,8 @@ DATABASE_BUSY = "抱歉，系统暂时繁忙，请稍后再发一次。紧急情
 # --- WeCom: what people on the street office's WeCom app read ------------------------------
 WECOM_STAFF_ONLY = ("本应用仅供街道工作人员办理工单。工作人员请发送“绑定 绑定码”完成绑定（绑定码向街道管理员索取）；"
                     "居民反映问题请使用“共治”微信服务号。")
+WECOM_STAFF_HINT = "这条消息不是工作指令，本应用只办理工单。\n" + STAFF_HELP
+WECOM_PHOTO_HINT = "照片请在“办结 工单号 处理说明”之后10分钟内发送，会附到该工单。"
 WECOM_CARD_TITLE = {"dispatch": "新工单", "sla_reminder": "超时提醒", "sla_escalation": "超时督办",
                     "revisit": "回访提醒", "cohandle": "协办", "returned": "退回", "urge": "居民催办",
                     "survey_unsatisfied": "居民不满意"}

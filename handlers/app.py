@@ -19,6 +19,15 @@ def staff_router() -> Router:
     return router
 
 
+def staff_desk_router() -> Router:
+    """What staff do on a platform that is only theirs (the street office's WeCom app): the staff commands
+    and 电话 N, and nothing of the residents' (no welcome, no intake dialog)."""
+    router = staff_router()
+    reveal = router.include(Router("staff reveal"))
+    reveal.on(personal.text_matches(personal.REVEAL, "reveal contact"))(personal.reveal)
+    return router
+
+
 def resident_router() -> Router:
     router = Router("resident")
     router.middlewares.extend([load_dialog, charging.settle])

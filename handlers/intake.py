@@ -138,7 +138,7 @@ async def ask_follow(draft: Draft, ctx: Context) -> str:
 def place_text(draft: Draft, names: dict[str, str]) -> str:
     if draft.compound is None and (draft.place_text or "place" in draft.skipped):
         return T.PLACE_TO_CHECK.format(place=draft.place_text or T.NOT_GIVEN)
-    return " ".join(part for part in (names.get(draft.compound, T.NOT_GIVEN), draft.building, spot_of(draft)) if part)
+    return places.spelled(names.get(draft.compound, T.NOT_GIVEN), draft.building, spot_of(draft))
 
 
 def spot_of(draft: Draft) -> str | None:

@@ -160,6 +160,26 @@ async def test_events_dedupe_on_time_event_and_key(start_bot):
     assert len(calls) == 2
 
 
+async def test_two_events_of_one_sender_in_one_second_with_their_own_msgids_are_both_handled(start_bot):
+    """(FromUserName, CreateTime, Event, EventKey, MsgID): two template-send reports in the same second differ
+    only by MsgID and are two events; a retry of either is still one."""
+    router, calls = counting_router()
+    bot = await start_bot(router=router)
+
+    def finished(msg_id: int) -> str:
+        return bot.wechat.build("o-same-second", "event", {"Event": "TEMPLATESENDJOBFINISH", "MsgID": msg_id,
+                                                            "Status": "success"})
+
+    first, second = finished(200163836), finished(200163840)
+    for xml in (first, second, first, second):
+        assert (await bot.send(xml)).status == 200
+    assert len(calls) == 2 and await bot.inbound_count() == 2
+    clicks = [bot.wechat.event("o-same-second", "CLICK", key) for key in ("HELP", "PROGRESS")]
+    for xml in clicks:
+        await bot.send(xml)
+    assert len(calls) == 4
+
+
 async def test_a_handler_that_died_leaves_nothing_and_the_retry_handles_it(start_bot):
     """A process dying mid-handler (here: the handler task cancelled) rolls its transaction back,
     log row included, so WeChat's retry is handled as if it were the first delivery."""

@@ -376,3 +376,96 @@ async def test_wecom_errors_are_handled_like_the_official_accounts(db, settings,
             assert await sender.tick() == 1
         assert (await row(db, "busy")).status == "sent"
         assert fake.token_fetches == 2  # the token is shared through the database, not fetched per sender
+
+
+# --- what the app answers: silence for WeCom's own events, staff answers for staff -------------------------
+
+BACKGROUND_EVENTS = [  # (sender, fields) as WeCom's documentation shows them
+    ("sys", {"Event": "change_contact", "ChangeType": "update_user", "UserID": "lina", "Mobile": "13800000000"}),
+    ("sys", {"Event": "batch_job_result", "BatchJob": "<JobId>j1</JobId>"}),
+    ("sys", {"Event": "change_external_contact", "ChangeType": "add_external_contact", "UserID": "lina"}),
+    ("lina", {"Event": "enter_agent", "EventKey": ""}),
+    ("lina", {"Event": "LOCATION", "Latitude": "31.7400", "Longitude": "117.2767", "Precision": "30"}),
+    ("lina", {"Event": "subscribe"}),
+    ("lina", {"Event": "sys_approval_change", "ApprovalInfo": "<SpNo>202612020001</SpNo>"}),
+    ("lina", {"Event": "open_approval_change", "ApprovalInfo": "<ThirdNo>t1</ThirdNo>"}),
+    ("lina", {"Event": "delete_calendar", "CalId": "wcjgewCwAAqeJcPI1d8Pwbjt7nttzAAA"}),
+    ("lina", {"Event": "modify_schedule", "CalId": "c1", "ScheduleId": "s1"}),
+    ("zhangsan", {"Event": "enter_agent", "EventKey": ""}),
+    ("zhangsan", {"Event": "LOCATION", "Latitude": "31.7", "Longitude": "117.2", "Precision": "10"}),
+]
+
+
+async def test_wecom_system_and_background_events_get_silence_for_staff_and_strangers(town, db, clock, settings):
+    s = with_wecom(settings)
+    await town.start(**wecom_overrides(s))
+    async with db.transaction() as session:
+        await staff_mod.link(session, "S02", "wecom", "lina", clock())
+    sim = simulator(town.bot, s, clock)
+    for sender, fields in BACKGROUND_EVENTS:
+        delivery = await sim.post(town.bot.http, sim.build(sender, "event", fields))
+        assert (delivery.status, delivery.body) == (200, ""), (sender, fields)
+        clock.advance(seconds=1)
+    assert len(await wecom_rows(db)) == len(BACKGROUND_EVENTS)  # logged (and deduplicated) like any message
+    assert not await town.pushes("lina") and not await town.pushes("zhangsan")
+
+
+async def test_staff_on_wecom_get_staff_answers_never_the_residents_welcome_or_intake(town, db, clock, settings):
+    from handlers import texts as handler_texts
+
+    s = with_wecom(settings)
+    await town.start(**wecom_overrides(s))
+    async with db.transaction() as session:
+        await staff_mod.link(session, "S02", "wecom", "lina", clock())
+    sim = simulator(town.bot, s, clock)
+    number = await town.report("o-res-desk", RESIDENT_TEXT, "1")
+
+    async def officer(xml: str) -> str:
+        delivery = await sim.post(town.bot.http, xml)
+        assert delivery.status == 200, delivery.body
+        return delivery.text or ""
+
+    resident_words = (handler_texts.WELCOME, handler_texts.MENU, handler_texts.GREETING, "请问", "小区")
+    for said in ("你好", "锦绣苑3栋楼下路灯坏了好几天了", "我的工单", "充电桩"):
+        answer = await officer(sim.text("lina", said))
+        assert answer == texts.WECOM_STAFF_HINT, (said, answer)
+        assert not any(word in answer for word in resident_words)
+    photo = sim.build("lina", "image", {"PicUrl": "http://wx.invalid/p.jpg", "MediaId": "wc-loose",
+                                        "MsgId": sim.next_msg_id()})
+    assert await officer(photo) == texts.WECOM_PHOTO_HINT
+    assert number in await officer(sim.text("lina", f"电话 {number}"))  # staff's 电话 N still answers
+    assert number in await officer(sim.text("lina", "待办"))
+    assert not [row for row in await wecom_rows(db) if row.status == "failed"]
+    assert (await town.case(number))["status"] == "dispatched"
+
+
+async def test_staff_photos_sent_on_wecom_are_downloaded_by_the_media_keeper(town, db, clock, settings, tmp_path):
+    from bot.background.workers import build_workers, job_loop
+    from storage.models import CaseMedia
+
+    async with fake_wecom(clock) as (fake, base):
+        fake.expired_media.add("wc-gone")
+        s = with_wecom(settings, wecom_api_base=base, data_dir=tmp_path)
+        await town.start(**wecom_overrides(s))
+        async with db.transaction() as session:
+            await staff_mod.link(session, "S02", "wecom", "lina", clock())
+        sim = simulator(town.bot, s, clock)
+        number = await town.report("o-res-photo", RESIDENT_TEXT, "1")
+        for said in (f"接单 {number}", f"办结 {number} 已更换井盖"):
+            assert number in (await sim.post(town.bot.http, sim.text("lina", said))).text
+        for media_id in ("wc-keep", "wc-gone"):
+            photo = sim.build("lina", "image", {"PicUrl": f"http://wx.invalid/{media_id}.jpg", "MediaId": media_id,
+                                                "MsgId": sim.next_msg_id()})
+            assert "已将照片附到工单" in (await sim.post(town.bot.http, photo)).text
+
+        async with aiohttp.ClientSession() as http:
+            workers = build_workers(s, db, clock, "test-media", http)
+            job_loop(s, db, clock, workers)
+            [keeper] = [p for p in workers.jobs.periodic if p.name == "media.keep.wecom"]
+            assert await keeper.work() == 1
+            assert await keeper.work() == 0  # nothing fetched twice; the expired one given up
+    async with db.sessions() as session:
+        rows = {m.media_id: m for m in (await session.execute(select(CaseMedia))).scalars()}
+    assert rows["wc-keep"].platform == "wecom" and rows["wc-keep"].stored_path
+    assert Path(rows["wc-keep"].stored_path).read_bytes().endswith(b"wc-keep")
+    assert rows["wc-gone"].stored_path is None and rows["wc-gone"].fetch_error

@@ -13,6 +13,8 @@ GET  /open311/v2/requests/{id}.{fmt}             one case (id = the case number,
 GET  /open311/v2/tokens/{token}.{fmt}            the case a POST's token belongs to
 GET  /open311/v2/servicerequestupdates.{fmt}     mySociety's extension: status changes between start_date
                                                  and end_date (default the last 24 h), oldest first
+POST /open311/v2/servicerequestupdates.{fmt}     mySociety's extension (api_key): a channel's comment on a case
+                                                 it reported, as FixMyStreet posts them; see post_update
 GET  /open311/v2/openapi.json                    an OpenAPI 3 description of all of the above
 
 POST needs a channel's `api_key` (`python main.py channel add --name NAME`). Reads need none, as the spec
@@ -64,7 +66,12 @@ CONTACT_FIELDS = ("first_name", "last_name", "email", "device_id", "account_id")
 # XML element names of list items, by the name of the list
 XML_ITEMS = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
              "values": "value", "service_requests_updates": "request_update", "endpoints": "endpoint",
-             "formats": "format"}
+             "formats": "format", "service_request_updates": "request_update"}
+# mySociety's update statuses (FixMyStreet sends them upper-case; `reopen` with extended statuses)
+UPDATE_STATUSES = ("open", "closed", "fixed", "in_progress", "action_scheduled", "planned", "investigating",
+                   "duplicate", "not_councils_responsibility", "no_further_action", "internal_referral", "reopen",
+                   "for_triage")
+TRUE_WORDS = ("true", "1", "yes")
 
 
 class Open311Error(Exception):
@@ -231,6 +238,7 @@ class Open311API:
             web.get(f"{PREFIX}/requests/{{service_request_id}}.{FMT}", spec_errors(self.get_request)),
             web.get(f"{PREFIX}/tokens/{{token}}.{FMT}", spec_errors(self.get_token)),
             web.get(f"{PREFIX}/servicerequestupdates.{FMT}", spec_errors(self.get_updates)),
+            web.post(f"{PREFIX}/servicerequestupdates.{FMT}", spec_errors(self.post_update)),
         ]
 
     @property
@@ -413,6 +421,41 @@ class Open311API:
             reader = await self.reader(session, request, params)
             updates = await open311.find_updates(session, start, end, self.clock(), reader=reader)
         return render(request, "service_requests_updates", updates)
+
+    async def post_update(self, request: web.Request) -> web.Response:
+        """A keyed channel's comment on a case it reported (FixMyStreet's update): the comment joins the case's
+        trace with every media_url; `public=true` also pushes it to the case's residents; status REOPEN (or
+        OPEN) reopens a finished case; a resent update_id is answered with the first one's id."""
+        params = await form(request)
+        number = one(params, "service_request_id")
+        if number is None:
+            raise bad("service_request_id required")
+        status = (one(params, "status") or "").lower() or None
+        if status is not None and status not in UPDATE_STATUSES:
+            raise bad("status must be one of " + ", ".join(UPDATE_STATUSES) + " (any case)")
+        description = one(params, "description") or ""
+        if len(description) > DESCRIPTION_LIMIT:
+            raise bad(f"description is longer than {DESCRIPTION_LIMIT} characters")
+        media_urls = tuple(listed_urls(params))
+        if not description and not media_urls:
+            raise bad("description or media_url required")
+        update = open311.ChannelUpdate(number=number, description=description, status=status,
+                                       update_id=(one(params, "update_id") or "")[:64] or None,
+                                       public=(one(params, "public") or "").lower() in TRUE_WORDS,
+                                       media_urls=media_urls)
+        async with self.db.transaction() as session:
+            channel = await self.channel(session, request, params)
+            posted = await open311.post_update(session, channel, update,
+                                               lambda code: rules_of(self.taxonomy.category(code)),
+                                               self.services.workflow_policy, self.clock())
+            if posted.code == "not_found":
+                raise Open311Error(404, f"service_request_id {number} not found")
+            if posted.code == "not_yours":
+                raise Open311Error(403, f"service_request_id {number} was not reported by this channel")
+            event_id = posted.event.id
+        log.info("open311: %s %s update on %s%s", channel.name, posted.code, number,
+                 " (reopened)" if posted.reopened else "")
+        return render(request, "service_request_updates", [{"update_id": str(event_id), "service_request_id": number}])
 
 
 def listed_urls(params: MultiDict) -> list[str]:

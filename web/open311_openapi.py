@@ -52,6 +52,8 @@ SCHEMAS = {
         "status": {"type": "string", "enum": ["open", "closed", "fixed", "in_progress", "action_scheduled",
                                               "investigating", "reopen"]},
         "updated_datetime": DATE_TIME, "description": NULLABLE_STRING, "media_url": NULLABLE_STRING}},
+    "PostedUpdate": {"type": "object", "required": ["update_id", "service_request_id"], "properties": {
+        "update_id": {"type": "string"}, "service_request_id": {"type": "string"}}},
     "Discovery": {"type": "object", "required": ["endpoints"], "properties": {
         "changeset": {"type": "string"}, "contact": {"type": "string"}, "key_service": {"type": "string"},
         "endpoints": {"type": "array", "items": {"type": "object"}}}},
@@ -96,6 +98,9 @@ def openapi() -> dict:
         "jurisdiction_id", "service_code", "address_string", "address_id", "email", "device_id", "account_id",
         "first_name", "last_name", "phone", "description", "media_url")}
     form_fields |= {"api_key": {"type": "string"}, "lat": {"type": "number"}, "long": {"type": "number"}}
+    update_fields = {name: {"type": "string"} for name in (
+        "api_key", "jurisdiction_id", "service_request_id", "update_id", "status", "description", "updated_datetime",
+        "first_name", "last_name", "email", "phone", "media_url", "public")}
     return {
         "openapi": "3.0.3",
         "info": {"title": "Gongzhi Open311 GeoReport v2", "version": "2.0",
@@ -127,8 +132,16 @@ def openapi() -> dict:
             "/tokens/{token}.{fmt}": _get(
                 "service request id from a token", [_param("token", "path", required=True), API_KEY],
                 _list("Token"), 403, 404),
-            "/servicerequestupdates.{fmt}": _get(
-                "status updates (mySociety extension)", [API_KEY, *dates], _list("RequestUpdate"), 400, 403),
+            "/servicerequestupdates.{fmt}": {
+                **_get("status updates (mySociety extension)", [API_KEY, *dates], _list("RequestUpdate"), 400, 403),
+                "post": {
+                    "summary": "a channel's comment on a case it reported (mySociety extension, as FixMyStreet "
+                               "posts it); public=true also tells the case's residents; REOPEN reopens",
+                    "parameters": [FORMAT],
+                    "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+                        "type": "object", "properties": update_fields,
+                        "additionalProperties": {"type": "string"}}}}},
+                    "responses": _responses(_list("PostedUpdate"), 400, 403, 404)}},
         },
         "components": {"schemas": SCHEMAS},
     }

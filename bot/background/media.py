@@ -1,5 +1,6 @@
-"""Keeps residents' photos: WeChat deletes temporary media after 3 days, so every photo that joins a
-case is downloaded (`/cgi-bin/media/get`) into DATA_DIR/media/<case id>/ soon after it arrives.
+"""Keeps the photos of cases: WeChat and WeCom delete temporary media after 3 days, so every photo that joins
+a case is downloaded (`/cgi-bin/media/get`, the same path on both; one keeper per platform, with that
+platform's API) into DATA_DIR/media/<case id>/ soon after it arrives.
 
 The download happens outside any database transaction (the row is reserved for a lease first), so a
 slow WeChat never holds the database; a failed download is retried with backoff, and an expired

@@ -120,10 +120,13 @@ def job_loop(settings: Settings, db: Database, clock: Callable[[], datetime], wo
     runner = workers.jobs
     runner.include(registered_handlers())
     runner.keep_scheduled(job_loop_jobs(settings))
-    if workers.wechat is not None:  # residents' photos, kept before WeChat's 3-day expiry
-        keeper = MediaKeeper(db, workers.wechat, settings.data_dir / "media", clock=clock,
-                             max_bytes=settings.media_max_bytes)
-        runner.every("media.keep", settings.media_poll_s, keeper.tick)
+    # photos joined to cases, kept before the platform's 3-day expiry: residents' and staff's on WeChat, staff's
+    # on WeCom (each platform's media ids are only valid with its own API)
+    for platform, api in (("wechat", workers.wechat), ("wecom", workers.wecom)):
+        if api is not None:
+            keeper = MediaKeeper(db, api, settings.data_dir / "media", clock=clock, platform=platform,
+                                 max_bytes=settings.media_max_bytes)
+            runner.every(f"media.keep.{platform}", settings.media_poll_s, keeper.tick)
 
 
 def background_workers(settings: Settings, db: Database, clock: Callable[[], datetime]):

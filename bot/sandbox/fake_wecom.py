@@ -5,6 +5,8 @@
 - `POST /cgi-bin/message/send`: text, textcard and news to one `touser` of `agent_id` (40056 another
   agent, 81013 a user in `invalid_users`, 40058 a card without title, description or url, or over
   WeCom's lengths). Accepted messages are recorded.
+- `GET /cgi-bin/media/get?media_id=`: a small JPEG for any media id, 40007 for ids in `expired_media`
+  (WeCom, like WeChat, keeps temporary media for 3 days).
 - faults and the sandbox views as the official account's fake has them (bot/sandbox/fake_api.py);
   `GET /_sandbox/pushes?openid=USERID&after=N` lists what was sent.
 """
@@ -20,6 +22,7 @@ from bot.sandbox.fake_api import FakeTencentAPI
 
 SEND = "/cgi-bin/message/send"
 TOKEN = "/cgi-bin/gettoken"
+MEDIA = "/cgi-bin/media/get"
 LIMITS = {"title": 128, "description": 512, "url": 2048}
 
 
@@ -32,11 +35,13 @@ class FakeWeCom(FakeTencentAPI):
     agent_id: int
     token_ttl_s: int = 7200
     invalid_users: set[str] = field(default_factory=set)
+    expired_media: set[str] = field(default_factory=set)
 
     def app(self) -> web.Application:
         app = self.base_app()
         app.router.add_get(TOKEN, self.gettoken)
         app.router.add_post(SEND, self.send)
+        app.router.add_get(MEDIA, self.media_get)
         return app
 
     def revoke_tokens(self) -> None:
@@ -56,12 +61,27 @@ class FakeWeCom(FakeTencentAPI):
         return web.json_response({"errcode": 0, "errmsg": "ok", "access_token": token,
                                   "expires_in": self.token_ttl_s})
 
-    async def send(self, request: web.Request) -> web.Response:
+    def _token_refusal(self, request: web.Request) -> tuple[int, str] | None:
         expires = self.tokens.get(request.query.get("access_token", ""))
         if expires is None:
-            return self._reject(SEND, None, 40014, "invalid access_token")
+            return 40014, "invalid access_token"
         if expires < self.clock():
-            return self._reject(SEND, None, 42001, "access_token expired")
+            return 42001, "access_token expired"
+        return None
+
+    async def media_get(self, request: web.Request) -> web.Response:
+        refused = self._token_refusal(request)
+        if refused:
+            return self._reject(MEDIA, None, *refused)
+        media_id = request.query.get("media_id", "")
+        if not media_id or media_id in self.expired_media:
+            return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+        return web.Response(body=b"\xff\xd8\xff\xe0fake-jpeg:" + media_id.encode(), content_type="image/jpeg")
+
+    async def send(self, request: web.Request) -> web.Response:
+        refused = self._token_refusal(request)
+        if refused:
+            return self._reject(SEND, None, *refused)
         try:
             body = json.loads(await request.text())
         except (json.JSONDecodeError, UnicodeDecodeError):

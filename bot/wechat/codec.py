@@ -59,10 +59,15 @@ def _number(data: dict, name: str, cast=float):
 
 
 def message_key(data: dict) -> str:
-    """The dedupe key of a message: MsgId for messages, (CreateTime, Event, EventKey) for events."""
+    """The dedupe key of a message (the log's unique key adds the platform and FromUserName): MsgId for
+    messages; (CreateTime, Event, EventKey, MsgID) for events. Several events carry a MsgID of their own
+    (TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH, WeCom's), and two of them from one sender can share a second;
+    an event without one keeps the key it always had, so a retry spanning an upgrade is still dropped."""
     msg_type = (_field(data, "MsgType") or "").lower()
     if msg_type == "event":
-        return "evt:{}:{}:{}".format(data.get("CreateTime"), data.get("Event") or "", data.get("EventKey") or "")
+        key = "evt:{}:{}:{}".format(data.get("CreateTime"), data.get("Event") or "", data.get("EventKey") or "")
+        msg_id = data.get("MsgID") or data.get("MsgId")
+        return f"{key}:{msg_id.strip()}" if isinstance(msg_id, str) and msg_id.strip() else key
     msg_id = _field(data, "MsgId") or _field(data, "MsgID")
     if msg_id:
         return f"msg:{msg_id}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import aiohttp
 
 from bot.errors import PermanentError
-from bot.api_client import IssuedToken, TencentAPI, TokenSource
+from bot.api_client import IssuedToken, MediaFile, TencentAPI, TokenSource
 
 
 INVALID_USER_ERRORS = {60111, 81013}  # userid not found; no valid user, party or tag
@@ -42,6 +42,10 @@ class WeComAPI(TencentAPI):
         data = await self._request("GET", "/cgi-bin/gettoken", params={"corpid": self.corp_id,
                                                                         "corpsecret": self.secret})
         return IssuedToken(data["access_token"], int(data.get("expires_in", 7200)))
+
+    async def get_media(self, media_id: str) -> MediaFile:
+        """Download a photo, voice or video a member sent (WeCom keeps temporary media for 3 days)."""
+        return await self.call("GET", "/cgi-bin/media/get", params={"media_id": media_id}, binary=True)
 
     async def send_text(self, userid: str, text: str, *, key: str | None = None) -> dict:
         return await self.send(userid, "text", {"content": text}, key=key)

@@ -4,6 +4,10 @@ The backend writes staff pushes as plain text (`{"text": "【新工单】2026112
 platform in mind. Here, a push that names a case becomes a text card (textcard): the title is the
 bracketed head of the text (or the push kind's title) and the case number, the description the rest
 of the text, and the card opens the case page on the dashboard (`{PUBLIC_URL}/dashboard/cases/{number}`).
+A textcard's description is a little HTML: lines break with `<br>` (a `\n` shows as nothing), and it holds
+512 bytes, so a long push is summarised line by line: the lines that tell the officer what to reply (a
+quoted command, “接单 N”) are kept whole and the others (the resident's description first, being longest)
+are shortened until the card fits.
 Deferred replies (kind "reply"), pushes that name no case, and a server without PUBLIC_URL get a text
 message. WeCom has no 48-hour window: there is no template fallback to choose.
 """
@@ -23,6 +27,9 @@ HEAD = re.compile(r"^\s*【([^】]{1,20})】\s*")
 TEXT_LIMIT_BYTES = 2048
 TITLE_LIMIT_BYTES = 128
 DESCRIPTION_LIMIT_BYTES = 512
+LINE_BREAK = "<br>"
+COMMAND_HINT = re.compile(r"“[^”]+”")  # staff texts quote what to reply: “接单 20261127-0012”
+MIN_LINE_BYTES = 24  # a line cut shorter than this says nothing: it is left out instead
 
 
 def case_url(public_url: str, number: str) -> str:
@@ -36,12 +43,35 @@ def textcard(text: str, kind: str, number: str, public_url: str) -> dict:
     body = text[head.end():] if head else text
     if body.startswith(number):  # the number is in the title already
         body = body[len(number):].lstrip()
-    # the description takes a few HTML tags; keep people's own angle brackets from reading as markup; a card
-    # shows on lock screens and in WeCom's message list, so personal data in it is masked
-    body = (mask_text(body) or "").replace("<", "＜").replace(">", "＞").strip() or title
+    # a card shows on lock screens and in WeCom's message list, so personal data in it is masked
+    body = (mask_text(body) or "").strip() or title
     return {"title": fit_utf8(f"{title} {number}", TITLE_LIMIT_BYTES),
-            "description": fit_utf8(body, DESCRIPTION_LIMIT_BYTES),
+            "description": card_description(body, DESCRIPTION_LIMIT_BYTES),
             "url": case_url(public_url, number), "button": texts.WECOM_CARD_BUTTON}
+
+
+def card_description(text: str, limit: int) -> str:
+    """`text` as a textcard description of at most `limit` bytes: its lines joined with `<br>`, people's own
+    angle brackets kept from reading as markup, and the lines that carry a command kept whole while the
+    others are cut, longest first."""
+    lines = [line.replace("<", "＜").replace(">", "＞").strip() for line in text.split("\n")]
+    lines = [line for line in lines if line]
+    commands = {i for i, line in enumerate(lines) if COMMAND_HINT.search(line)}
+
+    def size() -> int:
+        return len(LINE_BREAK.join(lines).encode("utf-8"))
+
+    while size() > limit:
+        cuttable = [i for i in range(len(lines)) if i not in commands and lines[i]]
+        if not cuttable:
+            break
+        longest = max(cuttable, key=lambda i: len(lines[i].encode("utf-8")))
+        over = size() - limit
+        keep = len(lines[longest].encode("utf-8")) - over
+        lines[longest] = fit_utf8(lines[longest], keep) if keep >= MIN_LINE_BYTES else ""
+        lines = [line for i, line in enumerate(lines) if line or i in commands]
+        commands = {i for i, line in enumerate(lines) if COMMAND_HINT.search(line)}
+    return fit_utf8(LINE_BREAK.join(lines), limit)  # command lines alone over the limit: cut at the end
 
 
 class WeComDelivery:

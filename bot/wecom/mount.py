@@ -11,6 +11,8 @@ from bot.pipeline import Clock, MessagePipeline
 from bot.sandbox.fake_wecom import FakeWeCom
 from bot.wecom.router import wecom_router
 from bot.wecom.webhook import WeComWebhook
+from handlers.app import staff_desk_router
+from handlers.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +36,13 @@ def sandbox_settings(settings: Settings) -> Settings:
     return settings.with_(**changes)
 
 
-def mount(app: web.Application, settings: Settings, shared: MessagePipeline, clock: Clock) -> None:
-    """Serve /wecom when the callback is configured (otherwise nothing changes)."""
+def mount(app: web.Application, settings: Settings, shared: MessagePipeline, clock: Clock,
+          staff_desk: Router | None = None) -> None:
+    """Serve /wecom when the callback is configured (otherwise nothing changes). `staff_desk` is what bound
+    staff reach (the staff commands; a test may give its own router)."""
     if not settings.wecom_callback:
         return
-    pipeline = MessagePipeline(shared.db, wecom_router(shared.router), clock=clock,
+    pipeline = MessagePipeline(shared.db, wecom_router(staff_desk or staff_desk_router()), clock=clock,
                                budget_s=settings.reply_budget_s)
     pipeline.services = shared.services  # the same object, filled at start-up
     webhook = WeComWebhook(pipeline, token=settings.wecom_token or "", aes_key=settings.wecom_aes_key or "",

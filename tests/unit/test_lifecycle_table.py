@@ -145,7 +145,7 @@ def test_every_event_the_code_records_is_declared():
 
 
 def test_open311_update_statuses_come_from_the_table():
-    assert open311.UPDATE_STATUS["reassigned"] == "open" and open311.UPDATE_STATUS["reopened"] == "reopen"
+    assert open311.UPDATE_STATUS["reassigned"] == "open" and open311.UPDATE_STATUS["reopened"] == "open"
     assert open311.UPDATE_STATUS["accepted"] == "investigating" and open311.UPDATE_STATUS["resolved"] == "fixed"
     assert "cohandler_added" not in open311.UPDATE_STATUS
 

@@ -14,3 +14,11 @@ def test_a_named_one_refines_the_unnamed_one(new, old):
                                       ("门", "小区门口"), ("楼道", "6楼阳台")])
 def test_anything_else_leaves_the_spot_said_first(new, old):
     assert not refines(new, old)
+
+
+def test_a_place_says_its_building_once():
+    from backend.places import spelled
+
+    assert spelled("时代佳苑", "9栋", "9栋后面草坪") == "时代佳苑 9栋后面草坪"
+    assert spelled("时代佳苑", "9栋", "草坪") == "时代佳苑9栋 草坪"
+    assert spelled("时代佳苑", None, None) == "时代佳苑"
