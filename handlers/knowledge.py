@@ -64,16 +64,36 @@ async def inquiry_of(update: Update, ctx: Context) -> "Inquiry":
     return ctx.readings["inquiry"]
 
 
-router = Router("knowledge")
-
-
-@router.on(TEXTUAL & ~ACTIVE)
-async def consultation(update: Update, ctx: Context) -> Reply:
+async def consult(update: Update, ctx: Context) -> Reply | None:
+    """The answer to a question at rest (the entry's, or that nobody knows, the question kept for the street);
+    None when the message is no question."""
     inquiry = await inquiry_of(update, ctx)
     if inquiry.intent != "consultation":
-        raise SkipHandler  # a complaint goes to the report dialog, the rest to their conversations
+        return None
     answer = ctx.services.knowledge.answer(inquiry.faq_id) if inquiry.faq_id else None
     await kb.record_consultation(ctx.session, ctx.now, inquiry.faq_id if answer else None, update.text or "")
     if answer is None:
         return Reply(text=T.KB_UNKNOWN)
     return Reply(text=T.KB_ANSWER.format(answer=answer))
+
+
+async def known_answer(update: Update, ctx: Context) -> str | None:
+    """The entry's answer to a question asked in the middle of a report, or None: a question about the report
+    itself ("要拍照吗") is answered by the dialog and kept nowhere."""
+    inquiry = await inquiry_of(update, ctx)
+    answer = ctx.services.knowledge.answer(inquiry.faq_id) if inquiry.faq_id else None
+    if inquiry.intent != "consultation" or answer is None:
+        return None
+    await kb.record_consultation(ctx.session, ctx.now, inquiry.faq_id, update.text or "")
+    return answer
+
+
+router = Router("knowledge")
+
+
+@router.on(TEXTUAL & ~ACTIVE)
+async def consultation(update: Update, ctx: Context) -> Reply:
+    reply = await consult(update, ctx)
+    if reply is None:
+        raise SkipHandler  # a complaint goes to the report dialog, the rest to their conversations
+    return reply

@@ -107,3 +107,22 @@ async def test_unanswered_questions_are_kept_no_longer_than_the_message_log(db, 
         assert done.questions == 1 and [q.text for q in await kb.unanswered(s)] == ["图书馆几点开门"]
         figures = await kb.consultation_figures(s, start=clock() - timedelta(days=30))
     assert figures == {"consultations": {"asked": 1, "answered_by_kb": 0}, "kb_answer_rate": 0.0}
+
+
+async def test_a_question_in_the_middle_of_a_report_is_answered_and_the_report_goes_on(street):
+    r = street("o-kb-aside")
+    asked = await r.say("小区门口的路灯坏了好几天了")
+    assert OFFER not in asked
+    answered = await r.say("大件垃圾怎么预约？")
+    assert (await entry(street.bot.db, "F016")).answer in answered and "您的反映还没有提交" in answered
+    assert answered.endswith(asked.splitlines()[-1])  # the same question again
+    unknown = await r.say("火星上能种菜吗？")
+    assert T.ASIDE["question"] in unknown
+
+
+async def test_a_question_after_an_abandoned_report_gets_the_knowledge_base(street, clock):
+    r = street("o-kb-expired")
+    await r.say("小区门口的路灯坏了好几天了")
+    clock.advance(hours=2)
+    reply = await r.say("大件垃圾怎么预约？")
+    assert (await entry(street.bot.db, "F016")).answer in reply and OFFER in reply
