@@ -6,19 +6,35 @@ build a new one and swap it in. Scores are BM25's, divided by the question's own
 question matched against itself as a document), so one threshold fits short and long questions alike."""
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-import bm25s
 import numpy as np
 
 from .matcher import PhraseMatcher
 from .normalize import normalize
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+
+
+def _bm25s():
+    """bm25s, imported on the first index and without scipy: bm25s loads scipy.sparse whenever it can, which a
+    server never does (tens of MB; tests/test_nlp_model.py), and its numpy backend builds the same index."""
+    if "bm25s" in sys.modules:
+        return sys.modules["bm25s"]
+    hidden = "scipy" not in sys.modules
+    if hidden:
+        sys.modules["scipy"] = None  # an import of it fails at once, and bm25s takes its numpy path
+    try:
+        return importlib.import_module("bm25s")
+    finally:
+        if hidden:
+            del sys.modules["scipy"]
 
 DEFAULT_KB_WORDS = Path(__file__).with_name("kb.toml")
 TOP_CANDIDATES = 3
@@ -87,7 +103,7 @@ class _Field:
     """One BM25 index over one field of every entry, and each entry's set of words in it."""
 
     def __init__(self, documents: list[list[str]]):
-        self.bm25 = bm25s.BM25()
+        self.bm25 = _bm25s().BM25(csc_backend="numpy")
         self.words = [frozenset(d) for d in documents]
         self.vocabulary = {}
         if any(documents):

@@ -127,3 +127,16 @@ def test_unanswered_questions_are_grouped_masked():
     again, _ = kb.asked_key("图书馆 周六开门吗 我电话13912345678")
     assert key == again
     assert "13912345678" not in masked and "139" in masked
+
+
+def test_a_knowledge_base_index_does_not_load_scipy_into_the_server():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom nlp import Analyzer, load_taxonomy\nfrom nlp.faq import FaqEntry\n"
+            "a = Analyzer(load_taxonomy())\n"
+            "i = a.faq_index([FaqEntry('A', '电动车怎么上牌', ('上牌',)), FaqEntry('B', '狗证在哪办', ())])\n"
+            "print(i.search('小电驴挂牌去哪')[0][0], 'scipy' in sys.modules)")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["A", "False"]
