@@ -17,6 +17,9 @@ from storage.db import insert_for
 from storage.models import Case, CaseEvent, CaseFollower, CaseMedia, CaseNumberDay, ChannelReport, PhoneBinding
 
 DUPLICATE_WINDOW = timedelta(hours=48)
+# where a resident reads a case (the residents' pages, web/h5.py), as a path under PUBLIC_URL: every push
+# about a case carries it, and the sender makes it a link (bot/wechat/delivery.py)
+RESIDENT_PAGE = "/h5/cases/{number}"
 URGENT_PRIORITY = 1
 
 
@@ -52,6 +55,7 @@ class NewCase:
     anonymous: bool = False
     media: list[dict] = field(default_factory=list)  # {"kind", "media_id", "url"}
     actor: str | None = None  # who created it, when not a resident (e.g. "channel:12345热线")
+    kind: str = "report"  # report | consultation (a resident's question left for a call-back)
 
 
 async def next_number(session: AsyncSession, now: datetime) -> str:
@@ -85,6 +89,7 @@ async def create_case(session: AsyncSession, new: NewCase, now: datetime) -> Cas
         urgent=new.urgent,
         status=lifecycle.INITIAL,
         channel=new.channel,
+        kind=new.kind,
         reporter_platform=new.reporter.platform if new.reporter else None,
         reporter_id=new.reporter.user_id if new.reporter else None,
         contact_phone=new.contact_phone,

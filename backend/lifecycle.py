@@ -96,7 +96,7 @@ TRANSITIONS = (
 NOTE_EVENTS = ("created", "followed", "repeat_report", "media_added", "resolved_by_officer", "arrival_proof",
                "sla_breached", "escalated", "dispatch_unreachable", "revisit_due", "survey_sent",
                "survey_answered", "survey_no_answer", "media_removed", "personal_data_erased",
-               "supplemented", "place_added", "channel_comment")
+               "supplemented", "place_added", "channel_comment", "conversation")
 
 # --- derived -------------------------------------------------------------------------------------
 

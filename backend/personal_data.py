@@ -20,12 +20,12 @@ from pathlib import Path
 from sqlalchemy import delete, event as orm_event, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import audit, cases, kb
+from backend import audit, cases, kb, takeover
 from backend.clock import local
 from backend.privacy import mask_phone, mask_text
 from storage import jobs
 from storage.models import (Case, CaseEvent, CaseFollower, CaseMedia, ChargingAlert, Conversation, InboundMessage,
-                            OutboxMessage, PhoneBinding, PhoneCode, Survey)
+                            OutboxMessage, PhoneBinding, PhoneCode, ResidentPreference, Survey)
 
 ERASED_ACTOR = "resident:erased"
 
@@ -102,10 +102,12 @@ async def erase(session: AsyncSession, who: cases.Reporter, now: datetime) -> Er
         PhoneBinding.platform == who.platform, PhoneBinding.user_id == who.user_id).union(
         select(PhoneCode.phone).where(PhoneCode.platform == who.platform, PhoneCode.user_id == who.user_id))
     )).scalars())
-    for table in (PhoneBinding, PhoneCode, ChargingAlert):
+    for table in (PhoneBinding, PhoneCode, ChargingAlert, ResidentPreference):
         await session.execute(delete(table).where(table.platform == who.platform, table.user_id == who.user_id))
     await session.execute(delete(Conversation).where(
-        Conversation.platform.in_([who.platform, f"{who.platform}#erase"]), Conversation.user_id == who.user_id))
+        Conversation.platform.in_([who.platform, f"{who.platform}#erase", f"{who.platform}#help"]),
+        Conversation.user_id == who.user_id))
+    await takeover.forget(session, who, pseudonym, now)
     messages = (await session.execute(update(InboundMessage).where(
         InboundMessage.platform == who.platform, InboundMessage.user_id == who.user_id).values(
         user_id=pseudonym, content={}, reply=None, error=None, cleared_at=now))).rowcount

@@ -14,10 +14,12 @@ from storage.models import Case, Staff
 
 
 async def open_case(session: AsyncSession, new: cases.NewCase, rules: workflow.CategoryRules,
-                    policy: workflow.Policy, now: datetime) -> tuple[Case, Staff | None]:
-    """Create the case and dispatch it; returns the case and the officer it went to (None: nobody)."""
+                    policy: workflow.Policy, now: datetime, *, officer: Staff | None = None
+                    ) -> tuple[Case, Staff | None]:
+    """Create the case and dispatch it (to `officer` when given, else on the grid); returns the case and the
+    officer it went to (None: nobody)."""
     case = await cases.create_case(session, new, now)
-    officer = await workflow.dispatch(session, case, rules, policy, now)
+    officer = await workflow.dispatch(session, case, rules, policy, now, officer=officer)
     return case, officer
 
 
@@ -34,7 +36,7 @@ async def supplement(session: AsyncSession, case: Case, text: str, media: list[d
     if case.officer_id:
         await workflow.notify_staff(session, case.officer_id, "supplement",
                                     T.SUPPLEMENT.format(number=case.number, text=mask_text(text[:200])), now,
-                                    key=f"supplement:{case.id}:{now.isoformat()}")
+                                    key=f"supplement:{case.id}:{now.isoformat()}", case=case)
 
 
 @dataclass(frozen=True)
@@ -69,5 +71,5 @@ async def add_place(session: AsyncSession, case: Case, place: Place, rules: work
                                 point=T.PLACE_POINT.format(lat=case.lat, lng=case.lng) if case.lat is not None else "")
     key = f"place:{case.id}:{now.isoformat()}"
     if case.officer_id:
-        await workflow.notify_staff(session, case.officer_id, "place_added", text, now, key=key)
-    await workflow.notify_supervisors(session, "place_added", text, now, key=key)
+        await workflow.notify_staff(session, case.officer_id, "place_added", text, now, key=key, case=case)
+    await workflow.notify_supervisors(session, "place_added", text, now, key=key, case=case)

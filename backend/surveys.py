@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import cases, lifecycle, texts as T
 from backend.clock import LOCAL_TZ, local
 from backend.privacy import mask_text
-from backend.wording import TEMPLATE_CHARS, shorten
+from backend.pushes import time_field
+from backend.wording import shorten
 from storage import jobs, outbox
 from storage.models import Case, CaseEvent, CaseFollower, Compound, Survey, SurveyCampaign
 
@@ -61,11 +62,13 @@ async def schedule_for(session: AsyncSession, case: Case, policy: SurveyPolicy, 
 
 SUMMARY_CHARS = 30  # of the case's description in the survey text
 def _push(session: AsyncSession, survey: Survey, text: str, key: str, now: datetime, number: str = "") -> None:
-    question = shorten(text.split("\n", 1)[0], TEMPLATE_CHARS)
-    template = {"kind": "survey", "fields": {"case_number": number, "question": question,
-                                             "time": local(now).strftime("%Y-%m-%d %H:%M")}}
+    template = {"kind": "survey", "fields": {"case_number": number, "question": text.split("\n", 1)[0],
+                                             "time": time_field(now)}}
+    payload = {"text": text, "template": template}
+    if number:  # a case's survey links to its page, where it can be answered too
+        payload["url"] = template["url"] = cases.RESIDENT_PAGE.format(number=number)
     outbox.enqueue(session, platform=survey.platform, user_id=survey.user_id, kind="survey",
-                   payload={"text": text, "template": template}, idempotency_key=key, now=now)
+                   payload=payload, idempotency_key=key, now=now)
 
 
 def survey_text(case: Case) -> str:
@@ -167,6 +170,24 @@ async def question_for(session: AsyncSession, who: cases.Reporter, now: datetime
         elif case.status in lifecycle.UNFINISHED and reopened.get(case.id, since) > since:
             found.append(Question("reopened", reopened[case.id], case))
     return max(found, key=lambda q: q.asked_at, default=None)
+
+
+async def question_about(session: AsyncSession, case: Case, who: cases.Reporter) -> Question | None:
+    """What a rating of this one case answers now (the residents' pages rate a case by its page): its survey
+    waiting for `who`, its resolution not yet asked about, their answer already given for this round, or
+    None while it is not resolved (a reopened case has nothing to rate until it is resolved again)."""
+    if not asks_about(case, case.dispatch_round):
+        return None
+    mine = (await session.execute(select(Survey).where(
+        Survey.case_id == case.id, Survey.round == case.dispatch_round, Survey.platform == who.platform,
+        Survey.user_id == who.user_id))).scalars().first()
+    if mine is None:
+        return Question("push", case.resolved_at, case)
+    if mine.status == "sent":
+        return Question("survey", mine.sent_at, case, mine)
+    if mine.status == "answered":
+        return Question("answered", mine.answered_at, case, mine)
+    return None
 
 
 @dataclass(frozen=True)

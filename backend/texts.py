@@ -48,7 +48,8 @@ EVENT_STAFF = {"created": "受理", "dispatched": "派单", "accepted": "接单"
                "dispatch_unreachable": "无法通知处理人", "media_removed": "照片已删除（到期或居民要求）",
                "personal_data_erased": "居民个人信息已删除",
                "supplemented": "反映人补充说明",
-               "place_added": "补充位置", "channel_comment": "渠道说明"}
+               "place_added": "补充位置", "channel_comment": "渠道说明",
+               "conversation": "人工服务留言"}
 
 # --- to residents (reporter and followers) ------------------------------------------------------
 RESIDENT_UPDATE = {
@@ -76,6 +77,7 @@ DISPATCH = (
     "时限：{accept_by}前接单，{depart_by}前出发，{arrive_by}前到场。\n"
     "回复“接单 {number}”接单；之后“出发 {number}”“到场 {number}”“办结 {number} 说明”。"
 )
+DISPATCH_SUMMARY = "{category}：{description}"  # the dispatch's template fallback, cut to the keyword's length
 DISPATCH_PHOTOS = "照片：{urls}\n"
 DISPATCH_CONTACT = "联系电话：{phone}（回复“电话 {number}”查看完整号码，每次查看留痕）\n"
 DISPATCH_TITLE = {"new": "新工单", "again": "重办工单"}
@@ -93,6 +95,22 @@ NOTE_FOLLOWED = "重复反映，关注进度"
 NOTE_URGED = "居民催办"
 RETURNED = "【退回】工单 {number} 被退回：{reason}"
 UNREACHABLE_NOTE = "网格员未绑定微信，派单通知已发给督办人员"
+# the title of each kind of staff push, as its template fallback shows it
+PUSH_TITLE = {"dispatch": "新工单", "sla_reminder": "超时提醒", "sla_escalation": "超时督办", "revisit": "回访提醒",
+              "cohandle": "协办", "returned": "退回", "urge": "居民催办", "survey_unsatisfied": "居民不满意",
+              "supplement": "居民补充", "place_added": "补充位置", "staff_unreachable": "通知未送达"}
+PUSH_TITLE_DEFAULT = "工单通知"
+# to supervisors when a push to a staff member had no way to reach them, or a platform stopped taking pushes
+STAFF_UNREACHABLE = ("【通知未送达】{name}（{staff_id}）的{what}通知无法送达：{reason}。"
+                     "请电话联系，并请管理员配置模板消息或让其绑定企业微信。\n原通知：{text}")
+UNREACHABLE_REASON = {"no_template": "超过48小时未与服务号互动，且未配置该类模板消息",
+                      "no_template_data": "超过48小时未与服务号互动，且该通知没有模板内容",
+                      "interrupted": "发送中断，未确认送达", "gave_up": "多次重试仍失败"}
+DELIVERY_PAUSED = ("【推送暂停】{platform}接口拒绝了本服务的调用（错误码 {code}），该平台的所有推送已暂停排队，"
+                   "管理员修正配置后自动恢复。其间派单等通知请电话跟进。")
+UNREACHABLE_REFUSED = "平台拒收（错误码 {code}）"
+UNREACHABLE_SUMMARY = "{name}未收到{what}通知"
+PLATFORM_NAME = {"wechat": "微信服务号", "wecom": "企业微信", "sms": "短信"}
 
 # --- EV charging: pushes to residents, the officer's dispatch note ------------------------
 CHARGING_KIND = {"ebike": "电瓶车", "car": "汽车"}
@@ -142,3 +160,28 @@ DEADLINE_PASSED = "{at}（已超时）"
 SUPPLEMENT = "工单 {number} 的反映人补充说明：{text}"
 PLACE_ADDED = "紧急工单 {number} 已补充位置：{place}{point}，请尽快到场。"
 PLACE_POINT = "（坐标 {lat:.5f},{lng:.5f}）"
+
+# --- a person when the bot cannot help (backend/takeover.py) ------------------------------------------
+TAKEOVER_REQUEST = (
+    "【转人工 #{n}】一位居民请求人工服务（当前排队 {waiting} 人）。\n最近消息：\n{lines}\n"
+    "回复“接入 {n}”开始对话，“会话”查看排队。{wait}内无人接入将转为回电工单。"
+)
+TAKEOVER_LINE = "{at} {text}"
+TAKEOVER_NO_LINES = "（无文字消息）"
+TAKEOVER_CONNECTED = "工作人员{name}已接入，请直接说明您的问题。回复“结束”可结束对话。"
+TAKEOVER_FROM_RESIDENT = "【居民 #{n}】{text}"
+TAKEOVER_FROM_STAFF = "【工作人员】{text}"
+TAKEOVER_MEDIA = {"image": "[图片] {url}", "voice": "[语音消息]", "video": "[视频]", "location": "[位置] {label}",
+                  "link": "[链接]"}
+# who is told what when a conversation ends, by how it ended: (to the resident, to the staff member)
+TAKEOVER_ENDED = {
+    "resident": ("本次人工对话已结束。如还有问题，可随时留言或回复“人工”。", "【会话 #{n} 已结束】居民已结束对话。"),
+    "staff": ("工作人员已结束本次对话。如还有问题，可随时留言或回复“人工”。", "【会话 #{n} 已结束】"),
+    "idle": ("本次人工对话{idle}内没有新消息，已自动结束。如还有问题，可回复“人工”。",
+             "【会话 #{n} 已结束】{idle}内没有新消息，已自动结束。"),
+}
+TAKEOVER_MISSED = "抱歉，工作人员暂时无法接入。已为您登记回电工单 {number}，工作人员会尽快与您联系。"
+CALLBACK_DESCRIPTION = "【回电】居民请求人工服务，{wait}内无人接入，请回电。居民留言：{words}"
+CALLBACK_NO_WORDS = "（无）"
+DURATION_MINUTES = "{n}分钟"
+DURATION_SECONDS = "{n}秒"

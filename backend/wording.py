@@ -1,4 +1,4 @@
-"""Cutting a resident's or officer's words to fit a field (a push's template keyword, a survey line, the
+"""Cutting a resident's or officer's words to fit a field (a template keyword of the `thing` type, a survey line, the
 summary of a report) without breaking a word in the middle: Chinese has no spaces, and "…共享单车东" reads as
 nonsense where "…共享单车…" reads fine. No dictionary (jieba's would cost ~100 MB for this): clause marks first,
 then characters that rarely sit inside a word on that side."""
@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 ELLIPSIS = "…"
-TEMPLATE_CHARS = 20  # a template keyword's limit (WeChat's `thing` type): pushes' remark and question fields
 # Characters that rarely sit inside a word on that side: a phrase ends after 的/了…, one starts before 把/被…
 PHRASE_ENDS = frozenset("的了吗呢吧啊")
 PHRASE_STARTS = frozenset("和与把被又也很太就都还从让")

@@ -18,7 +18,8 @@ from backend.clock import deadline_text, local, time_text
 from backend.departments import name_of
 from backend.places import distance_m, spelled
 from backend.privacy import mask_phone, mask_text
-from backend.wording import TEMPLATE_CHARS, shorten
+from backend.pushes import staff_template, time_field
+from backend.wording import shorten
 from storage import jobs, outbox
 from storage.models import Case, CaseCohandler, CaseMedia, Compound, Staff
 
@@ -74,27 +75,34 @@ async def notify_residents(session: AsyncSession, case: Case, what: str, now: da
     text = T.RESIDENT_UPDATE[what].format(number=case.number, officer=officer.name if officer else "",
                                           arrive_by=arrive_by, note=mask_text(fields.get("note")) or "")
     template = {"kind": "case_status", "fields": {"case_number": case.number, "status": T.TEMPLATE_STATUS[what],
-                                                  "time": local(now).strftime("%Y-%m-%d %H:%M"),
-                                                  "remark": shorten(text, TEMPLATE_CHARS)}}
+                                                  "time": time_field(now), "remark": text},
+                "url": cases.RESIDENT_PAGE.format(number=case.number)}
     for who in await cases.recipients_of(session, case):
         outbox.enqueue(session, platform=who.platform, user_id=who.user_id, kind="case_status",
-                       payload={"text": text, "template": template},
+                       payload={"text": text, "url": template["url"], "template": template},
                        idempotency_key=f"case:{case.id}:{key or f'{what}:{case.dispatch_round}'}:{who.platform}:{who.user_id}",
                        now=now)
 
 
-async def notify_staff(session: AsyncSession, staff_id: str, kind: str, text: str, now: datetime, key: str) -> bool:
-    """Push to a staff member on the platform they are bound on; False when they are bound nowhere."""
+async def notify_staff(session: AsyncSession, staff_id: str, kind: str, text: str, now: datetime, key: str,
+                       case: Case | None = None, summary: str | None = None) -> bool:
+    """Push to a staff member on the platform they are bound on; False when they are bound nowhere. A push
+    about a case carries its template fallback, for an officer bound on WeChat alone and silent for 48 h."""
     address = await staff_mod.push_address(session, staff_id)
     if address is None:
         return False
-    outbox.enqueue(session, platform=address[0], user_id=address[1], kind=kind, payload={"text": text},
+    payload: dict = {"text": text}
+    if case is not None:
+        payload["template"] = staff_template(kind, text, now, number=case.number, summary=summary,
+                                             place=await place_of(session, case))
+    outbox.enqueue(session, platform=address[0], user_id=address[1], kind=kind, payload=payload,
                    idempotency_key=f"{key}:{staff_id}", now=now)
     return True
 
 
-async def notify_supervisors(session: AsyncSession, kind: str, text: str, now: datetime, key: str) -> int:
-    return sum([await notify_staff(session, s.id, kind, text, now, key)
+async def notify_supervisors(session: AsyncSession, kind: str, text: str, now: datetime, key: str,
+                             case: Case | None = None, summary: str | None = None) -> int:
+    return sum([await notify_staff(session, s.id, kind, text, now, key, case, summary)
                 for s in await staff_mod.supervisors(session)])
 
 
@@ -143,10 +151,12 @@ async def dispatch(session: AsyncSession, case: Case, rules: CategoryRules, poli
             await add_cohandler(session, case, dept, actor, now)
     if officer is not None:
         text = await dispatch_text(session, case, rules)
+        summary = T.DISPATCH_SUMMARY.format(category=rules.name, description=mask_text(case.description) or "")
         reached = await notify_staff(session, officer.id, "dispatch", text, now,
-                                     key=f"dispatch:{case.id}:{case.dispatch_round}")
+                                     key=f"dispatch:{case.id}:{case.dispatch_round}", case=case, summary=summary)
         if not reached:
-            await notify_supervisors(session, "dispatch", text, now, key=f"dispatch:{case.id}:{case.dispatch_round}")
+            await notify_supervisors(session, "dispatch", text, now, key=f"dispatch:{case.id}:{case.dispatch_round}",
+                                     case=case, summary=summary)
             cases.record(session, case, "dispatch_unreachable", actor="system", at=now, note=T.UNREACHABLE_NOTE)
     if case.dispatch_round > 1:
         await notify_residents(session, case, "dispatched", now)
@@ -188,10 +198,10 @@ async def on_deadline(session: AsyncSession, run: jobs.JobRun) -> None:
     cases.record(session, case, "sla_breached", actor="system", at=run.now, data={"stage": stage, "due": case.sla[stage]})
     if officer is not None:
         await notify_staff(session, officer.id, "sla_reminder",
-                           T.REMINDER.format(number=case.number, stage=T.STAGE[stage], due=due), run.now, key=key)
+                           T.REMINDER.format(number=case.number, stage=T.STAGE[stage], due=due), run.now, key=key, case=case)
     escalation = T.ESCALATION.format(number=case.number, place=await place_of(session, case),
                                      officer=officer.name if officer else "", stage=T.STAGE[stage], due=due)
-    await notify_supervisors(session, "sla_escalation", escalation, run.now, key=key + ":escalation")
+    await notify_supervisors(session, "sla_escalation", escalation, run.now, key=key + ":escalation", case=case)
     cases.record(session, case, "escalated", actor="system", at=run.now, data={"stage": stage})
     if stage == "arrive":
         await notify_residents(session, case, "late", run.now)
@@ -205,7 +215,8 @@ async def on_revisit_due(session: AsyncSession, run: jobs.JobRun) -> None:
     days = max(1, round((run.now - case.resolved_at).total_seconds() / 86400)) if case.resolved_at else 3
     cases.record(session, case, "revisit_due", actor="system", at=run.now)
     await notify_staff(session, case.officer_id, "revisit",
-                       T.REVISIT_DUE.format(number=case.number, days=days), run.now, key=f"revisit:{case.id}:{run.id}")
+                       T.REVISIT_DUE.format(number=case.number, days=days), run.now, key=f"revisit:{case.id}:{run.id}",
+                       case=case)
 
 
 handlers = jobs.JobHandlers()
@@ -230,7 +241,7 @@ async def add_cohandler(session: AsyncSession, case: Case, dept_id: str, actor: 
                 ).scalars().all()
     text = T.COHANDLE.format(number=case.number, category=case.category, place=await place_of(session, case))
     for liaison in liaisons:
-        await notify_staff(session, liaison.id, "cohandle", text, now, key=f"cohandle:{case.id}:{dept_id}")
+        await notify_staff(session, liaison.id, "cohandle", text, now, key=f"cohandle:{case.id}:{dept_id}", case=case)
     return True
 
 
@@ -403,7 +414,7 @@ async def return_case(session: AsyncSession, actor: Staff, case: Case, reason: s
     case.officer_id = None
     lifecycle.apply(session, case, "return", actor=f"staff:{actor.id}", at=now, note=reason)
     await notify_supervisors(session, "returned", T.RETURNED.format(number=case.number, reason=mask_text(reason)), now,
-                             key=f"returned:{case.id}:{case.dispatch_round}")
+                             key=f"returned:{case.id}:{case.dispatch_round}", case=case)
     return Done(True)
 
 
@@ -442,7 +453,8 @@ async def unsatisfied(session: AsyncSession, case: Case, comment: str | None, ru
     await reopen(session, case, reason, rules, policy, now, actor=actor)
     text = T.SURVEY_UNSATISFIED.format(number=case.number, place=await place_of(session, case),
                                        comment=mask_text(reason))
-    await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"unsatisfied:{case.id}:{case.dispatch_round}")
+    await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"unsatisfied:{case.id}:{case.dispatch_round}",
+                             case=case)
 
 
 async def follower_unsatisfied(session: AsyncSession, case: Case, comment: str | None, now: datetime,
@@ -451,7 +463,19 @@ async def follower_unsatisfied(session: AsyncSession, case: Case, comment: str |
     and the supervisor is told to look (the follower's words masked)."""
     text = T.SURVEY_FOLLOWER_UNSATISFIED.format(number=case.number, place=await place_of(session, case),
                                                 comment=mask_text(comment or T.UNSATISFIED_REASON))
-    await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"follower-unsatisfied:{key}")
+    await notify_supervisors(session, "survey_unsatisfied", text, now, key=f"follower-unsatisfied:{key}", case=case)
+
+
+async def after_answer(session: AsyncSession, settled: surveys.Settled, comment: str | None, rules: CategoryRules,
+                       policy: Policy, now: datetime, *, actor: str) -> None:
+    """What a survey answer calls for, wherever it was given (chat or page): the reporter's 不满意 reopens
+    the case (重办), a follower's is flagged to the supervisor."""
+    if settled.case is None:
+        return
+    if settled.outcome == "reopen":
+        await unsatisfied(session, settled.case, comment, rules, policy, now, actor=actor)
+    elif settled.outcome == "flag":
+        await follower_unsatisfied(session, settled.case, comment, now, key=str(settled.survey.id))
 
 
 async def urge(session: AsyncSession, case: Case, who: cases.Reporter, now: datetime) -> None:
@@ -461,7 +485,7 @@ async def urge(session: AsyncSession, case: Case, who: cases.Reporter, now: date
     if case.officer_id:
         await notify_staff(session, case.officer_id, "urge",
                            T.URGED.format(number=case.number, place=await place_of(session, case)), now,
-                           key=f"urge:{case.id}:{event.id}")
+                           key=f"urge:{case.id}:{event.id}", case=case)
 
 
 async def open_cases_for(session: AsyncSession, actor: Staff, limit: int = 20) -> list[Case]:

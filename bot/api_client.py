@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from bot.errors import PermanentError, TransientError
+from bot.errors import AccountError, PermanentError, TransientError
 from bot.background.outbox import send_starting
 
 log = logging.getLogger(__name__)
@@ -47,12 +47,14 @@ class MediaFile:
 class TencentAPI:
     """One account's calls under `base`. Subclasses name the platform (`label`) and sort its errcodes:
     `token_errors` (refresh the token and retry once), `transient_errors` (the push is retried later),
-    `special_errors` (errcode -> a PermanentError subclass the caller acts on); anything else is a refusal."""
+    `special_errors` (errcode -> a PermanentError subclass the caller acts on), `account_errors` (the
+    account's set-up is wrong: the sender pauses the platform); anything else is a refusal."""
 
     label = "API"
     token_errors: frozenset[int] = frozenset()
     transient_errors: frozenset[int] = frozenset()
     special_errors: dict[int, type[PermanentError]] = {}
+    account_errors: frozenset[int] = frozenset()
 
     def __init__(self, base: str, *, http: aiohttp.ClientSession | None = None, tokens: TokenSource | None = None,
                  timeout_s: float = 10.0):
@@ -69,6 +71,8 @@ class TencentAPI:
             return TokenError(str(errcode), detail)
         if errcode in cls.transient_errors:
             return TransientError(str(errcode), detail)
+        if errcode in cls.account_errors:
+            return AccountError(str(errcode), detail)
         return cls.special_errors.get(errcode, PermanentError)(str(errcode), detail)
 
     async def close(self) -> None:
@@ -83,34 +87,36 @@ class TencentAPI:
         return self._http
 
     async def call(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
-                   key: str | None = None, binary: bool = False) -> Any:
-        """One authenticated call; on a refused token, one refresh and one retry."""
+                   key: str | None = None, binary: bool = False, resend_safe_s: float = 0) -> Any:
+        """One authenticated call; on a refused token, one refresh and one retry. `resend_safe_s`: the
+        platform drops a repeat of this push for that long (it may be sent again if cut off mid-call)."""
         if self.tokens is None:
             raise RuntimeError(f"{type(self).__name__} needs a token source for authenticated calls")
         token = await self._token()
         try:
             return await self._request(method, path, body=body, params={**(params or {}), "access_token": token},
-                                       key=key, binary=binary)
+                                       key=key, binary=binary, resend_safe_s=resend_safe_s)
         except TokenError as exc:
             log.warning("%s access token refused on %s (%s): refreshing once", self.label, path, exc.code)
             await self.tokens.invalidate(token)
         token = await self._token()
         return await self._request(method, path, body=body, params={**(params or {}), "access_token": token},
-                                   key=key, binary=binary)
+                                   key=key, binary=binary, resend_safe_s=resend_safe_s)
 
     async def _token(self) -> str:
         try:
             return await self.tokens.get()
-        except (TransientError, PermanentError) as exc:
-            # A token we cannot get (bad secret, IP not whitelisted, the platform down) is not the push's
-            # fault: it waits and retries, and the log says loudly what to fix.
-            raise TransientError(f"token_{exc.code}", f"cannot get a {self.label} access token: {exc}") from exc
+        except (TransientError, PermanentError, AccountError) as exc:
+            # A token we cannot get is not the push's fault: a set-up error (bad secret, IP not on the
+            # allow-list) pauses the platform, anything else (the platform down) waits and retries.
+            error = AccountError if exc.code.isdigit() and int(exc.code) in self.account_errors else TransientError
+            raise error(f"token_{exc.code}", f"cannot get a {self.label} access token: {exc}") from exc
 
     async def _request(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
-                       key: str | None = None, binary: bool = False) -> Any:
+                       key: str | None = None, binary: bool = False, resend_safe_s: float = 0) -> Any:
         headers = {"X-Idempotency-Key": key} if key else {}
         if key:  # a push: the outbox notes that its delivery starts now (bot/background/outbox.py)
-            await send_starting()
+            await send_starting(resend_safe_s)
         data = None
         if body is not None:
             data = json.dumps(body, ensure_ascii=False).encode("utf-8")

@@ -48,6 +48,7 @@ def resolve_sandbox(settings: Settings) -> Settings:
         wechat_app_secret=creds.app_secret,
         wechat_aes_key=creds.aes_key,
         wechat_api_base=f"http://{settings.host}:{settings.port}{SANDBOX_API_PREFIX}",
+        wechat_oauth_base=f"http://{settings.host}:{settings.port}{SANDBOX_API_PREFIX}",
         extra={**settings.extra, "sandbox": True},
     ))
 
@@ -66,7 +67,7 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utc_now, route
     setup_charging(app, settings, db, clock)
     app.add_routes(Open311API(db, clock, pipeline.services, settings).routes())
     add_dashboard(app, settings, db, clock, pipeline, app.get(FAKE_KEY))
-    app.router.add_get("/healthz", health_handler(db, settings.background))
+    app.router.add_get("/healthz", health_handler(db, settings.background, settings.staff_alarm_s))
     app.cleanup_ctx.append(background_workers(settings, db, clock))
     app.on_startup.append(schedule_standing_jobs(settings, db, clock))
     return app

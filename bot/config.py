@@ -22,6 +22,7 @@ from typing import Any, Callable
 from storage.db import UnsupportedDatabase, normalize_url
 
 WECHAT_API_DEFAULT = "https://api.weixin.qq.com"
+WECHAT_OAUTH_DEFAULT = "https://open.weixin.qq.com"
 WECOM_API_DEFAULT = "https://qyapi.weixin.qq.com"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DAY_S = 24 * 3600
@@ -140,14 +141,20 @@ class Settings:
     sla_arrive_s: int = setting("SLA_ARRIVE_S", 900, whole_seconds, "be on site within this long of dispatch")
     revisit_after_s: int = setting("REVISIT_AFTER_S", 3 * DAY_S, whole_seconds, "回头看 after resolution")
     survey_delay_s: int = setting("SURVEY_DELAY_S", 2 * 3600, whole_seconds, "the survey after resolution")
+    # a person when the bot cannot help: how long a resident waits for one, how long a silent conversation lasts
+    takeover_pickup_s: int = setting("TAKEOVER_PICKUP_S", 180, whole_seconds,
+                                     "nobody takes a resident who asked for a person within this long: a call-back case")
+    takeover_idle_s: int = setting("TAKEOVER_IDLE_S", 1800, whole_seconds,
+                                   "a conversation with a staff member ends after this long without a message")
     # the database connection pool (PostgreSQL) and how long one statement may run
     db_pool_size: int = setting("DB_POOL_SIZE", 10, count(1), "PostgreSQL connections per process")
     db_statement_timeout_ms: int = setting("DB_STATEMENT_TIMEOUT_MS", 10000, count(0),
                                            "PostgreSQL gives up a statement after this long")
     # pushes and jobs (bot/background/outbox.py, bot/background/jobs.py, bot/wechat/delivery.py)
     background: bool = setting("BACKGROUND", True, flag, "run the outbox sender and the job loop here")
-    wechat_templates: dict = prefixed("WECHAT_TEMPLATE_", "push kind -> template:ID | subscribe:ID | ID")
-    wechat_templates_file: Path | None = setting("WECHAT_TEMPLATES_FILE", None, path, "TOML file of templates")
+    wechat_templates: dict = prefixed("WECHAT_TEMPLATE_", "replaces the id of a kind the templates file maps")
+    wechat_templates_file: Path | None = setting("WECHAT_TEMPLATES_FILE", None, path,
+                                                 "TOML file: per push kind, template id and keyword mapping")
     wechat_cs_window_s: int = setting("WECHAT_CS_WINDOW_S", 2 * DAY_S, whole_seconds,
                                       "customer-service messages within this long of the last message")
     wechat_cs_allowance: int = setting("WECHAT_CS_ALLOWANCE", 20, count(0), "custom messages per message (0: no cap)")
@@ -160,6 +167,10 @@ class Settings:
     outbox_retry_base_s: float = setting("OUTBOX_RETRY_BASE_S", 2.0, seconds, "backoff base")
     outbox_retry_max_s: float = setting("OUTBOX_RETRY_MAX_S", 600.0, seconds, "backoff cap")
     outbox_give_up_s: int = setting("OUTBOX_GIVE_UP_S", DAY_S, whole_seconds, "a push failing this long fails")
+    outbox_pause_retry_s: float = setting("OUTBOX_PAUSE_RETRY_S", 300.0, seconds,
+                                          "a platform paused by an account error is tried this often")
+    staff_alarm_s: int = setting("STAFF_ALARM_S", DAY_S, count(1),
+                                 "a staff push that did not arrive keeps /healthz degraded this long")
     jobs_poll_s: float = setting("JOBS_POLL_S", 1.0, seconds, "an idle job loop looks this often")
     jobs_lease_s: int = setting("JOBS_LEASE_S", 300, whole_seconds, "a claimed job is reserved this long")
     jobs_max_attempts: int = setting("JOBS_MAX_ATTEMPTS", 5, count(1), "runs of a failing job before parking")
@@ -190,6 +201,13 @@ class Settings:
     report_resolve_within_s: int = setting("REPORT_RESOLVE_WITHIN_S", 3 * DAY_S, count(1), "on-time closure")
     hotspot_window_days: int = setting("HOTSPOT_WINDOW_DAYS", 30, count(1), "the hotspot window")
     hotspot_min_count: int = setting("HOTSPOT_MIN_COUNT", 10, count(1), "fewer cases are never a hotspot")
+    # residents' pages (/h5/): WeChat web authorisation, their sessions, 附近
+    wechat_oauth_base: str = setting("WECHAT_OAUTH_BASE", WECHAT_OAUTH_DEFAULT, base_url,
+                                     "where WeChat's web-authorisation page is (/connect/oauth2/authorize)")
+    h5_session_ttl_s: int = setting("H5_SESSION_TTL_S", 2 * DAY_S, count(60), "a resident's page login lasts this long")
+    h5_session_secret: str | None = setting("H5_SESSION_SECRET", None, text,
+                                            "signs residents' sessions; unset: derived from the AppSecret")
+    h5_nearby_radius_m: int = setting("H5_NEARBY_RADIUS_M", 1500, count(50), "附近 shows open cases this close")
     # personal data (个人信息保护法): how long message-log contents, and photos after their case closed, are kept
     retention_log_days: int = setting("RETENTION_LOG_DAYS", 180, count(1), "message-log contents are cleared after")
     retention_media_days: int = setting("RETENTION_MEDIA_DAYS", 365, count(1), "photos are deleted after close")

@@ -18,3 +18,9 @@ class TransientError(DeliveryError):
 
 class PermanentError(DeliveryError):
     """Retrying will not help: the recipient unfollowed, the id is wrong, the request is invalid."""
+
+
+class AccountError(DeliveryError):
+    """The account's set-up is wrong, not the push (API not authorised, our IP not on the allow-list, a
+    template id that does not exist, a wrong secret): every push on the platform would fail alike. The
+    sender pauses the platform's queue, keeps its pushes queued and tries again slowly until a call works."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from backend.places import all_places
 from backend.surveys import SurveyPolicy
+from backend.takeover import TakeoverPolicy
 from backend.workflow import Policy, SlaPlan
 from bot.background.standing import retention_policy
 from bot.config import Settings
@@ -54,4 +55,5 @@ def policies(settings: Settings) -> dict[str, Any]:
         "charging_policy": charging_policy(settings),
         "dialog_ttl": timedelta(seconds=settings.draft_ttl_s),
         "retention_policy": retention_policy(settings),
+        "takeover_policy": TakeoverPolicy(pickup_s=settings.takeover_pickup_s, idle_s=settings.takeover_idle_s),
     }

@@ -10,6 +10,9 @@ OPEN311_KEYS = "接入密钥（api_key）由街道管理员签发：python main.
 OPEN311_ATTRIBUTE = {"building": "在哪栋楼附近？", "time": "一般什么时间发生？"}
 OPEN311_ATTRIBUTE_HINT = {"building": "楼栋，如“3栋”“3栋2单元”", "time": "发生时间，如“每天晚上十点以后”"}
 
+# --- the link a push about a case carries to the case's page (/h5/cases/…) -------------------
+CASE_PAGE_LINK = "查看工单详情"
+
 DATABASE_BUSY = "抱歉，系统暂时繁忙，请稍后再发一次。紧急情况请直接拨打119/110/120。"
 
 # --- WeCom: what people on the street office's WeCom app read ------------------------------

@@ -9,7 +9,7 @@ from collections import Counter
 from backend import cases, places, staff as staff_mod
 from bot.config import Settings
 from cli.context import database, print_rows, utc_now
-from storage import outbox
+from storage import outbox, pauses
 
 
 def register(commands) -> None:
@@ -34,7 +34,8 @@ def register(commands) -> None:
 
     pushes = commands.add_parser("outbox", help="pushes to residents and staff")
     push_actions = pushes.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
-    problems = push_actions.add_parser("problems", help="pushes that failed, could not be delivered, or were cut "
+    problems = push_actions.add_parser("problems", help="platforms paused by an account error (with their queued "
+                                       "pushes as attempts); pushes that failed, could not be delivered, or were cut "
                                                         "off by a crash (newest first)")
     problems.add_argument("--user", help="only pushes to this openid / userid")
     problems.add_argument("--limit", type=int, default=100)
@@ -100,9 +101,15 @@ async def cmd_list(settings: Settings, args) -> int:
 
 
 async def cmd_outbox_problems(settings: Settings, args) -> int:
+    """Paused platforms first (their pushes wait, queued, until the account's set-up is fixed), then the
+    pushes that did not arrive."""
     async with database(settings) as db, db.sessions() as session:
+        paused = await pauses.current(session)
+        waiting = await outbox.pending_by_platform(session)
         found = await outbox.delivery_problems(session, user_id=args.user, limit=args.limit)
-    rows = [{"id": p.id, "to": f"{p.platform}:{p.user_id}", "kind": p.kind, "status": p.status,
+    rows = [{"id": None, "to": p.platform, "kind": "-", "status": "paused", "code": p.error_code, "detail": p.detail,
+             "queued_at": p.since.isoformat(), "attempts": waiting.get(p.platform, 0)} for p in paused.values()]
+    rows += [{"id": p.id, "to": f"{p.platform}:{p.user_id}", "kind": p.kind, "status": p.status,
              "code": p.error_code, "detail": p.detail, "queued_at": p.created_at.isoformat(),
              "attempts": p.attempts} for p in found]
     print_rows(rows, args.json, lambda r: f"{r['queued_at']}  {r['status']:<13} {r['code'] or '-':<12} "

@@ -29,8 +29,23 @@ def register(commands) -> None:
     actions.add_parser("results", help="answers per campaign").set_defaults(run=cmd_survey_results)
 
 
+def menu_for(public_url: str | None) -> dict:
+    """The menu as WeChat takes it: a `view` button opens the residents' page under PUBLIC_URL (its `key`
+    dropped); without PUBLIC_URL it stays a `click` button with that key, answered in the chat."""
+    def button(b: dict) -> dict:
+        if "sub_button" in b:
+            return {"name": b["name"], "sub_button": [button(s) for s in b["sub_button"]]}
+        if b.get("type") == "view":
+            if public_url:
+                return {"type": "view", "name": b["name"], "url": b["url"].replace("{PUBLIC_URL}", public_url)}
+            return {"type": "click", "name": b["name"], "key": b["key"]}
+        return b
+
+    return {"button": [button(b) for b in json.loads(MENU_FILE.read_text(encoding="utf-8"))["button"]]}
+
+
 async def cmd_menu_push(settings: Settings, args) -> int:
-    menu = json.loads(MENU_FILE.read_text(encoding="utf-8"))
+    menu = menu_for(settings.public_url)
     if not settings.wechat_app_secret:
         print("menu push needs WECHAT_APP_ID and WECHAT_APP_SECRET (sandbox mode: start `serve` first)",
               file=sys.stderr)

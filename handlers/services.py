@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from backend.charging import ChargingPolicy
 from backend.personal_data import RetentionPolicy
+from backend.takeover import TakeoverPolicy
 from backend.workflow import Policy
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class Services:
     charging_policy: ChargingPolicy = field(default_factory=ChargingPolicy)
     retention_policy: RetentionPolicy = field(default_factory=RetentionPolicy)
     dialog_ttl: timedelta = DIALOG_TTL  # a dialog idle this long is dropped (DRAFT_TTL_S)
+    takeover_policy: TakeoverPolicy = field(default_factory=TakeoverPolicy)  # TAKEOVER_PICKUP_S, TAKEOVER_IDLE_S
 
     @classmethod
     def of(cls, given: "Services | Mapping[str, Any] | None") -> "Services":

@@ -102,10 +102,7 @@ async def consequence(settled: surveys.Settled, comment: str | None, ctx: Contex
     case = settled.case
     if case is None:
         return T.CAMPAIGN_THANKS
-    if settled.outcome == "reopen":
-        await workflow.unsatisfied(ctx.session, case, comment, rules_for(ctx, case.category), policy(ctx), ctx.now,
-                                   actor=actor)
-    elif settled.outcome == "flag":
-        await workflow.follower_unsatisfied(ctx.session, case, comment, ctx.now, key=str(settled.survey.id))
+    await workflow.after_answer(ctx.session, settled, comment, rules_for(ctx, case.category), policy(ctx), ctx.now,
+                                actor=actor)
     state = T.SURVEY_CASE_NOW[lifecycle.group_of(case.status)].format(number=case.number)
     return T.SURVEY_THANKS[settled.outcome].format(number=case.number, label=settled.label, state=state)

@@ -31,6 +31,18 @@ class Seen:
     replied_at: datetime | None
 
 
+# What WeChat counts as the resident's interaction, opening the 48-hour customer-service window and its
+# allowance: any message, following the account, scanning a QR code, and the menu buttons that push an event
+# to the server (click, the two scan-code ones). Other events (TEMPLATESENDJOBFINISH, LOCATION reports, a menu
+# link's VIEW, unsubscribe, …) are logged but leave the window where it was.
+WINDOW_EVENTS = frozenset({"subscribe", "scan", "click", "scancode_push", "scancode_waitmsg"})
+
+
+def opens_window(kind: str, event: str | None) -> bool:
+    """Whether an inbound message or event of this kind (and event name, any case) opens WeChat's window."""
+    return kind != "event" or (event or "").lower() in WINDOW_EVENTS
+
+
 LOG = InboundMessage.__table__
 # The hot path's statements are built once: SQLAlchemy then finds each compiled form in its cache by a
 # key computed once per statement, instead of building, keying and coercing a new one per message.
@@ -69,7 +81,7 @@ async def claim(
     """Insert the log row inside the caller's transaction and return its id; if the message is already
     logged, return what became of it instead (after waiting for an in-flight first delivery)."""
     values = dict(platform=platform, user_id=user_id, msg_key=msg_key, kind=kind, content=content,
-                  received_at=now, status=status)
+                  received_at=now, status=status, opens_window=opens_window(kind, content.get("event")))
     conn = await session.connection()
     row_id = (await conn.execute(_CLAIM[conn.dialect.name], values)).scalar_one_or_none()
     if row_id is not None:
@@ -85,3 +97,16 @@ async def complete(
     conn = await session.connection()
     await conn.execute(_COMPLETE, {"row_id": row_id, "status": status, "reply": reply, "replied_at": at,
                                    "error": error})
+
+
+async def recent_texts(session: AsyncSession, platform: str, user_id: str, *, since: datetime,
+                       limit: int) -> list[tuple[datetime, str]]:
+    """What this person wrote since a time, oldest first, at most the last `limit` messages: (when, text) of
+    their texts and recognised voice messages (cleared log rows have no text and are left out)."""
+    rows = (await session.execute(
+        select(LOG.c.received_at, LOG.c.content).where(
+            LOG.c.platform == platform, LOG.c.user_id == user_id, LOG.c.received_at >= since,
+            LOG.c.kind.in_(("text", "voice")))
+        .order_by(LOG.c.id.desc()).limit(limit * 2))).all()
+    said = [(at, (content or {}).get("text")) for at, content in rows]
+    return [(at, text) for at, text in said if text][:limit][::-1]

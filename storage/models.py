@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Float, Integer, String, Text, UniqueConstraint, Index
+from sqlalchemy import JSON, BigInteger, Boolean, Float, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -40,6 +41,8 @@ class InboundMessage(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # added in 0012: when the contents (content, reply, error) were cleared (retention or the resident's erasure)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # added in 0018: a message or an event WeChat counts as interaction (storage.inbound.WINDOW_EVENTS)
+    opens_window: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
 
 class OutboxMessage(Base):
@@ -74,6 +77,20 @@ class OutboxMessage(Base):
     sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # added in 0012: when the payload was cleared (retention or the resident's erasure)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # added in 0018: the platform drops a repeat of the API call under way until then (resent if cut off)
+    resend_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PlatformPause(Base):
+    """A platform whose pushes wait because its API refused our account's set-up (storage/pauses.py)."""
+
+    __tablename__ = "platform_pauses"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    error_code: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Department(Base):
@@ -158,6 +175,8 @@ class Case(Base):
     urgent: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(32))  # wechat | open311 channel name | ...
+    # report (a problem to fix) | consultation (a question for a call-back); older cases read as report
+    kind: Mapped[str] = mapped_column(String(16), default="report", server_default="report")
     reporter_platform: Mapped[str | None] = mapped_column(String(16), nullable=True)
     reporter_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     contact_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)  # shown masked to staff
@@ -246,6 +265,17 @@ class Conversation(Base):
     user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     state: Mapped[str] = mapped_column(String(48))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ResidentPreference(Base):
+    """What a resident chose on the residents' web pages (/h5/): the large-text (elderly) mode."""
+
+    __tablename__ = "resident_preferences"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    large_text: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -625,3 +655,40 @@ class Consultation(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(String(24))  # answered_by_kb | unknown
     faq_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class DutyShift(Base):
+    """A staff member on duty for residents who ask for a person (`值班` adds the row, `下班` removes it)."""
+
+    __tablename__ = "duty_roster"
+
+    staff_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Takeover(Base):
+    """A resident's request for a person, and the conversation a staff member holds through the bot.
+
+    waiting -> active (a staff member took it with `接入 N`) -> ended; waiting -> missed (nobody took it in
+    time: a call-back case was opened) or cancelled (the resident said 结束 first). The staff side is the
+    identity that took it: only that identity's words are relayed, and the resident's go only there.
+    """
+
+    __tablename__ = "takeovers"
+    __table_args__ = (Index("ix_takeovers_resident", "platform", "user_id", "status"),
+                      Index("ix_takeovers_staff", "staff_platform", "staff_user_id", "status"),
+                      Index("ix_takeovers_requested", "requested_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))  # the resident
+    user_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))  # waiting | active | ended | missed | cancelled
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    staff_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    staff_platform: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    staff_user_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the last message either side relayed
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(16), nullable=True)  # resident | staff | idle | pickup
+    case_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), nullable=True)

@@ -15,22 +15,26 @@ Rows
                                        40003 bad openid) or it kept failing for a day; see `error_code`
                         undeliverable: no channel could carry it (outside the 48 h window and no template
                                        configured for its kind); see `error_code` and `last_error`
-                        interrupted:   its process died during the API call. WeChat's message APIs have no
-                                       idempotency key, so sending again could deliver it twice; it is not
-                                       sent again but listed with the delivery problems for staff. Platforms
-                                       whose API drops repeats itself (WeCom's duplicate check) are sent
-                                       again instead (`claim(resend_safe=…)`)
+                        interrupted:   its process died during the API call. WeChat's customer-service
+                                       messages have no idempotency key, so sending again could deliver it
+                                       twice; it is not sent again but listed with the delivery problems for
+                                       staff. Where the platform drops a repeat itself (WeCom's duplicate
+                                       check: `claim(resend_safe=…)`; a template message's client_msg_id for
+                                       10 minutes: `resend_until`) it is sent again instead
     error_code          short reason: a platform errcode ("43004"), or "no_template", "no_template_data",
                         "gave_up"; `last_error` has the details in English
 
 Payload convention
     {"text": "…"}                                   a text message, or
     {"articles": [{"title", "description", "url", "image"}, …]}   news (handlers.types.Reply.to_data())
+    plus, optionally, "url": "/h5/cases/…"         the page the push is about: a path under PUBLIC_URL (or a
+                                                    full URL), added as a link to a text message
     plus, optionally, the fallback for when the resident is outside WeChat's 48-hour window:
-    "template": {"kind": "case_status",            which configured template (WECHAT_TEMPLATE_CASE_STATUS)
+    "template": {"kind": "case_status",            which configured template ([case_status] in WECHAT_TEMPLATES_FILE)
                  "fields": {"case_number": "20261127-0012", "status": "处理中", …},
-                 "url": "https://…"}                where tapping the notification leads (optional)
-    The fields are domain names; the template configuration maps them to the template's own keys
+                 "url": "https://…" | "/h5/…"}      where tapping the notification leads (optional)
+    The fields are domain names, whole (each kind's are declared in backend/pushes.py); the template
+    configuration maps them to the template's keywords and fits each value to its keyword's type
     (bot/wechat/templates.py). A push without "template" outside the window is undeliverable.
 """
 from __future__ import annotations
@@ -38,7 +42,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -105,6 +109,12 @@ async def delivery_problems(session: AsyncSession, *, user_id: str | None = None
                             r.created_at, r.attempts) for r in rows]
 
 
+async def pending_by_platform(session: AsyncSession) -> dict[str, int]:
+    """How many pushes wait on each platform."""
+    return dict((await session.execute(select(OutboxMessage.platform, func.count()).where(
+        OutboxMessage.status == "pending").group_by(OutboxMessage.platform))).all())
+
+
 async def status_of(session: AsyncSession, idempotency_key: str) -> str | None:
     """pending | sent | failed | undeliverable | interrupted, or None if no such push was queued."""
     return (await session.execute(select(OutboxMessage.status).where(
@@ -112,9 +122,11 @@ async def status_of(session: AsyncSession, idempotency_key: str) -> str | None:
 
 
 async def last_inbound_at(session: AsyncSession, platform: str, user_id: str) -> datetime | None:
-    """When this person last wrote to us (opens WeChat's 48-hour customer-service window)."""
+    """When this person last wrote to us or did something else WeChat counts (storage.inbound.WINDOW_EVENTS):
+    the start of WeChat's 48-hour customer-service window and of its allowance."""
     return (await session.execute(select(func.max(InboundMessage.received_at)).where(
-        InboundMessage.platform == platform, InboundMessage.user_id == user_id))).scalar_one_or_none()
+        InboundMessage.platform == platform, InboundMessage.user_id == user_id,
+        InboundMessage.opens_window.is_(True)))).scalar_one_or_none()
 
 
 async def sent_since(session: AsyncSession, platform: str, user_id: str, channel: str, since: datetime) -> int:
@@ -145,13 +157,17 @@ async def claim(session: AsyncSession, *, platforms: list[str], owner: str, now:
     Only the oldest pending push of each recipient is claimable, so one person's pushes go out one at a
     time and in order, whichever process sends them. PostgreSQL skips rows another claim has locked;
     SQLite's single writer serialises claims. Pushes whose process died during the API call are first
-    marked interrupted, except on the `resend_safe` platforms, where they are simply claimable again.
+    marked interrupted, except on the `resend_safe` platforms and where the platform still drops a repeat of
+    the call that was cut off (`resend_until`, e.g. a template message's client_msg_id): those are simply
+    claimable again.
     """
     if not platforms:
         return []
     died_sending = and_(OutboxMessage.status == "pending", OutboxMessage.sending_at.is_not(None),
                         OutboxMessage.lease_until < now, OutboxMessage.platform.in_(platforms))
-    await session.execute(update(OutboxMessage).where(died_sending, OutboxMessage.platform.not_in(resend_safe))
+    repeat_dropped = or_(OutboxMessage.platform.in_(resend_safe),
+                         and_(OutboxMessage.resend_until.is_not(None), OutboxMessage.resend_until > now))
+    await session.execute(update(OutboxMessage).where(died_sending, ~repeat_dropped)
                           .values(status="interrupted", error_code="interrupted", lease_owner=None, lease_until=None,
                                   last_error="the sending process died during the API call (at sending_at); "
                                              "not sent again, so it cannot arrive twice"))
@@ -180,7 +196,8 @@ async def finish(session: AsyncSession, row_id: int, *, owner: str, status: str,
     assert status in FINAL_STATUSES
     result = await session.execute(update(OutboxMessage).where(_ours(row_id, owner)).values(
         status=status, channel=channel, error_code=error_code, last_error=detail,
-        sent_at=now if status == "sent" else None, lease_owner=None, lease_until=None, sending_at=None))
+        sent_at=now if status == "sent" else None, lease_owner=None, lease_until=None, sending_at=None,
+        resend_until=None))
     return result.rowcount == 1
 
 
@@ -189,11 +206,14 @@ async def retry_later(session: AsyncSession, row_id: int, *, owner: str, at: dat
     """A transient failure: release the lease and try again at `at`."""
     result = await session.execute(update(OutboxMessage).where(_ours(row_id, owner)).values(
         next_attempt_at=at, error_code=error_code, last_error=detail, lease_owner=None, lease_until=None,
-        sending_at=None))
+        sending_at=None, resend_until=None))
     return result.rowcount == 1
 
 
-async def begin_send(session: AsyncSession, row_id: int, *, owner: str, now: datetime) -> bool:
-    """Note that the API call for this push starts now (commit before calling); False if the lease is lost."""
-    result = await session.execute(update(OutboxMessage).where(_ours(row_id, owner)).values(sending_at=now))
+async def begin_send(session: AsyncSession, row_id: int, *, owner: str, now: datetime,
+                     resend_until: datetime | None = None) -> bool:
+    """Note that the API call for this push starts now (commit before calling), and until when the platform
+    would drop a repeat of it; False if the lease is lost."""
+    result = await session.execute(update(OutboxMessage).where(_ours(row_id, owner)).values(
+        sending_at=now, resend_until=resend_until))
     return result.rowcount == 1

@@ -6,6 +6,7 @@ import random
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 from aiohttp.test_utils import TestServer
@@ -96,6 +97,26 @@ async def wrote_at(db: Database, user_id: str, at: datetime) -> None:
 async def rows(db: Database) -> list[OutboxMessage]:
     async with db.sessions() as session:
         return list((await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
+
+
+MAPPINGS = {  # a street's templates as WeChat defines them: keyword -> the push's field
+    "case_status": {"character_string1": "case_number", "phrase2": "status", "time3": "time", "thing4": "remark"},
+    "staff": {"character_string1": "case_number", "thing2": "place", "time3": "time",
+              "thing4": "summary"},
+}
+
+
+def templates_file(directory: Path, **ids: str) -> Path:
+    """A WECHAT_TEMPLATES_FILE mapping each given kind (kind="template:ID" or "subscribe:ID") with the
+    street's keywords (case_status's own, or the staff mapping for staff kinds)."""
+    lines = []
+    for kind, value in ids.items():
+        api, _, template_id = value.rpartition(":")
+        lines += [f"[{kind}]", f'api = "{api or "template"}"', f'id = "{template_id}"', f"[{kind}.fields]"]
+        lines += [f'{k} = "{v}"' for k, v in MAPPINGS.get(kind, MAPPINGS["staff"]).items()]
+    path = directory / "templates.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def hours(n: float) -> timedelta:

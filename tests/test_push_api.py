@@ -7,7 +7,7 @@ import aiohttp
 import pytest
 from delivery_kit import APP_ID, APP_SECRET, fake_wechat, process, push_settings
 
-from bot.errors import PermanentError, TransientError
+from bot.errors import AccountError, PermanentError, TransientError
 from bot.wechat.api import OutsideWindow, TokenError, WeChatAPI
 
 
@@ -15,12 +15,14 @@ from bot.wechat.api import OutsideWindow, TokenError, WeChatAPI
     (-1, TransientError), (45009, TransientError), (45011, TransientError),
     (40001, TokenError), (40014, TokenError), (42001, TokenError),
     (45015, OutsideWindow), (45047, OutsideWindow),
-    (43004, PermanentError), (40003, PermanentError), (40037, PermanentError), (99999, PermanentError),
+    (43004, PermanentError), (40003, PermanentError), (99999, PermanentError),
+    (48001, AccountError), (40164, AccountError), (61004, AccountError), (40037, AccountError),
 ])
 def test_errcodes_are_typed(errcode, kind):
     error = WeChatAPI.error_for(errcode, "msg", "/cgi-bin/x")
     assert type(error) is kind and error.code == str(errcode)
-    assert isinstance(error, TransientError) != isinstance(error, PermanentError)
+    kinds = (TransientError, PermanentError, AccountError)
+    assert sum(isinstance(error, k) for k in kinds) == 1  # retried, refused for this push, or pausing the account
 
 
 async def test_menu_and_media_download(db, db_url, clock):

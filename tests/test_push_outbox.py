@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from delivery_kit import fake_wechat, process, push_settings, queue, rows, wrote_at
+from delivery_kit import templates_file, fake_wechat, process, push_settings, queue, rows, wrote_at
 
 from bot.background.outbox import OutboxSender
 from storage import outbox
@@ -127,8 +127,9 @@ async def test_a_slow_api_times_out_and_the_push_is_retried(db, db_url, clock):
     assert (await rows(db))[0].status == "sent"
 
 
-async def test_a_push_failing_past_the_give_up_time_is_marked_failed_not_dropped(db, db_url, clock):
-    settings = push_settings("", wechat_templates={"case_status": "tpl-status"}, outbox_give_up_s=300)
+async def test_a_push_failing_past_the_give_up_time_is_marked_failed_not_dropped(db, db_url, clock, tmp_path):
+    settings = push_settings("", outbox_give_up_s=300,
+                             wechat_templates_file=templates_file(tmp_path, case_status="template:tpl-status"))
     async with fake_wechat(clock) as (fake, base), process(db_url, settings.with_(wechat_api_base=base), clock) as p:
         await queue(db, clock, "o-never", "k-never", {"text": "x", "template": {"kind": "case_status", "fields": {}}})
         fake.down_for(3 * 86400)

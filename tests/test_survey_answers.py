@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from bot.wechat.templates import fit
 from storage.models import Survey
 
 UTC = timezone.utc
@@ -175,8 +176,10 @@ async def test_the_survey_text_shortens_a_long_description_at_a_boundary_and_kee
     cut = len(summary) - 1
     assert description[cut] in "，。" or description[cut - 1] in "的了着", summary  # at a boundary, not mid-word
     assert text.endswith("回复 1 满意，2 基本满意，3 不满意；也可以直接回复“满意”“不满意”，并附上您的意见。")
-    question = survey.payload["template"]["fields"]["question"]
-    assert len(question) <= 20 and question.endswith("…"), question
+    question = survey.payload["template"]["fields"]["question"]  # whole: the template's keyword type cuts it
+    assert question == text.split("\n", 1)[0]
+    sent = fit("thing", question)
+    assert len(sent) <= 20 and sent.endswith("…") and question.startswith(sent[:-1]), sent
 
 
 async def test_words_on_a_case_reopened_by_someone_else_say_it_is_being_handled_again(town, clock, db):

@@ -86,6 +86,7 @@ SANDBOX_SEND = "发送"
 SANDBOX_PHOTO = "发照片"
 SANDBOX_LOCATION = "发位置"
 SANDBOX_DASHBOARD = "打开数据看板"
+SANDBOX_H5 = "居民页面（我的工单、附近、随手拍），以沙盒居民身份登录"
 SANDBOX_RESIDENT_NAMES = {"demo-resident": "居民 小王", "sandbox-resident-2": "居民 张阿姨", "sandbox-resident-3": "居民 李师傅"}
 
 # Consultations (questions residents asked) in the report and on the knowledge-base page

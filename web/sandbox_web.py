@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import aiohttp
 from aiohttp import web
@@ -27,6 +28,7 @@ from bot.wechat.simulator import WeChatSimulator
 
 STAFF_PREFIX = "sandbox-staff-"
 MAX_TEXT = 600
+LINK = re.compile(r'<a href="([^"]*)">([^<]*)</a>')
 
 
 def same_origin(handler):
@@ -125,8 +127,8 @@ class WebSandbox:
 
 def push_text(body: dict) -> str:
     """What a resident would read of a push: a text message, the titles of a news message, a template's fields."""
-    if isinstance(body.get("text"), dict):
-        return str(body["text"].get("content", ""))
+    if isinstance(body.get("text"), dict):  # a link reads as its words and address (the page shows text)
+        return LINK.sub(r"\2 \1", str(body["text"].get("content", "")))
     if isinstance(body.get("news"), dict):
         return "\n".join(f'{a.get("title", "")} {a.get("description", "")}'.strip()
                          for a in body["news"].get("articles", []))

@@ -1,4 +1,4 @@
-"""Wires the dashboard into the application: /dashboard, /metrics, and /sandbox in sandbox mode."""
+"""Wires the web surfaces into the application: /dashboard, /metrics, /h5 (residents), /sandbox in sandbox mode."""
 from __future__ import annotations
 
 from aiohttp import web
@@ -35,7 +35,17 @@ def add_dashboard(app: web.Application, settings, db, clock, pipeline, fake) -> 
                           proxies=Proxies(settings.trusted_proxies))
     app.add_routes(dashboard.routes())
     app.add_routes(KnowledgePages(dashboard).routes())
+    add_resident_pages(app, settings, db, clock, pipeline.services, names)
     if settings.extra.get("sandbox") and fake is not None:
         from web.sandbox_web import WebSandbox
 
         app.add_routes(WebSandbox(db, clock, settings, fake).routes())
+
+
+def add_resident_pages(app: web.Application, settings, db, clock, services, names: dict[str, str]) -> None:
+    """/h5/: the residents' pages inside WeChat (web/h5.py, web/h5_report.py)."""
+    from web.h5_report import ReportPages
+
+    pages = ReportPages(db, clock, settings, services, category_names=names, proxies=Proxies(settings.trusted_proxies))
+    app.add_routes(pages.routes())
+    app.on_cleanup.append(pages.close)

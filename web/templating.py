@@ -27,7 +27,7 @@ def setup(app: web.Application) -> None:
     if app.get(aiohttp_jinja2.APP_KEY) is None:
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             finalize=_blank_none, filters={"when": when})
+                             auto_reload=False, finalize=_blank_none, filters={"when": when})
 
 
 def _blank_none(value):

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 # Modules (below bot/) that expose `handlers: JobHandlers`; the job loop of every process includes them.
 JOB_HANDLER_MODULES: list[str] = ["backend.workflow", "backend.surveys", "backend.charging", "backend.personal_data",
-                                  "storage.replay"]
+                                  "backend.takeover", "storage.replay"]
 
 
 def registered_handlers() -> JobHandlers:

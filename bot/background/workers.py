@@ -17,10 +17,13 @@ from typing import AsyncIterator, Callable
 import aiohttp
 from aiohttp import web
 
+from backend.pushes import STAFF_KINDS
+from backend.staff import list_staff
 from bot.config import Settings
 from bot.background.jobs import JobPolicy, JobRunner, registered_handlers
 from bot.background.media import MediaKeeper
 from bot.background.standing import job_loop_jobs
+from bot.background.uploads import EVERY_S as UPLOADS_EVERY_S, UploadSweeper
 from bot.background.outbox import OutboxSender, SenderPolicy, process_id
 from bot.sms import SmsDelivery, sms_sender
 from bot.wechat.api import WeChatAPI
@@ -49,7 +52,7 @@ def sender_policy(settings: Settings) -> SenderPolicy:
     return SenderPolicy(batch=settings.outbox_batch, concurrency=settings.outbox_concurrency,
                         lease_s=settings.outbox_lease_s, retry_base_s=settings.outbox_retry_base_s,
                         retry_max_s=settings.outbox_retry_max_s, give_up_s=settings.outbox_give_up_s,
-                        poll_s=settings.outbox_poll_s)
+                        poll_s=settings.outbox_poll_s, pause_retry_s=settings.outbox_pause_retry_s)
 
 
 def job_policy(settings: Settings) -> JobPolicy:
@@ -72,7 +75,8 @@ def wechat_delivery(settings: Settings, db: Database, api: WeChatAPI, *, clock: 
                     ) -> WeChatDelivery:
     return WeChatDelivery(api, db, clock=clock,
                           templates=load_templates(settings.wechat_templates, settings.wechat_templates_file),
-                          window_s=settings.wechat_cs_window_s, allowance=settings.wechat_cs_allowance)
+                          window_s=settings.wechat_cs_window_s, allowance=settings.wechat_cs_allowance,
+                          public_url=settings.public_url)
 
 
 # --- WeCom: pushes to staff bound on WeCom ---
@@ -120,6 +124,8 @@ def job_loop(settings: Settings, db: Database, clock: Callable[[], datetime], wo
     runner = workers.jobs
     runner.include(registered_handlers())
     runner.keep_scheduled(job_loop_jobs(settings))
+    sweeper = UploadSweeper(db, settings.data_dir / "media")  # 随手拍 uploads that joined no case
+    runner.every("uploads.sweep", UPLOADS_EVERY_S, sweeper.tick)
     # photos joined to cases, kept before the platform's 3-day expiry: residents' and staff's on WeChat, staff's
     # on WeCom (each platform's media ids are only valid with its own API)
     for platform, api in (("wechat", workers.wechat), ("wecom", workers.wecom)):
@@ -127,6 +133,25 @@ def job_loop(settings: Settings, db: Database, clock: Callable[[], datetime], wo
             keeper = MediaKeeper(db, api, settings.data_dir / "media", clock=clock, platform=platform,
                                  max_bytes=settings.media_max_bytes)
             runner.every(f"media.keep.{platform}", settings.media_poll_s, keeper.tick)
+
+
+async def warn_unrouted_staff(settings: Settings, db: Database) -> list[str]:
+    """At start: name every staff member whom some staff push could not reach once their 48 h window on
+    WeChat closes (bound on WeChat only, and no template for the kind). Returns the warnings it logged."""
+    templates = load_templates(settings.wechat_templates, settings.wechat_templates_file)
+    missing = [kind for kind in STAFF_KINDS if kind not in templates]
+    warnings = []
+    async with db.sessions() as session:
+        for person, bound in await list_staff(session):
+            if {b.platform for b in bound} != {"wechat"} or not missing:
+                continue
+            warnings.append(f"staff {person.id} ({person.name}) is bound on WeChat only and no template is "
+                            f"configured for {', '.join(missing)}: once they have not written to the account "
+                            f"for {settings.wechat_cs_window_s} s those pushes cannot reach them (bind "
+                            f"them on WeCom, or map the kinds in WECHAT_TEMPLATES_FILE)")
+    for warning in warnings:
+        log.warning(warning)
+    return warnings
 
 
 def background_workers(settings: Settings, db: Database, clock: Callable[[], datetime]):
@@ -137,6 +162,7 @@ def background_workers(settings: Settings, db: Database, clock: Callable[[], dat
             return
         http = aiohttp.ClientSession()
         workers = build_workers(settings, db, clock, process_id(), http)
+        await warn_unrouted_staff(settings, db)
         job_loop(settings, db, clock, workers)
         app[WORKERS_KEY] = workers
         stop = asyncio.Event()

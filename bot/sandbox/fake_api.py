@@ -4,7 +4,7 @@ pushes and refusals, and injectable faults, in code or over HTTP.
 Faults: down for N seconds (HTTP 503 on every /cgi-bin/ call), an errcode for the next K calls (to one
 path, or to any path but the token ones), slow answers. In code: `down_for`, `fail_next`, `slow`,
 `clear_faults`; over HTTP: `POST /_sandbox/faults` with {"down_s": 60} |
-{"errcode": 45009, "count": 3, "path": "/cgi-bin/…"} | {"slow_s": 2, "count": 5} | {"clear": true}.
+{"errcode": 45009, "count": 3, "path": "/cgi-bin/…"} (count null: until cleared) | {"slow_s": 2, "count": 5} | {"clear": true}.
 `GET /_sandbox/pushes?openid=…&after=N` lists the accepted pushes, `GET /_sandbox/state` sums things up.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from aiohttp import web
 @dataclass
 class _ErrorFault:
     errcode: int
-    remaining: int
+    remaining: int | None  # None: until the faults are cleared (a setting the account's administrator fixes)
     path: str | None
 
 
@@ -56,8 +56,9 @@ class FakeTencentAPI:
         """Every API call answers HTTP 503 for this long (on the fake's clock)."""
         self._down_until = self.clock() + seconds
 
-    def fail_next(self, errcode: int, count: int = 1, path: str | None = None) -> None:
-        """The next `count` API calls (to `path`, or to any non-token path) answer `errcode`."""
+    def fail_next(self, errcode: int, count: int | None = 1, path: str | None = None) -> None:
+        """The next `count` API calls (to `path`, or to any non-token path) answer `errcode`; every one until
+        `clear_faults` with count None (e.g. 48001 until the administrator authorises the API)."""
         self._errors.append(_ErrorFault(errcode, count, path))
 
     def slow(self, seconds: float, count: int | None = None) -> None:
@@ -90,9 +91,10 @@ class FakeTencentAPI:
             return web.Response(status=503, text="service unavailable")
         for fault in self._errors:
             applies = path == fault.path if fault.path else path not in self.TOKEN_PATHS
-            if applies and fault.remaining > 0:
-                fault.remaining -= 1
-                self._errors = [f for f in self._errors if f.remaining > 0]
+            if applies and (fault.remaining is None or fault.remaining > 0):
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+                self._errors = [f for f in self._errors if f.remaining is None or f.remaining > 0]
                 return self._reject(path, None, fault.errcode, "injected fault")
         return await handler(request)
 
@@ -123,7 +125,8 @@ class FakeTencentAPI:
         if spec.get("down_s"):
             self.down_for(float(spec["down_s"]))
         if spec.get("errcode"):
-            self.fail_next(int(spec["errcode"]), int(spec.get("count", 1)), spec.get("path"))
+            count = spec.get("count", 1)
+            self.fail_next(int(spec["errcode"]), None if count is None else int(count), spec.get("path"))
         if spec.get("slow_s"):
             self.slow(float(spec["slow_s"]), spec.get("count"))
         return web.json_response({"ok": True})

@@ -4,11 +4,13 @@
 Errors come out typed (bot/errors.py): `TransientError` (network, 5xx, -1 busy, 45009/45011 rate
 limits) is worth retrying later; `PermanentError` (43004 unfollowed, 40003 bad openid, 40037 bad
 template, …) is not; `OutsideWindow` (45015/45047) says a customer-service message is no longer
-allowed. A token error (40001/40014/42001) makes the client invalidate the token, get a fresh one and
+allowed; `AccountError` (48001 API not authorised, 40164/61004 IP not on the allow-list, 40037 invalid
+template id, a wrong AppSecret) says the account's set-up is wrong, and the sender pauses the queue. A token error (40001/40014/42001) makes the client invalidate the token, get a fresh one and
 retry the call once.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -20,6 +22,19 @@ from bot.errors import PermanentError
 log = logging.getLogger(__name__)
 
 CREDENTIAL_ERRORS = {40013, 40125, 40164, 41002, 41004, 89503}  # app id/secret/IP whitelist problems
+# the account's set-up, not the push, is wrong: every push would fail alike until an administrator fixes it
+ACCOUNT_ERRORS = frozenset({40013, 40125, 40164, 41002, 41004, 48001, 61004, 89503, 40037, 40036})
+CLIENT_MSG_ID_CHARS = 64
+# WeChat drops a template message repeating an openid + client_msg_id for 10 minutes: a push whose call
+# was cut off is sent again within that (less a margin for clocks), and arrives once
+TEMPLATE_RESEND_SAFE_S = 540
+
+
+def client_msg_id(key: str) -> str:
+    """A push's idempotency key as WeChat's client_msg_id: the key itself when short, else a digest of it."""
+    if len(key) <= CLIENT_MSG_ID_CHARS:
+        return key
+    return "gz-" + hashlib.sha256(key.encode()).hexdigest()[:CLIENT_MSG_ID_CHARS - 3]
 
 
 class OutsideWindow(PermanentError):
@@ -32,6 +47,7 @@ class WeChatAPI(TencentAPI):
 
     label = "WeChat"
     token_errors = frozenset({40001, 40014, 42001})
+    account_errors = ACCOUNT_ERRORS
     transient_errors = frozenset({-1, 45009, 45011, 45033, 45035})  # busy; daily quota; minute quota; rate limits
     # out of the 48 h window; out of the per-message allowance
     special_errors = {45015: OutsideWindow, 45047: OutsideWindow}
@@ -41,28 +57,42 @@ class WeChatAPI(TencentAPI):
         super().__init__(base, http=http, tokens=tokens, timeout_s=timeout_s)
         self.app_id = app_id
         self.app_secret = app_secret
-        self._stable_token_missing = False
 
     # --- access token ------------------------------------------------------------------------------
 
     async def fetch_token(self, *, force: bool = False) -> IssuedToken:
         """Ask WeChat for an access token: /cgi-bin/stable_token (force_refresh after a refused token),
-        falling back to /cgi-bin/token where the stable endpoint is not available."""
-        if not self._stable_token_missing:
-            try:
-                data = await self._request("POST", "/cgi-bin/stable_token", body={
-                    "grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret,
-                    "force_refresh": force})
-                return IssuedToken(data["access_token"], int(data.get("expires_in", 7200)))
-            except PermanentError as exc:
-                if exc.code.isdigit() and int(exc.code) in CREDENTIAL_ERRORS:
-                    raise
-                if exc.code in ("http_404", "http_405"):
-                    self._stable_token_missing = True
-                log.warning("stable_token failed (%s); falling back to /cgi-bin/token", exc)
+        falling back to /cgi-bin/token for this call when the stable endpoint answers 404/405 or refuses
+        (a gateway's passing hiccup must not cost the shared stable token for the process's life)."""
+        try:
+            data = await self._request("POST", "/cgi-bin/stable_token", body={
+                "grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret,
+                "force_refresh": force})
+            return IssuedToken(data["access_token"], int(data.get("expires_in", 7200)))
+        except PermanentError as exc:
+            if exc.code.isdigit() and int(exc.code) in CREDENTIAL_ERRORS:
+                raise
+            log.warning("stable_token failed (%s); this once from /cgi-bin/token", exc)
         data = await self._request("GET", "/cgi-bin/token", params={
             "grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret})
         return IssuedToken(data["access_token"], int(data.get("expires_in", 7200)))
+
+    # --- web authorisation and the JS-SDK (the residents' pages) -------------------------------------
+
+    async def oauth_openid(self, code: str) -> str:
+        """The openid a web-authorisation code (snsapi_base) stands for: /sns/oauth2/access_token. A code
+        works once and for five minutes; WeChat refuses a used or unknown one (40029, 40163)."""
+        data = await self._request("GET", "/sns/oauth2/access_token", params={
+            "appid": self.app_id, "secret": self.app_secret, "code": code, "grant_type": "authorization_code"})
+        openid = str(data.get("openid") or "")
+        if not openid:
+            raise PermanentError("no_openid", "/sns/oauth2/access_token answered without an openid")
+        return openid
+
+    async def fetch_jsapi_ticket(self, *, force: bool = False) -> IssuedToken:
+        """The JS-SDK's jsapi_ticket (valid 7200 s, shared by every process like the access token)."""
+        data = await self.call("GET", "/cgi-bin/ticket/getticket", params={"type": "jsapi"})
+        return IssuedToken(str(data["ticket"]), int(data.get("expires_in", 7200)))
 
     # --- messages ----------------------------------------------------------------------------------
 
@@ -80,12 +110,17 @@ class WeChatAPI(TencentAPI):
 
     async def send_template(self, openid: str, template_id: str, data: dict[str, str], *, url: str | None = None,
                             key: str | None = None) -> dict:
-        """Template message (模板消息), allowed outside the 48 h window."""
+        """Template message (模板消息), allowed outside the 48 h window. With a push's key, `client_msg_id`:
+        WeChat sends one message per openid and client_msg_id within 10 minutes, so a push cut off mid-call
+        can be sent again (RESEND_SAFE_S)."""
         body: dict[str, Any] = {"touser": openid, "template_id": template_id,
                                 "data": {k: {"value": v} for k, v in data.items()}}
         if url:
             body["url"] = url
-        return await self.call("POST", "/cgi-bin/message/template/send", key=key, body=body)
+        if key:
+            body["client_msg_id"] = client_msg_id(key)
+        return await self.call("POST", "/cgi-bin/message/template/send", key=key, body=body,
+                               resend_safe_s=TEMPLATE_RESEND_SAFE_S if key else 0)
 
     async def send_subscription(self, openid: str, template_id: str, data: dict[str, str], *,
                                 url: str | None = None, key: str | None = None) -> dict:

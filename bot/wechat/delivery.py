@@ -3,14 +3,21 @@
 A customer-service message (text or news) while the resident's last message to us is within the 48 h
 window and our customer-service messages since then are within WeChat's allowance; otherwise (or when
 WeChat answers 45015/45047) the template or subscription message configured for the push's template
-kind, with its fields filled from the payload. No template: undeliverable, with the reason.
+kind, its keywords filled from the payload's fields (bot/wechat/templates.py). No template: undeliverable,
+with the reason (for a staff push, also an alarm: bot/background/outbox.py).
+
+A push about a case carries the path of its page (payload "url", e.g. /h5/cases/20261127-0012): a text
+message gets it as a link after the text, a template message as the URL it opens; both under PUBLIC_URL
+(unset: no link, since a path alone leads nowhere).
 """
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from html import escape
 from typing import Callable
 
+from bot import texts as T
 from bot.background.outbox import Sent, Undeliverable
 from bot.wechat.api import OutsideWindow, WeChatAPI
 from bot.wechat.templates import TemplateSpec
@@ -25,8 +32,10 @@ class WeChatDelivery:
     resend_safe = False  # WeChat's message APIs take no idempotency key
 
     def __init__(self, api: WeChatAPI, db: Database, *, clock: Callable[[], datetime],
-                 templates: dict[str, TemplateSpec], window_s: float = 48 * 3600, allowance: int = 20):
+                 templates: dict[str, TemplateSpec], window_s: float = 48 * 3600, allowance: int = 20,
+                 public_url: str | None = None):
         self.api = api
+        self.public_url = public_url
         self.db = db
         self.clock = clock
         self.templates = templates
@@ -65,8 +74,18 @@ class WeChatDelivery:
                             push.id, len(articles))
             await self.api.send_news(push.user_id, articles[:1], key=key)
         else:
-            await self.api.send_text(push.user_id, payload["text"], key=key)
+            link = self._link(payload.get("url"))
+            text = payload["text"] + (f'\n<a href="{escape(link)}">{T.CASE_PAGE_LINK}</a>' if link else "")
+            await self.api.send_text(push.user_id, text, key=key)
         return Sent("custom")
+
+    def _link(self, url: str | None) -> str | None:
+        """A push's page as a full URL: a path is joined to PUBLIC_URL (none without it)."""
+        if not url:
+            return None
+        if url.startswith("/"):
+            return self.public_url + url if self.public_url else None
+        return url if url.startswith(("https://", "http://")) else None
 
     async def _template(self, push: Claimed) -> Sent | Undeliverable:
         fallback = push.payload.get("template")
@@ -76,9 +95,9 @@ class WeChatDelivery:
         spec = self.templates.get(kind)
         if spec is None:
             return Undeliverable("no_template", f"outside the 48 h window and no template is configured for "
-                                                f"{kind!r} (WECHAT_TEMPLATE_{kind.upper()})")
+                                                f"{kind!r} ([{kind}] in WECHAT_TEMPLATES_FILE)")
         data = spec.fill(fallback.get("fields") or {})
-        url = fallback.get("url") or spec.url
+        url = self._link(fallback.get("url")) or spec.url
         if spec.api == "subscribe":
             await self.api.send_subscription(push.user_id, spec.template_id, data, url=url, key=push.idempotency_key)
         else:

@@ -27,6 +27,9 @@ class WeComAPI(TencentAPI):
     label = "WeCom"
     token_errors = frozenset({40014, 41001, 42001})  # invalid, missing, expired
     transient_errors = frozenset({-1, 45009, 45033})  # system busy; API rate limit; too many concurrent calls
+    # the app's set-up is wrong (the sender pauses WeCom's queue): our IP not trusted (60020), the API not
+    # allowed to the app (48002), a wrong corp id, secret or agent id
+    account_errors = frozenset({60020, 48002, 40013, 40001, 40056, 41004})
 
     def __init__(self, base: str, corp_id: str, secret: str, agent_id: int, *,
                  http: aiohttp.ClientSession | None = None, tokens: TokenSource | None = None,

@@ -30,6 +30,9 @@ DESCRIPTION_LIMIT_BYTES = 512
 LINE_BREAK = "<br>"
 COMMAND_HINT = re.compile(r"“[^”]+”")  # staff texts quote what to reply: “接单 20261127-0012”
 MIN_LINE_BYTES = 24  # a line cut shorter than this says nothing: it is left out instead
+# pushes that are a conversation's own words (a deferred reply, a resident's message relayed to the staff member
+# talking with them) go as text even when they mention a case: a card would mask what the reader is entitled to
+PLAIN_KINDS = ("reply", "takeover")
 
 
 def case_url(public_url: str, number: str) -> str:
@@ -92,7 +95,7 @@ class WeComDelivery:
         if not text:
             return Undeliverable("empty", "the payload has no text or articles (WeCom has no template messages)")
         number = CASE_NUMBER.search(text)
-        if number and self.public_url and push.kind != "reply":
+        if number and self.public_url and push.kind not in PLAIN_KINDS:
             card = textcard(text, push.kind, number.group(0), self.public_url)
             await self.api.send_textcard(push.user_id, key=key, **card)
             return Sent("textcard")

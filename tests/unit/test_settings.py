@@ -15,9 +15,11 @@ def test_defaults_come_from_the_declaration_alone():
     assert Settings.from_env({}) == Settings()
 
 
-def test_each_variable_is_read_into_its_field():
+def test_each_variable_is_read_into_its_field(tmp_path):
+    (tmp_path / "t.toml").write_text('[case_status]\nid = "a"\n[case_status.fields]\nthing1 = "status"\n')
     settings = Settings.from_env({"PORT": "9090", "OUTBOX_POLL_S": "0.5", "BACKGROUND": "off", "LOG_LEVEL": "debug",
-                                  "WECHAT_API_BASE": "http://fake/", "WECHAT_TEMPLATE_CASE_STATUS": "subscribe:x"})
+                                  "WECHAT_API_BASE": "http://fake/", "WECHAT_TEMPLATE_CASE_STATUS": "subscribe:x",
+                                  "WECHAT_TEMPLATES_FILE": str(tmp_path / "t.toml")})
     assert (settings.port, settings.outbox_poll_s, settings.background, settings.log_level) == (9090, 0.5, False,
                                                                                                 "DEBUG")
     assert settings.wechat_api_base == "http://fake"
