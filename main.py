@@ -18,7 +18,7 @@ from cli.context import REFUSALS
 
 # In the order `--help` lists them.
 COMMAND_MODULES = ("cli.serve", "cli.seed", "cli.chat", "cli.staff", "cli.official_account", "cli.dashboard",
-                   "cli.nlp", "cli.cases", "cli.channels", "cli.audit")
+                   "cli.nlp", "cli.kb", "cli.cases", "cli.channels", "cli.audit")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,7 +38,7 @@ from sqlalchemy import Float, Integer, and_, case as when, cast, func, literal, 
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import lifecycle, takeover
+from backend import kb, lifecycle, takeover
 from backend.clock import LOCAL_TZ
 from storage.models import Case, Compound, Survey
 
@@ -489,7 +489,9 @@ async def report(session: AsyncSession, scope: Scope = Scope(), *, targets: Targ
     result["by"] = {by: [_with_partial(m.to_dict(), by, as_of) for m in found[by]] for by in breakdowns}
     end = min(scope.end, as_of) if scope.end else as_of
     result["hotspots"] = [c.to_dict() for c in await hotspots(session, scope, end=end, rule=rule)]
-    result["consultations"] = await takeover.figures(session, scope.start, end)
+    figures = await kb.consultation_figures(session, scope.start, end)  # street-wide: a question has no place
+    figures["consultations"].update(await takeover.figures(session, scope.start, end))
+    result.update(figures)
     return result
 
 

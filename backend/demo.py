@@ -1,12 +1,15 @@
 """The demo street (backend/demo_street/*.csv): compounds, public places (roads, intersections, squares,
-markets, parks, schools…), departments, staff, charging stations."""
+markets, parks, schools…), departments, staff, charging stations, and its knowledge base (faq.csv)."""
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend import kb
 
 from storage.models import PLACE_KINDS, ChargingStation, Compound, Department, Staff
 
@@ -60,8 +63,8 @@ class SeedResult:
     updated: int
 
 
-async def seed_demo(session: AsyncSession) -> SeedResult:
-    """Load the demo street; running it again changes nothing (rows are matched by id)."""
+async def seed_demo(session: AsyncSession, now: datetime | None = None) -> SeedResult:
+    """Load the demo street; running it again changes nothing (rows are matched by id, entries by faq_id)."""
     added = updated = 0
     for record in demo_records():
         existing = await session.get(type(record), record.id)
@@ -76,4 +79,8 @@ async def seed_demo(session: AsyncSession) -> SeedResult:
                 setattr(existing, column, value)
                 changed = True
         updated += changed
-    return SeedResult(added, updated)
+    entries = kb.read_csv(DEMO_DIR / "faq.csv")
+    if isinstance(entries, kb.Refusal):
+        raise ValueError(f"faq.csv: {entries.code} {entries.where}")
+    done = await kb.import_entries(session, entries, now or datetime.now(timezone.utc), actor="seed")
+    return SeedResult(added + len(done.added), updated + len(done.updated))

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import delete, event as orm_event, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import audit, cases, takeover
+from backend import audit, cases, kb, takeover
 from backend.clock import local
 from backend.privacy import mask_phone, mask_text
 from storage import jobs
@@ -170,11 +170,13 @@ class Retained:
     photos: int
     dialogs: int  # drafts and other dialog state left idle, and phone codes never used
     more: bool = False  # a batch was full: there may be more to do
+    questions: int = 0  # residents' unanswered questions (masked, grouped) not asked again since
 
 
 async def apply_retention(session: AsyncSession, policy: RetentionPolicy, now: datetime) -> Retained:
-    """Clear message-log contents older than `log_days`, and delete dialog state (abandoned drafts) and phone
-    codes as old; delete photos `media_days` after their case closed. At most `policy.batch` rows of each."""
+    """Clear message-log contents older than `log_days`, and delete dialog state (abandoned drafts), phone
+    codes and unanswered questions (kb_questions, by when last asked) as old; delete photos `media_days` after
+    their case closed. At most `policy.batch` rows of each."""
     cutoff, batch = now - timedelta(days=policy.log_days), policy.batch
     old_messages = select(InboundMessage.id).where(InboundMessage.cleared_at.is_(None),
                                                    InboundMessage.received_at < cutoff).limit(batch)
@@ -188,11 +190,12 @@ async def apply_retention(session: AsyncSession, policy: RetentionPolicy, now: d
         payload={}, last_error=None, cleared_at=now))).rowcount
     dialogs = (await session.execute(delete(Conversation).where(Conversation.updated_at < cutoff))).rowcount
     dialogs += (await session.execute(delete(PhoneCode).where(PhoneCode.created_at < cutoff))).rowcount
+    questions = await kb.forget_unanswered(session, cutoff)
     closed_before = now - timedelta(days=policy.media_days)
     expired_cases = select(Case.id).where(Case.closed_at.is_not(None), Case.closed_at < closed_before)
     expired_media = select(CaseMedia.id).where(CaseMedia.case_id.in_(expired_cases)).limit(batch)
     photos = await _delete_media(session, now, CaseMedia.id.in_(expired_media))
-    return Retained(messages, pushes, photos, dialogs, more=batch in (messages, pushes, photos))
+    return Retained(messages, pushes, photos, dialogs, more=batch in (messages, pushes, photos), questions=questions)
 
 
 RETENTION_JOB = "privacy.retention"

@@ -14,6 +14,7 @@ from backend.takeover import TakeoverPolicy
 from backend.workflow import Policy, SlaPlan
 from bot.background.standing import retention_policy
 from bot.config import Settings
+from handlers.knowledge import KnowledgeBase
 from handlers.services import Services
 from storage.db import Database
 from web.charging import charging_policy
@@ -38,8 +39,11 @@ async def build_services(settings: Settings, db: Database) -> Services:
     taxonomy = load_taxonomy()
     analyzer = Analyzer(taxonomy, await nlp_places(db), model_dir=settings.nlp_model_dir,
                         cache_dir=settings.data_dir)
-    log.info("nlp ready in %.2fs", time.perf_counter() - started)
-    return Services(taxonomy=taxonomy, nlp=analyzer, **policies(settings))
+    knowledge = KnowledgeBase()
+    async with db.sessions() as session:  # the entries' index is ready with the server, not on the first question
+        await knowledge.index(session, analyzer)
+    log.info("nlp and knowledge base ready in %.2fs", time.perf_counter() - started)
+    return Services(taxonomy=taxonomy, nlp=analyzer, knowledge=knowledge, **policies(settings))
 
 
 def policies(settings: Settings) -> dict[str, Any]:

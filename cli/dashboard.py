@@ -112,6 +112,10 @@ def render_report(r: dict, names: dict[str, dict[str, str]] | None = None) -> st
             str(h["peer_avg"]), "、".join(T.HOTSPOT_REASONS.get(x, x) for x in h["reasons"]),
             " ".join(h["cases"][:8]) + (" …" if len(h["cases"]) > 8 else "")] for h in r["hotspots"] or []]
     lines += ["  " + line for line in _table(list(T.REPORT_HOTSPOT_COLUMNS), hot)] if hot else [f"  {T.HOTSPOT_NONE}"]
+    if "consultations" in r:
+        met = r["consultations"]
+        lines += ["", T.REPORT_CONSULTATIONS.format(asked=met["asked"], answered=met["answered_by_kb"],
+                                                    rate=_pct(r["kb_answer_rate"]))]
     return "\n".join(lines)
 
 

@@ -3,12 +3,13 @@
 First the takeover router: duty commands from staff (值班, 下班, 会话, 接入 N), and anyone inside a human
 takeover talks to the other side, not to the bot. Then two routers side by side: staff first (binding,
 and commands, photos and locations from bound staff; its middleware looks the sender up), then residents
-(its middlewares load the person's dialog and end a charging talk the message does not answer): phone binding, personal data (我的信息, 删除我的信息, and
-staff's 电话 N, which checks the sender itself), progress, survey answers, asking for a person (人工, a
-second 没解决), the charging dialog, the intake dialog; greetings and the menu last. A staff photo not
-meant for a case declines and reaches the residents' router like anyone's.
+(its middlewares load the person's dialog and end a charging talk the message does not answer): phone
+binding, personal data (我的信息, 删除我的信息, and staff's 电话 N, which checks the sender itself), progress,
+survey answers, asking for a person (人工, a second 没解决), the charging dialog, questions the knowledge base
+answers (at rest), the intake dialog; greetings and the menu last. A staff photo not meant for a case
+declines and reaches the residents' router like anyone's.
 """
-from handlers import basic, charging, intake, personal, phone, progress, staff, survey, takeover
+from handlers import basic, charging, intake, knowledge, personal, phone, progress, staff, survey, takeover
 from handlers.dialog import load_dialog
 from handlers.router import Router
 
@@ -36,7 +37,7 @@ def resident_router() -> Router:
     router = Router("resident")
     router.middlewares.extend([load_dialog, charging.settle])
     for part in (phone.router, personal.router, progress.router, survey.router, takeover.request_router,
-                 charging.router, intake.router, basic.router):
+                 charging.router, knowledge.router, intake.router, basic.router):
         router.include(part)
     return router
 

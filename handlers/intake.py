@@ -17,7 +17,7 @@ from handlers.casework import policy, rules_for
 from handlers.dialog import Dialog, State, Step, in_dialog
 from handlers.draft import SPOT_LIMIT, Draft, next_state
 from handlers.router import Context, Filter, Router, kind
-from handlers.turns import ASIDES, CANCEL, CONFIRM, CORRECTION, is_aside, kind_of, turn_of
+from handlers.turns import ASIDES, CANCEL, CONFIRM, CORRECTION, QUESTION, is_aside, kind_of, turn_of
 from handlers.types import Reply, Update
 
 LOCATION_MATCH_M = 1000  # a shared location this close to a place proposes it
@@ -622,7 +622,8 @@ async def answer(update: Update, ctx: Context) -> Reply:
         return await advance(draft, update, ctx, Step())
     turn_kind = kind_of(update, ctx, expecting(ctx))
     if turn_kind in ASIDES:  # nothing for the report: answer briefly and ask the same question again
-        return await advance(draft, update, ctx, Step(state=state, prefix=T.ASIDE[turn_kind]))
+        prefix = await aside_prefix(turn_kind, update, ctx)
+        return await advance(draft, update, ctx, Step(state=state, prefix=prefix))
     turn = turn_of(update, ctx, expecting(ctx))
     if turn_kind == CORRECTION and turn.value and state != "add_place" and expecting(ctx) != "description":
         # "不对，是8栋" corrects its slot at any step; to "what happened?" the words are the answer
@@ -639,8 +640,20 @@ async def answer(update: Update, ctx: Context) -> Reply:
 
 
 async def aside(update: Update, ctx: Context) -> Reply:
-    """Not a report and not in one: a short answer by what the message is (the menu for anything else)."""
-    return Reply(text=T.ASIDE_AT_REST.get(kind_of(update, ctx), T.MENU))
+    """Not a report and not in one: a question for the knowledge base, else a short answer by what the message
+    is (the menu for anything else)."""
+    from handlers import knowledge  # it routes after this module's filters, which it reuses
+
+    return await knowledge.consult(update, ctx) or Reply(text=T.ASIDE_AT_REST.get(kind_of(update, ctx), T.MENU))
+
+
+async def aside_prefix(turn_kind: str, update: Update, ctx: Context) -> str:
+    """What to say to an aside before asking the step's question again: a question the knowledge base answers
+    gets the answer."""
+    from handlers import knowledge
+
+    answer = await knowledge.known_answer(update, ctx) if turn_kind == QUESTION else None
+    return T.KB_ANSWER_IN_DIALOG.format(answer=answer) if answer else T.ASIDE[turn_kind]
 
 
 @router.on(kind("image"))

@@ -16,6 +16,7 @@ from backend.takeover import TakeoverPolicy
 from backend.workflow import Policy
 
 if TYPE_CHECKING:
+    from handlers.knowledge import KnowledgeBase
     from nlp import Analyzer, Taxonomy
 
 DIALOG_TTL = timedelta(minutes=30)  # the default of DRAFT_TTL_S
@@ -25,6 +26,7 @@ DIALOG_TTL = timedelta(minutes=30)  # the default of DRAFT_TTL_S
 class Services:
     taxonomy: "Taxonomy | None" = None
     nlp: "Analyzer | None" = None
+    knowledge: "KnowledgeBase" = field(default_factory=lambda: _knowledge_base())  # index of the entries
     workflow_policy: Policy = field(default_factory=Policy)
     charging_policy: ChargingPolicy = field(default_factory=ChargingPolicy)
     retention_policy: RetentionPolicy = field(default_factory=RetentionPolicy)
@@ -52,3 +54,9 @@ class Services:
 
     def values(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _knowledge_base() -> "KnowledgeBase":
+    from handlers.knowledge import KnowledgeBase  # the conversation module imports these services' users
+
+    return KnowledgeBase()

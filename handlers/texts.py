@@ -333,6 +333,12 @@ REVEAL_REFUSED = {
 }
 REVEAL_STAFF_ONLY = "查看联系电话仅限办理该工单的工作人员。查询您自己的工单，请发送“我的工单”。"
 
+# The knowledge base's answers (handlers/knowledge.py): the entry's answer, then what to do if it did not help.
+KB_ANSWER = "{answer}\n\n没解决？回复 人工 找工作人员，或直接说您遇到的问题"
+KB_ANSWER_IN_DIALOG = "{answer}\n\n您的反映还没有提交："  # a question answered in the middle of a report
+KB_UNKNOWN = ("这个问题我暂时答不上来，已经记下，街道会补充答案。需要工作人员帮您，请回复 人工；"
+              "如果是要反映问题，请直接描述问题和地点。")
+
 # --- a person when the bot cannot help (handlers/takeover.py) ---------------------------------------------
 TAKEOVER_REQUESTED = "好的，正在为您转接工作人员，请稍候。您可以先把问题写下来，工作人员接入后都能看到；回复“结束”可取消。"
 TAKEOVER_DRAFT_KEPT = "\n您正在填写的反映已保留，对话结束后回复任意内容即可继续。"

@@ -9,7 +9,9 @@ from typing import Iterable
 
 from .answers import DetailReader, Details
 from .emergencies import Emergency, EmergencyRules
+from .faq import FaqEntry, FaqIndex, KbWords, load_kb_words
 from .extract import CueFinder, TimeFinder, find_building, find_case_number, find_phone, mask_phone
+from .inquiry import ASIDES, CHAT_MAX, FormReader, Inquiry, decide
 from .intent import IntentRecogniser
 from .keywords import KeywordClassifier
 from .lexicon import Lexicon, load_lexicon
@@ -103,7 +105,8 @@ class Analyzer:
 
     def __init__(self, taxonomy: Taxonomy, places: Iterable[Place] = (), model_dir: str | Path | None = None,
                  cache_dir: str | Path | None = None, lexicon: Lexicon | None = None,
-                 dictionary_size: int = DEFAULT_DICTIONARY_SIZE, emergencies: EmergencyRules | None = None):
+                 dictionary_size: int = DEFAULT_DICTIONARY_SIZE, emergencies: EmergencyRules | None = None,
+                 kb_words: KbWords | None = None):
         self.taxonomy = taxonomy
         self.lexicon = lexicon or load_lexicon()
         self.places = PlaceIndex(places)
@@ -115,6 +118,8 @@ class Analyzer:
         self.detail_reader = DetailReader(self.lexicon)
         self.turns = TurnReader(self.lexicon, self.detail_reader, self._names_a_problem)
         self.intents = IntentRecogniser(self.lexicon)
+        self.kb_words = kb_words or load_kb_words()
+        self.forms = FormReader(self.kb_words.forms, self._names_a_problem)
         self.model: LinearModel | None = None
         self._model_codes: list[str | None] = []
         if model_dir:
@@ -150,6 +155,24 @@ class Analyzer:
         except Exception:
             log.exception("turn reading failed; taking it as a detail")
             return Turn("detail", normalize(text))
+
+    def faq_index(self, entries: Iterable[FaqEntry]) -> FaqIndex:
+        """A knowledge-base index of these entries, cut by this analyzer's jieba with the street's synonyms."""
+        return FaqIndex(entries, self.tokenizer.cut, self.kb_words)
+
+    def inquire(self, text: object, index: FaqIndex | None) -> Inquiry:
+        """Question (and the entry answering it, if one does), complaint or other: the front door's decision."""
+        try:
+            clean = normalize(text)
+            u = self.analyze(clean)
+            form = self.forms.read(clean)
+            found = index.answer(clean) if index is not None else (None, 0.0, [])
+            aside = None if form.kind == "report" or u.urgent or len(clean) > CHAT_MAX else self.turn(clean).kind
+            said = text.strip() if isinstance(text, str) else clean
+            return decide(said, form, urgent=u.urgent, intent=aside if aside in ASIDES else u.intent, found=found)
+        except Exception:  # as analyze(): a resident's message must never break the conversation
+            log.exception("inquiry failed; answering 'other'")
+            return Inquiry(normalize(text), "other", None, 0.0, [], "error")
 
     def details(self, text: object) -> Details:
         """Spot, building, scope, time slot and what happens, of a first message or an answer (kept out of

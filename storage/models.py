@@ -615,6 +615,48 @@ class AuditEntry(Base):
     via: Mapped[str | None] = mapped_column(String(32), nullable=True)  # chat | dashboard | cli
 
 
+class KbEntry(Base):
+    """One answer of the street's knowledge base: the question it answers as a resident would ask it, the
+    answer, the department that owns it and extra words that find it (backend/kb.py)."""
+
+    __tablename__ = "kb_entries"
+
+    faq_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(160), nullable=True)  # staff:<id> | cli | import
+
+
+class KbQuestion(Base):
+    """A question residents asked that no entry answered, grouped by its normalised, masked text: what the
+    knowledge base should learn next. Deleted `log_days` after it was last asked (retention)."""
+
+    __tablename__ = "kb_questions"
+    __table_args__ = (Index("ix_kb_questions_last", "last_asked_at"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the normalised masked text
+    text: Mapped[str] = mapped_column(Text)  # masked: no phone number, no name of a person
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Consultation(Base):
+    """One question a resident asked the front door and how it was met, for the street's figures (12345 counts
+    consultations): no text, no person."""
+
+    __tablename__ = "consultations"
+    __table_args__ = (Index("ix_consultations_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(24))  # answered_by_kb | unknown
+    faq_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
 class DutyShift(Base):
     """A staff member on duty for residents who ask for a person (`值班` adds the row, `下班` removes it)."""
 

@@ -47,7 +47,7 @@ async def test_seeding_the_demo_street_twice_changes_nothing(db):
         first = await seed_demo(session)
     async with db.transaction() as session:
         second = await seed_demo(session)
-    assert first.added == 12 + 43 + 49 + 12 + 24 and first.updated == 0
+    assert first.added == 12 + 43 + 49 + 12 + 24 + 90 and first.updated == 0  # 90 knowledge-base entries
     assert (second.added, second.updated) == (0, 0)
     async with db.sessions() as s:
         counts = [(await s.execute(select(func.count()).select_from(m))).scalar_one()

@@ -190,7 +190,8 @@ async def test_nobody_picks_up_and_a_call_back_case_keeps_the_conversation(town,
     assert "社区活动室" in trace.note and "停车的事" in trace.note and trace.actor == "resident:wechat:o-nobody"
     told = [p.payload["text"] for p in await town.pushes("o-nobody") if p.kind == "takeover"]
     assert told == [f"抱歉，工作人员暂时无法接入。已为您登记回电工单 {case.number}，工作人员会尽快与您联系。"]
-    assert figures["consultations"] == {"handed_to_person": 1, "answered_by_person": 0, "callback_cases": 1}
+    taken = {k: figures["consultations"][k] for k in ("handed_to_person", "answered_by_person", "callback_cases")}
+    assert taken == {"handed_to_person": 1, "answered_by_person": 0, "callback_cases": 1}
     assert NUMBER.search(await resident.say("我的工单") or "")  # the resident follows it like any case
 
 

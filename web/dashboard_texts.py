@@ -88,3 +88,27 @@ SANDBOX_LOCATION = "发位置"
 SANDBOX_DASHBOARD = "打开数据看板"
 SANDBOX_H5 = "居民页面（我的工单、附近、随手拍），以沙盒居民身份登录"
 SANDBOX_RESIDENT_NAMES = {"demo-resident": "居民 小王", "sandbox-resident-2": "居民 张阿姨", "sandbox-resident-3": "居民 李师傅"}
+
+# Consultations (questions residents asked) in the report and on the knowledge-base page
+REPORT_CONSULTATIONS = "咨询：{asked} 条，知识库解答 {answered} 条（知识库解答率 {rate}）"
+NAV_KB = "知识库"
+KB_TITLE = "知识库"
+KB_ONLY_SUPERVISORS = "知识库只有督办人员（主管）可以查看和编辑。"
+KB_ENTRIES = "条目（共 {n} 条）"
+KB_COLUMNS = ("编号", "问题", "答案", "部门", "更新")
+KB_EDIT = "编辑"
+KB_NEW = "新增条目"
+KB_FIELDS = {"faq_id": "编号（字母、数字，如 F091）", "question": "问题（居民会怎么问）", "answer": "答案",
+             "department": "负责部门（可空）", "keywords": "关键词（用 | 分隔）"}
+KB_SAVE = "保存"
+KB_REMOVE = "删除此条目"
+KB_SAVED = {"added": "已新增，下一个问题即按新内容回答。", "updated": "已保存，下一个问题即按新内容回答。",
+            "unchanged": "内容没有变化。", "removed": "已删除。"}
+KB_REFUSED = {"bad_id": "编号只能由字母、数字、-、_ 组成，最多16位。", "empty_question": "问题不能为空。",
+              "empty_answer": "答案不能为空。", "too_long": "内容过长：{where}。", "duplicate_id": "编号 {where} 已存在。",
+              "unknown_id": "没有编号为 {where} 的条目。"}
+KB_UNANSWERED = "居民问到、知识库答不上的问题（按最近提问排序，已隐去电话等个人信息）"
+KB_UNANSWERED_COLUMNS = ("问题", "次数", "最近一次", "第一次")
+KB_NONE_UNANSWERED = "暂无。"
+KB_EDIT_TITLE = "编辑条目 {faq_id}"
+KB_BACK = "返回知识库"

@@ -6,6 +6,7 @@ from aiohttp import web
 from backend.analytics import HotspotRule, Targets
 from web.clients import Proxies
 from web.dashboard import Dashboard
+from web.kb_pages import KnowledgePages
 from web import templating
 from web.metrics import MessageMetrics, metrics_handler
 
@@ -33,6 +34,7 @@ def add_dashboard(app: web.Application, settings, db, clock, pipeline, fake) -> 
                                            min_count=settings.hotspot_min_count),
                           proxies=Proxies(settings.trusted_proxies))
     app.add_routes(dashboard.routes())
+    app.add_routes(KnowledgePages(dashboard).routes())
     add_resident_pages(app, settings, db, clock, pipeline.services, names)
     if settings.extra.get("sandbox") and fake is not None:
         from web.sandbox_web import WebSandbox

@@ -1,0 +1,233 @@
+"""The street's knowledge base: its entries, the questions residents asked that no entry answered (masked,
+grouped by their normalised text), and one row per question asked for the figures.
+
+Entries are edited here only (CLI, dashboard, import), and each edit stamps `updated_at`: `version()` changes
+with every edit, so whoever holds a search index built from the entries knows when to build a new one."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Iterable
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.privacy import mask_text
+from storage.models import Consultation, KbEntry, KbQuestion
+
+FAQ_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+QUESTION_MAX, ANSWER_MAX, KEYWORDS_MAX, DEPARTMENT_MAX = 200, 2000, 30, 32
+ASKED_TEXT_MAX = 200  # characters of an unanswered question kept for the dashboard
+CSV_COLUMNS = ("faq_id", "question", "answer", "department", "keywords")
+ANSWERED_BY_KB, UNKNOWN = "answered_by_kb", "unknown"
+
+
+@dataclass(frozen=True)
+class Entry:
+    faq_id: str
+    question: str
+    answer: str
+    department: str | None = None
+    keywords: tuple[str, ...] = ()
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+    def as_json(self) -> dict:
+        return {"faq_id": self.faq_id, "question": self.question, "answer": self.answer,
+                "department": self.department, "keywords": list(self.keywords),
+                "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+                "updated_by": self.updated_by}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an entry was not taken: a code the texts modules put into words, and the field or row."""
+
+    code: str  # bad_id | empty_question | empty_answer | too_long | duplicate_id | unknown_id | bad_csv
+    where: str = ""
+
+
+@dataclass
+class Imported:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _clean(value: object) -> str:
+    return unicodedata.normalize("NFC", str(value or "")).replace("\r\n", "\n").strip()
+
+
+def make_entry(faq_id: object, question: object, answer: object, department: object = None,
+               keywords: object = ()) -> Entry | Refusal:
+    """An entry from what a person typed (a form, a CSV row, the CLI), or why it cannot be one."""
+    faq_id, question, answer = _clean(faq_id), _clean(question), _clean(answer)
+    words = keywords.split("|") if isinstance(keywords, str) else list(keywords or ())
+    words = tuple(dict.fromkeys(w for w in (_clean(k) for k in words) if w))
+    dept = _clean(department) or None
+    if not FAQ_ID.match(faq_id):
+        return Refusal("bad_id", "faq_id")
+    if not question:
+        return Refusal("empty_question", "question")
+    if not answer:
+        return Refusal("empty_answer", "answer")
+    for name, value, limit in (("question", question, QUESTION_MAX), ("answer", answer, ANSWER_MAX),
+                               ("department", dept or "", DEPARTMENT_MAX)):
+        if len(value) > limit:
+            return Refusal("too_long", name)
+    if len(words) > KEYWORDS_MAX or any(len(w) > 20 for w in words):
+        return Refusal("too_long", "keywords")
+    return Entry(faq_id, question, answer, dept, words)
+
+
+def _entry(row: KbEntry) -> Entry:
+    return Entry(row.faq_id, row.question, row.answer, row.department, tuple(row.keywords or ()), row.updated_at,
+                 row.updated_by)
+
+
+async def list_entries(session: AsyncSession) -> list[Entry]:
+    rows = await session.scalars(select(KbEntry).order_by(KbEntry.faq_id))
+    return [_entry(r) for r in rows]
+
+
+async def get_entry(session: AsyncSession, faq_id: str) -> Entry | None:
+    row = await session.get(KbEntry, faq_id)
+    return _entry(row) if row is not None else None
+
+
+async def version(session: AsyncSession) -> tuple[int, str | None]:
+    """Changes with every add, edit and removal: (number of entries, latest edit)."""
+    count, latest = (await session.execute(select(func.count(), func.max(KbEntry.updated_at)))).one()
+    return int(count), latest.isoformat() if latest else None
+
+
+async def put_entry(session: AsyncSession, entry: Entry, now: datetime, actor: str, *,
+                    must_exist: bool | None = None) -> str | Refusal:
+    """Add or replace an entry: 'added', 'updated' or 'unchanged'. `must_exist` True refuses a new id (edit),
+    False refuses a known one (add), None takes both (import)."""
+    row = await session.get(KbEntry, entry.faq_id)
+    if row is None and must_exist:
+        return Refusal("unknown_id", entry.faq_id)
+    if row is not None and must_exist is False:
+        return Refusal("duplicate_id", entry.faq_id)
+    if row is None:
+        session.add(KbEntry(faq_id=entry.faq_id, question=entry.question, answer=entry.answer,
+                            department=entry.department, keywords=list(entry.keywords), updated_at=now,
+                            updated_by=actor))
+        await session.flush()
+        return "added"
+    same = (row.question, row.answer, row.department, tuple(row.keywords or ())) == \
+        (entry.question, entry.answer, entry.department, entry.keywords)
+    if same:
+        return "unchanged"
+    row.question, row.answer, row.department, row.keywords = (entry.question, entry.answer, entry.department,
+                                                              list(entry.keywords))
+    row.updated_at, row.updated_by = _after(row.updated_at, now), actor
+    await session.flush()
+    return "updated"
+
+
+def _after(previous: datetime | None, now: datetime) -> datetime:
+    """`now`, or a microsecond past the previous edit when the clock has not moved: the version must change."""
+    if previous is not None and now <= previous:
+        return previous + timedelta(microseconds=1)
+    return now
+
+
+async def remove_entry(session: AsyncSession, faq_id: str) -> bool:
+    return (await session.execute(delete(KbEntry).where(KbEntry.faq_id == faq_id))).rowcount > 0
+
+
+def read_csv(path: str | Path) -> list[Entry] | Refusal:
+    """Entries of a CSV file with the columns faq_id,question,answer,department,keywords (keywords joined by
+    |); a bad row refuses the whole file, naming its line, so an import never half-applies."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in ("faq_id", "question", "answer") if c not in (reader.fieldnames or ())]
+            if missing:
+                return Refusal("bad_csv", "columns: " + ",".join(missing))
+            entries, seen = [], set()
+            for line, row in enumerate(reader, start=2):
+                made = make_entry(row.get("faq_id"), row.get("question"), row.get("answer"), row.get("department"),
+                                  row.get("keywords") or "")
+                if isinstance(made, Refusal):
+                    return Refusal(made.code, f"line {line}: {made.where}")
+                if made.faq_id in seen:
+                    return Refusal("duplicate_id", f"line {line}: {made.faq_id}")
+                seen.add(made.faq_id)
+                entries.append(made)
+            return entries
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return Refusal("bad_csv", str(exc)[:200])
+
+
+async def import_entries(session: AsyncSession, entries: Iterable[Entry], now: datetime,
+                         actor: str = "import") -> Imported:
+    """Add new entries and update changed ones, by faq_id; importing the same file twice changes nothing."""
+    done = Imported()
+    for entry in entries:
+        outcome = await put_entry(session, entry, now, actor)
+        getattr(done, outcome).append(entry.faq_id)
+    return done
+
+
+def asked_key(text: str) -> tuple[str, str]:
+    """(group key, masked text) of a question: masked first (no phone or name is ever stored), then normalised
+    (full-width to ASCII, case, spaces and punctuation dropped) so the same question typed twice is one group."""
+    masked = (mask_text(text) or "").strip()[:ASKED_TEXT_MAX]
+    folded = unicodedata.normalize("NFKC", masked).lower()
+    folded = "".join(ch for ch in folded if ch.isalnum() or ch == "*")
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest(), masked
+
+
+async def record_consultation(session: AsyncSession, now: datetime, faq_id: str | None, text: str) -> None:
+    """One question asked: counted for the figures; one no entry answered is also kept (masked, grouped)."""
+    session.add(Consultation(at=now, outcome=ANSWERED_BY_KB if faq_id else UNKNOWN, faq_id=faq_id))
+    if faq_id is None:
+        key, masked = asked_key(text)
+        row = await session.get(KbQuestion, key)
+        if row is None:
+            session.add(KbQuestion(key=key, text=masked, count=1, first_asked_at=now, last_asked_at=now))
+        else:
+            row.count, row.last_asked_at, row.text = row.count + 1, max(row.last_asked_at, now), masked
+    await session.flush()
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    text: str
+    count: int
+    first_asked_at: datetime
+    last_asked_at: datetime
+
+
+async def unanswered(session: AsyncSession, limit: int = 200) -> list[Unanswered]:
+    """Questions no entry answered, newest first, with how often each was asked."""
+    rows = await session.scalars(select(KbQuestion).order_by(KbQuestion.last_asked_at.desc()).limit(limit))
+    return [Unanswered(r.text, r.count, r.first_asked_at, r.last_asked_at) for r in rows]
+
+
+async def forget_unanswered(session: AsyncSession, before: datetime) -> int:
+    """Retention: questions last asked before `before` are deleted."""
+    return (await session.execute(delete(KbQuestion).where(KbQuestion.last_asked_at < before))).rowcount
+
+
+async def consultation_figures(session: AsyncSession, start: datetime | None = None,
+                               end: datetime | None = None) -> dict:
+    """The consultations of a period as 12345 counts them: asked, and how each was met. Every way a question
+    is met is one key of `consultations`; kb_answer_rate is the share the knowledge base answered."""
+    query = select(Consultation.outcome, func.count()).group_by(Consultation.outcome)
+    if start is not None:
+        query = query.where(Consultation.at >= start)
+    if end is not None:
+        query = query.where(Consultation.at < end)
+    counts = {outcome: n for outcome, n in (await session.execute(query)).all()}
+    asked = sum(counts.values())
+    met = {"asked": asked, ANSWERED_BY_KB: counts.get(ANSWERED_BY_KB, 0)}
+    return {"consultations": met, "kb_answer_rate": round(met[ANSWERED_BY_KB] / asked, 4) if asked else None}

@@ -1,0 +1,163 @@
+"""Finding the knowledge-base entry that answers a question: jieba words into BM25 (bm25s), after the street's
+synonyms (kb.toml) are rewritten to one word each, in the entries and in the question alike.
+
+The index is built from the entries handed in (nlp/ reads no database) and is immutable: when entries change,
+build a new one and swap it in. Scores are BM25's, divided by the question's own best possible score (the
+question matched against itself as a document), so one threshold fits short and long questions alike."""
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+import numpy as np
+
+from .matcher import PhraseMatcher
+from .normalize import normalize
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+
+
+def _bm25s():
+    """bm25s, imported on the first index and without scipy: bm25s loads scipy.sparse whenever it can, which a
+    server never does (tens of MB; tests/test_nlp_model.py), and its numpy backend builds the same index."""
+    if "bm25s" in sys.modules:
+        return sys.modules["bm25s"]
+    hidden = "scipy" not in sys.modules
+    if hidden:
+        sys.modules["scipy"] = None  # an import of it fails at once, and bm25s takes its numpy path
+    try:
+        return importlib.import_module("bm25s")
+    finally:
+        if hidden:
+            del sys.modules["scipy"]
+
+DEFAULT_KB_WORDS = Path(__file__).with_name("kb.toml")
+TOP_CANDIDATES = 3
+DEFAULT_THRESHOLD = 3.4  # when kb.toml says nothing: BM25 score of the best entry below which nothing answers
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    faq_id: str
+    question: str
+    keywords: tuple[str, ...] = ()
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class KbWords:
+    """The synonym groups (first word kept) and the words that say nothing about an entry."""
+
+    synonyms: dict[str, str]
+    stop: frozenset[str]
+    threshold: float = DEFAULT_THRESHOLD
+    forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the question/report forms (inquiry.py)
+
+    @property
+    def all_words(self) -> tuple[str, ...]:
+        return tuple({*self.synonyms, *self.synonyms.values()})
+
+
+def load_kb_words(path: str | Path | None = None) -> KbWords:
+    with open(Path(path) if path else DEFAULT_KB_WORDS, "rb") as f:
+        raw = tomllib.load(f)
+    synonyms: dict[str, str] = {}
+    for group in raw.get("synonyms", {}).get("groups", ()):
+        words = [normalize(w) for w in group if normalize(w)]
+        for word in words[1:]:
+            synonyms.setdefault(word, words[0])
+    stop = frozenset(normalize(w) for w in raw.get("words", {}).get("stop", ()))
+    threshold = float(raw.get("retrieval", {}).get("threshold", DEFAULT_THRESHOLD))
+    forms = {k: tuple(normalize(w) for w in v) for k, v in raw.get("forms", {}).items()}
+    return KbWords(synonyms, stop, threshold, forms)
+
+
+class SynonymReader:
+    """A text's words with every synonym taken whole and rewritten to its group's first word (leftmost-longest:
+    "小电驴" before "电驴"); the text between synonyms is cut by jieba, so a rewrite never glues onto its
+    neighbours."""
+
+    def __init__(self, words: KbWords, cut: Callable[[str], list[str]]):
+        self._canonical = words.synonyms
+        self._matcher = PhraseMatcher({*words.synonyms, *words.synonyms.values()})
+        self._cut = cut
+
+    def __call__(self, text: str) -> list[str]:
+        out, at = [], 0
+        for start, phrase in self._matcher.find(text):
+            if start > at:
+                out.extend(self._cut(text[at:start]))
+            out.append(self._canonical.get(phrase, phrase))
+            at = start + len(phrase)
+        if at < len(text):
+            out.extend(self._cut(text[at:]))
+        return out
+
+
+class _Field:
+    """One BM25 index over one field of every entry, and each entry's set of words in it."""
+
+    def __init__(self, documents: list[list[str]]):
+        self.bm25 = _bm25s().BM25(csc_backend="numpy")
+        self.words = [frozenset(d) for d in documents]
+        self.vocabulary = {}
+        if any(documents):
+            self.bm25.index([d or ["\x00"] for d in documents], show_progress=False)
+            self.vocabulary = self.bm25.vocab_dict
+
+    def scores(self, words: list[str], size: int) -> np.ndarray:
+        known = [w for w in words if w in self.vocabulary]
+        return self.bm25.get_scores(known) if known else np.zeros(size)
+
+
+class FaqIndex:
+    """BM25 over the entries' questions with their keywords, plus a share of BM25 over their answers (an answer
+    names what residents ask about in their own words: "果皮" in the kitchen-waste entry).
+
+    An entry's score is that sum; the best entry answers when it reaches the threshold (kb.toml, calibrated on
+    the street's labelled questions). `search` is pure computation, safe across threads."""
+
+    ANSWER_WEIGHT = 0.3  # the answer field's BM25 next to the question field's
+
+    def __init__(self, entries: Iterable[FaqEntry], cut: Callable[[str], list[str]], words: KbWords | None = None,
+                 threshold: float | None = None):
+        self.words = words or load_kb_words()
+        self.threshold = self.words.threshold if threshold is None else threshold
+        self._read = SynonymReader(self.words, cut)
+        self.entries = tuple(entries)
+        self.ids = [e.faq_id for e in self.entries]
+        self._questions = _Field([self.terms(" ".join((e.question, *e.keywords))) for e in self.entries])
+        self._answers = _Field([self.terms(e.answer) for e in self.entries])
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def terms(self, text: str) -> list[str]:
+        """The words BM25 sees: normalised, synonyms rewritten, cut by jieba, stop words and punctuation out."""
+        stop = self.words.stop
+        return [w for w in self._read(normalize(text)) if w.strip() and w not in stop
+                and any(ch.isalnum() for ch in w)]
+
+    def search(self, text: str, k: int = TOP_CANDIDATES) -> list[tuple[str, float]]:
+        """The best `k` entries (faq_id, score), best first; entries sharing no word are left out."""
+        words = self.terms(text)
+        if not words or not self.entries:
+            return []
+        n = len(self.entries)
+        scores = self._questions.scores(words, n) + self.ANSWER_WEIGHT * self._answers.scores(words, n)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(self.ids[i], round(float(scores[i]), 3)) for i in top if scores[i] > 0]
+
+    def answer(self, text: str) -> tuple[str | None, float, list[tuple[str, float]]]:
+        """(faq_id or None below the threshold, its score, the candidates)."""
+        candidates = self.search(text)
+        if not candidates:
+            return None, 0.0, []
+        faq_id, score = candidates[0]
+        return (faq_id if score >= self.threshold else None), score, candidates
+

@@ -1,0 +1,111 @@
+"""Is a message a question to the street, a report of a problem, or neither? Read from its form, not from
+its topic: the same words ("楼道", "电瓶车", "充电") make a question in "楼道里能不能给电瓶车充电" and a report in
+"楼道里有人给电瓶车充电，太危险了".
+
+A question must never swallow a complaint, so report signals win: a problem named in a message that asks
+nothing, or asks rhetorically ("怎么这么吵", "有没有人管"), or tells of something happening ("有人", "天天", "又")
+makes it a report, unless what it asks is how to get something done ("怎么申请", "要什么材料"). Otherwise a
+clause in question form (a question word, an "A不A" form such as 能不能/让不让, a question mark) or an opener
+("请问") makes it a question; context around the question ("家里有个旧床垫要扔，咋弄") does not turn it into a
+report."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from .matcher import AnyOf
+from .normalize import clauses
+
+QUESTION, REPORT, NEITHER = "question", "report", "neither"
+_A_NOT_A = re.compile(r"(\w)[不没]\1")  # 能不能, 行不行, 让不让, 算不算, 有没有, 是不是
+_QUESTION_MARK = ("?", "？")
+
+
+@dataclass(frozen=True)
+class Form:
+    kind: str  # question | report | neither
+    names_problem: bool  # some category's keywords or an emergency rule speak in the text
+    why: str  # the signal that decided, for `kb ask --json` and the tests
+
+
+class FormReader:
+    def __init__(self, words: Mapping[str, Sequence[str]], names_a_problem: Callable[[str], bool]):
+        self._ask = AnyOf(words.get("ask", ()))
+        self._opener = AnyOf(words.get("opener", ()))
+        self._rhetorical = AnyOf(words.get("rhetorical", ()))
+        self._procedure = AnyOf(words.get("procedure", ()))
+        self._fact = AnyOf(words.get("fact", ()))
+        patterns = words.get("fact_patterns", ())
+        self._fact_pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self._names_a_problem = names_a_problem
+
+    def asks(self, clause: str) -> bool:
+        return bool(self._ask(clause) or _A_NOT_A.search(clause) or self._opener(clause))
+
+    def _tells_of_something(self, text: str) -> bool:
+        return self._fact(text) or (self._fact_pattern is not None and self._fact_pattern.search(text) is not None)
+
+    def read(self, text: str) -> Form:
+        """`text` normalised."""
+        parts = clauses(text)
+        names = self._names_a_problem(text)
+        asked = any(self.asks(c) for c in parts) or text.rstrip().endswith(_QUESTION_MARK)
+        if names and self._rhetorical(text):
+            return Form(REPORT, names, "rhetorical")
+        if names and not asked:
+            return Form(REPORT, names, "told")
+        if names and self._tells_of_something(text) and not self._procedure(text):
+            return Form(REPORT, names, "happening")
+        if asked:
+            return Form(QUESTION, names, "asked")
+        return Form(NEITHER, names, "plain")
+
+CONSULTATION, COMPLAINT, OTHER = "consultation", "complaint", "other"
+INQUIRY_INTENTS = (CONSULTATION, COMPLAINT, OTHER)
+# The analyzer's intents and turn kinds that are no question for the knowledge base (a greeting, a survey rating,
+# a yes to a question asked, chit-chat, a staff command). Charging, progress and help questions are: in the chat their own conversations come first.
+NOT_ASKING = frozenset({"survey_answer", "greeting", "cancel", "confirm", "deny", "chitchat", "staff_command", "empty"})
+ASIDES = ("chitchat", "staff_command", "empty")  # what the turn reader finds that is no question to the street
+CHAT_MAX = 15  # characters: a longer message opened by "你好" or "谢谢" is no chit-chat, whatever it opens with
+
+
+TOPIC_MAX = 12  # characters of a bare topic asked without a question form ("大件垃圾预约", "居住证办理")
+
+
+@dataclass(frozen=True)
+class Inquiry:
+    """The front door's decision on one message: a question (answered by `faq_id`, or by nobody when it is
+    None), a complaint for the report dialog, or something else for the other conversations."""
+
+    text: str
+    intent: str  # consultation | complaint | other
+    faq_id: str | None
+    score: float
+    candidates: list[tuple[str, float]]
+    why: str = ""
+
+    def as_json(self) -> dict:
+        return {"text": self.text, "intent": self.intent, "faq_id": self.faq_id, "score": self.score,
+                "candidates": [[c, s] for c, s in self.candidates], "why": self.why}
+
+
+def decide(text: str, form: Form, *, urgent: bool, intent: str,
+           found: tuple[str | None, float, list[tuple[str, float]]]) -> Inquiry:
+    """`form` of the text, the analyzer's `urgent` and `intent`, and what the knowledge base `found`
+    (faq_id above the threshold or None, best score, candidates)."""
+    faq_id, score, candidates = found
+    if urgent:
+        return Inquiry(text, COMPLAINT, None, score, candidates, "urgent")
+    if form.kind == REPORT:
+        return Inquiry(text, COMPLAINT, None, score, candidates, form.why)
+    if intent in NOT_ASKING:
+        return Inquiry(text, OTHER, None, score, candidates, intent)
+    if form.kind == QUESTION:
+        return Inquiry(text, CONSULTATION, faq_id, score, candidates, form.why)
+    if faq_id is not None and not form.names_problem and len(text) <= TOPIC_MAX:
+        return Inquiry(text, CONSULTATION, faq_id, score, candidates, "topic")
+    # told, not asked: a report when the analyzer reads one (the report dialog takes it, as before the knowledge
+    # base), else something for the other conversations
+    told = form.names_problem or intent == "complaint"
+    return Inquiry(text, COMPLAINT if told else OTHER, None, score, candidates, form.why)

@@ -1,0 +1,131 @@
+"""The knowledge base end to end: real HTTP with signed and encrypted XML, the real nlp, a real database.
+A question gets its entry's answer, a complaint sharing the entry's words still becomes a case, a question
+nobody can answer is offered a person and kept (masked) for the street, and an edited entry is the next
+answer."""
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select
+
+from backend import analytics, kb
+from backend.demo import seed_demo
+from handlers import texts as T
+from storage.models import Case, Consultation, KbQuestion
+
+NUMBER = re.compile(r"20\d{6}-\d{4}")
+OFFER = "没解决？回复 人工 找工作人员，或直接说您遇到的问题"
+
+
+async def entry(db, faq_id: str) -> kb.Entry:
+    async with db.sessions() as s:
+        return await kb.get_entry(s, faq_id)
+
+
+async def test_a_question_gets_its_entrys_answer_and_the_offer_of_a_person(street):
+    r = street("o-kb-ask")
+    reply = await r.say("小电驴在小区里充一次电大概多少钱？")
+    price = await entry(street.bot.db, "F022")
+    assert reply == T.KB_ANSWER.format(answer=price.answer) and reply.endswith(OFFER)
+    async with street.bot.db.sessions() as s:
+        rows = list(await s.scalars(select(Consultation)))
+        assert [(c.outcome, c.faq_id) for c in rows] == [("answered_by_kb", "F022")]
+        assert list(await s.scalars(select(Case))) == []
+        figures = await analytics.report(s)
+    assert figures["consultations"] == {"asked": 1, "answered_by_kb": 1, "handed_to_person": 0,
+                                        "answered_by_person": 0, "callback_cases": 0}
+    assert figures["kb_answer_rate"] == 1.0
+
+
+async def test_a_complaint_sharing_an_entrys_words_still_becomes_a_case(street):
+    r = street("o-kb-report")
+    summary = await r.say("惠园东区5栋楼道里有人给电瓶车充电，电线拖了一地，太危险了")
+    assert "请核对" in summary and OFFER not in summary
+    created = await r.say("1")
+    assert "已受理" in created and NUMBER.search(created)
+    async with street.bot.db.sessions() as s:
+        assert list(await s.scalars(select(Consultation))) == []
+
+
+async def test_the_same_words_asked_get_the_rule_and_told_open_a_report(street):
+    asked = await street("o-kb-rule").say("楼道里可不可以停电动车充电")
+    assert OFFER in asked and (await entry(street.bot.db, "F020")).answer in asked
+    told = await street("o-kb-told").say("楼道里天天有人停电动车充电")
+    assert OFFER not in told and ("请核对" in told or "哪个小区" in told or "小区" in told)
+
+
+async def test_a_question_nobody_can_answer_is_offered_a_person_and_kept_masked(street):
+    r = street("o-kb-unknown")
+    assert await r.say("请问周六图书馆开不开门？我电话13912345678") == T.KB_UNKNOWN
+    assert await r.say("请问 周六图书馆开不开门 我电话13912345678") == T.KB_UNKNOWN
+    async with street.bot.db.sessions() as s:
+        kept = list(await s.scalars(select(KbQuestion)))
+        figures = await analytics.report(s)
+        asked = await kb.unanswered(s)
+    assert len(kept) == 1 and kept[0].count == 2
+    assert "13912345678" not in kept[0].text and "图书馆" in kept[0].text
+    assert [(q.text, q.count) for q in asked] == [(kept[0].text, 2)]
+    assert (figures["consultations"]["asked"], figures["consultations"]["answered_by_kb"]) == (2, 0)
+    assert figures["kb_answer_rate"] == 0.0
+
+
+async def test_an_edited_entry_is_the_next_answer(street, clock):
+    r = street("o-kb-edit")
+    before = await r.say("大件垃圾怎么预约清运")
+    assert (await entry(street.bot.db, "F016")).answer in before
+    async with street.bot.db.transaction() as s:
+        edited = kb.make_entry("F016", "旧沙发、床垫这些大件垃圾怎么扔？", "大件垃圾请拨打 65000000 预约，每周三上门。")
+        assert await kb.put_entry(s, edited, clock(), "staff:S01", must_exist=True) == "updated"
+    assert "每周三上门" in await r.say("大件垃圾怎么预约清运")
+
+
+async def test_seeding_again_and_importing_the_same_file_change_no_entry(db, clock, tmp_path):
+    async with db.transaction() as s:
+        await seed_demo(s)
+    async with db.transaction() as s:
+        entries = kb.read_csv(tmp_path.parent / "missing.csv")
+        assert isinstance(entries, kb.Refusal)
+        done = await kb.import_entries(s, kb.read_csv(kb_demo_file()), clock())
+    assert (len(done.added), len(done.updated), len(done.unchanged)) == (0, 0, 90)
+
+
+def kb_demo_file():
+    from backend.demo import DEMO_DIR
+
+    return DEMO_DIR / "faq.csv"
+
+
+async def test_unanswered_questions_are_kept_no_longer_than_the_message_log(db, clock):
+    from datetime import timedelta
+
+    from backend.personal_data import RetentionPolicy, apply_retention
+
+    async with db.transaction() as s:
+        await kb.record_consultation(s, clock() - timedelta(days=200), None, "游泳馆几点开门")
+        await kb.record_consultation(s, clock() - timedelta(days=10), None, "图书馆几点开门")
+    async with db.transaction() as s:
+        done = await apply_retention(s, RetentionPolicy(log_days=180), clock())
+    async with db.sessions() as s:
+        assert done.questions == 1 and [q.text for q in await kb.unanswered(s)] == ["图书馆几点开门"]
+        figures = await kb.consultation_figures(s, start=clock() - timedelta(days=30))
+    assert figures == {"consultations": {"asked": 1, "answered_by_kb": 0}, "kb_answer_rate": 0.0}
+
+
+async def test_a_question_in_the_middle_of_a_report_is_answered_and_the_report_goes_on(street):
+    r = street("o-kb-aside")
+    asked = await r.say("小区门口的路灯坏了好几天了")
+    assert OFFER not in asked
+    answered = await r.say("大件垃圾怎么预约？")
+    assert (await entry(street.bot.db, "F016")).answer in answered and "您的反映还没有提交" in answered
+    assert answered.endswith(asked.splitlines()[-1])  # the same question again
+    unknown = await r.say("火星上能种菜吗？")
+    assert T.ASIDE["question"] in unknown
+
+
+async def test_a_question_after_an_abandoned_report_gets_the_knowledge_base(street, clock):
+    r = street("o-kb-expired")
+    await r.say("小区门口的路灯坏了好几天了")
+    clock.advance(hours=2)
+    reply = await r.say("大件垃圾怎么预约？")
+    assert (await entry(street.bot.db, "F016")).answer in reply and OFFER in reply

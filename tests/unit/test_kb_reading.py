@@ -1,0 +1,142 @@
+"""The knowledge base's reading of a message, as pure functions: synonyms, retrieval, the question/report
+decision, and the backend's entry checks and grouping of unanswered questions."""
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from backend import kb
+from nlp import Analyzer, load_taxonomy, places_from_csv
+from nlp.faq import FaqEntry, FaqIndex, KbWords, SynonymReader, load_kb_words
+
+DEMO = Path(__file__).resolve().parents[2] / "backend" / "demo_street"
+
+
+@lru_cache(maxsize=1)
+def analyzer() -> Analyzer:
+    return Analyzer(load_taxonomy(), places_from_csv(DEMO / "compounds.csv", DEMO / "places.csv"))
+
+
+@lru_cache(maxsize=1)
+def demo_index() -> FaqIndex:
+    with open(DEMO / "faq.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return analyzer().faq_index(FaqEntry(r["faq_id"], r["question"], tuple(r["keywords"].split("|")), r["answer"])
+                                for r in rows)
+
+
+def test_synonyms_become_their_groups_first_word_whole_and_longest_first():
+    words = KbWords({"小电驴": "电动车", "电驴": "电动车", "垃圾站": "垃圾房"}, frozenset())
+    read = SynonymReader(words, list)  # the text between synonyms cut into characters
+    assert read("小电驴在垃圾站") == ["电动车", "在", "垃圾房"]
+    assert read("电驴") == ["电动车"]
+
+
+def test_the_street_file_groups_the_names_residents_use():
+    words = load_kb_words()
+    assert {words.synonyms[w] for w in ("电瓶车", "电驴", "小电驴")} == {"电动车"}
+    assert words.synonyms["垃圾站"] == "垃圾房" and words.synonyms["社区居委会"] == "居委会"
+    assert 0 < words.threshold and words.forms["ask"]
+
+
+def test_the_index_takes_the_entries_it_is_given_and_ranks_by_shared_words():
+    index = analyzer().faq_index([FaqEntry("A", "电动车怎么上牌", ("上牌",)), FaqEntry("B", "狗证在哪办", ("养犬登记",))])
+    assert index.search("小电驴挂牌去哪")[0][0] == "A"  # 小电驴 -> 电动车, 挂牌 -> 上牌
+    assert index.search("养狗要办狗证吗")[0][0] == "B"
+    assert index.search("今天天气") == []
+
+
+def test_an_empty_knowledge_base_answers_nothing():
+    index = analyzer().faq_index([])
+    assert index.answer("电动车怎么上牌") == (None, 0.0, [])
+    assert analyzer().inquire("电动车怎么上牌", index).faq_id is None
+
+
+@pytest.mark.parametrize("text, faq_id", [
+    ("我家电驴丢了咋办", "F028"),
+    ("家里的狗要登记吗", "F037"),
+    ("住的地方归哪个居委管", "F002"),
+])
+def test_paraphrases_find_their_entry(text, faq_id):
+    found = analyzer().inquire(text, demo_index())
+    assert (found.intent, found.faq_id) == ("consultation", faq_id), found
+
+
+@pytest.mark.parametrize("question, report", [
+    ("小区里能不能养鸡", "小区里有人养了一群鸡，天天早上打鸣"),
+    ("垃圾房几点开门", "垃圾房门口的垃圾堆满了，好几天没人清"),
+    ("广场舞可以跳到几点", "广场舞怎么这么吵，天天跳到十点"),
+    ("楼道里可以放自行车吗", "楼道里堆满了自行车，下楼都过不去"),
+    ("充电桩怎么付钱", "充电桩付了钱一直充不上，已经三天了"),
+])
+def test_the_same_topic_asked_is_a_question_and_told_is_a_report(question, report):
+    asked, told = analyzer().inquire(question, demo_index()), analyzer().inquire(report, demo_index())
+    assert asked.intent == "consultation", asked
+    assert told.intent == "complaint", told
+
+
+@pytest.mark.parametrize("text, why", [
+    ("门口的油烟怎么这么大", "rhetorical"),
+    ("小区门口摆摊的有没有人管", "rhetorical"),
+    ("楼上装修天天砸墙", "told"),
+])
+def test_a_complaint_phrased_as_a_question_is_still_a_complaint(text, why):
+    found = analyzer().inquire(text, demo_index())
+    assert (found.intent, found.why) == ("complaint", why), found
+
+
+def test_an_emergency_is_never_a_question():
+    found = analyzer().inquire("楼道里电瓶车着火了，怎么办啊", demo_index())
+    assert (found.intent, found.why) == ("complaint", "urgent")
+
+
+@pytest.mark.parametrize("text", ["你好", "谢谢", "你是机器人吗", ""])
+def test_greetings_and_chit_chat_are_no_question(text):
+    assert analyzer().inquire(text, demo_index()).intent == "other"
+
+
+def test_a_question_out_of_scope_is_a_consultation_without_an_entry():
+    found = analyzer().inquire("附近哪家火锅店好吃", demo_index())
+    assert (found.intent, found.faq_id) == ("consultation", None)
+    assert found.as_json()["faq_id"] is None and set(found.as_json()) >= {"text", "intent", "score", "candidates"}
+
+
+def test_entries_are_checked_as_typed():
+    assert isinstance(kb.make_entry("F1", "问题", "答案", "", "a|b| |a"), kb.Entry)
+    assert kb.make_entry("F1", "问题", "答案", "", "a|b| |a").keywords == ("a", "b")
+    assert kb.make_entry("F 1", "问题", "答案").code == "bad_id"
+    assert kb.make_entry("F1", " ", "答案").code == "empty_question"
+    assert kb.make_entry("F1", "问题", "").code == "empty_answer"
+    assert kb.make_entry("F1", "问题" * 200, "答案") == kb.Refusal("too_long", "question")
+
+
+def test_a_bad_row_refuses_the_whole_file_naming_its_line(tmp_path):
+    path = tmp_path / "faq.csv"
+    path.write_text("faq_id,question,answer,department,keywords\nA1,问,答,,\nA2,问,,,\n", encoding="utf-8")
+    assert kb.read_csv(path) == kb.Refusal("empty_answer", "line 3: answer")
+    path.write_text("id,question\n", encoding="utf-8")
+    assert kb.read_csv(path).code == "bad_csv"
+    assert kb.read_csv(tmp_path / "missing.csv").code == "bad_csv"
+
+
+def test_unanswered_questions_are_grouped_masked():
+    key, masked = kb.asked_key("图书馆周六开门吗？我电话13912345678")
+    again, _ = kb.asked_key("图书馆 周六开门吗 我电话13912345678")
+    assert key == again
+    assert "13912345678" not in masked and "139" in masked
+
+
+def test_a_knowledge_base_index_does_not_load_scipy_into_the_server():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom nlp import Analyzer, load_taxonomy\nfrom nlp.faq import FaqEntry\n"
+            "a = Analyzer(load_taxonomy())\n"
+            "i = a.faq_index([FaqEntry('A', '电动车怎么上牌', ('上牌',)), FaqEntry('B', '狗证在哪办', ())])\n"
+            "print(i.search('小电驴挂牌去哪')[0][0], 'scipy' in sys.modules)")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["A", "False"]
