@@ -7,6 +7,7 @@ of the dedupe key) and must handle every event. Replies are rendered by wechatpy
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from xml.parsers.expat import ExpatError
 
@@ -26,8 +27,15 @@ class MalformedMessage(ValueError):
     """The body is not a WeChat message we can read (bad XML or a missing/invalid field)."""
 
 
+# WeChat and WeCom never send a document type declaration; one is refused before parsing, whatever the
+# installed xmltodict does with it (1.x raises, 0.14 silently drops the entities and reads the rest)
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.I)
+
+
 def parse_xml(body: str | bytes) -> dict[str, object]:
     """The fields of a WeChat `<xml>` document, as a dict of strings."""
+    if _DTD.search(body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body):
+        raise MalformedMessage("malformed XML: a document type declaration is not allowed")
     try:
         doc = xmltodict.parse(body, disable_entities=True)
     except (ExpatError, ValueError) as exc:
