@@ -2,12 +2,14 @@
 synonyms (kb.toml) are rewritten to one word each, in the entries and in the question alike.
 
 The index is built from the entries handed in (nlp/ reads no database) and is immutable: when entries change,
-build a new one and swap it in. Scores are BM25's, divided by the question's own best possible score (the
-question matched against itself as a document), so one threshold fits short and long questions alike."""
+build a new one and swap it in. An entry answers when its confidence reaches the threshold: its BM25 score times
+the square root of how much of the question it covers (a question about something no entry mentions covers
+little), and only when it stands clear of the second."""
 from __future__ import annotations
 
 import importlib
 import logging
+import math
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -115,14 +117,26 @@ class _Field:
         return self.bm25.get_scores(known) if known else np.zeros(size)
 
 
+def bigrams(words: list[str]) -> list[str]:
+    """The character pairs inside each word, and a one-character word itself: "电瓶车" shares "瓶车" with nothing
+    but "车" pairs let "垃圾房"/"垃圾站" meet on "垃圾"."""
+    out = []
+    for w in words:
+        out.extend([w] if len(w) == 1 else [w[i:i + 2] for i in range(len(w) - 1)])
+    return out
+
+
 class FaqIndex:
     """BM25 over the entries' questions with their keywords, plus a share of BM25 over their answers (an answer
     names what residents ask about in their own words: "果皮" in the kitchen-waste entry).
 
-    An entry's score is that sum; the best entry answers when it reaches the threshold (kb.toml, calibrated on
-    the street's labelled questions). `search` is pure computation, safe across threads."""
+    An entry's score is that sum with a share of BM25 over the question field's character pairs (电瓶/电瓶车); the
+    best entry answers when its confidence reaches the threshold (kb.toml, calibrated on the street's labelled
+    questions). `search` is pure computation, safe across threads."""
 
     ANSWER_WEIGHT = 0.3  # the answer field's BM25 next to the question field's
+    BIGRAM_WEIGHT = 0.25  # BM25 over the character pairs of the question field, so part of a word still meets
+    MARGIN = 0.05  # share of the best score the second must stay below for the best to answer
 
     def __init__(self, entries: Iterable[FaqEntry], cut: Callable[[str], list[str]], words: KbWords | None = None,
                  threshold: float | None = None):
@@ -131,8 +145,17 @@ class FaqIndex:
         self._read = SynonymReader(self.words, cut)
         self.entries = tuple(entries)
         self.ids = [e.faq_id for e in self.entries]
-        self._questions = _Field([self.terms(" ".join((e.question, *e.keywords))) for e in self.entries])
-        self._answers = _Field([self.terms(e.answer) for e in self.entries])
+        questions = [self.terms(" ".join((e.question, *e.keywords))) for e in self.entries]
+        answers = [self.terms(e.answer) for e in self.entries]
+        self._questions, self._answers = _Field(questions), _Field(answers)
+        self._bigrams = _Field([bigrams(q) for q in questions])
+        self._said = [frozenset(q) | frozenset(a) for q, a in zip(questions, answers)]
+        self._said_bigrams = [frozenset(bigrams(q)) | frozenset(bigrams(a)) for q, a in zip(questions, answers)]
+        df: dict[str, int] = {}
+        for said in self._said:
+            for w in said:
+                df[w] = df.get(w, 0) + 1
+        self._df = df
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -143,21 +166,51 @@ class FaqIndex:
         return [w for w in self._read(normalize(text)) if w.strip() and w not in stop
                 and any(ch.isalnum() for ch in w)]
 
+    def _scored(self, words: list[str]) -> np.ndarray:
+        n = len(self.entries)
+        return (self._questions.scores(words, n) + self.ANSWER_WEIGHT * self._answers.scores(words, n)
+                + self.BIGRAM_WEIGHT * self._bigrams.scores(bigrams(words), n))
+
     def search(self, text: str, k: int = TOP_CANDIDATES) -> list[tuple[str, float]]:
         """The best `k` entries (faq_id, score), best first; entries sharing no word are left out."""
         words = self.terms(text)
         if not words or not self.entries:
             return []
-        n = len(self.entries)
-        scores = self._questions.scores(words, n) + self.ANSWER_WEIGHT * self._answers.scores(words, n)
+        scores = self._scored(words)
         top = np.argsort(-scores, kind="stable")[:k]
         return [(self.ids[i], round(float(scores[i]), 3)) for i in top if scores[i] > 0]
 
+    def coverage(self, words: list[str], faq_id: str) -> float:
+        """The IDF-weighted share of the question's words that the entry says (question, keywords or answer); a
+        word it only shares character pairs with counts half, in proportion. A word no entry uses weighs most,
+        so a question about something the street never mentions ("图书馆几点开门") covers little of any entry."""
+        i = self.ids.index(faq_id)
+        n = len(self.entries)
+        total = covered = 0.0
+        for w in words:
+            idf = math.log(1 + n / (1 + self._df.get(w, 0)))
+            total += idf
+            if w in self._said[i]:
+                covered += idf
+            elif len(w) > 1:
+                pairs = bigrams([w])
+                covered += idf * 0.5 * sum(p in self._said_bigrams[i] for p in pairs) / len(pairs)
+        return covered / total if total else 0.0
+
+    def confidence(self, text: str, candidates: list[tuple[str, float]]) -> float:
+        """The best candidate's score times the square root of its coverage of the question: what the threshold
+        is compared with. Zero when the best is no clear first (within MARGIN of the second)."""
+        if not candidates:
+            return 0.0
+        faq_id, score = candidates[0]
+        if len(candidates) > 1 and score - candidates[1][1] < self.MARGIN * score:
+            return 0.0
+        return round(score * math.sqrt(self.coverage(self.terms(text), faq_id)), 3)
+
     def answer(self, text: str) -> tuple[str | None, float, list[tuple[str, float]]]:
-        """(faq_id or None below the threshold, its score, the candidates)."""
+        """(faq_id or None when the confidence is below the threshold, the confidence, the candidates)."""
         candidates = self.search(text)
         if not candidates:
             return None, 0.0, []
-        faq_id, score = candidates[0]
-        return (faq_id if score >= self.threshold else None), score, candidates
-
+        confidence = self.confidence(text, candidates)
+        return (candidates[0][0] if confidence >= self.threshold else None), confidence, candidates
