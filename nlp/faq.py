@@ -89,9 +89,22 @@ class SynonymReader:
         self._matcher = PhraseMatcher({*words.synonyms, *words.synonyms.values()})
         self._cut = cut
 
+    def _inside_a_longer_word(self, text: str) -> set[int]:
+        """Where jieba sees a longer word around a synonym ("充电车位" around "电车"): no synonym starts there."""
+        inside, at = set(), 0
+        for word in self._cut(text):
+            if len(word) > 2:
+                inside.update(range(at + 1, at + len(word) - 1))
+            at += len(word)
+        return inside
+
     def __call__(self, text: str) -> list[str]:
         out, at = [], 0
-        for start, phrase in self._matcher.find(text):
+        found = self._matcher.find(text)
+        inside = self._inside_a_longer_word(text) if found else set()
+        for start, phrase in found:
+            if start in inside and len(phrase) < 3:
+                continue
             if start > at:
                 out.extend(self._cut(text[at:start]))
             out.append(self._canonical.get(phrase, phrase))
