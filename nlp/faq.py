@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
-from .matcher import PhraseMatcher
+from .matcher import AnyOf, PhraseMatcher
 from .normalize import normalize
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -59,6 +59,7 @@ class KbWords:
     stop: frozenset[str]
     threshold: float = DEFAULT_THRESHOLD
     forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the question/report forms (inquiry.py)
+    aspects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # what a question asks: cost, time, place…
 
     @property
     def all_words(self) -> tuple[str, ...]:
@@ -76,7 +77,8 @@ def load_kb_words(path: str | Path | None = None) -> KbWords:
     stop = frozenset(normalize(w) for w in raw.get("words", {}).get("stop", ()))
     threshold = float(raw.get("retrieval", {}).get("threshold", DEFAULT_THRESHOLD))
     forms = {k: tuple(normalize(w) for w in v) for k, v in raw.get("forms", {}).items()}
-    return KbWords(synonyms, stop, threshold, forms)
+    aspects = {k: tuple(normalize(w) for w in v) for k, v in raw.get("aspects", {}).items()}
+    return KbWords(synonyms, stop, threshold, forms, aspects)
 
 
 class SynonymReader:
@@ -149,6 +151,7 @@ class FaqIndex:
 
     ANSWER_WEIGHT = 0.3  # the answer field's BM25 next to the question field's
     BIGRAM_WEIGHT = 0.25  # BM25 over the character pairs of the question field, so part of a word still meets
+    ASPECT_WEIGHT = 0.8  # share of its score an entry keeps when it answers another aspect of the topic
     MARGIN = 0.05  # share of the best score the second must stay below for the best to answer
 
     def __init__(self, entries: Iterable[FaqEntry], cut: Callable[[str], list[str]], words: KbWords | None = None,
@@ -162,6 +165,10 @@ class FaqIndex:
         answers = [self.terms(e.answer) for e in self.entries]
         self._questions, self._answers = _Field(questions), _Field(answers)
         self._bigrams = _Field([bigrams(q) for q in questions])
+        self._aspect_words = {k: AnyOf(v) for k, v in self.words.aspects.items()}
+        entry_aspects = [self.aspects(e.question) for e in self.entries]
+        self._entry_aspects = {k: np.array([k in a for a in entry_aspects], dtype=bool) for k in self._aspect_words}
+        self._entry_has_aspect = np.array([bool(a) for a in entry_aspects], dtype=bool)
         self._said = [frozenset(q) | frozenset(a) for q, a in zip(questions, answers)]
         self._said_bigrams = [frozenset(bigrams(q)) | frozenset(bigrams(a)) for q, a in zip(questions, answers)]
         df: dict[str, int] = {}
@@ -184,12 +191,29 @@ class FaqIndex:
         return (self._questions.scores(words, n) + self.ANSWER_WEIGHT * self._answers.scores(words, n)
                 + self.BIGRAM_WEIGHT * self._bigrams.scores(bigrams(words), n))
 
+    def aspects(self, text: str) -> frozenset[str]:
+        """What a text asks about (cost, time, place, procedure…), read from its question words (kb.toml)."""
+        clean = normalize(text)
+        return frozenset(k for k, found in self._aspect_words.items() if found(clean))
+
+    def _demote_other_aspects(self, text: str, scores: np.ndarray) -> np.ndarray:
+        """An entry whose question asks about something else than the resident's does (cost vs place) counts
+        for ASPECT_WEIGHT of its score; entries and questions with no aspect keep theirs."""
+        asked = self.aspects(text)
+        if not asked or not len(scores):
+            return scores
+        same = np.zeros(len(scores), dtype=bool)
+        for k in asked:
+            same |= self._entry_aspects[k]
+        other = self._entry_has_aspect & ~same
+        return np.where(other, scores * self.ASPECT_WEIGHT, scores)
+
     def search(self, text: str, k: int = TOP_CANDIDATES) -> list[tuple[str, float]]:
         """The best `k` entries (faq_id, score), best first; entries sharing no word are left out."""
         words = self.terms(text)
         if not words or not self.entries:
             return []
-        scores = self._scored(words)
+        scores = self._demote_other_aspects(text, self._scored(words))
         top = np.argsort(-scores, kind="stable")[:k]
         return [(self.ids[i], round(float(scores[i]), 3)) for i in top if scores[i] > 0]
 

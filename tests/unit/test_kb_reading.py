@@ -186,3 +186,13 @@ def test_a_synonym_inside_a_longer_word_is_left_alone():
     read = SynonymReader(KbWords({"电车": "电动车"}, frozenset()), analyzer().tokenizer.cut)
     assert "电动车" not in read("充电车位被占了")  # jieba's 充电车位 holds 电车; it is no electric bike
     assert "电动车" in read("我的电车被偷了")
+
+
+def test_an_entry_answering_another_aspect_of_the_topic_is_demoted():
+    words = KbWords({}, frozenset(), aspects=load_kb_words().aspects)
+    index = FaqIndex([FaqEntry("cost", "电动车充电点收费多少钱"), FaqEntry("place", "电动车在哪里充电")],
+                     analyzer().tokenizer.cut, words)
+    assert index.aspects("电动车充电点在哪里") == {"place"} and index.aspects("充电点收费多少钱") == {"cost"}
+    assert index.search("电动车充电点在哪里")[0][0] == "place"  # more words shared with "cost", but it asks where
+    index.ASPECT_WEIGHT = 1.0
+    assert index.search("电动车充电点在哪里")[0][0] == "cost"
