@@ -2,12 +2,14 @@
 synonyms (kb.toml) are rewritten to one word each, in the entries and in the question alike.
 
 The index is built from the entries handed in (nlp/ reads no database) and is immutable: when entries change,
-build a new one and swap it in. Scores are BM25's, divided by the question's own best possible score (the
-question matched against itself as a document), so one threshold fits short and long questions alike."""
+build a new one and swap it in. An entry answers when its confidence reaches the threshold: its BM25 score times
+the square root of how much of the question it covers (a question about something no entry mentions covers
+little), and only when it stands clear of the second."""
 from __future__ import annotations
 
 import importlib
 import logging
+import math
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
-from .matcher import PhraseMatcher
+from .matcher import AnyOf, PhraseMatcher
 from .normalize import normalize
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -57,6 +59,7 @@ class KbWords:
     stop: frozenset[str]
     threshold: float = DEFAULT_THRESHOLD
     forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the question/report forms (inquiry.py)
+    aspects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # what a question asks: cost, time, place…
 
     @property
     def all_words(self) -> tuple[str, ...]:
@@ -74,7 +77,8 @@ def load_kb_words(path: str | Path | None = None) -> KbWords:
     stop = frozenset(normalize(w) for w in raw.get("words", {}).get("stop", ()))
     threshold = float(raw.get("retrieval", {}).get("threshold", DEFAULT_THRESHOLD))
     forms = {k: tuple(normalize(w) for w in v) for k, v in raw.get("forms", {}).items()}
-    return KbWords(synonyms, stop, threshold, forms)
+    aspects = {k: tuple(normalize(w) for w in v) for k, v in raw.get("aspects", {}).items()}
+    return KbWords(synonyms, stop, threshold, forms, aspects)
 
 
 class SynonymReader:
@@ -87,9 +91,22 @@ class SynonymReader:
         self._matcher = PhraseMatcher({*words.synonyms, *words.synonyms.values()})
         self._cut = cut
 
+    def _inside_a_longer_word(self, text: str) -> set[int]:
+        """Where jieba sees a longer word around a synonym ("充电车位" around "电车"): no synonym starts there."""
+        inside, at = set(), 0
+        for word in self._cut(text):
+            if len(word) > 2:
+                inside.update(range(at + 1, at + len(word) - 1))
+            at += len(word)
+        return inside
+
     def __call__(self, text: str) -> list[str]:
         out, at = [], 0
-        for start, phrase in self._matcher.find(text):
+        found = self._matcher.find(text)
+        inside = self._inside_a_longer_word(text) if found else set()
+        for start, phrase in found:
+            if start in inside and len(phrase) < 3:
+                continue
             if start > at:
                 out.extend(self._cut(text[at:start]))
             out.append(self._canonical.get(phrase, phrase))
@@ -115,14 +132,27 @@ class _Field:
         return self.bm25.get_scores(known) if known else np.zeros(size)
 
 
+def bigrams(words: list[str]) -> list[str]:
+    """The character pairs inside each word, and a one-character word itself: "电瓶车" shares "瓶车" with nothing
+    but "车" pairs let "垃圾房"/"垃圾站" meet on "垃圾"."""
+    out = []
+    for w in words:
+        out.extend([w] if len(w) == 1 else [w[i:i + 2] for i in range(len(w) - 1)])
+    return out
+
+
 class FaqIndex:
     """BM25 over the entries' questions with their keywords, plus a share of BM25 over their answers (an answer
     names what residents ask about in their own words: "果皮" in the kitchen-waste entry).
 
-    An entry's score is that sum; the best entry answers when it reaches the threshold (kb.toml, calibrated on
-    the street's labelled questions). `search` is pure computation, safe across threads."""
+    An entry's score is that sum with a share of BM25 over the question field's character pairs (电瓶/电瓶车); the
+    best entry answers when its confidence reaches the threshold (kb.toml, calibrated on the street's labelled
+    questions). `search` is pure computation, safe across threads."""
 
     ANSWER_WEIGHT = 0.3  # the answer field's BM25 next to the question field's
+    BIGRAM_WEIGHT = 0.25  # BM25 over the character pairs of the question field, so part of a word still meets
+    ASPECT_WEIGHT = 0.8  # share of its score an entry keeps when it answers another aspect of the topic
+    MARGIN = 0.05  # share of the best score the second must stay below for the best to answer
 
     def __init__(self, entries: Iterable[FaqEntry], cut: Callable[[str], list[str]], words: KbWords | None = None,
                  threshold: float | None = None):
@@ -131,8 +161,21 @@ class FaqIndex:
         self._read = SynonymReader(self.words, cut)
         self.entries = tuple(entries)
         self.ids = [e.faq_id for e in self.entries]
-        self._questions = _Field([self.terms(" ".join((e.question, *e.keywords))) for e in self.entries])
-        self._answers = _Field([self.terms(e.answer) for e in self.entries])
+        questions = [self.terms(" ".join((e.question, *e.keywords))) for e in self.entries]
+        answers = [self.terms(e.answer) for e in self.entries]
+        self._questions, self._answers = _Field(questions), _Field(answers)
+        self._bigrams = _Field([bigrams(q) for q in questions])
+        self._aspect_words = {k: AnyOf(v) for k, v in self.words.aspects.items()}
+        entry_aspects = [self.aspects(e.question) for e in self.entries]
+        self._entry_aspects = {k: np.array([k in a for a in entry_aspects], dtype=bool) for k in self._aspect_words}
+        self._entry_has_aspect = np.array([bool(a) for a in entry_aspects], dtype=bool)
+        self._said = [frozenset(q) | frozenset(a) for q, a in zip(questions, answers)]
+        self._said_bigrams = [frozenset(bigrams(q)) | frozenset(bigrams(a)) for q, a in zip(questions, answers)]
+        df: dict[str, int] = {}
+        for said in self._said:
+            for w in said:
+                df[w] = df.get(w, 0) + 1
+        self._df = df
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -143,21 +186,68 @@ class FaqIndex:
         return [w for w in self._read(normalize(text)) if w.strip() and w not in stop
                 and any(ch.isalnum() for ch in w)]
 
+    def _scored(self, words: list[str]) -> np.ndarray:
+        n = len(self.entries)
+        return (self._questions.scores(words, n) + self.ANSWER_WEIGHT * self._answers.scores(words, n)
+                + self.BIGRAM_WEIGHT * self._bigrams.scores(bigrams(words), n))
+
+    def aspects(self, text: str) -> frozenset[str]:
+        """What a text asks about (cost, time, place, procedure…), read from its question words (kb.toml)."""
+        clean = normalize(text)
+        return frozenset(k for k, found in self._aspect_words.items() if found(clean))
+
+    def _demote_other_aspects(self, text: str, scores: np.ndarray) -> np.ndarray:
+        """An entry whose question asks about something else than the resident's does (cost vs place) counts
+        for ASPECT_WEIGHT of its score; entries and questions with no aspect keep theirs."""
+        asked = self.aspects(text)
+        if not asked or not len(scores):
+            return scores
+        same = np.zeros(len(scores), dtype=bool)
+        for k in asked:
+            same |= self._entry_aspects[k]
+        other = self._entry_has_aspect & ~same
+        return np.where(other, scores * self.ASPECT_WEIGHT, scores)
+
     def search(self, text: str, k: int = TOP_CANDIDATES) -> list[tuple[str, float]]:
         """The best `k` entries (faq_id, score), best first; entries sharing no word are left out."""
         words = self.terms(text)
         if not words or not self.entries:
             return []
-        n = len(self.entries)
-        scores = self._questions.scores(words, n) + self.ANSWER_WEIGHT * self._answers.scores(words, n)
+        scores = self._demote_other_aspects(text, self._scored(words))
         top = np.argsort(-scores, kind="stable")[:k]
         return [(self.ids[i], round(float(scores[i]), 3)) for i in top if scores[i] > 0]
 
+    def coverage(self, words: list[str], faq_id: str) -> float:
+        """The IDF-weighted share of the question's words that the entry says (question, keywords or answer); a
+        word it only shares character pairs with counts half, in proportion. A word no entry uses weighs most,
+        so a question about something the street never mentions ("图书馆几点开门") covers little of any entry."""
+        i = self.ids.index(faq_id)
+        n = len(self.entries)
+        total = covered = 0.0
+        for w in words:
+            idf = math.log(1 + n / (1 + self._df.get(w, 0)))
+            total += idf
+            if w in self._said[i]:
+                covered += idf
+            elif len(w) > 1:
+                pairs = bigrams([w])
+                covered += idf * 0.5 * sum(p in self._said_bigrams[i] for p in pairs) / len(pairs)
+        return covered / total if total else 0.0
+
+    def confidence(self, text: str, candidates: list[tuple[str, float]]) -> float:
+        """The best candidate's score times the square root of its coverage of the question: what the threshold
+        is compared with. Zero when the best is no clear first (within MARGIN of the second)."""
+        if not candidates:
+            return 0.0
+        faq_id, score = candidates[0]
+        if len(candidates) > 1 and score - candidates[1][1] < self.MARGIN * score:
+            return 0.0
+        return round(score * math.sqrt(self.coverage(self.terms(text), faq_id)), 3)
+
     def answer(self, text: str) -> tuple[str | None, float, list[tuple[str, float]]]:
-        """(faq_id or None below the threshold, its score, the candidates)."""
+        """(faq_id or None when the confidence is below the threshold, the confidence, the candidates)."""
         candidates = self.search(text)
         if not candidates:
             return None, 0.0, []
-        faq_id, score = candidates[0]
-        return (faq_id if score >= self.threshold else None), score, candidates
-
+        confidence = self.confidence(text, candidates)
+        return (candidates[0][0] if confidence >= self.threshold else None), confidence, candidates

@@ -140,3 +140,59 @@ def test_a_knowledge_base_index_does_not_load_scipy_into_the_server():
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["A", "False"]
+
+
+def plain_index(*entries: FaqEntry) -> FaqIndex:
+    """An index with no synonyms and no stop words, so only the mechanism under test speaks."""
+    return FaqIndex(entries, analyzer().tokenizer.cut, KbWords({}, frozenset()))
+
+
+def test_character_pairs_let_part_of_a_word_meet_its_entry():
+    from nlp.faq import bigrams
+    assert bigrams(["电瓶车", "充", "垃圾站"]) == ["电瓶", "瓶车", "充", "垃圾", "圾站"]
+    index = plain_index(FaqEntry("A", "电瓶车充电点在哪"), FaqEntry("B", "狗证在哪办"))
+    assert index.terms("电瓶坏了") and "电瓶" not in index.terms("电瓶车充电点在哪")  # no word in common
+    assert index.search("电瓶坏了")[0][0] == "A"
+
+
+def test_coverage_weighs_a_word_the_street_never_uses_most():
+    index = demo_index()
+    said = index.coverage(index.terms("便民服务中心几点上班"), "F001")
+    unknown = index.coverage(index.terms("图书馆几点上班"), "F001")
+    assert said == 1.0 and unknown < 0.7
+    assert index.coverage(index.terms("图书馆几点上班"), "F001") < index.coverage(index.terms("中心几点上班"), "F001")
+
+
+def test_a_word_no_entry_mentions_lowers_the_confidence_below_the_score():
+    index = demo_index()
+    known, unknown = index.answer("身份证到期去哪换"), index.answer("驾照到期去哪换")  # 驾照: nowhere in the KB
+    assert known[0] == "F008" and known[2][0][0] == unknown[2][0][0] == "F008"
+    assert unknown[1] < 0.7 * unknown[2][0][1]  # confidence = score * sqrt(coverage)
+    assert unknown[1] / unknown[2][0][1] < known[1] / known[2][0][1]
+
+
+def test_no_clear_first_means_no_answer():
+    index = plain_index(FaqEntry("A", "电动车充电怎么收费"), FaqEntry("B", "电动车充电怎么收费"))
+    index.threshold = 0.1
+    faq_id, confidence, candidates = index.answer("电动车充电收费")
+    assert len(candidates) == 2 and candidates[0][1] == candidates[1][1]
+    assert faq_id is None and confidence == 0.0
+    alone = plain_index(FaqEntry("A", "电动车充电怎么收费"), FaqEntry("B", "狗证在哪办"))
+    alone.threshold = 0.1
+    assert alone.answer("电动车充电收费")[0] == "A"
+
+
+def test_a_synonym_inside_a_longer_word_is_left_alone():
+    read = SynonymReader(KbWords({"电车": "电动车"}, frozenset()), analyzer().tokenizer.cut)
+    assert "电动车" not in read("充电车位被占了")  # jieba's 充电车位 holds 电车; it is no electric bike
+    assert "电动车" in read("我的电车被偷了")
+
+
+def test_an_entry_answering_another_aspect_of_the_topic_is_demoted():
+    words = KbWords({}, frozenset(), aspects=load_kb_words().aspects)
+    index = FaqIndex([FaqEntry("cost", "电动车充电点收费多少钱"), FaqEntry("place", "电动车在哪里充电")],
+                     analyzer().tokenizer.cut, words)
+    assert index.aspects("电动车充电点在哪里") == {"place"} and index.aspects("充电点收费多少钱") == {"cost"}
+    assert index.search("电动车充电点在哪里")[0][0] == "place"  # more words shared with "cost", but it asks where
+    index.ASPECT_WEIGHT = 1.0
+    assert index.search("电动车充电点在哪里")[0][0] == "cost"
