@@ -39,6 +39,7 @@ from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import kb, lifecycle, takeover
+from backend.cases import REPORT_KIND
 from backend.clock import LOCAL_TZ
 from storage.models import Case, Compound, Survey
 
@@ -211,7 +212,8 @@ def _source(scope: Scope, by: str | None):
 
 
 def _where(scope: Scope) -> list:
-    conditions = []
+    # complaints only: a call-back consultation counts under consultations, as 12345 keeps the two apart
+    conditions = [_cases.c.kind == REPORT_KIND]
     if scope.start is not None:
         conditions.append(_cases.c.created_at >= scope.start)
     if scope.end is not None:

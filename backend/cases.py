@@ -21,6 +21,7 @@ DUPLICATE_WINDOW = timedelta(hours=48)
 # about a case carries it, and the sender makes it a link (bot/wechat/delivery.py)
 RESIDENT_PAGE = "/h5/cases/{number}"
 URGENT_PRIORITY = 1
+REPORT_KIND = "report"  # a case of a problem told; the other kind is a consultation left for a call-back
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class NewCase:
     anonymous: bool = False
     media: list[dict] = field(default_factory=list)  # {"kind", "media_id", "url"}
     actor: str | None = None  # who created it, when not a resident (e.g. "channel:12345热线")
-    kind: str = "report"  # report | consultation (a resident's question left for a call-back)
+    kind: str = REPORT_KIND  # report | consultation (a resident's question left for a call-back)
 
 
 async def next_number(session: AsyncSession, now: datetime) -> str:

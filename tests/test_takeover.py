@@ -192,6 +192,7 @@ async def test_nobody_picks_up_and_a_call_back_case_keeps_the_conversation(town,
     assert told == [f"抱歉，工作人员暂时无法接入。已为您登记回电工单 {case.number}，工作人员会尽快与您联系。"]
     taken = {k: figures["consultations"][k] for k in ("handed_to_person", "answered_by_person", "callback_cases")}
     assert taken == {"handed_to_person": 1, "answered_by_person": 0, "callback_cases": 1}
+    assert figures["cases"] == 0  # a call-back is a consultation, not a complaint in the street's rates
     assert NUMBER.search(await resident.say("我的工单") or "")  # the resident follows it like any case
 
 
