@@ -138,10 +138,10 @@ async def ask_follow(draft: Draft, ctx: Context) -> str:
 def place_text(draft: Draft, names: dict[str, str]) -> str:
     if draft.compound is None and (draft.place_text or "place" in draft.skipped):
         return T.PLACE_TO_CHECK.format(place=draft.place_text or T.NOT_GIVEN)
-    return places.spelled(names.get(draft.compound, T.NOT_GIVEN), draft.building, spot_of(draft))
+    return places.spelled(names.get(draft.compound, T.NOT_GIVEN), draft.building, exact_spot(draft))
 
 
-def spot_of(draft: Draft) -> str | None:
+def exact_spot(draft: Draft) -> str | None:
     """Where exactly: the spot as said, "all over the compound" put before it when the resident said so
     ("全小区楼道")."""
     if not draft.everywhere or draft.building:
@@ -189,6 +189,11 @@ def take_answer(draft: Draft, turn) -> str:
     if turn is None or turn.kind in TELLS_NOTHING:
         return ""
     return draft.take_details(turn.details)
+
+
+def passes_over(update: Update, turn) -> bool:
+    """An optional question passed over: a skip word ("不知道", "跳过") or a yes ("确认", "行") that moves on."""
+    return words.is_word(update.text, words.SKIP) or (turn is not None and (turn.skip or turn.kind == CONFIRM))
 
 
 def details_of(update: Update, ctx: Context, expecting: str):
@@ -278,13 +283,12 @@ async def on_building(draft: Draft, update: Update, ctx: Context) -> Step:
     u = understand(update, ctx)
     turn = turn_of(update, ctx, "building")
     if not await is_compound(draft.compound, ctx):  # asked where on a road or square: the answer is the spot
-        skip = words.is_word(update.text, words.SKIP) or (turn is not None and turn.skip)
         spot = turn.details.spot if turn is not None and turn.details is not None else None
-        if not skip:
+        if not passes_over(update, turn):  # "行" to "where on the road?" is no spot called 行
             draft.spot = (spot or (update.text or "").strip())[:SPOT_LIMIT] or None
         draft.skipped.append("building")
         return Step()
-    if words.is_word(update.text, words.SKIP) or (turn is not None and (turn.skip or turn.kind == CONFIRM)):
+    if passes_over(update, turn):
         draft.skipped.append("building")  # "不清楚，好几栋都有": no building; what else it tells is taken below
     elif turn is not None:  # only a building reference is a building; anything else said is kept as detail
         if turn.value:
@@ -303,8 +307,8 @@ async def on_building(draft: Draft, update: Update, ctx: Context) -> Step:
 async def on_time(draft: Draft, update: Update, ctx: Context) -> Step:
     u = understand(update, ctx)
     turn = turn_of(update, ctx, "time")
-    if words.is_word(update.text, words.SKIP) or (turn is not None and (turn.skip or turn.kind == CONFIRM)):
-        draft.skipped.append("time")  # "确认", "不知道": the resident moves on
+    if passes_over(update, turn):
+        draft.skipped.append("time")
     elif turn is not None:  # the time as said; what else the answer tells joins the description
         draft.occurred = (turn.value or "")[:64] or None
         if draft.occurred is None:
@@ -515,7 +519,7 @@ async def create(draft: Draft, update: Update, ctx: Context) -> Reply:
     new = cases.NewCase(
         category=category.code, description=draft.description or category.name,
         priority=priority_of(category, draft.priority), channel="wechat", dept_id=category.department,
-        compound_id=draft.compound, building=draft.building, spot=spot_of(draft), occurred=draft.occurred,
+        compound_id=draft.compound, building=draft.building, spot=exact_spot(draft), occurred=draft.occurred,
         place_text=None if draft.compound else draft.place_text,
         lat=draft.lat, lng=draft.lng, urgent=draft.urgent, reporter=reporter(update), contact_phone=draft.phone,
         anonymous=draft.anonymous, media=draft.photos)

@@ -75,3 +75,14 @@ async def test_all_over_the_compound_is_where_it_is_not_a_sentence_glued_on(stre
     view = await only_case(street.bot.db)
     assert view["spot"] == "全小区楼道" and view["building"] is None
     assert "说不清" not in view["description"] and "每栋楼" not in view["description"]
+
+
+async def test_a_yes_to_where_on_a_road_is_no_spot(street):
+    resident = street("o-answer-road")
+    reply = await resident.say("徽州大道上有人私搭乱建了个棚子")
+    assert "具体什么位置" in reply, reply  # the bot asks where on the road
+    summary = await to_summary(resident, await resident.say("行"))
+    assert "行" not in summary.split("地点：")[1].split("\n")[0]
+    assert NUMBER.search(await resident.say("1"))
+    view = await only_case(street.bot.db)
+    assert view["spot"] != "行"
