@@ -63,6 +63,16 @@ class Phone:
         status, html = await self.get(path)
         return CSRF.search(html).group(1)
 
+    async def me_too(self, number: str, nearby: str = "/h5/nearby") -> aiohttp.ClientResponse:
+        """我也遇到 as the 附近 page offers it: the form's own hidden fields, offer token included."""
+        status, html = await self.get(nearby)
+        form = re.search(r'<form method="post" action="/h5/cases/%s/follow".*?</form>' % re.escape(number), html, re.S)
+        assert form, f"{number} is not offered on {nearby}"
+        fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(0)))
+        async with self.http.post(self.base + f"/h5/cases/{number}/follow", data=fields, allow_redirects=False) as r:
+            await r.read()
+            return r
+
     async def post(self, path: str, data: dict | aiohttp.FormData, *, csrf: str | None = None) -> aiohttp.ClientResponse:
         if isinstance(data, dict):
             data = {"csrf": csrf if csrf is not None else await self.csrf(), **data}

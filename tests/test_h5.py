@@ -137,7 +137,9 @@ async def test_me_too_on_a_neighbours_case_follows_it_with_the_public_view_and_i
     assert status == 200 and f"/h5/cases/{number}/follow" in here and "您所在位置" in here
     status, far = await neighbour.get("/h5/nearby?lat=31.9&lng=117.5")
     assert f"/h5/cases/{number}/follow" not in far
-    done = await neighbour.post(f"/h5/cases/{number}/follow", {})
+    walked = await neighbour.post(f"/h5/cases/{number}/follow", {})  # the number alone, as if guessed
+    assert walked.status == 404 and (await h5.case(number))["repeat_reports"] == 0
+    done = await neighbour.me_too(number, "/h5/nearby?compound=C03")
     assert done.status == 303 and done.headers["Location"].endswith(f"{number}?notice=followed")
     status, page = await neighbour.get(f"/h5/cases/{number}")
     assert status == 200 and "路灯坏了" not in page and 'id="public-note"' in page and "/h5/media/" not in page
@@ -337,6 +339,8 @@ async def test_the_live_suggestion_reads_the_category_and_offers_the_duplicate(h
         answer = await r.json()
     assert answer["category"] == (await h5.case(number))["category"] and answer["compound"] == "C03"
     assert answer["duplicate"]["number"] == number and "路灯坏了" not in answer["duplicate"]["text"]
+    followed = await phone.post(f"/h5/cases/{number}/follow", {"offer": answer["duplicate"]["offer"]})
+    assert followed.headers["Location"].endswith("notice=followed")  # the live offer works as the page's does
     async with aiohttp.ClientSession() as nobody:
         async with nobody.get(h5.base + "/h5/report/suggest", params={"text": "路灯"}) as r:
             assert r.status == 401
@@ -357,7 +361,7 @@ async def test_the_reporter_adds_photos_and_words_a_follower_cannot(h5):
     view = await h5.case(number)
     assert len(view["media"]) == 1 and any(e["kind"] == "supplemented" for e in view["events"])
     await follower.login("o-bob")
-    await follower.post(f"/h5/cases/{number}/follow", {})
+    assert (await follower.me_too(number, "/h5/nearby?compound=C03")).status == 303
     refused = await follower.post(f"/h5/cases/{number}/supplement", {"text": "我也看到了"})
     assert refused.headers["Location"].endswith("notice=supplement_not_yours")
     form = aiohttp.FormData()

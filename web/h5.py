@@ -20,7 +20,7 @@ from backend.categories import rules_of
 from backend.clock import local, time_text
 from backend.places import distance_m
 from backend.privacy import mask_text
-from web import charts, h5_texts as T
+from web import charts, h5_session as S, h5_texts as T
 from web.dashboard import MAX_ID, STATIC, _media_response
 from web.h5_site import ResidentSite, safe_next
 
@@ -171,6 +171,9 @@ class ResidentPages(ResidentSite):
     async def follow(self, request: web.Request) -> web.Response:
         """我也遇到: follow the case and count as a repeat report (the chat's duplicate offer)."""
         session, form, number = await self._acting_on(request)
+        if not S.offer_ok(self.secret, session, number, form.get("offer")):
+            log.warning("h5: 我也遇到 on %s without an offer shown to this session: refused", number)
+            raise web.HTTPNotFound()
         async with self.db.transaction() as db_session:
             done = await residents.me_too(db_session, number, self.who(session), self.clock())
         log.info("h5: 我也遇到 on %s: %s", number, done.code)
@@ -205,7 +208,7 @@ class ResidentPages(ResidentSite):
         street_map = self._map(compounds, stations, counts, lat, lng)
         rows = [{"number": c.number, "category": self.category_names.get(c.category, c.category),
                  "compound": c.compound or "", "ago": ago(c.created_at, now), "reporters": c.reporters,
-                 "followed": c.followed} for c in found]
+                 "followed": c.followed, "offer": S.offer_token(self.secret, session, c.number)} for c in found]
         return await self.page(request, "h5/nearby.html", session, title=T.NEARBY_TITLE, nav="nearby",
                                rows=rows, street_map=street_map,
                                where=place or (T.NEARBY_HERE if lat is not None else T.NEARBY_ANYWHERE),

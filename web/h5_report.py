@@ -302,7 +302,9 @@ class ReportPages(ResidentPages):
             if place and answer.get("category"):
                 duplicate = await residents.duplicate_of(db_session, place, answer["category"], self.clock())
                 if duplicate is not None:
-                    answer["duplicate"] = {"number": duplicate.number, "text": T.REPORT_DUPLICATE.format(
+                    answer["duplicate"] = {"number": duplicate.number,
+                                           "offer": S.offer_token(self.secret, session, duplicate.number),
+                                           "text": T.REPORT_DUPLICATE.format(
                         compound=await self._compound_name(db_session, place), ago=ago(duplicate.created_at, self.clock()),
                         category=self.category_names.get(duplicate.category, duplicate.category))}
         return web.json_response(answer, headers={"Cache-Control": "no-store"})

@@ -90,6 +90,16 @@ def csrf_ok(secret: bytes, session: Session, sent: str | None) -> bool:
     return bool(sent) and hmac.compare_digest(str(sent).encode(), csrf_token(secret, session).encode())
 
 
+def offer_token(secret: bytes, session: Session, number: str) -> str:
+    """Proof that this session was shown `number` as a case it may follow (附近 lists it): 我也遇到 on any
+    other number is refused, so case numbers cannot be walked to follow every case in the street."""
+    return _sign(secret, "offer", f"{session.nonce}:{number}")
+
+
+def offer_ok(secret: bytes, session: Session, number: str, sent: str | None) -> bool:
+    return bool(sent) and hmac.compare_digest(str(sent).encode(), offer_token(secret, session, number).encode())
+
+
 def start_login(secret: bytes, next_path: str, now: float) -> tuple[str, str]:
     """(state for WeChat's authorisation URL, the cookie that binds it to this browser)."""
     state = secrets.token_urlsafe(16)

@@ -45,6 +45,7 @@
       if (a.duplicate) {
         offer.querySelector(".what").textContent = a.duplicate.text;
         offer.querySelector("form").setAttribute("action", "/h5/cases/" + a.duplicate.number + "/follow");
+        offer.querySelector("input[name=offer]").value = a.duplicate.offer;
       }
     }).catch(function () {});
   };
