@@ -230,6 +230,25 @@ async def test_the_same_problem_nearby_is_offered_for_me_too_before_a_new_case(h
     assert (await h5.case(number))["repeat_reports"] == 1
 
 
+async def test_the_reporters_own_open_case_is_offered_to_add_to_not_to_follow(h5):
+    number = await h5.report("o-ann", LAMP, "1")
+    phone = h5.phone()
+    await phone.login("o-ann", "/h5/report")
+    csrf = await phone.csrf("/h5/report")
+    category = (await h5.case(number))["category"]
+    async with phone.http.post(h5.base + "/h5/report", data=report_form(
+            csrf, "路灯到现在还是不亮，晚上九点以后全黑", compound="C03", category=category)) as r:
+        offered = await r.text()
+    assert "您在" in offered and "补充到我的工单" in offered and "我也遇到" not in offered
+    async with phone.http.post(h5.base + "/h5/report", data=report_form(
+            csrf, "路灯到现在还是不亮，晚上九点以后全黑", compound="C03", category=category, choice="follow",
+            number=number), allow_redirects=False) as r:
+        assert r.status == 303 and r.headers["Location"].endswith(f"/h5/cases/{number}?notice=supplemented")
+    view = await h5.case(number)
+    assert view["repeat_reports"] == 0
+    assert any(e["kind"] == "supplemented" and "九点以后" in (e["note"] or "") for e in view["events"])
+
+
 async def test_the_offer_page_names_the_duplicate_without_the_reporters_words(h5):
     number = await h5.report("o-ann", LAMP, "1")
     category = (await h5.case(number))["category"]

@@ -198,12 +198,17 @@ class ReportPages(ResidentPages):
         category = self._category(form, u)
         form.compound, form.category = place or "", category.code
         duplicate = None if u.urgent else await residents.duplicate_of(db_session, place, category.code, now)
+        # the resident's own open case: what they say now is added to it, as the chat's repeat offer does
+        own = duplicate is not None and await cases_mod.role_of(db_session, duplicate, who) == "reporter"
         if duplicate is not None and form.choice == "follow" and form.number == duplicate.number:
-            done = await residents.me_too(db_session, duplicate.number, who, now)
+            if own:
+                await reports.supplement(db_session, duplicate, form.text, [], who.actor, now)
+            code = "supplemented" if own else (await residents.me_too(db_session, duplicate.number, who, now)).code
             await self._attach(db_session, duplicate, form, who, now)
-            return f"/h5/cases/{duplicate.number}?notice={done.code}"
+            return f"/h5/cases/{duplicate.number}?notice={code}"
         if duplicate is not None and form.choice != "own":
-            return {"offer": {"number": duplicate.number, "text": T.REPORT_DUPLICATE.format(
+            return {"offer": {"number": duplicate.number, "own": own, "text": (
+                T.REPORT_OWN_DUPLICATE if own else T.REPORT_DUPLICATE).format(
                 compound=await self._compound_name(db_session, place), ago=ago(duplicate.created_at, now),
                 category=self.category_names.get(category.code, category.name))}}
         case = await self._open(db_session, form, place, category, u, who, now)
