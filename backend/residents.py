@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import cases, lifecycle, surveys, trace, workflow
@@ -230,9 +230,11 @@ async def duplicate_of(session: AsyncSession, compound_id: str | None, category:
     return await cases.find_duplicate(session, compound_id=compound_id, category=category, now=now)
 
 
-async def kept_paths(session: AsyncSession, paths: list[str]) -> set[str]:
-    """Which of these stored files a case's photo row points at (the rest joined no case)."""
-    if not paths:
+async def kept_names(session: AsyncSession, names: list[str]) -> set[str]:
+    """Which of these uploaded files (by file name: random, unique) a case's photo row points at. By name, not
+    by whole path, so a data folder written another way (relative, absolute, a link) still finds them."""
+    if not names:
         return set()
-    rows = await session.execute(select(CaseMedia.stored_path).where(CaseMedia.stored_path.in_(paths)))
-    return set(rows.scalars())
+    rows = await session.execute(select(CaseMedia.stored_path).where(
+        CaseMedia.platform == "h5", or_(*(CaseMedia.stored_path.endswith("/" + name) for name in names))))
+    return {path.rsplit("/", 1)[-1] for path in rows.scalars()}

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 KEEP_S = 2 * 3600  # longer than a form carries an upload on (web/h5_report.py STAGED_TTL_S)
 EVERY_S = 3600
+BATCH = 200  # file names looked up in one query
 
 
 class UploadSweeper:
@@ -25,15 +26,15 @@ class UploadSweeper:
         if not self.folder.is_dir():
             return 0
         cutoff = self.now() - self.keep_s
-        old = [str(p) for p in self.folder.iterdir() if p.is_file() and p.stat().st_mtime < cutoff]
+        old = [p for p in self.folder.iterdir() if p.is_file() and p.stat().st_mtime < cutoff]
         removed = 0
-        for start in range(0, len(old), 500):
-            batch = old[start:start + 500]
+        for start in range(0, len(old), BATCH):
+            batch = old[start:start + BATCH]
             async with self.db.sessions() as session:
-                kept = await residents.kept_paths(session, batch)
+                kept = await residents.kept_names(session, [p.name for p in batch])
             for path in batch:
-                if path not in kept:
-                    Path(path).unlink(missing_ok=True)
+                if path.name not in kept:
+                    path.unlink(missing_ok=True)
                     removed += 1
         if removed:
             log.info("deleted %d uploaded photos that joined no case", removed)
