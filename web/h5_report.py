@@ -151,7 +151,8 @@ class ReportPages(ResidentPages):
             raise BadReport(T.REPORT_BAD_PHOTO.format(mb=limit // (1024 * 1024)))
         if suffix == ".jpg" and form.exif is None:
             form.exif = h5_photos.exif_position(bytes(content))
-        return h5_photos.store(self.media_root, bytes(content), suffix).name
+        # up to MEDIA_MAX_BYTES a photo: written off the event loop, as the media keeper writes
+        return (await asyncio.to_thread(h5_photos.store, self.media_root, bytes(content), suffix)).name
 
     def _field(self, form: ReportForm, name: str, value: str) -> None:
         if name == "text":
