@@ -13,9 +13,8 @@ from datetime import datetime
 from backend import texts as T
 from backend.clock import local
 
-# what reaches an officer, a liaison or a supervisor about a case
-STAFF_KINDS = ("dispatch", "sla_reminder", "sla_escalation", "revisit", "cohandle", "returned", "urge",
-               "survey_unsatisfied", "supplement", "place_added", "staff_unreachable")
+# what reaches an officer, a liaison or a supervisor about a case: every kind with a title of its own
+STAFF_KINDS = tuple(T.PUSH_TITLE)
 STAFF_FIELDS = ("case_number", "title", "place", "time", "summary")
 TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     "case_status": ("case_number", "status", "time", "remark"),

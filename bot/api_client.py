@@ -109,7 +109,7 @@ class TencentAPI:
         except (TransientError, PermanentError, AccountError) as exc:
             # A token we cannot get is not the push's fault: a set-up error (bad secret, IP not on the
             # allow-list) pauses the platform, anything else (the platform down) waits and retries.
-            error = AccountError if exc.code.isdigit() and int(exc.code) in self.account_errors else TransientError
+            error = AccountError if isinstance(exc, AccountError) else TransientError
             raise error(f"token_{exc.code}", f"cannot get a {self.label} access token: {exc}") from exc
 
     async def _request(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,

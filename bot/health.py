@@ -16,8 +16,11 @@ log = logging.getLogger(__name__)
 def health_handler(db, background: bool, staff_alarm_s: float = 86400):
     """The database answers, the job loop runs (or is off by BACKGROUND=off), and staff can be reached (no
     platform paused by an account error, no staff push in the last `staff_alarm_s` that did not arrive);
-    with the outbox backlog (pending pushes, the oldest one's age, failed ones) for a look. 200 when ok,
-    503 when degraded."""
+    with the outbox backlog (pending pushes, the oldest one's age, failed ones) for a look.
+
+    503 only when this instance cannot serve (the database, the job loop): a load balancer takes it out. Staff
+    delivery is the account's and the same on every instance, so it says `degraded` with 200: taking every
+    instance out for one unreachable officer would stop the whole webhook."""
     async def healthz(request: web.Request) -> web.Response:
         report: dict = {"database": "ok", "job_loop": job_loop_state(background)}
         try:
@@ -30,11 +33,11 @@ def health_handler(db, background: bool, staff_alarm_s: float = 86400):
             log.warning("healthz: the database does not answer: %s: %s", type(exc).__name__, exc)
             report["database"] = "unavailable"
         staff = report.get("staff_delivery") or {}
-        degraded = [part for part, state in (("database", report["database"] != "ok"),
-                                             ("job_loop", report["job_loop"] == "stopped"),
-                                             ("staff_undeliverable", staff.get("paused") or staff.get("staff_unreached")))
-                    if state]
+        cannot_serve = [part for part, state in (("database", report["database"] != "ok"),
+                                                 ("job_loop", report["job_loop"] == "stopped")) if state]
+        degraded = cannot_serve + (["staff_undeliverable"] if staff.get("paused") or staff.get("staff_unreached")
+                                   else [])
         body = {"ok": not degraded, "status": "degraded" if degraded else "ok", "degraded": degraded, **report}
-        return web.json_response(body, status=503 if degraded else 200)
+        return web.json_response(body, status=503 if cannot_serve else 200)
 
     return healthz

@@ -20,8 +20,5 @@ WECOM_STAFF_ONLY = ("本应用仅供街道工作人员办理工单。工作人�
                     "居民反映问题请使用“共治”微信服务号。")
 WECOM_STAFF_HINT = "这条消息不是工作指令，本应用只办理工单。\n" + STAFF_HELP
 WECOM_PHOTO_HINT = "照片请在“办结 工单号 处理说明”之后10分钟内发送，会附到该工单。"
-WECOM_CARD_TITLE = {"dispatch": "新工单", "sla_reminder": "超时提醒", "sla_escalation": "超时督办",
-                    "revisit": "回访提醒", "cohandle": "协办", "returned": "退回", "urge": "居民催办",
-                    "survey_unsatisfied": "居民不满意"}
-WECOM_CARD_TITLE_DEFAULT = "工单通知"
+# a WeCom card's title is the push kind's title (backend/texts.py PUSH_TITLE), as on a template
 WECOM_CARD_BUTTON = "详情"

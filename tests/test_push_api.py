@@ -15,8 +15,8 @@ from bot.wechat.api import OutsideWindow, TokenError, WeChatAPI
     (-1, TransientError), (45009, TransientError), (45011, TransientError),
     (40001, TokenError), (40014, TokenError), (42001, TokenError),
     (45015, OutsideWindow), (45047, OutsideWindow),
-    (43004, PermanentError), (40003, PermanentError), (99999, PermanentError),
-    (48001, AccountError), (40164, AccountError), (61004, AccountError), (40037, AccountError),
+    (43004, PermanentError), (40003, PermanentError), (99999, PermanentError), (40037, PermanentError),
+    (48001, AccountError), (40164, AccountError), (61004, AccountError), (40125, AccountError),
 ])
 def test_errcodes_are_typed(errcode, kind):
     error = WeChatAPI.error_for(errcode, "msg", "/cgi-bin/x")

@@ -4,8 +4,10 @@
 Errors come out typed (bot/errors.py): `TransientError` (network, 5xx, -1 busy, 45009/45011 rate
 limits) is worth retrying later; `PermanentError` (43004 unfollowed, 40003 bad openid, 40037 bad
 template, …) is not; `OutsideWindow` (45015/45047) says a customer-service message is no longer
-allowed; `AccountError` (48001 API not authorised, 40164/61004 IP not on the allow-list, 40037 invalid
-template id, a wrong AppSecret) says the account's set-up is wrong, and the sender pauses the queue. A token error (40001/40014/42001) makes the client invalidate the token, get a fresh one and
+allowed; `AccountError` (48001 API not authorised, 40164/61004 IP not on the allow-list, a wrong
+AppSecret) says the account's set-up is wrong, and the sender pauses the queue. A bad template id (40036/40037)
+is one push kind's setting, not the account's: that kind's pushes fail (a staff push raises the alarm) while
+customer-service messages and the other kinds go on. A token error (40001/40014/42001) makes the client invalidate the token, get a fresh one and
 retry the call once.
 """
 from __future__ import annotations
@@ -21,9 +23,8 @@ from bot.errors import PermanentError
 
 log = logging.getLogger(__name__)
 
-CREDENTIAL_ERRORS = {40013, 40125, 40164, 41002, 41004, 89503}  # app id/secret/IP whitelist problems
 # the account's set-up, not the push, is wrong: every push would fail alike until an administrator fixes it
-ACCOUNT_ERRORS = frozenset({40013, 40125, 40164, 41002, 41004, 48001, 61004, 89503, 40037, 40036})
+ACCOUNT_ERRORS = frozenset({40013, 40125, 40164, 41002, 41004, 48001, 61004, 89503})
 CLIENT_MSG_ID_CHARS = 64
 # WeChat drops a template message repeating an openid + client_msg_id for 10 minutes: a push whose call
 # was cut off is sent again within that (less a margin for clocks), and arrives once
@@ -69,9 +70,7 @@ class WeChatAPI(TencentAPI):
                 "grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret,
                 "force_refresh": force})
             return IssuedToken(data["access_token"], int(data.get("expires_in", 7200)))
-        except PermanentError as exc:
-            if exc.code.isdigit() and int(exc.code) in CREDENTIAL_ERRORS:
-                raise
+        except PermanentError as exc:  # (a wrong secret or IP is an AccountError: it is not caught here)
             log.warning("stable_token failed (%s); this once from /cgi-bin/token", exc)
         data = await self._request("GET", "/cgi-bin/token", params={
             "grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret})

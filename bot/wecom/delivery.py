@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from backend import texts as backend_texts
 from backend.privacy import mask_text
 from bot import texts
 from bot.background.outbox import Sent, Undeliverable
@@ -42,7 +43,7 @@ def case_url(public_url: str, number: str) -> str:
 def textcard(text: str, kind: str, number: str, public_url: str) -> dict:
     """The text card for a push about case `number` (title, description, url, button)."""
     head = HEAD.match(text)
-    title = head.group(1) if head else texts.WECOM_CARD_TITLE.get(kind, texts.WECOM_CARD_TITLE_DEFAULT)
+    title = head.group(1) if head else backend_texts.PUSH_TITLE.get(kind, backend_texts.PUSH_TITLE_DEFAULT)
     body = text[head.end():] if head else text
     if body.startswith(number):  # the number is in the title already
         body = body[len(number):].lstrip()
