@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from backend import kb
 from handlers import texts as T
-from handlers.intake import ACTIVE, TEXTUAL
+from handlers.intake import ACTIVE, TEXTUAL, understand
 from handlers.router import Context, Router, SkipHandler
 from handlers.types import Reply, Update
 
@@ -60,7 +60,7 @@ async def inquiry_of(update: Update, ctx: Context) -> "Inquiry":
     """The nlp's decision on this message against the current entries, computed once per message."""
     if "inquiry" not in ctx.readings:
         index = await ctx.services.knowledge.index(ctx.session, ctx.services.nlp)
-        ctx.readings["inquiry"] = ctx.services.nlp.inquire(update.text or "", index)
+        ctx.readings["inquiry"] = ctx.services.nlp.inquire(update.text or "", index, understand(update, ctx))
     return ctx.readings["inquiry"]
 
 

@@ -164,7 +164,11 @@ async def unfollowed(update: Update, ctx: Context) -> None:
 # --- residents asking for a person ---------------------------------------------------------------------
 
 def asks_for_person(update: Update, ctx: Context) -> bool:
-    return update.kind in ("text", "voice") and words.is_word(update.text, words.HUMAN)
+    if update.kind not in ("text", "voice") or not update.text:
+        return False
+    said = words.normalize(update.text)
+    return words.is_word(update.text, words.HUMAN) or (
+        len(said) <= words.PERSON_REQUEST_MAX and words.PERSON_REQUEST.search(said) is not None)
 
 
 def says_unsolved(update: Update, ctx: Context) -> bool:

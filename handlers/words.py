@@ -11,6 +11,10 @@ CANCEL = {"取消", "不用了", "算了", "取消反映", "撤销", "不报了"
 NONE_OF_THESE = {"都不是", "都不对", "不是", "不是这些", "没有", "没有我说的", "其他", "其它", "别的地方", "不在这",
                  "不知道", "不清楚", "不确定", "说不清", "no", "none"}
 HUMAN = {"人工", "转人工", "人工服务", "人工客服", "找人工", "转人工服务", "我要人工", "找工作人员", "真人"}
+# a request for a person in the resident's own words: a verb of asking for one and who ("能转人工吗", "我想找工作
+# 人员", "帮我接个客服"), in a short message (a long one that mentions staff is about something else)
+PERSON_REQUEST = re.compile(r"(?:转|找|要|接|联系|叫|换)(?:一?个|一下)?(?:人工|工作人员|客服|真人)")
+PERSON_REQUEST_MAX = 14  # characters
 UNSOLVED = {"没解决", "没有解决", "还没解决", "还是没解决", "未解决", "没用", "不管用", "没帮到", "没有帮到我"}
 END = {"结束", "结束对话", "结束会话", "退出人工"}
 SKIP = {"跳过", "不知道", "不清楚", "没有", "不记得", "略过", "无"}

@@ -119,7 +119,7 @@ class Analyzer:
         self.turns = TurnReader(self.lexicon, self.detail_reader, self._names_a_problem)
         self.intents = IntentRecogniser(self.lexicon)
         self.kb_words = kb_words or load_kb_words()
-        self.forms = FormReader(self.kb_words.forms, self._names_a_problem)
+        self.forms = FormReader(self.kb_words.forms, self._names_a_problem, self.turns.indefinites.out_of)
         self.model: LinearModel | None = None
         self._model_codes: list[str | None] = []
         if model_dir:
@@ -160,13 +160,16 @@ class Analyzer:
         """A knowledge-base index of these entries, cut by this analyzer's jieba with the street's synonyms."""
         return FaqIndex(entries, self.tokenizer.cut, self.kb_words)
 
-    def inquire(self, text: object, index: FaqIndex | None) -> Inquiry:
-        """Question (and the entry answering it, if one does), complaint or other: the front door's decision."""
+    def inquire(self, text: object, index: FaqIndex | None, understanding: Understanding | None = None) -> Inquiry:
+        """Question (and the entry answering it, if one does), complaint or other: the front door's decision.
+        `understanding`: analyze() of the same text when the caller has it already (the chat has), so the
+        message is not analysed twice; the knowledge base is searched only for what may be a question."""
         try:
             clean = normalize(text)
-            u = self.analyze(clean)
+            u = understanding or self.analyze(clean)
             form = self.forms.read(clean)
-            found = index.answer(clean) if index is not None else (None, 0.0, [])
+            may_ask = not u.urgent and form.kind != "report"
+            found = index.answer(clean) if index is not None and may_ask else (None, 0.0, [])
             aside = None if form.kind == "report" or u.urgent or len(clean) > CHAT_MAX else self.turn(clean).kind
             said = text.strip() if isinstance(text, str) else clean
             return decide(said, form, urgent=u.urgent, intent=aside if aside in ASIDES else u.intent, found=found)

@@ -30,7 +30,9 @@ class Form:
 
 
 class FormReader:
-    def __init__(self, words: Mapping[str, Sequence[str]], names_a_problem: Callable[[str], bool]):
+    def __init__(self, words: Mapping[str, Sequence[str]], names_a_problem: Callable[[str], bool],
+                 indefinites: Callable[[str], str] = lambda text: text):
+        """`indefinites(text)`: the text without its indefinites ("没什么"), as the turn reader reads it."""
         self._ask = AnyOf(words.get("ask", ()))
         self._opener = AnyOf(words.get("opener", ()))
         self._rhetorical = AnyOf(words.get("rhetorical", ()))
@@ -39,8 +41,10 @@ class FormReader:
         patterns = words.get("fact_patterns", ())
         self._fact_pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
         self._names_a_problem = names_a_problem
+        self._without_indefinites = indefinites
 
     def asks(self, clause: str) -> bool:
+        clause = self._without_indefinites(clause)
         return bool(self._ask(clause) or _A_NOT_A.search(clause) or self._opener(clause))
 
     def _tells_of_something(self, text: str) -> bool:

@@ -30,6 +30,19 @@ _MENU_NUMBER = re.compile(r"^(?:第)?(\d{1,2})(?:个|号|项)?$")
 _BARE_BUILDING = re.compile(r"^(\d{1,3})$")
 
 
+class Indefinites:
+    """A question word after a negation is an indefinite, not a question ("没什么要改的了", "没啥问题"): taken out
+    before any reader looks for question words ([turn] indefinite of lexicon.toml)."""
+
+    def __init__(self, words):
+        self._words = sorted(words, key=len, reverse=True)
+
+    def out_of(self, text: str) -> str:
+        for word in self._words:
+            text = text.replace(word, "")
+        return text
+
+
 def unrepeated(word: str) -> str:
     """A word said over and over, as one ("对对对" → "对", "好的好的" → "好的"); anything else unchanged."""
     for size in range(1, len(word) // 2 + 1):
@@ -61,7 +74,7 @@ class TurnReader:
         self._correction = sorted(turn.get("correction", ()), key=len, reverse=True)
         self._correction_lead = sorted(turn.get("correction_lead", ()), key=len, reverse=True)
         self._question = AnyOf(turn.get("question", ()))
-        self._indefinite = sorted(turn.get("indefinite", ()), key=len, reverse=True)
+        self.indefinites = Indefinites(turn.get("indefinite", ()))
         self._chitchat_words = sorted(turn.get("chitchat", ()), key=len, reverse=True)
         self._chitchat = AnyOf(self._chitchat_words)
         self._asking = AnyOf(turn.get("asking", ()))
@@ -137,9 +150,7 @@ class TurnReader:
 
     def _asks(self, bare: str) -> bool:
         """A question word that is not an indefinite after a negation ("没什么要改的" asks nothing)."""
-        for word in self._indefinite:
-            bare = bare.replace(word, "")
-        return bool(self._question(bare))
+        return bool(self._question(self.indefinites.out_of(bare)))
 
     def _correction_of(self, text: str, bare: str, details: Details) -> Turn | None:
         head = next((w for w in self._correction if bare.startswith(w)), None)
@@ -161,7 +172,7 @@ class TurnReader:
         names_problem = self._has_evidence(text)
         if not names_problem and self._is_chitchat(bare):
             return Turn(CHITCHAT, text, details=details)
-        asks = text.rstrip().endswith(("?", "？")) or self._question(bare) or self._asking(bare)
+        asks = text.rstrip().endswith(("?", "？")) or self._asks(bare) or self._asking(bare)
         if not asks or len(bare) > QUESTION_MAX or details.spot or details.building or self._request(bare):
             return None
         if names_problem and not (self._asking(bare) or len(bare) <= SHORT_QUESTION):

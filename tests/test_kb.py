@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from sqlalchemy import select
 
 from backend import analytics, kb
@@ -129,3 +130,12 @@ async def test_a_question_after_an_abandoned_report_gets_the_knowledge_base(stre
     clock.advance(hours=2)
     reply = await r.say("大件垃圾怎么预约？")
     assert (await entry(street.bot.db, "F016")).answer in reply and OFFER in reply
+
+
+@pytest.mark.parametrize("words", ["没什么问题了", "没什么事了，谢谢你们"])
+async def test_a_resident_saying_they_are_done_is_no_question_for_the_knowledge_base(street, words):
+    r = street("o-kb-done")
+    reply = await r.say(words)
+    assert reply != T.KB_UNKNOWN
+    async with street.bot.db.sessions() as s:
+        assert not list(await s.scalars(select(KbQuestion)))

@@ -8,6 +8,7 @@ import json
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import pytest
 from sqlalchemy import select
 
 from backend import analytics, staff as staff_mod
@@ -359,3 +360,11 @@ async def test_a_bare_unsolved_after_a_resolution_push_still_answers_it(town, db
     assert number in reply and "重办" in reply, reply
     assert (await town.case(number))["status"] == "reopened"
     assert await takeovers(db) == []
+
+
+@pytest.mark.parametrize("words", ["能转人工吗", "可以帮我转个客服吗？", "我想找工作人员"])
+async def test_a_person_asked_for_in_ones_own_words_is_a_takeover_request(town, db, clock, words):
+    await town.start()
+    await town.officer("S12", "o-boss")
+    assert "正在为您转接" in await town.person("o-own-words").say(words)
+    assert len(await takeovers(db)) == 1
