@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from backend.places import all_places
@@ -41,7 +41,7 @@ async def build_services(settings: Settings, db: Database) -> Services:
                         cache_dir=settings.data_dir)
     knowledge = KnowledgeBase()
     async with db.sessions() as session:  # the entries' index is ready with the server, not on the first question
-        await knowledge.index(session, analyzer)
+        await knowledge.index(session, analyzer, datetime.now(timezone.utc))
     log.info("nlp and knowledge base ready in %.2fs", time.perf_counter() - started)
     return Services(taxonomy=taxonomy, nlp=analyzer, knowledge=knowledge, **policies(settings))
 

@@ -5,12 +5,15 @@ offering a person; a question no entry answers is told so, offered a person, and
 dashboard; a complaint, or anything else, goes on to the other conversations exactly as before (the report
 dialog first), so a question never swallows a complaint.
 
-`KnowledgeBase` holds the search index of the entries and builds a new one when they change: every question
-first reads the entries' version (one small query), so an answer edited in the dashboard is the next answer.
-It is built at start with the analyzer (bot/services.py), so the first question does not wait for it."""
+`KnowledgeBase` holds the search index of the entries and builds a new one when they change. An edit in this
+process's dashboard marks it stale at once (the next answer is the edited one); edits made elsewhere (another
+server process, `kb import` on the command line) are seen within RECHECK_S, when it reads the entries' version
+again: one small query every few seconds, not one per message. It is built at start with the analyzer
+(bot/services.py), so the first question does not wait for it."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from backend import kb
@@ -26,6 +29,9 @@ if TYPE_CHECKING:
     from nlp.faq import FaqIndex
 
 
+RECHECK_S = 5  # an entry edited in another process is answered at most this long after
+
+
 class KnowledgeBase:
     """The index of the street's entries and their answers, rebuilt when the entries' version changes."""
 
@@ -33,14 +39,25 @@ class KnowledgeBase:
         self._version: tuple | None = None
         self._index: "FaqIndex | None" = None
         self._answers: dict[str, str] = {}
+        self._checked_at: datetime | None = None  # when the entries' version was last read
         self._lock = asyncio.Lock()
 
-    async def index(self, session: "AsyncSession", analyzer: "Analyzer") -> "FaqIndex":
-        current = (str(session.bind.url), await kb.version(session))  # a test may hand one set to two databases
+    def invalidate(self) -> None:
+        """The entries changed in this process: read them again before the next answer."""
+        self._checked_at = None
+
+    async def index(self, session: "AsyncSession", analyzer: "Analyzer", now: datetime) -> "FaqIndex":
+        where = str(session.bind.url)  # a test may hand one set of services to two databases
+        fresh = (self._checked_at is not None and self._version is not None and self._version[0] == where
+                 and timedelta(0) <= now - self._checked_at < timedelta(seconds=RECHECK_S))
+        if fresh:
+            return self._index
+        current = (where, await kb.version(session))
         if current != self._version:
             async with self._lock:
                 if current != self._version:
                     await self._rebuild(session, analyzer, current)
+        self._checked_at = now
         return self._index
 
     async def _rebuild(self, session: "AsyncSession", analyzer: "Analyzer", version: tuple) -> None:
@@ -59,7 +76,7 @@ class KnowledgeBase:
 async def inquiry_of(update: Update, ctx: Context) -> "Inquiry":
     """The nlp's decision on this message against the current entries, computed once per message."""
     if "inquiry" not in ctx.readings:
-        index = await ctx.services.knowledge.index(ctx.session, ctx.services.nlp)
+        index = await ctx.services.knowledge.index(ctx.session, ctx.services.nlp, ctx.now)
         ctx.readings["inquiry"] = ctx.services.nlp.inquire(update.text or "", index, understand(update, ctx))
     return ctx.readings["inquiry"]
 

@@ -9,6 +9,7 @@ it (the entry keeps `updated_by`)."""
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from aiohttp import web
 
@@ -21,8 +22,9 @@ SUPERVISOR = "supervisor"
 
 
 class KnowledgePages:
-    def __init__(self, dashboard: Dashboard):
-        self.dashboard = dashboard
+    def __init__(self, dashboard: Dashboard, on_change: Callable[[], None] = lambda: None):
+        """`on_change()`: an entry was added, edited or removed here (the chat's index reads them again)."""
+        self.dashboard, self.on_change = dashboard, on_change
         self.db, self.clock = dashboard.db, dashboard.clock
 
     def routes(self) -> list[web.RouteDef]:
@@ -109,6 +111,7 @@ class KnowledgePages:
         async with self.db.transaction() as session:
             outcome = await kb.put_entry(session, made, self.clock(), f"staff:{staff.id}", must_exist=must_exist)
         if not isinstance(outcome, kb.Refusal):
+            self.on_change()
             log.info("dashboard: %s %s knowledge-base entry %s", staff.id, outcome, made.faq_id)
         return outcome
 
@@ -123,6 +126,7 @@ class KnowledgePages:
         if not removed:
             return self.dashboard._message(request, T.KB_REFUSED["unknown_id"].format(where=faq_id), staff,
                                            status=404, back=True, error=True)
+        self.on_change()
         log.info("dashboard: %s removed knowledge-base entry %s", staff.id, faq_id)
         return await self.overview(request, staff=staff, notice=T.KB_SAVED["removed"])
 

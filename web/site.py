@@ -34,7 +34,7 @@ def add_dashboard(app: web.Application, settings, db, clock, pipeline, fake) -> 
                                            min_count=settings.hotspot_min_count),
                           proxies=Proxies(settings.trusted_proxies))
     app.add_routes(dashboard.routes())
-    app.add_routes(KnowledgePages(dashboard).routes())
+    app.add_routes(KnowledgePages(dashboard, on_change=lambda: pipeline.services.knowledge.invalidate()).routes())
     add_resident_pages(app, settings, db, clock, pipeline.services, names)
     if settings.extra.get("sandbox") and fake is not None:
         from web.sandbox_web import WebSandbox
