@@ -1,6 +1,8 @@
 """Local time of the street office. China keeps UTC+8 all year, so a fixed offset is exact."""
 from datetime import datetime, timedelta, timezone
 
+from backend import texts as T
+
 LOCAL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
@@ -21,3 +23,15 @@ def deadline_text(at: datetime, now: datetime) -> str:
 
     shown = time_text(at, now)
     return texts.DEADLINE_PASSED.format(at=shown) if at <= now else shown
+
+
+def duration_text(span: timedelta | float) -> str:
+    """"30分钟", "2小时", "1小时30分钟", "45秒", "3分钟3秒": a duration as people read it (seconds or a timedelta)."""
+    seconds = int(span.total_seconds() if isinstance(span, timedelta) else span)
+    if seconds < 60:
+        return T.DURATION_SECONDS.format(n=seconds)
+    hours, minutes = divmod(seconds // 60, 60)
+    parts = ([T.DURATION_HOURS.format(n=hours)] if hours else []) + \
+        ([T.DURATION_MINUTES.format(n=minutes)] if minutes else []) + \
+        ([T.DURATION_SECONDS.format(n=seconds % 60)] if seconds % 60 else [])
+    return "".join(parts)

@@ -20,7 +20,7 @@ from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import cases, phones, reports, staff as staff_mod, texts as T, workflow
-from backend.clock import time_text
+from backend.clock import duration_text, time_text
 from backend.privacy import mask_text
 from backend.wording import shorten
 from storage import inbound, jobs, outbox
@@ -76,11 +76,6 @@ class Done:
     ok: bool
     code: str = ""  # refusals: not_on_duty | busy | unknown | taken
     takeover: Takeover | None = None
-
-
-def duration_text(seconds: int) -> str:
-    return T.DURATION_MINUTES.format(n=seconds // 60) if seconds >= 60 and seconds % 60 == 0 \
-        else T.DURATION_SECONDS.format(n=seconds)
 
 
 # --- the duty roster ------------------------------------------------------------------------------------

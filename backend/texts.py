@@ -183,5 +183,6 @@ TAKEOVER_ENDED = {
 TAKEOVER_MISSED = "抱歉，工作人员暂时无法接入。已为您登记回电工单 {number}，工作人员会尽快与您联系。"
 CALLBACK_DESCRIPTION = "【回电】居民请求人工服务，{wait}内无人接入，请回电。居民留言：{words}"
 CALLBACK_NO_WORDS = "（无）"
+DURATION_HOURS = "{n}小时"
 DURATION_MINUTES = "{n}分钟"
 DURATION_SECONDS = "{n}秒"

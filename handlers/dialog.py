@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Awaitable, Callable
 
+from backend.clock import duration_text
 from handlers import texts as T
 from handlers.router import Context, Filter
 from handlers.types import Reply, Update
@@ -73,15 +74,6 @@ class Dialog:
         return self.expired_text.format(idle=duration_text(self.timeout(ctx)))
 
 
-def duration_text(span: timedelta) -> str:
-    """"30分钟", "2小时", "1小时30分钟", "45秒": a configured duration as a resident reads it."""
-    seconds = int(span.total_seconds())
-    if seconds < 60:
-        return T.DURATION_SECONDS.format(n=seconds)
-    hours, minutes = divmod(seconds // 60, 60)
-    parts = ([T.DURATION_HOURS.format(n=hours)] if hours else []) + \
-        ([T.DURATION_MINUTES.format(n=minutes)] if minutes else [])
-    return "".join(parts)
 
 
 async def load_dialog(update: Update, ctx: Context) -> None:

@@ -21,7 +21,7 @@ from backend.cases import Reporter
 from handlers import intake, texts as T, words
 from handlers.staff import BIND, command as staff_command
 from handlers.casework import policy, rules_for
-from handlers.dialog import duration_text
+from backend.clock import duration_text
 from handlers.router import Context, Filter, Router, SkipHandler, event, kind
 from handlers.types import Reply, Update
 from storage.conversation import ConversationStore

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from handlers.charging import CHARGING, Search, missing
-from handlers.dialog import Dialog, State, Step, duration_text
+from backend.clock import duration_text
+from handlers.dialog import Dialog, State, Step
 from handlers.draft import Draft, next_state
 from handlers.intake import DIALOG
 from handlers.router import Context
@@ -80,7 +81,8 @@ def test_the_expiry_text_says_the_configured_time():
     assert "30分钟" not in DIALOG.expiry_notice(ctx_in("confirm", ttl=timedelta(hours=2)))
 
 
-@pytest.mark.parametrize("seconds, text", [(30, "30秒"), (600, "10分钟"), (5400, "1小时30分钟"), (7200, "2小时")])
+@pytest.mark.parametrize("seconds, text", [(30, "30秒"), (600, "10分钟"), (5400, "1小时30分钟"), (7200, "2小时"),
+                                           (183, "3分钟3秒")])
 def test_durations_read_as_residents_say_them(seconds, text):
     assert duration_text(timedelta(seconds=seconds)) == text
 

@@ -33,7 +33,7 @@ def test_a_call_back_plan_survives_the_job_payload():
 
 
 def test_durations_read_as_minutes_or_seconds():
-    assert tk.duration_text(1800) == "30分钟" and tk.duration_text(45) == "45秒" and tk.duration_text(90) == "90秒"
+    assert tk.duration_text(1800) == "30分钟" and tk.duration_text(45) == "45秒" and tk.duration_text(90) == "1分钟30秒"
 
 
 def test_every_way_a_conversation_ends_has_both_texts():
