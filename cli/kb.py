@@ -1,7 +1,9 @@
 """`kb import | list | show | add | edit | remove | ask`: the street's knowledge base from the command line.
 
-`kb ask` shows the front door's decision on a message exactly as the chat takes it (intent, the entry that
-answers, its score, the candidates), one JSON line per input line with --json --file."""
+`kb ask` shows the knowledge base's decision on a message (intent, the entry that answers, its score, the
+candidates), one JSON line per input line with --json --file. The chat acts on `consultation` (the answer, or
+"nobody knows"); for anything else it goes on to its other conversations, where the report dialog decides by
+its own reading whether a report starts, so `complaint` here says only "not a question for the knowledge base"."""
 from __future__ import annotations
 
 import json
