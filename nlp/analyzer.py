@@ -168,11 +168,13 @@ class Analyzer:
             clean = normalize(text)
             u = understanding or self.analyze(clean)
             form = self.forms.read(clean)
-            may_ask = not u.urgent and form.kind != "report"
+            hazard = u.emergency is not None and u.emergency.hazard and not u.emergency.past
+            may_ask = not u.urgent and not hazard and form.kind != "report"
             found = index.answer(clean) if index is not None and may_ask else (None, 0.0, [])
             aside = None if form.kind == "report" or u.urgent or len(clean) > CHAT_MAX else self.turn(clean).kind
             said = text.strip() if isinstance(text, str) else clean
-            return decide(said, form, urgent=u.urgent, intent=aside if aside in ASIDES else u.intent, found=found)
+            return decide(said, form, urgent=u.urgent, intent=aside if aside in ASIDES else u.intent, found=found,
+                          hazard=hazard)
         except Exception:  # as analyze(): a resident's message must never break the conversation
             log.exception("inquiry failed; answering 'other'")
             return Inquiry(normalize(text), "other", None, 0.0, [], "error")

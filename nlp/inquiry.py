@@ -95,12 +95,15 @@ class Inquiry:
 
 
 def decide(text: str, form: Form, *, urgent: bool, intent: str,
-           found: tuple[str | None, float, list[tuple[str, float]]]) -> Inquiry:
-    """`form` of the text, the analyzer's `urgent` and `intent`, and what the knowledge base `found`
-    (faq_id above the threshold or None, best score, candidates)."""
+           found: tuple[str | None, float, list[tuple[str, float]]], hazard: bool = False) -> Inquiry:
+    """`form` of the text, the analyzer's `urgent` and `intent`, whether it tells of a feared `hazard` (the
+    emergency rules read one: "瓷砖松了，怕哪天掉下来", where 哪天 is "some day", not a question), and what the
+    knowledge base `found` (faq_id above the threshold or None, best score, candidates)."""
     faq_id, score, candidates = found
     if urgent:
         return Inquiry(text, COMPLAINT, None, score, candidates, "urgent")
+    if hazard and form.names_problem:
+        return Inquiry(text, COMPLAINT, None, score, candidates, "hazard")
     if form.kind == REPORT:
         return Inquiry(text, COMPLAINT, None, score, candidates, form.why)
     if intent in NOT_ASKING:

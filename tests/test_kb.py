@@ -144,3 +144,13 @@ async def test_a_resident_saying_they_are_done_is_no_question_for_the_knowledge_
     assert reply != T.KB_UNKNOWN
     async with street.bot.db.sessions() as s:
         assert not list(await s.scalars(select(KbQuestion)))
+
+
+async def test_a_feared_hazard_with_a_question_word_in_it_is_still_a_report(street):
+    """"哪天" in "怕哪天砸下来" is "some day", not a question: the emergency rules read a feared hazard, and a
+    question must never swallow a report."""
+    r = street("o-kb-hazard")
+    reply = await r.say("滨湖欣园3栋楼顶的招牌晃得厉害，怕哪天砸下来")
+    assert "请核对" in reply, reply  # the report dialog, with its summary
+    async with street.bot.db.sessions() as s:
+        assert not list(await s.scalars(select(KbQuestion)))
