@@ -128,7 +128,7 @@ async def cmd_ask(settings: Settings, args) -> int:
         analyzer = Analyzer(load_taxonomy(), await nlp_places(db), model_dir=settings.nlp_model_dir,
                             cache_dir=settings.data_dir)
         async with db.sessions() as session:
-            index = await KnowledgeBase().index(session, analyzer)
+            index = await KnowledgeBase().index(session, analyzer, utc_now())
     try:
         lines = [args.text] if args.text else _lines(args.file)
     except (OSError, UnicodeDecodeError) as exc:

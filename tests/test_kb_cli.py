@@ -31,6 +31,7 @@ def test_the_knowledge_base_from_the_command_line(tmp_path):
     questions = tmp_path / "q.txt"
     questions.write_text("图书馆周一开门吗\n\n楼道里有人给电瓶车充电，太危险了\n火星上能种菜吗\n", encoding="utf-8")
     asked = run_main("kb", "ask", "--json", "--file", str(questions), env=env)
+    assert asked.returncode == 0, asked.stderr
     lines = [json.loads(line) for line in asked.stdout.splitlines()]
     assert [(d["intent"], d["faq_id"]) for d in lines] == [
         ("consultation", "Z01"), ("other", None), ("complaint", None), ("consultation", None)]
