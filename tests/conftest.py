@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select, text
 
 from backend import cases, staff as staff_mod
-from bot.app import build_app
+from bot.app import PIPELINE_KEY, build_app
 from bot.background.jobs import JobPolicy, JobRunner, registered_handlers
 from bot.services import policies
 from bot.config import Settings
@@ -160,14 +160,32 @@ class Resident:
     openid: str
 
     async def say(self, text: str) -> str:
+        before = await self._last_message_id()
         delivery = await self.bot.say(self.openid, text)
         assert delivery.status == 200, delivery.body
-        return delivery.text or ""
+        return delivery.text or await self._deferred_reply(before)
 
     async def send(self, msg_type: str, fields: dict) -> str:
+        before = await self._last_message_id()
         delivery = await self.bot.send(self.bot.wechat.build(self.openid, msg_type, fields))
         assert delivery.status == 200, delivery.body
-        return delivery.text or ""
+        return delivery.text or await self._deferred_reply(before)
+
+    async def _last_message_id(self) -> int:
+        async with self.bot.db.sessions() as s:
+            found = await s.execute(select(func.max(InboundMessage.id)).where(InboundMessage.user_id == self.openid))
+            return found.scalar_one() or 0
+
+    async def _deferred_reply(self, before: int) -> str:
+        """The reply of a message answered empty: none when the bot had nothing to say, else the one it sent
+        through the outbox because it was not ready within the reply budget (a busy machine), as WeChat would
+        show it to the resident."""
+        await self.bot.server.app[PIPELINE_KEY].drain(timeout=60)
+        async with self.bot.db.sessions() as s:
+            row = (await s.execute(select(InboundMessage).where(
+                InboundMessage.user_id == self.openid, InboundMessage.id > before)
+                .order_by(InboundMessage.id.desc()).limit(1))).scalar_one_or_none()
+        return (row.reply or {}).get("text") or "" if row is not None and row.status == "deferred" else ""
 
     async def photo(self, media_id: str = "photo-1") -> str:
         return await self.send("image", {"PicUrl": f"http://wx.invalid/{media_id}.jpg", "MediaId": media_id,
