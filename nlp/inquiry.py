@@ -22,6 +22,10 @@ _A_NOT_A = re.compile(r"(\w)[不没]\1")  # 能不能, 行不行, 让不让, 算
 _QUESTION_MARK = ("?", "？")
 
 
+def _any_pattern(patterns: Sequence[str]) -> "re.Pattern | None":
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
 @dataclass(frozen=True)
 class Form:
     kind: str  # question | report | neither
@@ -34,18 +38,19 @@ class FormReader:
                  indefinites: Callable[[str], str] = lambda text: text):
         """`indefinites(text)`: the text without its indefinites ("没什么"), as the turn reader reads it."""
         self._ask = AnyOf(words.get("ask", ()))
+        self._ask_pattern = _any_pattern(words.get("ask_patterns", ()))
         self._opener = AnyOf(words.get("opener", ()))
         self._rhetorical = AnyOf(words.get("rhetorical", ()))
         self._procedure = AnyOf(words.get("procedure", ()))
         self._fact = AnyOf(words.get("fact", ()))
-        patterns = words.get("fact_patterns", ())
-        self._fact_pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self._fact_pattern = _any_pattern(words.get("fact_patterns", ()))
         self._names_a_problem = names_a_problem
         self._without_indefinites = indefinites
 
     def asks(self, clause: str) -> bool:
         clause = self._without_indefinites(clause)
-        return bool(self._ask(clause) or _A_NOT_A.search(clause) or self._opener(clause))
+        return bool(self._ask(clause) or _A_NOT_A.search(clause) or self._opener(clause)
+                    or (self._ask_pattern is not None and self._ask_pattern.search(clause)))
 
     def _tells_of_something(self, text: str) -> bool:
         return self._fact(text) or (self._fact_pattern is not None and self._fact_pattern.search(text) is not None)
