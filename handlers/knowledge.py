@@ -77,9 +77,7 @@ async def inquiry_of(update: Update, ctx: Context) -> "Inquiry":
     """The nlp's decision on this message against the current entries, computed once per message."""
     if "inquiry" not in ctx.readings:
         index = await ctx.services.knowledge.index(ctx.session, ctx.services.nlp, ctx.now)
-        # off the event loop: reading a question's meaning is ~20 ms of C code, which releases the GIL
-        ctx.readings["inquiry"] = await asyncio.to_thread(ctx.services.nlp.inquire, update.text or "", index,
-                                                          understand(update, ctx))
+        ctx.readings["inquiry"] = ctx.services.nlp.inquire(update.text or "", index, understand(update, ctx))
     return ctx.readings["inquiry"]
 
 

@@ -10,7 +10,6 @@ from typing import Iterable
 from .answers import DetailReader, Details
 from .emergencies import Emergency, EmergencyRules
 from .faq import FaqEntry, FaqIndex, KbWords, load_kb_words
-from .semantic import shared_encoder
 from .extract import CueFinder, TimeFinder, find_building, find_case_number, find_phone, mask_phone
 from .inquiry import ASIDES, CHAT_MAX, FormReader, Inquiry, decide
 from .intent import IntentRecogniser
@@ -107,9 +106,7 @@ class Analyzer:
     def __init__(self, taxonomy: Taxonomy, places: Iterable[Place] = (), model_dir: str | Path | None = None,
                  cache_dir: str | Path | None = None, lexicon: Lexicon | None = None,
                  dictionary_size: int = DEFAULT_DICTIONARY_SIZE, emergencies: EmergencyRules | None = None,
-                 kb_words: KbWords | None = None, by_meaning: bool = True):
-        """`by_meaning`: the knowledge base reads questions with the shared sentence encoder when it loads
-        (nlp/semantic.py); False decides by their words alone."""
+                 kb_words: KbWords | None = None):
         self.taxonomy = taxonomy
         self.lexicon = lexicon or load_lexicon()
         self.places = PlaceIndex(places)
@@ -123,7 +120,6 @@ class Analyzer:
         self.intents = IntentRecogniser(self.lexicon)
         self.kb_words = kb_words or load_kb_words()
         self.forms = FormReader(self.kb_words.forms, self._names_a_problem, self.turns.indefinites.out_of)
-        self.encoder = shared_encoder() if by_meaning else None
         self.model: LinearModel | None = None
         self._model_codes: list[str | None] = []
         if model_dir:
@@ -162,7 +158,7 @@ class Analyzer:
 
     def faq_index(self, entries: Iterable[FaqEntry]) -> FaqIndex:
         """A knowledge-base index of these entries, cut by this analyzer's jieba with the street's synonyms."""
-        return FaqIndex(entries, self.tokenizer.cut, self.kb_words, encoder=self.encoder)
+        return FaqIndex(entries, self.tokenizer.cut, self.kb_words)
 
     def inquire(self, text: object, index: FaqIndex | None, understanding: Understanding | None = None) -> Inquiry:
         """Question (and the entry answering it, if one does), complaint or other: the front door's decision.

@@ -1,15 +1,10 @@
-"""Finding the knowledge-base entry that answers a question, and whether one does.
-
-Two readings of a question meet here. Its words: jieba words into BM25 (bm25s), after the street's synonyms
-(kb.toml) are rewritten to one word each, in the entries and in the question alike. Its meaning: a sentence
-vector (nlp/semantic.py) compared with each entry's, which reaches paraphrases that share no word with the
-entry. The entries are ranked by meaning; whether the first one answers is a small logistic model over both
-readings (how far the first stands out of all the entries, how much of the question's words it says), fitted
-on the street's labelled questions (`python bench/kb.py --fit`) and kept in kb.toml as data. Without an
-encoder, the words alone decide: BM25 times the square root of the question's coverage against a threshold.
+"""Finding the knowledge-base entry that answers a question: jieba words into BM25 (bm25s), after the street's
+synonyms (kb.toml) are rewritten to one word each, in the entries and in the question alike.
 
 The index is built from the entries handed in (nlp/ reads no database) and is immutable: when entries change,
-build a new one and swap it in."""
+build a new one and swap it in. An entry answers when its confidence reaches the threshold: its BM25 score times
+the square root of how much of the question it covers (a question about something no entry mentions covers
+little), and only when it stands clear of the second."""
 from __future__ import annotations
 
 import importlib
@@ -19,15 +14,12 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
 from .matcher import AnyOf, PhraseMatcher
 from .normalize import normalize
-
-if TYPE_CHECKING:
-    from .semantic import Encoder
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
@@ -59,37 +51,6 @@ class FaqEntry:
     answer: str = ""
 
 
-# What the decision reads of a question and the entry ranked first by meaning (FaqIndex.features).
-FEATURES = {
-    "z": "the first entry's cosine, in standard deviations above the mean over all entries",
-    "gap": "the first entry's cosine less the mean of the next five",
-    "cosine": "the first entry's cosine",
-    "margin": "the first entry's cosine less the second's",
-    "words": "log(1 + the first entry's BM25 score over the question's words)",
-    "coverage": "the IDF-weighted share of the question's words the first entry says",
-    "word_rank": "how many entries score above it by words, up to 10, over 10",
-    "no_word": "1 when it shares no word with the question",
-}
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A logistic model over FEATURES: an entry answers when its probability reaches the threshold."""
-
-    weights: Mapping[str, float]
-    bias: float
-    threshold: float
-
-    def __post_init__(self):
-        unknown = set(self.weights) - set(FEATURES)
-        if unknown:
-            raise ValueError(f"kb.toml [decision.weights]: unknown features {sorted(unknown)}")
-
-    def probability(self, features: Mapping[str, float]) -> float:
-        z = self.bias + sum(w * features[name] for name, w in self.weights.items())
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
-
-
 @dataclass(frozen=True)
 class KbWords:
     """The synonym groups (first word kept) and the words that say nothing about an entry."""
@@ -99,7 +60,6 @@ class KbWords:
     threshold: float = DEFAULT_THRESHOLD
     forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the question/report forms (inquiry.py)
     aspects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # what a question asks: cost, time, place…
-    decision: Decision | None = None  # with a sentence encoder; None: the words and `threshold` decide
 
     @property
     def all_words(self) -> tuple[str, ...]:
@@ -118,10 +78,7 @@ def load_kb_words(path: str | Path | None = None) -> KbWords:
     threshold = float(raw.get("retrieval", {}).get("threshold", DEFAULT_THRESHOLD))
     forms = {k: tuple(normalize(w) for w in v) for k, v in raw.get("forms", {}).items()}
     aspects = {k: tuple(normalize(w) for w in v) for k, v in raw.get("aspects", {}).items()}
-    fitted = raw.get("decision")
-    decision = Decision({k: float(v) for k, v in fitted.get("weights", {}).items()}, float(fitted.get("bias", 0.0)),
-                        float(fitted.get("threshold", 0.5))) if fitted else None
-    return KbWords(synonyms, stop, threshold, forms, aspects, decision)
+    return KbWords(synonyms, stop, threshold, forms, aspects)
 
 
 class SynonymReader:
@@ -198,8 +155,7 @@ class FaqIndex:
     MARGIN = 0.05  # share of the best score the second must stay below for the best to answer
 
     def __init__(self, entries: Iterable[FaqEntry], cut: Callable[[str], list[str]], words: KbWords | None = None,
-                 threshold: float | None = None, encoder: "Encoder | None" = None):
-        """`encoder`: sentence vectors, used when kb.toml has a fitted [decision]; else the words decide."""
+                 threshold: float | None = None):
         self.words = words or load_kb_words()
         self.threshold = self.words.threshold if threshold is None else threshold
         self._read = SynonymReader(self.words, cut)
@@ -220,17 +176,6 @@ class FaqIndex:
             for w in said:
                 df[w] = df.get(w, 0) + 1
         self._df = df
-        self._encoder = encoder if self.words.decision is not None else None
-        self._vectors = self._encoder.passages(self.meaning_text(e) for e in self.entries) if self._encoder else None
-
-    @staticmethod
-    def meaning_text(entry: FaqEntry) -> str:
-        """What an entry's sentence vector is made of: its question and its keywords."""
-        return " ".join((entry.question, *entry.keywords))
-
-    @property
-    def by_meaning(self) -> bool:
-        return self._vectors is not None
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -299,43 +244,8 @@ class FaqIndex:
             return 0.0
         return round(score * math.sqrt(self.coverage(self.terms(text), faq_id)), 3)
 
-    def features(self, text: str) -> tuple[np.ndarray, list[int], dict[str, float]]:
-        """Each entry's cosine with the question, the entries ranked by it (indices, best first) and FEATURES of
-        the first. Needs an encoder."""
-        words = self.terms(text)
-        n = len(self.entries)
-        lexical = self._demote_other_aspects(text, self._scored(words)) if words else np.zeros(n)
-        cosines = self._vectors @ self._encoder.query(text)
-        order = [int(i) for i in np.argsort(-cosines, kind="stable")]
-        best = order[0]
-        spread = float(cosines.std()) or 1.0
-        found = {
-            "z": float(cosines[best] - cosines.mean()) / spread,
-            "gap": float(cosines[best] - cosines[order[1:6]].mean()) if n > 1 else 0.0,
-            "cosine": float(cosines[best]),
-            "margin": float(cosines[best] - cosines[order[1]]) if n > 1 else 0.0,
-            "words": math.log1p(float(lexical[best])),
-            "coverage": self.coverage(words, self.ids[best]) if words else 0.0,
-            "word_rank": min(int((lexical > lexical[best]).sum()), 10) / 10,
-            "no_word": float(lexical[best] == 0),
-        }
-        return cosines, order, found
-
     def answer(self, text: str) -> tuple[str | None, float, list[tuple[str, float]]]:
-        """(faq_id or None when nothing answers, the decision's score, the candidates best first): by meaning
-        when the index has an encoder (score: the probability the first answers; candidates: cosines), else by
-        words (score: the confidence; candidates: BM25 scores)."""
-        if not self.entries:
-            return None, 0.0, []
-        if self._vectors is None:
-            return self._by_words(text)
-        cosines, order, found = self.features(text)
-        probability = self.words.decision.probability(found)
-        candidates = [(self.ids[i], round(float(cosines[i]), 3)) for i in order[:TOP_CANDIDATES]]
-        answers = probability >= self.words.decision.threshold
-        return (candidates[0][0] if answers else None), round(probability, 3), candidates
-
-    def _by_words(self, text: str) -> tuple[str | None, float, list[tuple[str, float]]]:
+        """(faq_id or None when the confidence is below the threshold, the confidence, the candidates)."""
         candidates = self.search(text)
         if not candidates:
             return None, 0.0, []
