@@ -25,6 +25,7 @@ QUESTION_MAX, ANSWER_MAX, KEYWORDS_MAX, DEPARTMENT_MAX = 200, 2000, 30, 32
 ASKED_TEXT_MAX = 200  # characters of an unanswered question kept for the dashboard
 CSV_COLUMNS = ("faq_id", "question", "answer", "department", "keywords")
 ANSWERED_BY_KB, UNKNOWN = "answered_by_kb", "unknown"
+ANSWERED_BY_CHOICE = "answered_by_choice"  # no entry was sure; the resident picked one of those offered
 
 
 @dataclass(frozen=True)
@@ -186,9 +187,11 @@ def asked_key(text: str) -> tuple[str, str]:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest(), masked
 
 
-async def record_consultation(session: AsyncSession, now: datetime, faq_id: str | None, text: str) -> None:
-    """One question asked: counted for the figures; one no entry answered is also kept (masked, grouped)."""
-    session.add(Consultation(at=now, outcome=ANSWERED_BY_KB if faq_id else UNKNOWN, faq_id=faq_id))
+async def record_consultation(session: AsyncSession, now: datetime, faq_id: str | None, text: str) -> int:
+    """One question asked: counted for the figures; one no entry answered is also kept (masked, grouped) for
+    the street to answer. Returns the consultation's id."""
+    consultation = Consultation(at=now, outcome=ANSWERED_BY_KB if faq_id else UNKNOWN, faq_id=faq_id)
+    session.add(consultation)
     if faq_id is None:
         key, masked = asked_key(text)
         row = await session.get(KbQuestion, key)
@@ -197,6 +200,16 @@ async def record_consultation(session: AsyncSession, now: datetime, faq_id: str 
         else:
             row.count, row.last_asked_at, row.text = row.count + 1, max(row.last_asked_at, now), masked
     await session.flush()
+    return consultation.id
+
+
+async def answered_by_choice(session: AsyncSession, consultation_id: int, faq_id: str) -> None:
+    """A question no entry was sure of, answered by the entry the resident picked among those offered. It stays
+    among the unanswered questions the street sees: the knowledge base did not know it by itself."""
+    row = await session.get(Consultation, consultation_id)
+    if row is not None and row.outcome == UNKNOWN:
+        row.outcome, row.faq_id = ANSWERED_BY_CHOICE, faq_id
+        await session.flush()
 
 
 @dataclass(frozen=True)
@@ -221,7 +234,8 @@ async def forget_unanswered(session: AsyncSession, before: datetime) -> int:
 async def consultation_figures(session: AsyncSession, start: datetime | None = None,
                                end: datetime | None = None) -> dict:
     """The consultations of a period as 12345 counts them: asked, and how each was met. Every way a question
-    is met is one key of `consultations`; kb_answer_rate is the share the knowledge base answered."""
+    is met is one key of `consultations`; kb_answer_rate is the share the knowledge base answered, at once or
+    after the resident picked one of the entries offered (`answered_after_choice`, a part of `answered_by_kb`)."""
     query = select(Consultation.outcome, func.count()).group_by(Consultation.outcome)
     if start is not None:
         query = query.where(Consultation.at >= start)
@@ -229,5 +243,6 @@ async def consultation_figures(session: AsyncSession, start: datetime | None = N
         query = query.where(Consultation.at < end)
     counts = {outcome: n for outcome, n in (await session.execute(query)).all()}
     asked = sum(counts.values())
-    met = {"asked": asked, ANSWERED_BY_KB: counts.get(ANSWERED_BY_KB, 0)}
+    chosen = counts.get(ANSWERED_BY_CHOICE, 0)
+    met = {"asked": asked, ANSWERED_BY_KB: counts.get(ANSWERED_BY_KB, 0) + chosen, "answered_after_choice": chosen}
     return {"consultations": met, "kb_answer_rate": round(met[ANSWERED_BY_KB] / asked, 4) if asked else None}

@@ -104,9 +104,9 @@ async def erase(session: AsyncSession, who: cases.Reporter, now: datetime) -> Er
     )).scalars())
     for table in (PhoneBinding, PhoneCode, ChargingAlert, ResidentPreference):
         await session.execute(delete(table).where(table.platform == who.platform, table.user_id == who.user_id))
+    side_stores = Conversation.platform.startswith(f"{who.platform}#", autoescape=True)  # "wechat#help", …
     await session.execute(delete(Conversation).where(
-        Conversation.platform.in_([who.platform, f"{who.platform}#erase", f"{who.platform}#help"]),
-        Conversation.user_id == who.user_id))
+        or_(Conversation.platform == who.platform, side_stores), Conversation.user_id == who.user_id))
     await takeover.forget(session, who, pseudonym, now)
     messages = (await session.execute(update(InboundMessage).where(
         InboundMessage.platform == who.platform, InboundMessage.user_id == who.user_id).values(

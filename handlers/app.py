@@ -5,6 +5,7 @@ takeover talks to the other side, not to the bot. Then two routers side by side:
 and commands, photos and locations from bound staff; its middleware looks the sender up), then residents
 (its middlewares load the person's dialog and end a charging talk the message does not answer): phone
 binding, personal data (我的信息, 删除我的信息, and staff's 电话 N, which checks the sender itself), progress,
+the pick of a knowledge-base entry offered to a question no entry was sure of (a bare number in reply to it),
 survey answers, asking for a person (人工, a second 没解决), the charging dialog, questions the knowledge base
 answers (at rest), the intake dialog; greetings and the menu last. A staff photo not meant for a case
 declines and reaches the residents' router like anyone's.
@@ -36,7 +37,8 @@ def staff_desk_router() -> Router:
 def resident_router() -> Router:
     router = Router("resident")
     router.middlewares.extend([load_dialog, charging.settle])
-    for part in (phone.router, personal.router, progress.router, survey.router, takeover.request_router,
+    for part in (phone.router, personal.router, progress.router, knowledge.pick_router, survey.router,
+                 takeover.request_router,
                  charging.router, knowledge.router, intake.router, basic.router):
         router.include(part)
     return router

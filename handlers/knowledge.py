@@ -13,14 +13,17 @@ again: one small query every few seconds, not one per message. It is built at st
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from backend import kb
 from handlers import texts as T
 from handlers.intake import ACTIVE, TEXTUAL, understand
-from handlers.router import Context, Router, SkipHandler
+from handlers.router import Context, Filter, Router, SkipHandler
 from handlers.types import Reply, Update
+from storage import inbound
+from storage.conversation import ConversationStore
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
 
 
 RECHECK_S = 5  # an entry edited in another process is answered at most this long after
+PICK = re.compile(r"^\s*([1-9１-９])\s*$")
 
 
 class KnowledgeBase:
@@ -39,6 +43,7 @@ class KnowledgeBase:
         self._version: tuple | None = None
         self._index: "FaqIndex | None" = None
         self._answers: dict[str, str] = {}
+        self._questions: dict[str, str] = {}
         self._checked_at: datetime | None = None  # when the entries' version was last read
         self._lock = asyncio.Lock()
 
@@ -67,10 +72,14 @@ class KnowledgeBase:
         found = [FaqEntry(e.faq_id, e.question, e.keywords, e.answer) for e in entries]
         self._index = await asyncio.to_thread(analyzer.faq_index, found)
         self._answers = {e.faq_id: e.answer for e in entries}
+        self._questions = {e.faq_id: e.question for e in entries}
         self._version = version
 
     def answer(self, faq_id: str) -> str | None:
         return self._answers.get(faq_id)
+
+    def question(self, faq_id: str) -> str | None:
+        return self._questions.get(faq_id)
 
 
 async def inquiry_of(update: Update, ctx: Context) -> "Inquiry":
@@ -82,16 +91,51 @@ async def inquiry_of(update: Update, ctx: Context) -> "Inquiry":
 
 
 async def consult(update: Update, ctx: Context) -> Reply | None:
-    """The answer to a question at rest (the entry's, or that nobody knows, the question kept for the street);
-    None when the message is no question."""
+    """The answer to a question at rest (the entry's; else the entries that come near, to pick from; else that
+    nobody knows), the question kept for the street when no entry was sure; None when the message is no
+    question."""
     inquiry = await inquiry_of(update, ctx)
     if inquiry.intent != "consultation":
         return None
     answer = ctx.services.knowledge.answer(inquiry.faq_id) if inquiry.faq_id else None
-    await kb.record_consultation(ctx.session, ctx.now, inquiry.faq_id if answer else None, update.text or "")
-    if answer is None:
+    consultation = await kb.record_consultation(ctx.session, ctx.now, inquiry.faq_id if answer else None,
+                                                update.text or "")
+    if answer is not None:
+        return Reply(text=T.KB_ANSWER.format(answer=answer))
+    near = [c for c in inquiry.offered if ctx.services.knowledge.question(c)]
+    if not near:
         return Reply(text=T.KB_UNKNOWN)
-    return Reply(text=T.KB_ANSWER.format(answer=answer))
+    since = await inbound.mark(ctx.session, update.platform, update.user_id)
+    await offer_store(update, ctx).set("offered", {"faq_ids": near, "consultation": consultation, "since": since},
+                                       ctx.now)
+    choices = "\n".join(T.KB_CHOICE.format(n=n, question=ctx.services.knowledge.question(c))
+                        for n, c in enumerate(near, 1))
+    return Reply(text=T.KB_SUGGEST.format(choices=choices))
+
+
+def offer_store(update: Update, ctx: Context) -> ConversationStore:
+    """The entries last offered to pick from, kept apart from any dialog."""
+    return ConversationStore(ctx.session, f"{update.platform}#kb", update.user_id)
+
+
+def picks_a_number(update: Update, ctx: Context) -> bool:
+    return update.kind == "text" and ctx.dialog is None and PICK.match(update.text or "") is not None
+
+
+async def picked(update: Update, ctx: Context) -> tuple[str, int] | None:
+    """The entry a bare number picks: among those offered to this person in reply to their last message, within
+    the dialog timeout, with nothing pushed to them since (a survey's 1/2/3 is not a pick); with the
+    consultation it answers."""
+    offer = await offer_store(update, ctx).get()
+    if offer is None or offer.state != "offered" or ctx.now - offer.updated_at > ctx.services.dialog_ttl:
+        return None
+    n = int(PICK.match(update.text).group(1))
+    near = offer.data.get("faq_ids", [])
+    if not 1 <= n <= len(near):
+        return None
+    if not await inbound.nothing_since(ctx.session, update.platform, update.user_id, offer.data.get("since", {})):
+        return None
+    return near[n - 1], offer.data["consultation"]
 
 
 async def known_answer(update: Update, ctx: Context) -> str | None:
@@ -106,6 +150,19 @@ async def known_answer(update: Update, ctx: Context) -> str | None:
 
 
 router = Router("knowledge")
+pick_router = Router("knowledge pick")
+
+
+@pick_router.on(Filter(picks_a_number, "picks an entry offered"))
+async def pick(update: Update, ctx: Context) -> Reply:
+    found = await picked(update, ctx)
+    answer = ctx.services.knowledge.answer(found[0]) if found else None
+    if answer is None:
+        raise SkipHandler  # no offer stands: the number means whatever it means elsewhere (a survey's rating)
+    faq_id, consultation = found
+    await kb.answered_by_choice(ctx.session, consultation, faq_id)
+    await offer_store(update, ctx).clear()
+    return Reply(text=T.KB_ANSWER.format(answer=answer))
 
 
 @router.on(TEXTUAL & ~ACTIVE)

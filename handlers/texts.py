@@ -335,6 +335,9 @@ KB_ANSWER = "{answer}\n\n没解决？回复 人工 找工作人员，或直接�
 KB_ANSWER_IN_DIALOG = "{answer}\n\n您的反映还没有提交："  # a question answered in the middle of a report
 KB_UNKNOWN = ("这个问题我暂时答不上来，已经记下，街道会补充答案。需要工作人员帮您，请回复 人工；"
               "如果是要反映问题，请直接描述问题和地点。")
+# No entry is sure, some come near: the resident picks one by its number (or none).
+KB_SUGGEST = "这个问题我没有把握，您想问的是不是：\n{choices}\n回复序号查看答案；都不是的话，请换个说法，或回复 人工 找工作人员。"
+KB_CHOICE = "{n}. {question}"
 
 # --- a person when the bot cannot help (handlers/takeover.py) ---------------------------------------------
 TAKEOVER_REQUESTED = "好的，正在为您转接工作人员，请稍候。您可以先把问题写下来，工作人员接入后都能看到；回复“结束”可取消。"

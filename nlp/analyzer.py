@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -173,8 +173,11 @@ class Analyzer:
             found = index.answer(clean) if index is not None and may_ask else (None, 0.0, [])
             aside = None if form.kind == "report" or u.urgent or len(clean) > CHAT_MAX else self.turn(clean).kind
             said = text.strip() if isinstance(text, str) else clean
-            return decide(said, form, urgent=u.urgent, intent=aside if aside in ASIDES else u.intent, found=found,
-                          hazard=hazard)
+            decided = decide(said, form, urgent=u.urgent, intent=aside if aside in ASIDES else u.intent, found=found,
+                             hazard=hazard)
+            if decided.intent == "consultation" and decided.faq_id is None and index is not None:
+                return replace(decided, offered=index.near(decided.candidates))
+            return decided
         except Exception:  # as analyze(): a resident's message must never break the conversation
             log.exception("inquiry failed; answering 'other'")
             return Inquiry(normalize(text), "other", None, 0.0, [], "error")

@@ -41,6 +41,7 @@ def _bm25s():
 DEFAULT_KB_WORDS = Path(__file__).with_name("kb.toml")
 TOP_CANDIDATES = 3
 DEFAULT_THRESHOLD = 3.4  # when kb.toml says nothing: BM25 score of the best entry below which nothing answers
+OFFERED = 3  # entries offered to pick from, at most
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class KbWords:
     synonyms: dict[str, str]
     stop: frozenset[str]
     threshold: float = DEFAULT_THRESHOLD
+    suggest: float | None = None  # least BM25 score of an entry offered to pick from; None: none is offered
     forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the question/report forms (inquiry.py)
     aspects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # what a question asks: cost, time, place…
 
@@ -76,9 +78,10 @@ def load_kb_words(path: str | Path | None = None) -> KbWords:
             synonyms.setdefault(word, words[0])
     stop = frozenset(normalize(w) for w in raw.get("words", {}).get("stop", ()))
     threshold = float(raw.get("retrieval", {}).get("threshold", DEFAULT_THRESHOLD))
+    suggest = raw.get("retrieval", {}).get("suggest")
     forms = {k: tuple(normalize(w) for w in v) for k, v in raw.get("forms", {}).items()}
     aspects = {k: tuple(normalize(w) for w in v) for k, v in raw.get("aspects", {}).items()}
-    return KbWords(synonyms, stop, threshold, forms, aspects)
+    return KbWords(synonyms, stop, threshold, None if suggest is None else float(suggest), forms, aspects)
 
 
 class SynonymReader:
@@ -243,6 +246,12 @@ class FaqIndex:
         if len(candidates) > 1 and score - candidates[1][1] < self.MARGIN * score:
             return 0.0
         return round(score * math.sqrt(self.coverage(self.terms(text), faq_id)), 3)
+
+    def near(self, candidates: list[tuple[str, float]]) -> tuple[str, ...]:
+        """The candidates worth offering to pick from when none answers: up to OFFERED whose score reaches
+        kb.toml's `suggest`."""
+        floor = self.words.suggest
+        return () if floor is None else tuple(c for c, score in candidates[:OFFERED] if score >= floor)
 
     def answer(self, text: str) -> tuple[str | None, float, list[tuple[str, float]]]:
         """(faq_id or None when the confidence is below the threshold, the confidence, the candidates)."""

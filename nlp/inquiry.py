@@ -93,10 +93,11 @@ class Inquiry:
     score: float
     candidates: list[tuple[str, float]]
     why: str = ""
+    offered: tuple[str, ...] = ()  # a consultation no entry answers: the entries near enough to pick from
 
     def as_json(self) -> dict:
         return {"text": self.text, "intent": self.intent, "faq_id": self.faq_id, "score": self.score,
-                "candidates": [[c, s] for c, s in self.candidates], "why": self.why}
+                "candidates": [[c, s] for c, s in self.candidates], "offered": list(self.offered), "why": self.why}
 
 
 def decide(text: str, form: Form, *, urgent: bool, intent: str,

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import INSERTS
-from storage.models import InboundMessage
+from storage.models import InboundMessage, OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -110,3 +110,25 @@ async def recent_texts(session: AsyncSession, platform: str, user_id: str, *, si
         .order_by(LOG.c.id.desc()).limit(limit * 2))).all()
     said = [(at, (content or {}).get("text")) for at, content in rows]
     return [(at, text) for at, text in said if text][:limit][::-1]
+
+
+async def mark(session: AsyncSession, platform: str, user_id: str) -> dict[str, int]:
+    """Where this person's exchange stands now: their latest message (the one being handled) and the latest
+    push to them, to ask later whether anything came between (`nothing_since`)."""
+    sent = await session.scalar(select(func.max(InboundMessage.id)).where(
+        InboundMessage.platform == platform, InboundMessage.user_id == user_id))
+    pushed = await session.scalar(select(func.max(OutboxMessage.id)).where(
+        OutboxMessage.platform == platform, OutboxMessage.user_id == user_id))
+    return {"inbound": sent or 0, "outbox": pushed or 0}
+
+
+async def nothing_since(session: AsyncSession, platform: str, user_id: str, since: dict[str, int]) -> bool:
+    """Whether the person sent nothing after the `mark` but the message being handled, and nothing was pushed to
+    them but replies: what the bot said at the mark is still what they answer."""
+    sent = await session.scalar(select(func.count()).select_from(InboundMessage).where(
+        InboundMessage.platform == platform, InboundMessage.user_id == user_id,
+        InboundMessage.id > since.get("inbound", 0)))
+    pushed = await session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.platform == platform, OutboxMessage.user_id == user_id, OutboxMessage.kind != "reply",
+        OutboxMessage.id > since.get("outbox", 0)).limit(1))
+    return sent <= 1 and pushed is None

@@ -181,6 +181,7 @@ async def test_a_resident_sees_what_is_kept_and_erases_it(town, db, clock, db_ur
         await charging.subscribe(s, "wechat", "o-me", kind="ebike", now=clock(), policy=charging.ChargingPolicy(),
                                  station_id="P01")
     await officer.say(f"接单 {mine}")  # a push to the resident
+    assert "您想问的是不是" in await me.say("养狗有什么要求")  # entries offered to pick from, kept aside
     await me.say("滨湖欣园2栋门口的路灯坏了")  # a draft, not confirmed
 
     shown = await me.say("我的信息")
@@ -191,6 +192,7 @@ async def test_a_resident_sees_what_is_kept_and_erases_it(town, db, clock, db_ur
     assert "确认删除" in await me.say("删除我的信息")
     assert "已删除" in await me.say("确认删除")
 
+    assert await rows(db, Conversation, Conversation.user_id == "o-me", order=Conversation.user_id) == []  # all stores
     after = await me.say("我的信息")
     assert "未绑定" in after and "反映的工单：0 件" in after and "关注的工单：0 件" in after
     assert "草稿：0 份" in after and "充电空位提醒：0 个" in after
