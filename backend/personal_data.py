@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import delete, event as orm_event, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import audit, cases, kb, takeover
+from backend import audit, cases, kb, resident_sessions, takeover
 from backend.clock import local
 from backend.privacy import mask_phone, mask_text
 from storage import jobs
@@ -108,6 +108,7 @@ async def erase(session: AsyncSession, who: cases.Reporter, now: datetime) -> Er
     await session.execute(delete(Conversation).where(
         or_(Conversation.platform == who.platform, side_stores), Conversation.user_id == who.user_id))
     await takeover.forget(session, who, pseudonym, now)
+    await resident_sessions.end_sessions(session, who.platform, who.user_id)  # their pages log out at once
     messages = (await session.execute(update(InboundMessage).where(
         InboundMessage.platform == who.platform, InboundMessage.user_id == who.user_id).values(
         user_id=pseudonym, content={}, reply=None, error=None, cleared_at=now))).rowcount
@@ -168,7 +169,7 @@ class Retained:
     messages: int
     pushes: int
     photos: int
-    dialogs: int  # drafts and other dialog state left idle, and phone codes never used
+    dialogs: int  # drafts and other dialog state left idle, phone codes never used, page logins expired
     more: bool = False  # a batch was full: there may be more to do
     questions: int = 0  # residents' unanswered questions (masked, grouped) not asked again since
 
@@ -190,6 +191,7 @@ async def apply_retention(session: AsyncSession, policy: RetentionPolicy, now: d
         payload={}, last_error=None, cleared_at=now))).rowcount
     dialogs = (await session.execute(delete(Conversation).where(Conversation.updated_at < cutoff))).rowcount
     dialogs += (await session.execute(delete(PhoneCode).where(PhoneCode.created_at < cutoff))).rowcount
+    dialogs += await resident_sessions.forget_expired(session, now)
     questions = await kb.forget_unanswered(session, cutoff)
     closed_before = now - timedelta(days=policy.media_days)
     expired_cases = select(Case.id).where(Case.closed_at.is_not(None), Case.closed_at < closed_before)

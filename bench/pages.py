@@ -26,12 +26,13 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from backend import resident_sessions  # noqa: E402
 from backend.history import seed_history  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from handlers.services import Services  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Case, CaseFollower  # noqa: E402
-from web import h5_session, templating  # noqa: E402
+from web import templating  # noqa: E402
 from web.h5_report import ReportPages  # noqa: E402
 from web.site import category_names  # noqa: E402
 
@@ -97,7 +98,8 @@ async def main() -> int:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
-    cookie = h5_session.open_session(b"bench-secret", RESIDENT, time.time(), 3600)
+    async with db.transaction() as session:
+        cookie = await resident_sessions.open_session(session, "wechat", RESIDENT, datetime.now(timezone.utc), 3600)
     paths = ["/h5/cases", f"/h5/cases/{number}", "/h5/nearby", "/h5/report"] if not os.environ.get("PAGES") \
         else os.environ["PAGES"].split(",")
     async with aiohttp.ClientSession(cookies={"gz_h5": cookie}) as http:

@@ -279,6 +279,21 @@ class ResidentPreference(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ResidentSession(Base):
+    """A resident logged in to the pages by WeChat web authorisation: the cookie carries a random token, only its
+    sha256 is stored, with the identity it proved and the nonce its page tokens (CSRF, offers) derive from."""
+
+    __tablename__ = "resident_sessions"
+    __table_args__ = (Index("ix_resident_sessions_user", "platform", "user_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    nonce: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 # --- pushes and jobs: the shared access token and the job queue ---------------------------
 
 class AccessToken(Base):

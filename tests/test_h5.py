@@ -7,8 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 from yarl import URL
 
+from storage.models import ResidentSession
 from tests.h5_kit import SECRET, Phone, fake_api, jpeg_with_gps
 
 LAMP = "滨湖欣园5栋楼下路灯坏了，晚上很黑"
@@ -83,10 +85,13 @@ async def test_a_changed_or_expired_session_is_no_session(h5, clock, settings):
     await phone.login("o-ann")
     assert (await phone.get("/h5/cases"))[0] == 200
     cookie = next(c for c in phone.http.cookie_jar if c.key == "gz_h5")
-    payload, signature = cookie.value.split(".")
+    assert "o-ann" not in cookie.value  # a random token: the identity stays on the server
+    async with h5.bot.db.sessions() as s:
+        [kept] = list(await s.scalars(select(ResidentSession)))
+    assert kept.user_id == "o-ann" and cookie.value not in kept.token_hash  # only the token's hash
     forged = Phone.open(h5.base)
     try:
-        forged.http.cookie_jar.update_cookies({"gz_h5": payload + "." + signature[::-1]},
+        forged.http.cookie_jar.update_cookies({"gz_h5": cookie.value[:-1] + ("A" if cookie.value[-1] != "A" else "B")},
                                              response_url=URL(h5.base + "/h5/"))
         assert (await forged.get("/h5/cases"))[0] == 302
     finally:
@@ -328,7 +333,7 @@ async def test_every_push_about_a_case_carries_its_page(h5):
     assert push.payload["url"] == f"/h5/cases/{number}" == push.payload["template"]["url"]
 
 
-async def test_erasing_ones_data_in_the_chat_forgets_the_pages_preference_too(h5):
+async def test_erasing_ones_data_in_the_chat_ends_the_pages_session_and_forgets_the_preference(h5):
     phone = h5.phone()
     await phone.login("o-ann")
     await phone.post("/h5/prefs", {"large": "1"})
@@ -336,6 +341,10 @@ async def test_erasing_ones_data_in_the_chat_forgets_the_pages_preference_too(h5
     me = h5.person("o-ann")
     await me.say("删除我的信息")
     assert "已删除" in await me.say("确认删除")
+    assert (await phone.get("/h5/cases"))[0] == 302  # logged out at once, not when the cookie expires
+    async with h5.bot.db.sessions() as s:
+        assert list(await s.scalars(select(ResidentSession))) == []
+    await phone.login("o-ann")
     assert 'class="large"' not in (await phone.get("/h5/cases"))[1]
 
 

@@ -290,7 +290,7 @@ class ReportPages(ResidentPages):
 
     async def suggest(self, request: web.Request) -> web.Response:
         """What the nlp reads in the text so far, and a duplicate to offer 我也遇到 on (JSON for h5.js)."""
-        session = self.session_of(request)
+        session = await self.session_of(request)
         if session is None:
             raise web.HTTPUnauthorized(text="no session")
         text = request.query.get("text", "")[:TEXT_CHARS].strip()

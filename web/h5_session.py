@@ -1,15 +1,14 @@
-"""The residents' session: a signed, expiring cookie that says which WeChat identity web authorisation
-proved, and the CSRF token that goes with it.
+"""The residents' session's tokens, and the short-lived signed cookies of the pages.
 
-The cookie is `<payload>.<signature>`: payload = base64url(JSON {"o": openid, "e": expiry (unix seconds),
-"n": nonce}), signature = HMAC-SHA256 over it with the session secret. It is HttpOnly and scoped to /h5;
-nothing in a URL names the resident. A changed, foreign or expired cookie is no session (the page asks
-WeChat again). The CSRF token of a form is an HMAC of the session's nonce, so it is different for every
-login and useless to another resident or after logout.
+The session itself lives on the server (backend/resident_sessions.py: the cookie holds a random token, so
+erasing a resident's data ends it at once); `Session` is what a page knows of it. The CSRF token of a form is
+an HMAC of the session's nonce, so it is different for every login and useless to another resident or after
+logout; an offer token (我也遇到) the same for a case number.
 
-The login's `state` (sent through WeChat's authorisation page and back) is bound to the browser the same
-way: a short-lived signed cookie holds it with the page to return to, so a code that another browser
-started cannot log this one in.
+Short-lived values are sealed into cookies: `<payload>.<signature>`, payload = base64url(JSON with an expiry
+"e" in unix seconds), signature = HMAC-SHA256 over it with the session secret. The login's `state` (sent
+through WeChat's authorisation page and back) is bound to the browser that way: a cookie holds it with the
+page to return to, so a code that another browser started cannot log this one in.
 """
 from __future__ import annotations
 
@@ -69,17 +68,6 @@ def unseal(secret: bytes, label: str, cookie: str | None, now: float) -> dict | 
     if not isinstance(value, dict) or not isinstance(value.get("e"), int) or value["e"] <= now:
         return None
     return value
-
-
-def open_session(secret: bytes, openid: str, now: float, ttl_s: int) -> str:
-    return seal(secret, "session", {"o": openid, "e": int(now) + ttl_s, "n": secrets.token_urlsafe(12)})
-
-
-def read_session(secret: bytes, cookie: str | None, now: float) -> Session | None:
-    value = unseal(secret, "session", cookie, now)
-    if value is None or not isinstance(value.get("o"), str) or not value["o"]:
-        return None
-    return Session(value["o"], value["e"], str(value.get("n", "")))
 
 
 def csrf_token(secret: bytes, session: Session) -> str:

@@ -5,10 +5,12 @@ Who may use these pages: a WeChat identity that web authorisation (snsapi_base) 
 only for what that identity reported or follows (backend/residents.py). The login: a page without a
 session, opened inside WeChat, goes to `{WECHAT_OAUTH_BASE}/connect/oauth2/authorize` with a `state` bound
 to this browser (web/h5_session.py); WeChat comes back to /h5/auth with a code that
-`{WECHAT_API_BASE}/sns/oauth2/access_token` turns into the openid, once. Opened outside WeChat the page
+`{WECHAT_API_BASE}/sns/oauth2/access_token` turns into the openid, once, and a session opens on the server
+(backend/resident_sessions.py; the cookie holds only a random token). Opened outside WeChat the page
 says how to open it (in sandbox mode, where the fake WeChat API plays the authorisation, it also links to
 the fake's login: never in production). The session cookie is HttpOnly, SameSite=Lax (the pushes' links
-are top-level navigations from WeChat), scoped to /h5, Secure on HTTPS, and expires after H5_SESSION_TTL_S.
+are top-level navigations from WeChat), scoped to /h5, Secure on HTTPS; the session ends after
+H5_SESSION_TTL_S, or at once when the resident erases their data.
 Every POST carries the session's CSRF token; pages carry the dashboard's CSP.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ from aiohttp import web
 from aiohttp_jinja2 import render_string
 from multidict import MultiDict
 
-from backend import residents
+from backend import resident_sessions, residents
 from backend.cases import Reporter
 from bot.config import Settings
 from bot.errors import DeliveryError
@@ -72,8 +74,13 @@ class ResidentSite:
 
     # --- who is asking ---------------------------------------------------------------------------
 
-    def session_of(self, request: web.Request) -> S.Session | None:
-        return S.read_session(self.secret, request.cookies.get(SESSION_COOKIE), self.clock().timestamp())
+    async def session_of(self, request: web.Request) -> S.Session | None:
+        """The live login this browser's cookie stands for (kept on the server: backend/resident_sessions.py)."""
+        async with self.db.sessions() as db_session:
+            login = await resident_sessions.login_for(db_session, request.cookies.get(SESSION_COOKIE), self.clock())
+        if login is None or login.platform != PLATFORM:
+            return None
+        return S.Session(login.user_id, int(login.expires_at.timestamp()), login.nonce)
 
     @staticmethod
     def who(session: S.Session) -> Reporter:
@@ -84,7 +91,7 @@ class ResidentSite:
         page saying how to open the page elsewhere."""
         if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.query.items()):
             raise web.HTTPBadRequest(text=T.BAD_CHARACTERS, headers=SECURITY_HEADERS)
-        session = self.session_of(request)
+        session = await self.session_of(request)
         if session is not None:
             return session
         if WECHAT_AGENT in request.headers.get("User-Agent", ""):
@@ -138,10 +145,12 @@ class ResidentSite:
         except DeliveryError as exc:
             log.warning("h5 login: WeChat did not take the code: %s", exc)
             return self.message(request, T.LOGIN_FAILED, status=403)
+        async with self.db.transaction() as db_session:
+            token = await resident_sessions.open_session(db_session, PLATFORM, openid, self.clock(),
+                                                         self.settings.h5_session_ttl_s)
         response = web.HTTPFound(next_path, headers=SECURITY_HEADERS)
-        response.set_cookie(SESSION_COOKIE, S.open_session(self.secret, openid, now, self.settings.h5_session_ttl_s),
-                            max_age=self.settings.h5_session_ttl_s, path="/h5", httponly=True, samesite="Lax",
-                            secure=self._secure(request))
+        response.set_cookie(SESSION_COOKIE, token, max_age=self.settings.h5_session_ttl_s, path="/h5", httponly=True,
+                            samesite="Lax", secure=self._secure(request))
         response.del_cookie(LOGIN_COOKIE, path="/h5")
         log.info("h5 login from %s", self.proxies.client(request).address)
         raise response
@@ -168,7 +177,7 @@ class ResidentSite:
 
     async def jssdk(self, request: web.Request) -> web.Response:
         """wx.config for one of our pages (JSON): the URL must be ours, so nobody gets a signature for theirs."""
-        if self.session_of(request) is None:
+        if await self.session_of(request) is None:
             raise web.HTTPUnauthorized(text="no session\n")
         url = request.query.get("url", "")
         if not url.startswith(self._base_url(request) + "/h5/") or len(url) > 1024:

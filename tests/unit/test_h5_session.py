@@ -1,5 +1,5 @@
-"""The residents' session cookie, the login state, the CSRF token, the JS-SDK signature and EXIF positions:
-pure functions, no HTTP."""
+"""The residents' pages' sealed cookies, the login state, the CSRF and offer tokens, the JS-SDK signature and
+EXIF positions: pure functions, no HTTP (the session itself is on the server: tests/test_h5.py)."""
 from web import h5_session as S
 from tests.h5_kit import jpeg_with_gps
 from web.h5_photos import exif_position, photo_suffix
@@ -7,36 +7,33 @@ from web.h5_photos import exif_position, photo_suffix
 SECRET = S.derive_secret("wxapp", "app-secret", "aes")
 
 
-def test_a_session_reads_back_until_it_expires():
-    cookie = S.open_session(SECRET, "o-ann", now=1000, ttl_s=60)
-    assert S.read_session(SECRET, cookie, now=1059).openid == "o-ann"
-    assert S.read_session(SECRET, cookie, now=1060) is None
-
-
-def test_a_changed_cookie_or_another_key_is_no_session():
-    cookie = S.open_session(SECRET, "o-ann", now=1000, ttl_s=60)
-    payload, signature = cookie.split(".")
-    forged = S.seal(S.derive_secret("x"), "session", {"o": "o-bob", "e": 5000, "n": "n"})
-    assert S.read_session(SECRET, forged, now=1001) is None
-    assert S.read_session(SECRET, forged.split(".")[0] + "." + signature, now=1001) is None
-    assert S.read_session(S.derive_secret("wxapp", "new-secret", "aes"), cookie, now=1001) is None
+def test_a_sealed_value_reads_back_until_it_expires_and_not_under_another_label_or_key():
+    sealed = S.seal(SECRET, "staged", {"p": ["a.jpg"], "e": 1060})
+    assert S.unseal(SECRET, "staged", sealed, now=1059) == {"p": ["a.jpg"], "e": 1060}
+    assert S.unseal(SECRET, "staged", sealed, now=1060) is None
+    assert S.unseal(SECRET, "login", sealed, now=1001) is None
+    assert S.unseal(S.derive_secret("wxapp", "new-secret", "aes"), "staged", sealed, now=1001) is None
+    payload, signature = sealed.split(".")
+    forged = S.seal(S.derive_secret("x"), "staged", {"p": ["b.jpg"], "e": 5000})
+    assert S.unseal(SECRET, "staged", forged.split(".")[0] + "." + signature, now=1001) is None
     for junk in ("", "a.b.c", "x" * 5000, payload + ".", "." + signature):
-        assert S.read_session(SECRET, junk, now=1001) is None
+        assert S.unseal(SECRET, "staged", junk, now=1001) is None
 
 
-def test_a_login_cookie_is_no_session_and_a_session_no_login():
+def test_a_login_state_belongs_to_the_browser_that_started_it():
     state, login = S.start_login(SECRET, "/h5/nearby", now=1000)
-    assert S.read_session(SECRET, login, now=1001) is None
     assert S.finish_login(SECRET, login, state, now=1001) == "/h5/nearby"
     assert S.finish_login(SECRET, login, "other-state", now=1001) is None
     assert S.finish_login(SECRET, login, state, now=1000 + S.LOGIN_TTL_S) is None
 
 
-def test_the_csrf_token_belongs_to_one_login():
-    one = S.read_session(SECRET, S.open_session(SECRET, "o-ann", now=0, ttl_s=60), now=1)
-    two = S.read_session(SECRET, S.open_session(SECRET, "o-ann", now=0, ttl_s=60), now=1)
+def test_the_csrf_and_offer_tokens_belong_to_one_login():
+    one, two = S.Session("o-ann", 60, "nonce-one"), S.Session("o-ann", 60, "nonce-two")
     assert S.csrf_ok(SECRET, one, S.csrf_token(SECRET, one))
     assert not S.csrf_ok(SECRET, one, S.csrf_token(SECRET, two)) and not S.csrf_ok(SECRET, one, "")
+    assert S.offer_ok(SECRET, one, "20261202-0001", S.offer_token(SECRET, one, "20261202-0001"))
+    assert not S.offer_ok(SECRET, one, "20261202-0002", S.offer_token(SECRET, one, "20261202-0001"))
+    assert not S.offer_ok(SECRET, two, "20261202-0001", S.offer_token(SECRET, one, "20261202-0001"))
 
 
 def test_the_jsapi_signature_matches_wechats_documented_example():
