@@ -68,7 +68,8 @@ async def test_a_supervisor_sees_unanswered_questions_grouped_masked_newest_firs
     for text in ("请问周六图书馆开不开门？电话13912345678", "请问游泳馆在哪里", "请问周六图书馆开不开门 电话13912345678",
                  "请问游泳馆在哪里"):
         clock.advance(minutes=5)
-        assert await resident.say(text) == T.KB_UNKNOWN
+        reply = await resident.say(text)  # not known: said so, or near entries offered to pick from
+        assert reply == T.KB_UNKNOWN or reply.startswith(T.KB_SUGGEST.split("{")[0]), reply
     assert (await login(desk, "S12")).status == 302
     status, html = await page(desk.browser, desk, "/dashboard/kb")
     assert status == 200 and "13912345678" not in html
