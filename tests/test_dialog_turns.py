@@ -21,8 +21,10 @@ async def case_count(db) -> int:
 
 
 async def drafts(db) -> int:
+    """Dialogs under way (not the side stores beside them, such as entries offered to pick from)."""
     async with db.sessions() as s:
-        return (await s.execute(select(func.count()).select_from(Conversation))).scalar_one()
+        return (await s.execute(select(func.count()).select_from(Conversation).where(
+            ~Conversation.platform.contains("#")))).scalar_one()
 
 
 async def only_case(db) -> dict:

@@ -10,13 +10,16 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-from storage.inbound import opens_window
 from storage.types import UTCDateTime
 
 revision = "0018_push"
 down_revision = "0017_join"
 branch_labels = None
 depends_on = None
+
+# The events that opened WeChat's window when this revision was written (storage/inbound.py WINDOW_EVENTS then):
+# a migration reads the rule as it was, so a later change to the live list cannot rewrite what this one did.
+WINDOW_EVENTS = frozenset({"subscribe", "scan", "click", "scancode_push", "scancode_waitmsg"})
 
 
 def upgrade() -> None:
@@ -42,7 +45,7 @@ def _mark_events() -> None:
                    sa.column("content", sa.JSON()), sa.column("opens_window", sa.Boolean()))
     conn = op.get_bind()
     closed = [row.id for row in conn.execute(sa.select(log.c.id, log.c.content).where(log.c.kind == "event"))
-              if not opens_window("event", (row.content or {}).get("event"))]
+              if str((row.content or {}).get("event") or "").lower() not in WINDOW_EVENTS]
     for start in range(0, len(closed), 500):
         conn.execute(sa.update(log).where(log.c.id.in_(closed[start:start + 500])).values(opens_window=False))
 
