@@ -21,7 +21,7 @@ from backend.privacy import mask_text
 from storage.models import Consultation, KbEntry, KbQuestion
 
 FAQ_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
-QUESTION_MAX, ANSWER_MAX, KEYWORDS_MAX, DEPARTMENT_MAX = 200, 2000, 30, 32
+QUESTION_MAX, ANSWER_MAX, KEYWORDS_MAX, DEPARTMENT_MAX, PHRASINGS_MAX = 200, 2000, 30, 32, 50
 ASKED_TEXT_MAX = 200  # characters of an unanswered question kept for the dashboard
 CSV_COLUMNS = ("faq_id", "question", "answer", "department", "keywords")
 ANSWERED_BY_KB, UNKNOWN = "answered_by_kb", "unknown"
@@ -37,10 +37,12 @@ class Entry:
     keywords: tuple[str, ...] = ()
     updated_at: datetime | None = None
     updated_by: str | None = None
+    phrasings: tuple[str, ...] | None = None  # None: not given (an import keeps the entry's own)
 
     def as_json(self) -> dict:
         return {"faq_id": self.faq_id, "question": self.question, "answer": self.answer,
                 "department": self.department, "keywords": list(self.keywords),
+                "phrasings": list(self.phrasings or ()),
                 "updated_at": self.updated_at.isoformat() if self.updated_at else None,
                 "updated_by": self.updated_by}
 
@@ -65,11 +67,18 @@ def _clean(value: object) -> str:
 
 
 def make_entry(faq_id: object, question: object, answer: object, department: object = None,
-               keywords: object = ()) -> Entry | Refusal:
-    """An entry from what a person typed (a form, a CSV row, the CLI), or why it cannot be one."""
+               keywords: object = (), phrasings: object = None) -> Entry | Refusal:
+    """An entry from what a person typed (a form, a CSV row, the CLI), or why it cannot be one. `phrasings`:
+    one a line (a form) or a list; None leaves the entry's own."""
     faq_id, question, answer = _clean(faq_id), _clean(question), _clean(answer)
     words = keywords.split("|") if isinstance(keywords, str) else list(keywords or ())
     words = tuple(dict.fromkeys(w for w in (_clean(k) for k in words) if w))
+    asked = None
+    if phrasings is not None:
+        lines = phrasings.split("\n") if isinstance(phrasings, str) else list(phrasings)
+        asked = tuple(dict.fromkeys(p for p in (_clean(line) for line in lines) if p))
+        if len(asked) > PHRASINGS_MAX or any(len(p) > ASKED_TEXT_MAX for p in asked):
+            return Refusal("too_long", "phrasings")
     dept = _clean(department) or None
     if not FAQ_ID.match(faq_id):
         return Refusal("bad_id", "faq_id")
@@ -83,12 +92,12 @@ def make_entry(faq_id: object, question: object, answer: object, department: obj
             return Refusal("too_long", name)
     if len(words) > KEYWORDS_MAX or any(len(w) > 20 for w in words):
         return Refusal("too_long", "keywords")
-    return Entry(faq_id, question, answer, dept, words)
+    return Entry(faq_id, question, answer, dept, words, phrasings=asked)
 
 
 def _entry(row: KbEntry) -> Entry:
     return Entry(row.faq_id, row.question, row.answer, row.department, tuple(row.keywords or ()), row.updated_at,
-                 row.updated_by)
+                 row.updated_by, tuple(row.phrasings or ()))
 
 
 async def list_entries(session: AsyncSession) -> list[Entry]:
@@ -118,16 +127,18 @@ async def put_entry(session: AsyncSession, entry: Entry, now: datetime, actor: s
         return Refusal("duplicate_id", entry.faq_id)
     if row is None:
         session.add(KbEntry(faq_id=entry.faq_id, question=entry.question, answer=entry.answer,
-                            department=entry.department, keywords=list(entry.keywords), updated_at=now,
-                            updated_by=actor))
+                            department=entry.department, keywords=list(entry.keywords),
+                            phrasings=list(entry.phrasings or ()), updated_at=now, updated_by=actor))
         await session.flush()
         return "added"
-    same = (row.question, row.answer, row.department, tuple(row.keywords or ())) == \
-        (entry.question, entry.answer, entry.department, entry.keywords)
+    phrasings = tuple(row.phrasings or ()) if entry.phrasings is None else entry.phrasings
+    same = (row.question, row.answer, row.department, tuple(row.keywords or ()), tuple(row.phrasings or ())) == \
+        (entry.question, entry.answer, entry.department, entry.keywords, phrasings)
     if same:
         return "unchanged"
     row.question, row.answer, row.department, row.keywords = (entry.question, entry.answer, entry.department,
                                                               list(entry.keywords))
+    row.phrasings = list(phrasings)
     row.updated_at, row.updated_by = _after(row.updated_at, now), actor
     await session.flush()
     return "updated"
@@ -138,6 +149,23 @@ def _after(previous: datetime | None, now: datetime) -> datetime:
     if previous is not None and now <= previous:
         return previous + timedelta(microseconds=1)
     return now
+
+
+async def attach_question(session: AsyncSession, key: str, faq_id: str, now: datetime, actor: str) -> str | Refusal:
+    """An unanswered question becomes one of an entry's phrasings, as it was kept (masked), and leaves the
+    unanswered list: the next resident who asks it so gets the entry. Returns the entry's id."""
+    asked, row = await session.get(KbQuestion, key), await session.get(KbEntry, faq_id)
+    if asked is None:
+        return Refusal("unknown_question", key[:12])
+    if row is None:
+        return Refusal("unknown_id", faq_id)
+    phrasings = list(dict.fromkeys([*(row.phrasings or ()), asked.text]))
+    if len(phrasings) > PHRASINGS_MAX:
+        return Refusal("too_long", "phrasings")
+    row.phrasings, row.updated_at, row.updated_by = phrasings, _after(row.updated_at, now), actor
+    await session.delete(asked)
+    await session.flush()
+    return row.faq_id
 
 
 async def remove_entry(session: AsyncSession, faq_id: str) -> bool:
@@ -218,12 +246,13 @@ class Unanswered:
     count: int
     first_asked_at: datetime
     last_asked_at: datetime
+    key: str = ""  # the group's key: what the dashboard names when it attaches the question to an entry
 
 
 async def unanswered(session: AsyncSession, limit: int = 200) -> list[Unanswered]:
     """Questions no entry answered, newest first, with how often each was asked."""
     rows = await session.scalars(select(KbQuestion).order_by(KbQuestion.last_asked_at.desc()).limit(limit))
-    return [Unanswered(r.text, r.count, r.first_asked_at, r.last_asked_at) for r in rows]
+    return [Unanswered(r.text, r.count, r.first_asked_at, r.last_asked_at, r.key) for r in rows]
 
 
 async def forget_unanswered(session: AsyncSession, before: datetime) -> int:

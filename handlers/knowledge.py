@@ -69,7 +69,7 @@ class KnowledgeBase:
         from nlp.faq import FaqEntry
 
         entries = await kb.list_entries(session)
-        found = [FaqEntry(e.faq_id, e.question, e.keywords, e.answer) for e in entries]
+        found = [FaqEntry(e.faq_id, e.question, e.keywords, e.answer, e.phrasings or ()) for e in entries]
         self._index = await asyncio.to_thread(analyzer.faq_index, found)
         self._answers = {e.faq_id: e.answer for e in entries}
         self._questions = {e.faq_id: e.question for e in entries}

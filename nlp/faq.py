@@ -50,6 +50,7 @@ class FaqEntry:
     question: str
     keywords: tuple[str, ...] = ()
     answer: str = ""
+    phrasings: tuple[str, ...] = ()  # residents' own ways of asking it: read as the question is
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class FaqIndex:
         self._read = SynonymReader(self.words, cut)
         self.entries = tuple(entries)
         self.ids = [e.faq_id for e in self.entries]
-        questions = [self.terms(" ".join((e.question, *e.keywords))) for e in self.entries]
+        questions = [self.terms(" ".join((e.question, *e.keywords, *e.phrasings))) for e in self.entries]
         answers = [self.terms(e.answer) for e in self.entries]
         self._questions, self._answers = _Field(questions), _Field(answers)
         self._bigrams = _Field([bigrams(q) for q in questions])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, Boolean, Float, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -632,7 +632,8 @@ class AuditEntry(Base):
 
 class KbEntry(Base):
     """One answer of the street's knowledge base: the question it answers as a resident would ask it, the
-    answer, the department that owns it and extra words that find it (backend/kb.py)."""
+    answer, the department that owns it, extra words that find it and residents' phrasings of it
+    (backend/kb.py)."""
 
     __tablename__ = "kb_entries"
 
@@ -641,6 +642,8 @@ class KbEntry(Base):
     answer: Mapped[str] = mapped_column(Text)
     department: Mapped[str | None] = mapped_column(String(32), nullable=True)
     keywords: Mapped[list] = mapped_column(JSON, default=list)
+    # residents' own ways of asking it, attached from the unanswered questions (masked as they were kept)
+    phrasings: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str | None] = mapped_column(String(160), nullable=True)  # staff:<id> | cli | import
 

@@ -96,6 +96,18 @@ async def test_seeding_again_and_importing_the_same_file_change_no_entry(db, clo
     assert (len(done.added), len(done.updated), len(done.unchanged)) == (0, 0, 90)
 
 
+async def test_importing_the_file_again_keeps_the_phrasings_residents_taught(db, clock):
+    async with db.transaction() as s:
+        await seed_demo(s)
+        await kb.record_consultation(s, clock(), None, "猫咪要不要办证 13912345678")
+        [asked] = await kb.unanswered(s)
+        assert await kb.attach_question(s, asked.key, "F037", clock(), "staff:S12") == "F037"
+        done = await kb.import_entries(s, kb.read_csv(kb_demo_file()), clock())
+        kept = await kb.get_entry(s, "F037")
+    assert len(done.unchanged) == 90 and kept.phrasings == (asked.text,) and "13912345678" not in asked.text
+    assert kept.as_json()["phrasings"] == [asked.text]
+
+
 def kb_demo_file():
     from backend.demo import DEMO_DIR
 

@@ -120,3 +120,47 @@ async def test_bad_entries_are_refused_with_a_reason_and_new_ones_added(desk):
     assert await entry(desk.db, "F200") is None
     status, _ = await page(desk.browser, desk, "/dashboard/kb/F200")
     assert status == 404
+
+
+async def test_a_supervisor_makes_an_unanswered_question_an_entrys_phrasing_and_it_finds_the_entry(desk, clock):
+    resident = Resident(desk, "o-kb-learn")
+    asked = "我家那只喵主子要不要去挂个号"  # a cat: the dog-registration entry, in words it does not use
+    first = await resident.say(asked)
+    register = await entry(desk.db, "F037")
+    assert register.answer not in first
+    assert (await login(desk, "S02")).status == 302  # an officer may not
+    _, html = await page(desk.browser, desk, "/dashboard")
+    async with desk.browser.post(url(desk, "/dashboard/kb/asked/attach"), allow_redirects=False,
+                                 data={"csrf": csrf_in(html), "key": kb.asked_key(asked)[0], "faq_id": "F037"}) as r:
+        assert r.status == 403
+    desk.browser.cookie_jar.clear()
+    assert (await login(desk, "S12")).status == 302
+    status, html = await page(desk.browser, desk, "/dashboard/kb")
+    key = re.search(r'name="key" value="([0-9a-f]{64})"', html).group(1)
+    async with desk.browser.post(url(desk, "/dashboard/kb/asked/attach"), data={"key": key, "faq_id": "F037"}) as r:
+        assert r.status == 403  # no CSRF token
+    for bad_id, status in (("F999", 400), ("", 400)):
+        async with desk.browser.post(url(desk, "/dashboard/kb/asked/attach"),
+                                     data={"csrf": csrf_in(html), "key": key, "faq_id": bad_id}) as r:
+            assert r.status == status
+    async with desk.browser.post(url(desk, "/dashboard/kb/asked/attach"),
+                                 data={"csrf": csrf_in(html), "key": key, "faq_id": "F037"}) as r:
+        assert r.status == 200 and "F037" in await r.text()
+    assert (await entry(desk.db, "F037")).phrasings == (asked,)
+    async with desk.db.sessions() as s:
+        assert await kb.unanswered(s) == []
+    clock.advance(seconds=10)
+    assert register.answer in await Resident(desk, "o-kb-learn-2").say(asked)
+    async with desk.browser.post(url(desk, "/dashboard/kb/asked/attach"),
+                                 data={"csrf": csrf_in(html), "key": key, "faq_id": "F037"}) as r:
+        assert r.status == 404  # handled already
+
+    # an edit of the entry that leaves the phrasings out keeps them; the form's own field replaces them
+    form = {"csrf": csrf_in(html), "question": register.question, "answer": register.answer,
+            "department": register.department or "", "keywords": "|".join(register.keywords)}
+    async with desk.browser.post(url(desk, "/dashboard/kb/F037"), data=form) as r:
+        assert r.status == 200
+    assert (await entry(desk.db, "F037")).phrasings == (asked,)
+    async with desk.browser.post(url(desk, "/dashboard/kb/F037"), data={**form, "phrasings": ""}) as r:
+        assert r.status == 200
+    assert (await entry(desk.db, "F037")).phrasings == ()

@@ -99,16 +99,20 @@ KB_COLUMNS = ("编号", "问题", "答案", "部门", "更新")
 KB_EDIT = "编辑"
 KB_NEW = "新增条目"
 KB_FIELDS = {"faq_id": "编号（字母、数字，如 F091）", "question": "问题（居民会怎么问）", "answer": "答案",
-             "department": "负责部门（可空）", "keywords": "关键词（用 | 分隔）"}
+             "department": "负责部门（可空）", "keywords": "关键词（用 | 分隔）",
+             "phrasings": "居民的问法（每行一个；可从“答不上的问题”添加）"}
 KB_SAVE = "保存"
 KB_REMOVE = "删除此条目"
 KB_SAVED = {"added": "已新增，下一个问题即按新内容回答。", "updated": "已保存，下一个问题即按新内容回答。",
             "unchanged": "内容没有变化。", "removed": "已删除。"}
 KB_REFUSED = {"bad_id": "编号只能由字母、数字、-、_ 组成，最多16位。", "empty_question": "问题不能为空。",
               "empty_answer": "答案不能为空。", "too_long": "内容过长：{where}。", "duplicate_id": "编号 {where} 已存在。",
-              "unknown_id": "没有编号为 {where} 的条目。"}
+              "unknown_id": "没有编号为 {where} 的条目。", "unknown_question": "这个问题已不在列表中（已处理或已过保存期）。"}
 KB_UNANSWERED = "居民问到、知识库答不上的问题（按最近提问排序，已隐去电话等个人信息）"
-KB_UNANSWERED_COLUMNS = ("问题", "次数", "最近一次", "第一次")
+KB_UNANSWERED_COLUMNS = ("问题", "次数", "最近一次", "第一次", "由哪个条目回答")
+KB_ATTACH_PLACEHOLDER = "条目编号，如 F016"
+KB_ATTACH = "加为该条目的问法"
+KB_ATTACHED = "已把这个问题加为条目 {faq_id} 的问法，下次居民这样问即按该条目回答。"
 KB_NONE_UNANSWERED = "暂无。"
 KB_EDIT_TITLE = "编辑条目 {faq_id}"
 KB_BACK = "返回知识库"

@@ -1,7 +1,9 @@
 """/dashboard/kb: the street's knowledge base in the dashboard, for supervisors only.
 
 A supervisor edits, adds and removes entries and sees what residents asked that no entry answered (masked
-when asked, grouped, with counts, newest first), so the knowledge base grows from real questions. An edit
+when asked, grouped, with counts, newest first), so the knowledge base grows from real questions: beside each
+such question, naming the entry that answers it makes it one of that entry's phrasings, and the next resident
+who asks it so gets the entry. An edit
 commits at once and the chat's index is rebuilt on the next question (handlers/knowledge.py reads the
 entries' version), so the next resident gets the new answer. Other staff get a 403 page, anyone not logged
 in the login page; every form carries the dashboard's CSRF token, and every change is logged with who made
@@ -30,7 +32,8 @@ class KnowledgePages:
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/dashboard/kb", self.overview), web.post("/dashboard/kb", self.add),
                 web.get("/dashboard/kb/{faq_id}", self.entry_page), web.post("/dashboard/kb/{faq_id}", self.edit),
-                web.post("/dashboard/kb/{faq_id}/remove", self.remove)]
+                web.post("/dashboard/kb/{faq_id}/remove", self.remove),
+                web.post("/dashboard/kb/asked/attach", self.attach)]
 
     async def _supervisor(self, request: web.Request):
         """The logged-in supervisor; a login redirect for nobody, a 403 page for other staff."""
@@ -67,7 +70,8 @@ class KnowledgePages:
         if entry is None:
             return self.dashboard._message(request, T.KB_REFUSED["unknown_id"].format(where=faq_id), staff,
                                            status=404, back=True, error=True)
-        shown = draft or {**entry.as_json(), "keywords": "|".join(entry.keywords), "department": entry.department or ""}
+        shown = draft or {**entry.as_json(), "keywords": "|".join(entry.keywords), "department": entry.department or "",
+                          "phrasings": "\n".join(entry.phrasings or ())}
         notice = notice or T.KB_SAVED.get(request.query.get("saved", ""), "")
         return self.dashboard._page(request, "dashboard/kb_entry.html", T.KB_EDIT_TITLE.format(faq_id=entry.faq_id),
                                     staff, status=status, entry=entry, draft=shown, notice=notice, error=error)
@@ -105,7 +109,7 @@ class KnowledgePages:
 
     async def _put(self, draft: dict, staff, *, must_exist: bool) -> str | kb.Refusal:
         made = kb.make_entry(draft["faq_id"], draft["question"], draft["answer"], draft["department"],
-                             draft["keywords"])
+                             draft["keywords"], draft["phrasings"])
         if isinstance(made, kb.Refusal):
             return made
         async with self.db.transaction() as session:
@@ -131,13 +135,35 @@ class KnowledgePages:
         return await self.overview(request, staff=staff, notice=T.KB_SAVED["removed"])
 
 
+    async def attach(self, request: web.Request) -> web.Response:
+        """An unanswered question becomes one of an entry's phrasings (the form beside it in the list)."""
+        try:
+            staff, form = await self._form(request)
+        except _Refused as refused:
+            return refused.response
+        key = str(form.get("key", ""))[:64]
+        faq_id = str(form.get("faq_id", "")).strip()[:32].replace("\x00", "")
+        async with self.db.transaction() as session:
+            outcome = await kb.attach_question(session, key, faq_id, self.clock(), f"staff:{staff.id}")
+        if isinstance(outcome, kb.Refusal):
+            status = 404 if outcome.code == "unknown_question" else 400
+            return await self.overview(request, staff=staff, status=status, error=_refusal(outcome))
+        self.on_change()
+        log.info("dashboard: %s attached an unanswered question to knowledge-base entry %s", staff.id, outcome)
+        return await self.overview(request, staff=staff, notice=T.KB_ATTACHED.format(faq_id=outcome))
+
+
 class _Refused(Exception):
     def __init__(self, response: web.Response):
         self.response = response
 
 
 def _draft(form) -> dict:
-    return {name: str(form.get(name, ""))[:4000].replace("\x00", "") for name in T.KB_FIELDS}
+    """The entry's fields as posted; phrasings None when the form has no such field (they stay as they are)."""
+    draft = {name: str(form.get(name, ""))[:4000].replace("\x00", "") for name in T.KB_FIELDS}
+    if "phrasings" not in form:
+        draft["phrasings"] = None
+    return draft
 
 
 def _refusal(refusal: kb.Refusal) -> str:
