@@ -21,7 +21,6 @@ import numpy as np
 from .matcher import AnyOf, PhraseMatcher
 from .normalize import normalize
 
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 
 def _bm25s():
@@ -33,7 +32,9 @@ def _bm25s():
     if hidden:
         sys.modules["scipy"] = None  # an import of it fails at once, and bm25s takes its numpy path
     try:
-        return importlib.import_module("bm25s")
+        module = importlib.import_module("bm25s")
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # its import sets DEBUG: a line per index build
+        return module
     finally:
         if hidden:
             del sys.modules["scipy"]

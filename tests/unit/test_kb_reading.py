@@ -206,3 +206,16 @@ def test_an_entry_answering_another_aspect_of_the_topic_is_demoted():
     assert index.search("电动车充电点在哪里")[0][0] == "place"  # more words shared with "cost", but it asks where
     index.ASPECT_WEIGHT = 1.0
     assert index.search("电动车充电点在哪里")[0][0] == "cost"
+
+
+def test_building_an_index_logs_nothing_at_debug_from_bm25s():
+    import subprocess
+    import sys
+
+    code = ("import logging\nlogging.basicConfig(level=logging.DEBUG)\n"
+            "from nlp import Analyzer, load_taxonomy\nfrom nlp.faq import FaqEntry\n"
+            "Analyzer(load_taxonomy()).faq_index([FaqEntry('A', '电动车怎么上牌', ('上牌',))])\n")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "bm25s" not in out.stderr
