@@ -42,8 +42,7 @@ class KnowledgeBase:
     def __init__(self):
         self._version: tuple | None = None
         self._index: "FaqIndex | None" = None
-        self._answers: dict[str, str] = {}
-        self._questions: dict[str, str] = {}
+        self._entries: dict[str, "kb.Entry"] = {}
         self._checked_at: datetime | None = None  # when the entries' version was last read
         self._lock = asyncio.Lock()
 
@@ -71,15 +70,16 @@ class KnowledgeBase:
         entries = await kb.list_entries(session)
         found = [FaqEntry(e.faq_id, e.question, e.keywords, e.answer, e.phrasings or ()) for e in entries]
         self._index = await asyncio.to_thread(analyzer.faq_index, found)
-        self._answers = {e.faq_id: e.answer for e in entries}
-        self._questions = {e.faq_id: e.question for e in entries}
+        self._entries = {e.faq_id: e for e in entries}
         self._version = version
 
     def answer(self, faq_id: str) -> str | None:
-        return self._answers.get(faq_id)
+        entry = self._entries.get(faq_id)
+        return entry.answer if entry else None
 
     def question(self, faq_id: str) -> str | None:
-        return self._questions.get(faq_id)
+        entry = self._entries.get(faq_id)
+        return entry.question if entry else None
 
 
 async def inquiry_of(update: Update, ctx: Context) -> "Inquiry":
