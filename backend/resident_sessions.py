@@ -1,7 +1,8 @@
 """The residents' page sessions (WeChat web authorisation), kept on the server like the dashboard's: the
 cookie carries a random token and only its sha256 is stored, with the identity the login proved and a random
-nonce the page tokens (CSRF, 我也遇到 offers) are derived from. A session ends when it expires, when the
-resident erases their data, or when the resident logs out; expired rows go as new sessions open."""
+nonce the page tokens (CSRF, 我也遇到 offers) are derived from. A session ends when it expires or when the
+resident erases their data (the pages have no logout of their own: WeChat is the login); expired rows go
+as new sessions open and with the daily retention."""
 from __future__ import annotations
 
 import hashlib
@@ -50,11 +51,6 @@ async def login_for(session: AsyncSession, token: str | None, now: datetime) -> 
     if row is None or row.expires_at <= now:
         return None
     return Login(row.platform, row.user_id, row.expires_at, row.nonce)
-
-
-async def close_session(session: AsyncSession, token: str | None) -> None:
-    if token:
-        await session.execute(delete(ResidentSession).where(ResidentSession.token_hash == _hash(token)))
 
 
 async def end_sessions(session: AsyncSession, platform: str, user_id: str) -> int:

@@ -3,7 +3,7 @@
 The session itself lives on the server (backend/resident_sessions.py: the cookie holds a random token, so
 erasing a resident's data ends it at once); `Session` is what a page knows of it. The CSRF token of a form is
 an HMAC of the session's nonce, so it is different for every login and useless to another resident or after
-logout; an offer token (我也遇到) the same for a case number.
+the session ends; an offer token (我也遇到) the same for a case number.
 
 Short-lived values are sealed into cookies: `<payload>.<signature>`, payload = base64url(JSON with an expiry
 "e" in unix seconds), signature = HMAC-SHA256 over it with the session secret. The login's `state` (sent
