@@ -35,9 +35,9 @@ from nlp import Analyzer, load_taxonomy, places_from_csv  # noqa: E402
 from nlp.faq import FaqEntry  # noqa: E402
 
 DEMO = ROOT / "backend" / "demo_street"
-FILES = {"dev": ROOT / "bench" / "data" / "faq_dev.tsv", "holdout": ROOT / "bench" / "data" / "kb_holdout.tsv",
-         "holdout2": ROOT / "bench" / "data" / "kb_holdout2.tsv", "holdout3": ROOT / "bench" / "data" / "kb_holdout3.tsv",
-         "holdout4": ROOT / "bench" / "data" / "kb_holdout4.tsv", "holdout5": ROOT / "bench" / "data" / "kb_holdout5.tsv"}
+DATA = ROOT / "bench" / "data"
+FILES = {"dev": DATA / "faq_dev.tsv", "holdout": DATA / "kb_holdout.tsv",
+         **{f"holdout{n}": DATA / f"kb_holdout{n}.tsv" for n in range(2, 8) if (DATA / f"kb_holdout{n}.tsv").exists()}}
 CALIBRATION = ("dev", "holdout", "holdout2", "holdout3")  # the threshold and the offer floor were chosen on these
 COMPLAINTS = [ROOT / "tests" / "data" / "complaints_dev.csv", ROOT / "tests" / "data" / "complaints_holdout.csv"]
 ASIDES = ("empty", "chitchat", "question", "staff_command")
