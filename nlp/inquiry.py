@@ -2,12 +2,15 @@
 its topic: the same words ("楼道", "电瓶车", "充电") make a question in "楼道里能不能给电瓶车充电" and a report in
 "楼道里有人给电瓶车充电，太危险了".
 
-A question must never swallow a complaint, so report signals win: a problem named in a message that asks
-nothing, or asks rhetorically ("怎么这么吵", "有没有人管"), or tells of something happening ("有人", "天天", "又")
-makes it a report, unless what it asks is how to get something done ("怎么申请", "要什么材料"). Otherwise a
-clause in question form (a question word, an "A不A" form such as 能不能/让不让, a question mark) or an opener
-("请问") makes it a question; context around the question ("家里有个旧床垫要扔，咋弄") does not turn it into a
-report."""
+A question must never swallow a complaint, so report signals win. A rhetorical question, a demand that the
+street act ("能不能派人来看看", "啥时候能补一下") or a judgement of what someone else does ("这合法吗", "这种也能开
+吗") makes a report whatever it names: residents complain of more than the categories' words know. A problem
+named in a message that asks nothing, or that tells of something happening ("有人", "天天", "又"), makes a report
+too, unless the question is the resident's own errand: how to get something done ("怎么申请", "要什么材料"), what
+they mean to do ("想处理掉，能直接放…吗"), or a question they open ("想问下"). Otherwise a clause in question form
+(a question word, an "A不A" form such as 能不能/让不让, a question mark) or an opener ("请问") makes it a question;
+context around the question ("家里有个旧床垫要扔，咋弄") does not turn it into a report. A question word that means
+"any" ("什么垃圾都有", "谁也不管") asks nothing (the turn reader's indefinites)."""
 from __future__ import annotations
 
 import re
@@ -41,7 +44,9 @@ class FormReader:
         self._ask_pattern = _any_pattern(words.get("ask_patterns", ()))
         self._opener = AnyOf(words.get("opener", ()))
         self._rhetorical = AnyOf(words.get("rhetorical", ()))
+        self._demand_pattern = _any_pattern(words.get("demand_patterns", ()))
         self._procedure = AnyOf(words.get("procedure", ()))
+        self._errand = _any_pattern(words.get("errand_patterns", ()))
         self._fact = AnyOf(words.get("fact", ()))
         self._fact_pattern = _any_pattern(words.get("fact_patterns", ()))
         self._names_a_problem = names_a_problem
@@ -55,16 +60,25 @@ class FormReader:
     def _tells_of_something(self, text: str) -> bool:
         return self._fact(text) or (self._fact_pattern is not None and self._fact_pattern.search(text) is not None)
 
+    def _demands(self, text: str) -> bool:
+        return bool(self._rhetorical(text) or (self._demand_pattern is not None and self._demand_pattern.search(text)))
+
+    def _own_errand(self, text: str) -> bool:
+        """What it asks is how to get something done, or what the resident means to do ("想处理掉"), or it opens
+        the question ("想问下")."""
+        return bool(self._procedure(text) or self._opener(text)
+                    or (self._errand is not None and self._errand.search(text)))
+
     def read(self, text: str) -> Form:
         """`text` normalised."""
         parts = clauses(text)
         names = self._names_a_problem(text)
         asked = any(self.asks(c) for c in parts) or text.rstrip().endswith(_QUESTION_MARK)
-        if names and self._rhetorical(text):
+        if self._demands(text):
             return Form(REPORT, names, "rhetorical")
         if names and not asked:
             return Form(REPORT, names, "told")
-        if names and self._tells_of_something(text) and not self._procedure(text):
+        if names and self._tells_of_something(text) and not self._own_errand(text):
             return Form(REPORT, names, "happening")
         if asked:
             return Form(QUESTION, names, "asked")

@@ -31,16 +31,18 @@ _BARE_BUILDING = re.compile(r"^(\d{1,3})$")
 
 
 class Indefinites:
-    """A question word after a negation is an indefinite, not a question ("没什么要改的了", "没啥问题"): taken out
-    before any reader looks for question words ([turn] indefinite of lexicon.toml)."""
+    """A question word that asks nothing: after a negation ("没什么要改的了", "没啥问题"), or as "any" before 都/也
+    ("什么垃圾都有", "几天都不退", "谁也不管"). Taken out before any reader looks for question words ([turn]
+    indefinite and indefinite_patterns of lexicon.toml)."""
 
-    def __init__(self, words):
+    def __init__(self, words, patterns=()):
         self._words = sorted(words, key=len, reverse=True)
+        self._pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
     def out_of(self, text: str) -> str:
         for word in self._words:
             text = text.replace(word, "")
-        return text
+        return self._pattern.sub("", text) if self._pattern is not None else text
 
 
 def unrepeated(word: str) -> str:
@@ -74,7 +76,7 @@ class TurnReader:
         self._correction = sorted(turn.get("correction", ()), key=len, reverse=True)
         self._correction_lead = sorted(turn.get("correction_lead", ()), key=len, reverse=True)
         self._question = AnyOf(turn.get("question", ()))
-        self.indefinites = Indefinites(turn.get("indefinite", ()))
+        self.indefinites = Indefinites(turn.get("indefinite", ()), turn.get("indefinite_patterns", ()))
         self._chitchat_words = sorted(turn.get("chitchat", ()), key=len, reverse=True)
         self._chitchat = AnyOf(self._chitchat_words)
         self._asking = AnyOf(turn.get("asking", ()))

@@ -98,6 +98,33 @@ def test_a_complaint_phrased_as_a_question_is_still_a_complaint(text, why):
     assert (found.intent, found.why) == ("complaint", why), found
 
 
+@pytest.mark.parametrize("text", [
+    "三号楼的化粪池往外冒了，走路都得绕着，能不能派人抽一下",  # a demand, though no category word is sure
+    "隔壁天天晚上在院子里烧纸，烟全进我家了，这样可以吗",  # a judgement of what someone else does
+    "门口那家洗车店把水全排到人行道上，这合法吗",
+    "邻居家的鸡天天四点打鸣，我们还让不让人活了",
+    "小广场的路灯黑了两个礼拜没人修",
+    "电梯按钮掉了好几个，是不是要等出了事才有人管",
+    "请问小区门口那些占道卖菜的有人管吗",  # an opener does not make a rhetorical question a question
+])
+def test_a_demand_or_a_judgement_reports_whatever_topic_it_names(text):
+    found = analyzer().inquire(text, demo_index())
+    assert found.intent == "complaint", found
+
+
+@pytest.mark.parametrize("text", [
+    "我们楼一直没有装电梯，老人爬楼太累了，想问问加装电梯要走什么程序",
+    "家里的旧洗衣机坏了好久了，打算扔掉，能直接放到垃圾房门口吗",
+])
+def test_the_residents_own_errand_after_a_situation_is_a_question(text):
+    assert analyzer().inquire(text, demo_index()).intent == "consultation"
+
+
+@pytest.mark.parametrize("text", ["什么东西都往楼道里堆", "这几天都没水", "谁也不来管一下这片烂泥地", "怎么敲门都不开"])
+def test_a_question_word_before_dou_or_ye_means_any(text):
+    assert not any(analyzer().forms.asks(c) for c in text.split("，"))
+
+
 def test_an_emergency_is_never_a_question():
     found = analyzer().inquire("楼道里电瓶车着火了，怎么办啊", demo_index())
     assert (found.intent, found.why) == ("complaint", "urgent")
