@@ -279,3 +279,11 @@ async def test_the_expiry_notice_says_the_configured_idle_time(town, clock):
     clock.advance(minutes=11)
     reply = await resident.say("你好")
     assert "10分钟" in reply and "30分钟" not in reply
+
+
+async def test_a_short_report_with_survey_words_starts_a_report_when_no_survey_is_asked(street):
+    """"又坏了" answers a survey, but "电梯又坏了" with no survey pending is a report, not words for nobody."""
+    r = street("o-short-again")
+    assert "哪个小区" in await r.say("电梯又坏了")  # the dialog asks where, not the greeting menu
+    summary = await r.say("滨湖欣园3栋")
+    assert "请核对" in summary and "滨湖欣园" in summary

@@ -106,6 +106,13 @@ def test_a_complaint_phrased_as_a_question_is_still_a_complaint(text, why):
     "小广场的路灯黑了两个礼拜没人修",
     "电梯按钮掉了好几个，是不是要等出了事才有人管",
     "请问小区门口那些占道卖菜的有人管吗",  # an opener does not make a rhetorical question a question
+    "楼下小饭馆的排风扇一开就跟拖拉机一样，能不能去查一下",
+    "河边那排路灯全灭了，黑乎乎的，能来修一下吗",
+    "后门的铁栅栏歪了半个月，为啥一直没人来弄",  # why nobody acts
+    "楼下超市的冷柜压缩机半夜嗡嗡响，这是正常的吗",
+    "水压低得洗不了澡，到底怎么回事",
+    "垃圾满地没人扫，要保洁干什么",
+    "单元门的锁坏了好几天",  # 好几 is "several", no question
 ])
 def test_a_demand_or_a_judgement_reports_whatever_topic_it_names(text):
     found = analyzer().inquire(text, demo_index())
@@ -115,6 +122,7 @@ def test_a_demand_or_a_judgement_reports_whatever_topic_it_names(text):
 @pytest.mark.parametrize("text", [
     "我们楼一直没有装电梯，老人爬楼太累了，想问问加装电梯要走什么程序",
     "家里的旧洗衣机坏了好久了，打算扔掉，能直接放到垃圾房门口吗",
+    "请问社区能帮忙介绍个保洁的活吗",  # 请问 opens a question; it is no 请 asking the street to act
 ])
 def test_the_residents_own_errand_after_a_situation_is_a_question(text):
     assert analyzer().inquire(text, demo_index()).intent == "consultation"
