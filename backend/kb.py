@@ -26,6 +26,7 @@ ASKED_TEXT_MAX = 200  # characters of an unanswered question kept for the dashbo
 CSV_COLUMNS = ("faq_id", "question", "answer", "department", "keywords")
 ANSWERED_BY_KB, UNKNOWN = "answered_by_kb", "unknown"
 ANSWERED_BY_CHOICE = "answered_by_choice"  # no entry was sure; the resident picked one of those offered
+ANSWER_NOT_SOLVED = "answer_not_solved"  # answered, and the resident's next words were 没解决 or 人工
 
 
 @dataclass(frozen=True)
@@ -221,14 +222,20 @@ async def record_consultation(session: AsyncSession, now: datetime, faq_id: str 
     consultation = Consultation(at=now, outcome=ANSWERED_BY_KB if faq_id else UNKNOWN, faq_id=faq_id)
     session.add(consultation)
     if faq_id is None:
-        key, masked = asked_key(text)
-        row = await session.get(KbQuestion, key)
-        if row is None:
-            session.add(KbQuestion(key=key, text=masked, count=1, first_asked_at=now, last_asked_at=now))
-        else:
-            row.count, row.last_asked_at, row.text = row.count + 1, max(row.last_asked_at, now), masked
+        await _keep_question(session, text, now, answered_with=None)
     await session.flush()
     return consultation.id
+
+
+async def _keep_question(session: AsyncSession, text: str, now: datetime, *, answered_with: str | None) -> None:
+    key, masked = asked_key(text)
+    row = await session.get(KbQuestion, key)
+    if row is None:
+        session.add(KbQuestion(key=key, text=masked, count=1, first_asked_at=now, last_asked_at=now,
+                               answered_with=answered_with))
+    else:
+        row.count, row.last_asked_at, row.text = row.count + 1, max(row.last_asked_at, now), masked
+        row.answered_with = answered_with
 
 
 async def answered_by_choice(session: AsyncSession, consultation_id: int, faq_id: str) -> None:
@@ -240,6 +247,20 @@ async def answered_by_choice(session: AsyncSession, consultation_id: int, faq_id
         await session.flush()
 
 
+async def answer_not_solved(session: AsyncSession, consultation_id: int, text: str, now: datetime) -> bool:
+    """The resident said the answer just given did not solve it: the consultation counts apart in the figures,
+    and the question (`text`, masked as kept) joins those the street looks at, with the entry that answered it,
+    so a supervisor can name the entry that does answer it or write one. False when that answer was not
+    given (or already disowned)."""
+    row = await session.get(Consultation, consultation_id)
+    if row is None or row.outcome not in (ANSWERED_BY_KB, ANSWERED_BY_CHOICE):
+        return False
+    row.outcome = ANSWER_NOT_SOLVED
+    await _keep_question(session, text, now, answered_with=row.faq_id)
+    await session.flush()
+    return True
+
+
 @dataclass(frozen=True)
 class Unanswered:
     text: str
@@ -247,12 +268,14 @@ class Unanswered:
     first_asked_at: datetime
     last_asked_at: datetime
     key: str = ""  # the group's key: what the dashboard names when it attaches the question to an entry
+    answered_with: str | None = None  # the entry whose answer the resident said did not solve it
 
 
 async def unanswered(session: AsyncSession, limit: int = 200) -> list[Unanswered]:
-    """Questions no entry answered, newest first, with how often each was asked."""
+    """Questions no entry answered, or whose answer did not solve them, newest first, with how often each was
+    asked."""
     rows = await session.scalars(select(KbQuestion).order_by(KbQuestion.last_asked_at.desc()).limit(limit))
-    return [Unanswered(r.text, r.count, r.first_asked_at, r.last_asked_at, r.key) for r in rows]
+    return [Unanswered(r.text, r.count, r.first_asked_at, r.last_asked_at, r.key, r.answered_with) for r in rows]
 
 
 async def forget_unanswered(session: AsyncSession, before: datetime) -> int:
@@ -263,8 +286,9 @@ async def forget_unanswered(session: AsyncSession, before: datetime) -> int:
 async def consultation_figures(session: AsyncSession, start: datetime | None = None,
                                end: datetime | None = None) -> dict:
     """The consultations of a period as 12345 counts them: asked, and how each was met. Every way a question
-    is met is one key of `consultations`; kb_answer_rate is the share the knowledge base answered, at once or
-    after the resident picked one of the entries offered (`answered_after_choice`, a part of `answered_by_kb`)."""
+    is met is one key of `consultations`. `answered_by_kb` counts the answers given, at once or after the
+    resident picked one of the entries offered (`answered_after_choice`), and within them `answers_not_solved`,
+    those the resident said did not solve it; kb_answer_rate is the share answered and not disowned."""
     query = select(Consultation.outcome, func.count()).group_by(Consultation.outcome)
     if start is not None:
         query = query.where(Consultation.at >= start)
@@ -272,6 +296,8 @@ async def consultation_figures(session: AsyncSession, start: datetime | None = N
         query = query.where(Consultation.at < end)
     counts = {outcome: n for outcome, n in (await session.execute(query)).all()}
     asked = sum(counts.values())
-    chosen = counts.get(ANSWERED_BY_CHOICE, 0)
-    met = {"asked": asked, ANSWERED_BY_KB: counts.get(ANSWERED_BY_KB, 0) + chosen, "answered_after_choice": chosen}
-    return {"consultations": met, "kb_answer_rate": round(met[ANSWERED_BY_KB] / asked, 4) if asked else None}
+    chosen, disowned = counts.get(ANSWERED_BY_CHOICE, 0), counts.get(ANSWER_NOT_SOLVED, 0)
+    met = {"asked": asked, ANSWERED_BY_KB: counts.get(ANSWERED_BY_KB, 0) + chosen + disowned,
+           "answered_after_choice": chosen, "answers_not_solved": disowned}
+    rate = round((met[ANSWERED_BY_KB] - disowned) / asked, 4) if asked else None
+    return {"consultations": met, "kb_answer_rate": rate}

@@ -101,32 +101,53 @@ async def consult(update: Update, ctx: Context) -> Reply | None:
     consultation = await kb.record_consultation(ctx.session, ctx.now, inquiry.faq_id if answer else None,
                                                 update.text or "")
     if answer is not None:
+        await answered(update, ctx, consultation, update.text or "")
         return Reply(text=T.KB_ANSWER.format(answer=answer))
     near = [c for c in inquiry.offered if ctx.services.knowledge.question(c)]
     if not near:
         return Reply(text=T.KB_UNKNOWN)
     since = await inbound.mark(ctx.session, update.platform, update.user_id)
-    await offer_store(update, ctx).set("offered", {"faq_ids": near, "consultation": consultation, "since": since},
-                                       ctx.now)
+    await exchange_store(update, ctx).set("offered", {"faq_ids": near, "consultation": consultation, "since": since,
+                                                      "text": kb.asked_key(update.text or "")[1]}, ctx.now)
     choices = "\n".join(T.KB_CHOICE.format(n=n, question=ctx.services.knowledge.question(c))
                         for n, c in enumerate(near, 1))
     return Reply(text=T.KB_SUGGEST.format(choices=choices))
 
 
-def offer_store(update: Update, ctx: Context) -> ConversationStore:
-    """The entries last offered to pick from, kept apart from any dialog."""
+def exchange_store(update: Update, ctx: Context) -> ConversationStore:
+    """The knowledge base's last word to this person, kept apart from any dialog: the entries offered to pick
+    from, or the answer given (so a 没解决 right after it disowns it). Holds the question masked, as kept."""
     return ConversationStore(ctx.session, f"{update.platform}#kb", update.user_id)
+
+
+async def answered(update: Update, ctx: Context, consultation: int, text: str) -> None:
+    since = await inbound.mark(ctx.session, update.platform, update.user_id)
+    await exchange_store(update, ctx).set("answered", {"consultation": consultation, "since": since,
+                                                       "text": kb.asked_key(text)[1]}, ctx.now)
+
+
+async def answer_disowned(update: Update, ctx: Context) -> bool:
+    """The resident's 没解决 or 人工 as their very next message after an answer, within the dialog timeout: the
+    answer did not solve it (backend.kb.answer_not_solved), and the street will see the question."""
+    store = exchange_store(update, ctx)
+    last = await store.get()
+    if last is None or last.state != "answered" or ctx.now - last.updated_at > ctx.services.dialog_ttl:
+        return False
+    if not await inbound.nothing_since(ctx.session, update.platform, update.user_id, last.data.get("since", {})):
+        return False
+    await store.clear()
+    return await kb.answer_not_solved(ctx.session, last.data["consultation"], last.data.get("text", ""), ctx.now)
 
 
 def picks_a_number(update: Update, ctx: Context) -> bool:
     return update.kind == "text" and ctx.dialog is None and PICK.match(update.text or "") is not None
 
 
-async def picked(update: Update, ctx: Context) -> tuple[str, int] | None:
+async def picked(update: Update, ctx: Context) -> tuple[str, int, str] | None:
     """The entry a bare number picks: among those offered to this person in reply to their last message, within
     the dialog timeout, with nothing pushed to them since (a survey's 1/2/3 is not a pick); with the
-    consultation it answers."""
-    offer = await offer_store(update, ctx).get()
+    consultation it answers and the question (masked)."""
+    offer = await exchange_store(update, ctx).get()
     if offer is None or offer.state != "offered" or ctx.now - offer.updated_at > ctx.services.dialog_ttl:
         return None
     n = int(PICK.match(update.text).group(1))
@@ -135,7 +156,7 @@ async def picked(update: Update, ctx: Context) -> tuple[str, int] | None:
         return None
     if not await inbound.nothing_since(ctx.session, update.platform, update.user_id, offer.data.get("since", {})):
         return None
-    return near[n - 1], offer.data["consultation"]
+    return near[n - 1], offer.data["consultation"], offer.data.get("text", "")
 
 
 async def known_answer(update: Update, ctx: Context) -> str | None:
@@ -159,9 +180,9 @@ async def pick(update: Update, ctx: Context) -> Reply:
     answer = ctx.services.knowledge.answer(found[0]) if found else None
     if answer is None:
         raise SkipHandler  # no offer stands: the number means whatever it means elsewhere (a survey's rating)
-    faq_id, consultation = found
+    faq_id, consultation, question = found
     await kb.answered_by_choice(ctx.session, consultation, faq_id)
-    await offer_store(update, ctx).clear()
+    await answered(update, ctx, consultation, question)
     return Reply(text=T.KB_ANSWER.format(answer=answer))
 
 

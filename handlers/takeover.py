@@ -18,7 +18,7 @@ import re
 
 from backend import staff as staff_mod, takeover as tk
 from backend.cases import Reporter
-from handlers import intake, texts as T, words
+from handlers import intake, knowledge, texts as T, words
 from handlers.staff import BIND, command as staff_command
 from handlers.casework import policy, rules_for
 from backend.clock import duration_text
@@ -191,6 +191,7 @@ async def start(update: Update, ctx: Context) -> Reply:
 
 @request_router.on(Filter(asks_for_person, "asks for a person"))
 async def person(update: Update, ctx: Context) -> Reply:
+    await knowledge.answer_disowned(update, ctx)
     await unsolved_store(update, ctx).clear()
     return await start(update, ctx)
 
@@ -198,7 +199,9 @@ async def person(update: Update, ctx: Context) -> Reply:
 @request_router.on(Filter(says_unsolved, "unsolved"))
 async def unsolved(update: Update, ctx: Context) -> Reply:
     """The first 没解决 of a conversation invites the resident to say more or ask for a person; the second
-    within DRAFT_TTL_S hands them to a person."""
+    within DRAFT_TTL_S hands them to a person. Right after an answer of the knowledge base, it disowns that
+    answer."""
+    await knowledge.answer_disowned(update, ctx)
     store = unsolved_store(update, ctx)
     before = await store.get()
     if before is not None and ctx.now - before.updated_at <= ctx.services.dialog_ttl:

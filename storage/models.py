@@ -649,8 +649,9 @@ class KbEntry(Base):
 
 
 class KbQuestion(Base):
-    """A question residents asked that no entry answered, grouped by its normalised, masked text: what the
-    knowledge base should learn next. Deleted `log_days` after it was last asked (retention)."""
+    """A question residents asked that no entry answered, or whose answer the resident said did not solve it,
+    grouped by its normalised, masked text: what the knowledge base should learn next. Deleted `log_days` after
+    it was last asked (retention)."""
 
     __tablename__ = "kb_questions"
     __table_args__ = (Index("ix_kb_questions_last", "last_asked_at"),)
@@ -660,6 +661,8 @@ class KbQuestion(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the entry whose answer the resident last said did not solve it; None: no entry answered
+    answered_with: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class Consultation(Base):
@@ -671,7 +674,7 @@ class Consultation(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(String(24))  # answered_by_kb | unknown
+    outcome: Mapped[str] = mapped_column(String(24))  # answered_by_kb | answered_by_choice | answer_not_solved | unknown
     faq_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 

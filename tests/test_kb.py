@@ -36,7 +36,7 @@ async def test_a_question_gets_its_entrys_answer_and_the_offer_of_a_person(stree
         assert list(await s.scalars(select(Case))) == []
         figures = await analytics.report(s)
     assert figures["consultations"] == {"asked": 1, "answered_by_kb": 1, "answered_after_choice": 0,
-                                        "handed_to_person": 0, "answered_by_person": 0, "callback_cases": 0}
+                                        "answers_not_solved": 0, "handed_to_person": 0, "answered_by_person": 0, "callback_cases": 0}
     assert figures["kb_answer_rate"] == 1.0
 
 
@@ -127,7 +127,8 @@ async def test_unanswered_questions_are_kept_no_longer_than_the_message_log(db, 
     async with db.sessions() as s:
         assert done.questions == 1 and [q.text for q in await kb.unanswered(s)] == ["图书馆几点开门"]
         figures = await kb.consultation_figures(s, start=clock() - timedelta(days=30))
-    assert figures == {"consultations": {"asked": 1, "answered_by_kb": 0, "answered_after_choice": 0},
+    assert figures == {"consultations": {"asked": 1, "answered_by_kb": 0, "answered_after_choice": 0,
+                                       "answers_not_solved": 0},
                        "kb_answer_rate": 0.0}
 
 
@@ -171,10 +172,10 @@ async def test_a_feared_hazard_with_a_question_word_in_it_is_still_a_report(stre
 
 async def test_a_question_no_entry_is_sure_of_offers_the_near_ones_and_a_number_picks(street):
     r = street("o-kb-pick")
-    register, rules = await entry(street.bot.db, "F037"), await entry(street.bot.db, "F038")
+    register, rules, bites = [await entry(street.bot.db, f) for f in ("F037", "F038", "F039")]
     offer = await r.say("养狗有什么要求")
     assert offer == T.KB_SUGGEST.format(choices="\n".join(
-        T.KB_CHOICE.format(n=n, question=e.question) for n, e in enumerate((register, rules), 1)))
+        T.KB_CHOICE.format(n=n, question=e.question) for n, e in enumerate((register, rules, bites), 1)))
     assert await r.say("2") == T.KB_ANSWER.format(answer=rules.answer)
     assert rules.answer not in await r.say("2")  # the offer is used up
     async with street.bot.db.sessions() as s:
@@ -182,7 +183,8 @@ async def test_a_question_no_entry_is_sure_of_offers_the_near_ones_and_a_number_
         kept = [q.text for q in await s.scalars(select(KbQuestion))]
         figures = await kb.consultation_figures(s)
     assert rows == [("answered_by_choice", "F038")] and kept == ["养狗有什么要求"]  # the street still sees it
-    assert figures == {"consultations": {"asked": 1, "answered_by_kb": 1, "answered_after_choice": 1},
+    assert figures == {"consultations": {"asked": 1, "answered_by_kb": 1, "answered_after_choice": 1,
+                                       "answers_not_solved": 0},
                        "kb_answer_rate": 1.0}
 
 
@@ -202,3 +204,39 @@ async def test_a_number_is_no_pick_once_anything_came_between(street, clock):
         outbox.enqueue(s, platform="wechat", user_id="o-kb-pushed", kind="case_status", payload={"text": "…"},
                        idempotency_key="kb-pick-push", now=clock())
     assert rules.answer not in await pushed.say("2")
+
+
+async def test_an_answer_the_resident_says_did_not_solve_it_is_shown_to_the_street(street, clock):
+    """没解决 (or 人工) as the very next message disowns the answer: the figures count it apart, and the question
+    joins the dashboard's list with the entry that answered it, so a supervisor can attach it elsewhere."""
+    r = street("o-kb-unsolved")
+    price = await entry(street.bot.db, "F022")
+    assert price.answer in await r.say("电瓶车充电怎么收费？我手机号13912345678")
+    await r.say("没解决")
+    person = street("o-kb-person")
+    await person.say("电瓶车充电怎么收费")
+    clock.advance(seconds=5)
+    await person.say("人工")
+    async with street.bot.db.sessions() as s:
+        rows = sorted((c.outcome, c.faq_id) for c in await s.scalars(select(Consultation)))
+        asked = await kb.unanswered(s)
+        figures = await kb.consultation_figures(s)
+    assert rows == [("answer_not_solved", "F022")] * 2
+    assert sorted((q.text, q.answered_with) for q in asked) == [
+        ("电瓶车充电怎么收费", "F022"), ("电瓶车充电怎么收费？我手机号139****5678", "F022")]
+    assert figures == {"consultations": {"asked": 2, "answered_by_kb": 2, "answered_after_choice": 0,
+                                         "answers_not_solved": 2}, "kb_answer_rate": 0.0}
+
+
+async def test_a_later_not_solved_disowns_no_answer(street, clock):
+    """Only the very next message speaks of the answer: after another message, 没解决 is about something else."""
+    r = street("o-kb-later")
+    await r.say("电瓶车充电怎么收费")
+    await r.say("你好")
+    await r.say("没解决")
+    never = street("o-kb-never")
+    await never.say("没解决")
+    async with street.bot.db.sessions() as s:
+        rows = [(c.outcome, c.faq_id) for c in await s.scalars(select(Consultation))]
+        assert list(await s.scalars(select(KbQuestion))) == []
+    assert rows == [("answered_by_kb", "F022")]

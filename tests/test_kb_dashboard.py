@@ -10,6 +10,7 @@ import pytest
 from backend import accounts, kb
 from backend.demo import seed_demo
 from handlers import texts as T
+from web import dashboard_texts as T_DASH
 from tests.test_dashboard import PASSWORD, login, new_browser, url
 from tests.conftest import Resident
 
@@ -164,3 +165,13 @@ async def test_a_supervisor_makes_an_unanswered_question_an_entrys_phrasing_and_
     async with desk.browser.post(url(desk, "/dashboard/kb/F037"), data={**form, "phrasings": ""}) as r:
         assert r.status == 200
     assert (await entry(desk.db, "F037")).phrasings == ()
+
+
+async def test_an_answer_said_not_to_solve_it_is_listed_with_the_entry_that_gave_it(desk, clock):
+    resident = Resident(desk, "o-kb-desk-unsolved")
+    assert (await entry(desk.db, "F022")).answer in await resident.say("电瓶车充电怎么收费")
+    await resident.say("没解决")
+    assert (await login(desk, "S12")).status == 302
+    status, html = await page(desk.browser, desk, "/dashboard/kb")
+    row = re.search(r'<td class="text">电瓶车充电怎么收费<div class="kb-not-solved">([^<]*)</div></td>', html)
+    assert status == 200 and row and row.group(1) == T_DASH.KB_NOT_SOLVED.format(faq_id="F022")

@@ -108,7 +108,8 @@ KB_SAVED = {"added": "已新增，下一个问题即按新内容回答。", "upd
 KB_REFUSED = {"bad_id": "编号只能由字母、数字、-、_ 组成，最多16位。", "empty_question": "问题不能为空。",
               "empty_answer": "答案不能为空。", "too_long": "内容过长：{where}。", "duplicate_id": "编号 {where} 已存在。",
               "unknown_id": "没有编号为 {where} 的条目。", "unknown_question": "这个问题已不在列表中（已处理或已过保存期）。"}
-KB_UNANSWERED = "居民问到、知识库答不上的问题（按最近提问排序，已隐去电话等个人信息）"
+KB_UNANSWERED = "居民问到、知识库答不上或答了没解决的问题（按最近提问排序，已隐去电话等个人信息）"
+KB_NOT_SOLVED = "已按 {faq_id} 回答，居民说没解决"
 KB_UNANSWERED_COLUMNS = ("问题", "次数", "最近一次", "第一次", "由哪个条目回答")
 KB_ATTACH_PLACEHOLDER = "条目编号，如 F016"
 KB_ATTACH = "加为该条目的问法"
