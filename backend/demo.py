@@ -3,7 +3,7 @@ markets, parks, schools…), departments, staff, charging stations, and its know
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -82,5 +82,18 @@ async def seed_demo(session: AsyncSession, now: datetime | None = None) -> SeedR
     entries = kb.read_csv(DEMO_DIR / "faq.csv")
     if isinstance(entries, kb.Refusal):
         raise ValueError(f"faq.csv: {entries.code} {entries.where}")
+    entries = await _with_pilot_phrasings(session, entries)
     done = await kb.import_entries(session, entries, now or datetime.now(timezone.utc), actor="seed")
     return SeedResult(added + len(done.added), updated + len(done.updated))
+
+
+async def _with_pilot_phrasings(session: AsyncSession, entries: list[kb.Entry]) -> list[kb.Entry]:
+    """The entries with the phrasings a pilot taught them (faq_phrasings.csv: residents' questions attached to
+    the entry that answers them, as a supervisor does from the dashboard), after any the street taught since."""
+    pilot: dict[str, list[str]] = {}
+    with open(DEMO_DIR / "faq_phrasings.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            pilot.setdefault(row["faq_id"], []).append(row["phrasing"])
+    kept = {e.faq_id: e.phrasings or () for e in await kb.list_entries(session)}
+    return [replace(e, phrasings=tuple(dict.fromkeys((*kept.get(e.faq_id, ()), *pilot.get(e.faq_id, ())))))
+            for e in entries]

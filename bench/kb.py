@@ -1,14 +1,20 @@
 """Benchmark of the knowledge base's decision (nlp Analyzer.inquire with the demo street's entries).
 
-    python bench/kb.py [--calibrate] [--json]
+    python bench/kb.py [--calibrate] [--bare] [--json] [--write-pilot]
 
 On each labelled file (text, faq_id: an entry id, empty for a question the street does not answer, or
 `complaint`): the share of answerable questions whose right entry comes first and is answered, of out-of-scope
 questions answered with no entry, and of complaints that still reach the report dialog (the chat's path: not a
 consultation, and read as a report the way the intake dialog reads one). The complaint corpora of the nlp
 tests give the last figure on 600 more reports, and the forms files on complaints and questions about the same
-things (demands, rhetorical questions, situations told around a question). Then questions per second on one core (CPU time, best of 5
-passes), and the memory one index of 1,000 entries costs.
+things (demands, rhetorical questions, situations told around a question). Then questions per second on one
+core (CPU time, best of 5 passes), and the memory one index of 1,000 entries costs.
+
+The demo street is measured as `seed --demo` loads it: its 90 entries with the pilot's phrasings
+(backend/demo_street/faq_phrasings.csv: every answerable question of the STUDIED files, attached to its entry
+as a street's supervisors attach residents' questions from the dashboard; `--write-pilot` writes it again). A
+STUDIED file is measured with the phrasings of the other files only, so no file is measured on its own
+questions; `--bare` measures the street's file alone.
 
 `faq_dev.tsv` (bench/data, the street's development file) is what the synonyms and the threshold were tuned on;
 `kb_holdout.tsv` was written before any tuning and later tuned on; `kb_holdout2.tsv` was written before the
@@ -17,9 +23,10 @@ retrieval mechanisms (character bigrams, coverage, margin) were tuned. `kb_holdo
 situation around the question, near-misses among the out-of-scope ones); 3 and 4 measured the words and a
 sentence-encoder reading blind, 5 the offer of near entries; 4 and 5 were studied since, with the form reader's
 demand and errand rules and the synonyms. `kb_holdout6.tsv` and `kb_holdout7.tsv`, written the same way, are the
-ones nobody has tuned on. --calibrate prints, for each threshold, the right
-entries answered first, answered or offered, and the out-of-scope questions left unanswered over the
-CALIBRATION files, and the threshold with the most of the first and the last."""
+ones nobody has tuned on: none of their questions is a phrasing. --calibrate prints, for each threshold, the
+right entries answered first, answered or offered, and the out-of-scope questions left unanswered: for entries
+without phrasings over the CALIBRATION files on the bare entries, for taught entries over the STUDIED files each
+measured with the other files' phrasings; and the thresholds with the most of the first and the last."""
 from __future__ import annotations
 
 import argparse
@@ -38,6 +45,7 @@ from nlp import Analyzer, load_taxonomy, places_from_csv  # noqa: E402
 from nlp.faq import FaqEntry  # noqa: E402
 
 DEMO = ROOT / "backend" / "demo_street"
+PILOT = DEMO / "faq_phrasings.csv"
 DATA = ROOT / "bench" / "data"
 FILES = {"dev": DATA / "faq_dev.tsv", "holdout": DATA / "kb_holdout.tsv",
          **{f"holdout{n}": DATA / f"kb_holdout{n}.tsv" for n in range(2, 8) if (DATA / f"kb_holdout{n}.tsv").exists()}}
@@ -55,6 +63,41 @@ def entries() -> list[FaqEntry]:
     with open(DEMO / "faq.csv", encoding="utf-8") as f:
         return [FaqEntry(r["faq_id"], r["question"], tuple(k for k in r["keywords"].split("|") if k), r["answer"])
                 for r in csv.DictReader(f)]
+
+
+def pilot_rows() -> list[tuple[str, str, str]]:
+    """(faq_id, question masked as the dashboard keeps it, file) for every answerable question of the STUDIED
+    files, once each."""
+    from backend.kb import asked_key
+
+    rows, seen = [], set()
+    for name in STUDIED:
+        for text, gold in labelled(FILES[name]):
+            masked = asked_key(text)[1]
+            if gold and gold != "complaint" and (gold, masked) not in seen:
+                seen.add((gold, masked))
+                rows.append((gold, masked, FILES[name].name))
+    return rows
+
+
+def write_pilot() -> int:
+    rows = pilot_rows()
+    with open(PILOT, "w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(("faq_id", "phrasing", "source"))
+        out.writerows(rows)
+    return len(rows)
+
+
+def taught(base: list[FaqEntry], leave_out: str | None = None) -> list[FaqEntry]:
+    """The entries with the pilot's phrasings, less those from the file `leave_out` (a FILES name)."""
+    skip = FILES[leave_out].name if leave_out else None
+    with open(PILOT, encoding="utf-8") as f:
+        found: dict[str, list[str]] = {}
+        for r in csv.DictReader(f):
+            if r["source"] != skip:
+                found.setdefault(r["faq_id"], []).append(r["phrasing"])
+    return [replace(e, phrasings=tuple(found.get(e.faq_id, ()))) for e in base]
 
 
 def labelled(path: Path) -> list[tuple[str, str]]:
@@ -148,34 +191,40 @@ def thousand_entries(analyzer: Analyzer, base: list[FaqEntry]) -> dict:
     return {"entries": len(many), "memory_growth_mb": round(grown / 1024, 1), "build_s": round(built, 2)}
 
 
-def taught(analyzer: Analyzer, base: list[FaqEntry]) -> list[FaqEntry]:
-    """The entries with, as phrasings, every answerable question of the STUDIED files the knowledge base did not
-    answer right: what a street's supervisors would have attached from the dashboard's unanswered list."""
-    index = analyzer.faq_index(base)
-    missed: dict[str, list[str]] = {}
-    for name in STUDIED:
-        for text, gold in labelled(FILES[name]):
-            if gold and gold != "complaint" and analyzer.inquire(text, index).faq_id != gold:
-                missed.setdefault(gold, []).append(text)
-    return [replace(e, phrasings=tuple(missed.get(e.faq_id, ()))) for e in base]
-
-
 def calibrate(analyzer: Analyzer) -> dict:
-    """The threshold (1.0 to 6.0) with the most right entries answered first plus out-of-scope questions left
-    unanswered (the two rates the street is measured by, equally weighted) over the CALIBRATION files pooled;
-    with the share of right entries answered or offered, which the threshold barely moves."""
-    index = analyzer.faq_index(entries())
-    rows = [row for name in CALIBRATION for row in labelled(FILES[name]) if row[1] != "complaint"]
-    scored = [(g, analyzer.inquire(t, index)) for t, g in rows]
-    answerable, outside = [(g, i) for g, i in scored if g], [i for g, i in scored if not g]
+    """The thresholds (1.0 to 8.0) with the most right entries answered first plus out-of-scope questions left
+    unanswered (the two rates the street is measured by, equally weighted), with the share of right entries
+    answered or offered, which they barely move. `threshold` for entries nobody taught: the CALIBRATION files
+    pooled, on the bare entries. `taught_threshold`: the STUDIED files pooled, each file asked of the entries
+    with the phrasings of the other files (none of its own questions)."""
+    bare = analyzer.faq_index(entries())
+    plain = _scored(analyzer, {name: bare for name in CALIBRATION})
+    taught_ = _scored(analyzer, {name: analyzer.faq_index(taught(entries(), name)) for name in STUDIED})
+    return {"threshold": _sweep(plain, taught=False), "taught_threshold": _sweep(taught_, taught=True)}
+
+
+def _scored(analyzer: Analyzer, indexes: dict) -> list:
+    return [(gold, analyzer.inquire(text, index), index) for name, index in indexes.items()
+            for text, gold in labelled(FILES[name]) if gold != "complaint"]
+
+
+def _sweep(scored: list, *, taught: bool) -> dict:
+    answerable, outside = [r for r in scored if r[0]], [r for r in scored if not r[0]]
+
+    def sure(i, index, threshold: float) -> bool:
+        if i.intent != "consultation" or not i.candidates:
+            return False
+        top = i.candidates[0][0]
+        return i.score >= (threshold if taught == index.is_taught(top) else index.threshold_of(top))
+
     table = []
-    for step in range(10, 61):
+    for step in range(10, 81):
         threshold = step / 10
-        sure = [i.intent == "consultation" and bool(i.candidates) and i.score >= threshold for _, i in answerable]
-        right = sum(s and i.candidates[0][0] == g for s, (g, i) in zip(sure, answerable))
+        said = [sure(i, index, threshold) for _, i, index in answerable]
+        right = sum(s and i.candidates[0][0] == g for s, (g, i, _) in zip(said, answerable))
         offered = sum(not s and i.intent == "consultation" and g in index.near(i.candidates)
-                      for s, (g, i) in zip(sure, answerable))
-        quiet = sum(not (i.candidates and i.score >= threshold) for i in outside)
+                      for s, (g, i, index) in zip(said, answerable))
+        quiet = sum(not sure(i, index, threshold) for _, i, index in outside)
         table.append({"threshold": threshold, "right_first": round(right / len(answerable), 4),
                       "answered_or_offered": round((right + offered) / len(answerable), 4),
                       "not_answered": round(quiet / len(outside), 4)})
@@ -183,32 +232,23 @@ def calibrate(analyzer: Analyzer) -> dict:
     return {"best": best, "table": table}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calibrate", action="store_true")
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--taught", action="store_true",
-                        help="as if supervisors had attached the STUDIED files' missed questions to their entries")
-    args = parser.parse_args()
-    analyzer = Analyzer(load_taxonomy(), places_from_csv(DEMO / "compounds.csv", DEMO / "places.csv"),
-                        cache_dir=ROOT / "data")
-    if args.calibrate:
-        print(json.dumps(calibrate(analyzer), ensure_ascii=False))
-        return 0
-    base = entries()
-    if args.taught:
-        base = taught(analyzer, base)
+def measure(analyzer: Analyzer, bare: bool) -> dict:
+    """Every figure, on the demo street as seeded (or its file alone, `bare`)."""
+    base = entries() if bare else taught(entries())
     index = analyzer.faq_index(base)
-    result = {name: rates(analyzer, index, labelled(path)) for name, path in FILES.items()}
+    indexes = {name: index if bare or name not in STUDIED else analyzer.faq_index(taught(entries(), name))
+               for name in FILES}
+    result = {name: rates(analyzer, indexes[name], labelled(path)) for name, path in FILES.items()}
     result["complaint_corpora"] = complaint_corpora(analyzer, index)
     result["forms"] = {name: form_rates(analyzer, index, path) for name, path in FORMS.items()}
     texts = [t for path in FILES.values() for t, _ in labelled(path)]
     result["questions_per_s_one_core"] = speed(analyzer, index, texts)
     result["index_1000"] = thousand_entries(analyzer, base)
-    result["threshold"] = index.threshold
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=1))
-        return 0
+    result["thresholds"] = [index.threshold, index.taught_threshold]
+    return result
+
+
+def show(result: dict) -> None:
     for name in FILES:
         r = result[name]
         print(f"{name:8} right entry first {r['right_first']:.1%} (answered or offered "
@@ -223,6 +263,28 @@ def main() -> int:
     print(f"questions/s on one core (CPU time): {result['questions_per_s_one_core']}")
     i = result["index_1000"]
     print(f"index of {i['entries']} entries: +{i['memory_growth_mb']} MB resident, built in {i['build_s']} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--bare", action="store_true", help="the street's file alone, without the pilot's phrasings")
+    parser.add_argument("--write-pilot", action="store_true", help=f"write {PILOT.name} from the STUDIED files")
+    args = parser.parse_args()
+    if args.write_pilot:
+        print(f"{write_pilot()} phrasings written to {PILOT}")
+        return 0
+    analyzer = Analyzer(load_taxonomy(), places_from_csv(DEMO / "compounds.csv", DEMO / "places.csv"),
+                        cache_dir=ROOT / "data")
+    if args.calibrate:
+        print(json.dumps(calibrate(analyzer), ensure_ascii=False))
+        return 0
+    result = measure(analyzer, args.bare)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        show(result)
     return 0
 
 

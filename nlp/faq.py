@@ -61,6 +61,7 @@ class KbWords:
     synonyms: dict[str, str]
     stop: frozenset[str]
     threshold: float = DEFAULT_THRESHOLD
+    taught_threshold: float | None = None  # an entry with residents' phrasings answers from this; None: threshold
     suggest: float | None = None  # least BM25 score of an entry offered to pick from; None: none is offered
     forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the question/report forms (inquiry.py)
     aspects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # what a question asks: cost, time, place…
@@ -79,11 +80,14 @@ def load_kb_words(path: str | Path | None = None) -> KbWords:
         for word in words[1:]:
             synonyms.setdefault(word, words[0])
     stop = frozenset(normalize(w) for w in raw.get("words", {}).get("stop", ()))
-    threshold = float(raw.get("retrieval", {}).get("threshold", DEFAULT_THRESHOLD))
-    suggest = raw.get("retrieval", {}).get("suggest")
+    retrieval = raw.get("retrieval", {})
+    threshold = float(retrieval.get("threshold", DEFAULT_THRESHOLD))
+    taught = retrieval.get("taught_threshold")
+    suggest = retrieval.get("suggest")
     forms = {k: tuple(normalize(w) for w in v) for k, v in raw.get("forms", {}).items()}
     aspects = {k: tuple(normalize(w) for w in v) for k, v in raw.get("aspects", {}).items()}
-    return KbWords(synonyms, stop, threshold, None if suggest is None else float(suggest), forms, aspects)
+    return KbWords(synonyms, stop, threshold, None if taught is None else float(taught),
+                   None if suggest is None else float(suggest), forms, aspects)
 
 
 class SynonymReader:
@@ -163,12 +167,14 @@ class FaqIndex:
                  threshold: float | None = None):
         self.words = words or load_kb_words()
         self.threshold = self.words.threshold if threshold is None else threshold
+        self.taught_threshold = self.words.taught_threshold
         self._read = SynonymReader(self.words, cut)
         self.entries = tuple(entries)
         self.ids = [e.faq_id for e in self.entries]
         questions = [self.terms(" ".join((e.question, *e.keywords, *e.phrasings))) for e in self.entries]
         answers = [self.terms(e.answer) for e in self.entries]
         self._questions, self._answers = _Field(questions), _Field(answers)
+        self._taught = [bool(e.phrasings) for e in self.entries]
         self._bigrams = _Field([bigrams(q) for q in questions])
         self._aspect_words = {k: AnyOf(v) for k, v in self.words.aspects.items()}
         entry_aspects = [self.aspects(e.question) for e in self.entries]
@@ -261,4 +267,16 @@ class FaqIndex:
         if not candidates:
             return None, 0.0, []
         confidence = self.confidence(text, candidates)
-        return (candidates[0][0] if confidence >= self.threshold else None), confidence, candidates
+        return (candidates[0][0] if confidence >= self.threshold_of(candidates[0][0]) else None), confidence, \
+            candidates
+
+    def is_taught(self, faq_id: str) -> bool:
+        return self._taught[self.ids.index(faq_id)]
+
+    def threshold_of(self, faq_id: str) -> float:
+        """The confidence an entry needs to answer. An entry residents taught phrasings to says more words, so
+        near-miss questions score higher against it too: it needs `taught_threshold` (kb.toml, calibrated with
+        phrasings taught from other files than the one measured)."""
+        if self.taught_threshold is not None and self.is_taught(faq_id):
+            return self.taught_threshold
+        return self.threshold

@@ -51,7 +51,7 @@ async def test_a_complaint_sharing_an_entrys_words_still_becomes_a_case(street):
 
 
 async def test_the_same_words_asked_get_the_rule_and_told_open_a_report(street):
-    asked = await street("o-kb-rule").say("楼道里可不可以停电动车充电")
+    asked = await street("o-kb-rule").say("楼道里能不能给电瓶车充电")
     assert OFFER in asked and (await entry(street.bot.db, "F020")).answer in asked
     told = await street("o-kb-told").say("楼道里天天有人停电动车充电")
     assert OFFER not in told and ("请核对" in told or "哪个小区" in told or "小区" in told)
@@ -104,8 +104,9 @@ async def test_importing_the_file_again_keeps_the_phrasings_residents_taught(db,
         assert await kb.attach_question(s, asked.key, "F037", clock(), "staff:S12") == "F037"
         done = await kb.import_entries(s, kb.read_csv(kb_demo_file()), clock())
         kept = await kb.get_entry(s, "F037")
-    assert len(done.unchanged) == 90 and kept.phrasings == (asked.text,) and "13912345678" not in asked.text
-    assert kept.as_json()["phrasings"] == [asked.text]
+    # the pilot's phrasings come with the demo street; the one a supervisor attached is added after them
+    assert len(done.unchanged) == 90 and kept.phrasings[-1] == asked.text and "13912345678" not in asked.text
+    assert kept.as_json()["phrasings"][-1] == asked.text
 
 
 def kb_demo_file():
@@ -173,7 +174,7 @@ async def test_a_feared_hazard_with_a_question_word_in_it_is_still_a_report(stre
 async def test_a_question_no_entry_is_sure_of_offers_the_near_ones_and_a_number_picks(street):
     r = street("o-kb-pick")
     register, rules, bites = [await entry(street.bot.db, f) for f in ("F037", "F038", "F039")]
-    offer = await r.say("养狗有什么要求")
+    offer = await r.say("狗的规矩有哪些")
     assert offer == T.KB_SUGGEST.format(choices="\n".join(
         T.KB_CHOICE.format(n=n, question=e.question) for n, e in enumerate((register, rules, bites), 1)))
     assert await r.say("2") == T.KB_ANSWER.format(answer=rules.answer)
@@ -182,7 +183,7 @@ async def test_a_question_no_entry_is_sure_of_offers_the_near_ones_and_a_number_
         rows = [(c.outcome, c.faq_id) for c in await s.scalars(select(Consultation))]
         kept = [q.text for q in await s.scalars(select(KbQuestion))]
         figures = await kb.consultation_figures(s)
-    assert rows == [("answered_by_choice", "F038")] and kept == ["养狗有什么要求"]  # the street still sees it
+    assert rows == [("answered_by_choice", "F038")] and kept == ["狗的规矩有哪些"]  # the street still sees it
     assert figures == {"consultations": {"asked": 1, "answered_by_kb": 1, "answered_after_choice": 1,
                                        "answers_not_solved": 0},
                        "kb_answer_rate": 1.0}
@@ -193,12 +194,12 @@ async def test_a_number_is_no_pick_once_anything_came_between(street, clock):
 
     said = street("o-kb-said")
     rules = await entry(street.bot.db, "F038")
-    await said.say("养狗有什么要求")
+    await said.say("狗的规矩有哪些")
     await said.say("你好")
     assert rules.answer not in await said.say("2")
 
     pushed = street("o-kb-pushed")
-    await pushed.say("养狗有什么要求")
+    await pushed.say("狗的规矩有哪些")
     clock.advance(seconds=5)
     async with street.bot.db.transaction() as s:  # a survey or a case's news reached them since
         outbox.enqueue(s, platform="wechat", user_id="o-kb-pushed", kind="case_status", payload={"text": "…"},
