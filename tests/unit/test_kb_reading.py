@@ -254,3 +254,13 @@ def test_building_an_index_logs_nothing_at_debug_from_bm25s():
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "bm25s" not in out.stderr
+
+
+def test_an_entry_residents_taught_answers_from_its_own_threshold():
+    """Phrasings make an entry say more words, so it needs more to answer (kb.toml taught_threshold)."""
+    entries = [FaqEntry("A", "垃圾房几点开门", phrasings=("扔垃圾的地方几点开",)),
+               FaqEntry("B", "充电桩几点开放")]
+    strict = FaqIndex(entries, analyzer().tokenizer.cut, KbWords({}, frozenset(), threshold=0.5, taught_threshold=99))
+    assert strict.answer("垃圾房几点开门")[0] is None and strict.answer("充电桩几点开放")[0] == "B"
+    same = FaqIndex(entries, analyzer().tokenizer.cut, KbWords({}, frozenset(), threshold=0.5))
+    assert same.answer("垃圾房几点开门")[0] == "A"
