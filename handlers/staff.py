@@ -22,8 +22,8 @@ from storage.conversation import ConversationStore
 
 log = logging.getLogger(__name__)
 
-COMMAND = re.compile(r"^\s*(待办|接单|出发|到场|办结|转派|定位|协办|核实|退回|回访|统计|帮助)\s*(.*)$", re.S)
-BIND = re.compile(r"^\s*绑定\s*([0-9A-Za-z]{6,16})\s*$")
+COMMAND = re.compile(r"^\s*(%s|帮助)\s*(.*)$" % "|".join(words.STAFF_VERBS["cases"]), re.S)
+BIND = re.compile(r"^\s*(?:%s)\s*([0-9A-Za-z]{6,16})\s*$" % "|".join(words.STAFF_VERBS["bind"]))
 CASE_REF = re.compile(r"^(20\d{6}-\d{4}|\d{1,4})(?:\s+|$)(.*)$", re.S)
 ATTACH_WINDOW = timedelta(minutes=10)
 TODO_PAGE = 10  # cases per page of 待办

@@ -28,7 +28,7 @@ from storage.conversation import ConversationStore
 
 log = logging.getLogger(__name__)
 
-DUTY = re.compile(r"^\s*(值班|下班|会话|接入)\s*#?\s*(\d{0,9})\s*$")
+DUTY = re.compile(r"^\s*(%s)\s*#?\s*(\d{0,9})\s*$" % "|".join(words.STAFF_VERBS["duty"]))
 SEAT = "takeover_seat"  # ctx.readings key: the sender's seat in an open takeover (backend.takeover.Seat)
 RELAYED_KINDS = ("text", "voice", "image", "location", "link", "video")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from nlp.lexicon import load_lexicon
+
 CONFIRM = {"确认", "确定", "是", "是的", "好", "好的", "对", "对的", "可以", "没问题", "提交", "嗯", "ok", "yes", "y"}
 DENY = {"不是", "否", "不对", "不", "no", "n", "错了"}
 MODIFY = {"修改", "改", "更改", "改一下", "修改一下"}
@@ -18,6 +20,8 @@ PERSON_REQUEST_MAX = 14  # characters
 UNSOLVED = {"没解决", "没有解决", "还没解决", "还是没解决", "未解决", "没用", "不管用", "没帮到", "没有帮到我"}
 END = {"结束", "结束对话", "结束会话", "退出人工"}
 SKIP = {"跳过", "不知道", "不清楚", "没有", "不记得", "略过", "无"}
+# the words staff commands open with (nlp/lexicon.toml [staff], which the turn reader also reads)
+STAFF_VERBS = load_lexicon().staff
 
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _PUNCT = re.compile(r"[\s。，,.!！?？~～、；;：:（）()【】\[\]\"'“”‘’]+")

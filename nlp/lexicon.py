@@ -26,6 +26,11 @@ class Lexicon:
     spot: Mapping[str, tuple[str, ...]]  # nouns | relative | filler
     scope: Mapping[str, tuple[str, ...]]  # whole_compound | unknown
     turn: Mapping[str, tuple[str, ...]]  # word lists of the dialog-turn reader
+    staff: Mapping[str, tuple[str, ...]]  # the words staff commands open with: cases | duty | bind
+
+    @property
+    def staff_words(self) -> tuple[str, ...]:
+        return tuple(w for words in self.staff.values() for w in words)
 
 
 def _lower(words) -> tuple[str, ...]:
@@ -52,4 +57,5 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         spot=groups("spot"),
         scope=groups("scope"),
         turn=groups("turn"),
+        staff=groups("staff"),
     )

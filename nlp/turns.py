@@ -84,8 +84,8 @@ class TurnReader:
         self._greeting = frozenset(intent.get("greeting", ()))
         self._skip = frozenset(turn.get("skip", ()))
         self._none_of = frozenset(turn.get("none_of", ()))
-        self._staff = re.compile(r"^\s*(%s)(?:\s+\S.*|\s*\d.*)?$" % "|".join(map(re.escape, turn.get("staff", ("待办",)))),
-                                 re.S)
+        verbs = "|".join(map(re.escape, lexicon.staff_words))
+        self._staff = re.compile(r"^\s*(%s)(?:\s+\S.*|\s*[#＃]?\d.*)?$" % verbs, re.S)
         self._details = details
         self._has_evidence = has_evidence
 

@@ -40,7 +40,8 @@ def test_empty(text):
 
 
 @pytest.mark.parametrize("text, verb", [("接单 0002", "接单"), ("办结 20261201-0003 已处理", "办结"), ("待办", "待办"),
-                                        ("出发0001", "出发")])
+                                        ("出发0001", "出发"), ("接入 3", "接入"), ("接入#3", "接入"), ("值班", "值班"),
+                                        ("定位 0002 惠园路口", "定位")])
 def test_staff_words(text, verb):
     t = nlp.turn(text, None)
     assert t.kind == "staff_command" and t.value == verb
@@ -113,3 +114,17 @@ def test_none_of_a_menus_options(text):
 def test_a_correction_naming_the_wrong_value_first_carries_the_right_one(text, value):
     t = nlp.turn(text, "confirm")
     assert t.kind == "correction" and t.value == value
+
+
+def test_a_staff_verb_typed_in_a_report_fills_no_slot():
+    """"接入 3" is the takeover's command: inside a report asking for the building it is no "3栋"."""
+    t = nlp.turn("接入 3", "building")
+    assert t.kind == "staff_command" and t.value == "接入"
+
+
+def test_the_staff_verbs_are_the_ones_the_handlers_answer():
+    from handlers import staff, takeover, words
+
+    assert set(words.STAFF_VERBS["cases"]) == {*staff.ACTIONS, "待办", "统计"}
+    assert {takeover.DUTY.match(v).group(1) for v in words.STAFF_VERBS["duty"]} == {"值班", "下班", "会话", "接入"}
+    assert staff.BIND.match("绑定 AB12CD") and staff.COMMAND.match("帮助")
