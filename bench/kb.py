@@ -55,6 +55,10 @@ FILES = {"dev": DATA / "faq_dev.tsv", "holdout": DATA / "kb_holdout.tsv",
 FORMS = {p.stem: p for p in sorted(DATA.glob("forms_*.tsv"))}
 CALIBRATION = ("dev", "holdout", "holdout2", "holdout3")  # the threshold and the offer floor were chosen on these
 STUDIED = (*CALIBRATION, "holdout4", "holdout5")  # looked into, question by question
+# Residents' ways of asking each entry, two per entry in each file, written for the pilot by three people who saw
+# only the entries (older residents; young people on a phone; renters, shop owners and parents): phrasings only,
+# never measured.
+PILOT_FILES = sorted(DATA.glob("kb_pilot_*.tsv"))
 COMPLAINTS = [ROOT / "tests" / "data" / "complaints_dev.csv", ROOT / "tests" / "data" / "complaints_holdout.csv"]
 ASIDES = ("empty", "chitchat", "question", "staff_command")
 
@@ -67,16 +71,19 @@ def entries() -> list[FaqEntry]:
 
 def pilot_rows() -> list[tuple[str, str, str]]:
     """(faq_id, question masked as the dashboard keeps it, file) for every answerable question of the STUDIED
-    files, once each."""
+    files and every line of the PILOT_FILES, once each."""
     from backend.kb import asked_key
 
+    asked = [(text, gold, FILES[name].name) for name in STUDIED for text, gold in labelled(FILES[name])]
+    for path in PILOT_FILES:
+        with open(path, encoding="utf-8") as f:
+            asked += [(r["text"], r["faq_id"].strip(), path.name) for r in csv.DictReader(f, delimiter="\t")]
     rows, seen = [], set()
-    for name in STUDIED:
-        for text, gold in labelled(FILES[name]):
-            masked = asked_key(text)[1]
-            if gold and gold != "complaint" and (gold, masked) not in seen:
-                seen.add((gold, masked))
-                rows.append((gold, masked, FILES[name].name))
+    for text, gold, source in asked:
+        masked = asked_key(text)[1]
+        if gold and gold != "complaint" and (gold, masked) not in seen:
+            seen.add((gold, masked))
+            rows.append((gold, masked, source))
     return rows
 
 

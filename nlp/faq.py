@@ -43,6 +43,7 @@ DEFAULT_KB_WORDS = Path(__file__).with_name("kb.toml")
 TOP_CANDIDATES = 3
 DEFAULT_THRESHOLD = 3.4  # when kb.toml says nothing: BM25 score of the best entry below which nothing answers
 OFFERED = 3  # entries offered to pick from, at most
+LONG_NUMBER = 7  # digits: a phone or an ID number, no topic
 
 
 @dataclass(frozen=True)
@@ -192,10 +193,11 @@ class FaqIndex:
         return len(self.entries)
 
     def terms(self, text: str) -> list[str]:
-        """The words BM25 sees: normalised, synonyms rewritten, cut by jieba, stop words and punctuation out."""
+        """The words BM25 sees: normalised, synonyms rewritten, cut by jieba, stop words and punctuation out, and
+        long numbers (a phone, an ID: the resident's, not the topic's; "12345" stays)."""
         stop = self.words.stop
         return [w for w in self._read(normalize(text)) if w.strip() and w not in stop
-                and any(ch.isalnum() for ch in w)]
+                and any(ch.isalnum() for ch in w) and not (w.isdigit() and len(w) >= LONG_NUMBER)]
 
     def _scored(self, words: list[str]) -> np.ndarray:
         n = len(self.entries)

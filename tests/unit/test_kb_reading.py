@@ -264,3 +264,8 @@ def test_an_entry_residents_taught_answers_from_its_own_threshold():
     assert strict.answer("垃圾房几点开门")[0] is None and strict.answer("充电桩几点开放")[0] == "B"
     same = FaqIndex(entries, analyzer().tokenizer.cut, KbWords({}, frozenset(), threshold=0.5))
     assert same.answer("垃圾房几点开门")[0] == "A"
+
+
+def test_a_phone_number_in_a_question_is_no_word_of_its_topic():
+    index = plain_index(FaqEntry("A", "12345热线和公众号有什么区别"))
+    assert "13912345678" not in index.terms("充电怎么收费 13912345678") and "12345" in index.terms("12345热线")
