@@ -123,6 +123,12 @@ def test_a_demand_or_a_judgement_reports_whatever_topic_it_names(text):
     "我们楼一直没有装电梯，老人爬楼太累了，想问问加装电梯要走什么程序",
     "家里的旧洗衣机坏了好久了，打算扔掉，能直接放到垃圾房门口吗",
     "请问社区能帮忙介绍个保洁的活吗",  # 请问 opens a question; it is no 请 asking the street to act
+    "孩子把电动车钥匙弄丢了，车停在楼下一直推不走，开锁要多少钱",  # what it costs the resident
+    "充电桩扣了我三块钱一直没充上，钱能不能退给我",  # what they get back
+    "楼里一直停水，要打哪个电话问",  # whom they call
+    "自行车被人偷了，是直接报警还是先找物业",  # which of their own ways to take
+    "老房子加装电梯，政府有补贴没",  # 有…没, a spoken yes-or-no question
+    "阳台那扇推拉门能不能拆掉改成窗户",  # a verb that may be the resident's own, no problem named
 ])
 def test_the_residents_own_errand_after_a_situation_is_a_question(text):
     assert analyzer().inquire(text, demo_index()).intent == "consultation"
