@@ -211,8 +211,16 @@ def calibrate(analyzer: Analyzer) -> dict:
 
 
 def _scored(analyzer: Analyzer, indexes: dict) -> list:
-    return [(gold, analyzer.inquire(text, index), index) for name, index in indexes.items()
-            for text, gold in labelled(FILES[name]) if gold != "complaint"]
+    """(gold, the inquiry with the entry it would answer at any threshold, index) of every question."""
+    scored = []
+    for name, index in indexes.items():
+        for text, gold in labelled(FILES[name]):
+            if gold != "complaint":
+                inquiry = analyzer.inquire(text, index)
+                if inquiry.candidates and index.silent_on_what_is_asked(text, inquiry.candidates[0][0]):
+                    inquiry = replace(inquiry, score=0.0)  # never answered, whatever the threshold
+                scored.append((gold, inquiry, index))
+    return scored
 
 
 def _sweep(scored: list, *, taught: bool) -> dict:

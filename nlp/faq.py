@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import math
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class KbWords:
     suggest: float | None = None  # least BM25 score of an entry offered to pick from; None: none is offered
     forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the question/report forms (inquiry.py)
     aspects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # what a question asks: cost, time, place…
+    evidence: Mapping[str, str] = field(default_factory=dict)  # aspect -> pattern an answer giving it matches
 
     @property
     def all_words(self) -> tuple[str, ...]:
@@ -87,8 +89,9 @@ def load_kb_words(path: str | Path | None = None) -> KbWords:
     suggest = retrieval.get("suggest")
     forms = {k: tuple(normalize(w) for w in v) for k, v in raw.get("forms", {}).items()}
     aspects = {k: tuple(normalize(w) for w in v) for k, v in raw.get("aspects", {}).items()}
+    evidence = {k: "|".join(f"(?:{p})" for p in v) for k, v in raw.get("evidence", {}).items() if v}
     return KbWords(synonyms, stop, threshold, None if taught is None else float(taught),
-                   None if suggest is None else float(suggest), forms, aspects)
+                   None if suggest is None else float(suggest), forms, aspects, evidence)
 
 
 class SynonymReader:
@@ -181,6 +184,9 @@ class FaqIndex:
         entry_aspects = [self.aspects(e.question) for e in self.entries]
         self._entry_aspects = {k: np.array([k in a for a in entry_aspects], dtype=bool) for k in self._aspect_words}
         self._entry_has_aspect = np.array([bool(a) for a in entry_aspects], dtype=bool)
+        # per aspect with evidence declared, the entries whose answer does not give it (no price in the answer)
+        self._silent_on = {k: [re.search(p, normalize(e.answer)) is None for e in self.entries]
+                           for k, p in self.words.evidence.items()}
         self._said = [frozenset(q) | frozenset(a) for q, a in zip(questions, answers)]
         self._said_bigrams = [frozenset(bigrams(q)) | frozenset(bigrams(a)) for q, a in zip(questions, answers)]
         df: dict[str, int] = {}
@@ -269,8 +275,17 @@ class FaqIndex:
         if not candidates:
             return None, 0.0, []
         confidence = self.confidence(text, candidates)
-        return (candidates[0][0] if confidence >= self.threshold_of(candidates[0][0]) else None), confidence, \
-            candidates
+        best = candidates[0][0]
+        sure = confidence >= self.threshold_of(best) and not self.silent_on_what_is_asked(text, best)
+        return (best if sure else None), confidence, candidates
+
+    def silent_on_what_is_asked(self, text: str, faq_id: str) -> bool:
+        """The question asks about an aspect (its cost) the entry's answer gives nothing of (kb.toml [evidence]):
+        the entry is about the topic but cannot answer it ("狗证年检要交多少钱" to the entry on where to register
+        a dog), so it is offered, not given."""
+        asked = self.aspects(text)
+        i = self.ids.index(faq_id)
+        return any(k in asked and silent[i] for k, silent in self._silent_on.items())
 
     def is_taught(self, faq_id: str) -> bool:
         return self._taught[self.ids.index(faq_id)]

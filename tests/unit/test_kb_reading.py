@@ -3,6 +3,7 @@ decision, and the backend's entry checks and grouping of unanswered questions.""
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -275,3 +276,14 @@ def test_an_entry_residents_taught_answers_from_its_own_threshold():
 def test_a_phone_number_in_a_question_is_no_word_of_its_topic():
     index = plain_index(FaqEntry("A", "12345热线和公众号有什么区别"))
     assert "13912345678" not in index.terms("充电怎么收费 13912345678") and "12345" in index.terms("12345热线")
+
+
+def test_an_entry_whose_answer_names_no_price_does_not_answer_what_something_costs():
+    words = load_kb_words()
+    entries = [FaqEntry("D", "狗证在哪里办？", ("狗证", "养犬登记"), "带身份证和免疫证明到派出所办理养犬登记。"),
+               FaqEntry("C", "电瓶车充电怎么收费？", answer="1元充4小时，2元充8小时。")]
+    index = FaqIndex(entries, analyzer().tokenizer.cut, replace(words, threshold=0.1, taught_threshold=None))
+    assert index.answer("狗证在哪里办")[0] == "D"
+    found, _, candidates = index.answer("办狗证要交多少钱")
+    assert found is None and candidates[0][0] == "D"  # offered to pick from, not given
+    assert index.answer("电瓶车充电要多少钱")[0] == "C"
