@@ -79,7 +79,7 @@ def test_the_same_topic_asked_is_a_question_and_told_is_a_report(question, repor
     assert told.intent == "complaint", told
 
 
-@pytest.mark.parametrize("text", ["物业费是按月交还是按年交", "旧家具能上门收不", "小孩打疫苗要钱不"])
+@pytest.mark.parametrize("text", ["物业费是按月交还是按年交", "旧家具能上门收不", "小孩打疫苗要钱不", "充电棚离我家有多远"])
 def test_a_choice_or_a_clause_closed_by_bu_asks(text):
     assert analyzer().forms.read(text).kind == "question"
 
@@ -130,6 +130,9 @@ def test_a_demand_or_a_judgement_reports_whatever_topic_it_names(text):
     "自行车被人偷了，是直接报警还是先找物业",  # which of their own ways to take
     "老房子加装电梯，政府有补贴没",  # 有…没, a spoken yes-or-no question
     "阳台那扇推拉门能不能拆掉改成窗户",  # a verb that may be the resident's own, no problem named
+    "低保材料一直没消息，一般要等几天才有结果",  # "要等…才" asking how long is no rhetorical question
+    "充电的时候一直没通电，被多扣了钱，钱能不能要回来",
+    "晚上车一直停在充电位上会另外收钱吗",
 ])
 def test_the_residents_own_errand_after_a_situation_is_a_question(text):
     assert analyzer().inquire(text, demo_index()).intent == "consultation"
