@@ -114,6 +114,7 @@ def test_a_complaint_phrased_as_a_question_is_still_a_complaint(text, why):
     "水压低得洗不了澡，到底怎么回事",
     "垃圾满地没人扫，要保洁干什么",
     "单元门的锁坏了好几天",  # 好几 is "several", no question
+    "顶楼防水层补了又漏，到底修不修",  # an A-not-A of the street's own verb is a demand
 ])
 def test_a_demand_or_a_judgement_reports_whatever_topic_it_names(text):
     found = analyzer().inquire(text, demo_index())
