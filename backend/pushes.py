@@ -23,8 +23,17 @@ TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     **{kind: STAFF_FIELDS for kind in STAFF_KINDS},
 }
 TIME_FORMAT = "%Y-%m-%d %H:%M"  # read by WeChat's `time` and `date` keywords as they are
-_HEAD = re.compile(r"^\s*【[^】]*】\s*")
+_HEAD = re.compile(r"^\s*【([^】]{1,20})】\s*")
 _NUMBER = re.compile(r"^20\d{6}-\d{4}\s*")
+
+
+def head_and_body(text: str) -> tuple[str | None, str]:
+    """A staff push's words as the backend writes them ("【新工单】20261127-0012（一般）…"): its 【head】 (None
+    without one) and the rest without the case number it opens with, which templates and cards show in fields
+    of their own."""
+    head = _HEAD.match(text)
+    body = text[head.end():] if head else text
+    return (head.group(1) if head else None), _NUMBER.sub("", body)
 
 
 def time_field(now: datetime) -> str:
@@ -36,6 +45,6 @@ def staff_template(kind: str, text: str, now: datetime, *, number: str, place: s
     push's own words without their 【head】 and number, which the template shows in fields of their own).
     Whole: the template configuration fits each value to its keyword's rules."""
     if summary is None:
-        summary = " ".join(_NUMBER.sub("", _HEAD.sub("", text)).split())
+        summary = " ".join(head_and_body(text)[1].split())
     return {"kind": kind, "fields": {"case_number": number, "title": T.PUSH_TITLE.get(kind, T.PUSH_TITLE_DEFAULT),
                                      "place": place, "time": time_field(now), "summary": summary}}

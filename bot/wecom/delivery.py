@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from backend import texts as backend_texts
+from backend.pushes import head_and_body
 from backend.privacy import mask_text
 from bot import texts
 from bot.background.outbox import Sent, Undeliverable
@@ -24,7 +25,6 @@ from bot.wecom.api import WeComAPI
 from storage.outbox import Claimed
 
 CASE_NUMBER = re.compile(r"20\d{6}-\d{4}")
-HEAD = re.compile(r"^\s*【([^】]{1,20})】\s*")
 TEXT_LIMIT_BYTES = 2048
 TITLE_LIMIT_BYTES = 128
 DESCRIPTION_LIMIT_BYTES = 512
@@ -42,11 +42,8 @@ def case_url(public_url: str, number: str) -> str:
 
 def textcard(text: str, kind: str, number: str, public_url: str) -> dict:
     """The text card for a push about case `number` (title, description, url, button)."""
-    head = HEAD.match(text)
-    title = head.group(1) if head else backend_texts.PUSH_TITLE.get(kind, backend_texts.PUSH_TITLE_DEFAULT)
-    body = text[head.end():] if head else text
-    if body.startswith(number):  # the number is in the title already
-        body = body[len(number):].lstrip()
+    head, body = head_and_body(text)  # the number is in the title already
+    title = head or backend_texts.PUSH_TITLE.get(kind, backend_texts.PUSH_TITLE_DEFAULT)
     # a card shows on lock screens and in WeCom's message list, so personal data in it is masked
     body = (mask_text(body) or "").strip() or title
     return {"title": fit_utf8(f"{title} {number}", TITLE_LIMIT_BYTES),
