@@ -207,10 +207,15 @@ async def import_entries(session: AsyncSession, entries: Iterable[Entry], now: d
     return done
 
 
+def kept_text(text: str) -> str:
+    """A question as it may be kept: masked (no phone or name is ever stored), at most ASKED_TEXT_MAX long."""
+    return (mask_text(text) or "").strip()[:ASKED_TEXT_MAX]
+
+
 def asked_key(text: str) -> tuple[str, str]:
-    """(group key, masked text) of a question: masked first (no phone or name is ever stored), then normalised
-    (full-width to ASCII, case, spaces and punctuation dropped) so the same question typed twice is one group."""
-    masked = (mask_text(text) or "").strip()[:ASKED_TEXT_MAX]
+    """(group key, kept text) of a question: masked first, then normalised (full-width to ASCII, case, spaces
+    and punctuation dropped) so the same question typed twice is one group."""
+    masked = kept_text(text)
     folded = unicodedata.normalize("NFKC", masked).lower()
     folded = "".join(ch for ch in folded if ch.isalnum() or ch == "*")
     return hashlib.sha256(folded.encode("utf-8")).hexdigest(), masked
@@ -227,15 +232,19 @@ async def record_consultation(session: AsyncSession, now: datetime, faq_id: str 
     return consultation.id
 
 
-async def _keep_question(session: AsyncSession, text: str, now: datetime, *, answered_with: str | None) -> None:
+async def _keep_question(session: AsyncSession, text: str, now: datetime, *, answered_with: str | None,
+                         asked_again: bool = True) -> None:
+    """Group the question with the same ones asked before; `asked_again` False: it is kept already for this
+    asking (a question answered by the resident's pick), only what answered it changes."""
     key, masked = asked_key(text)
     row = await session.get(KbQuestion, key)
     if row is None:
         session.add(KbQuestion(key=key, text=masked, count=1, first_asked_at=now, last_asked_at=now,
                                answered_with=answered_with))
-    else:
+        return
+    if asked_again:
         row.count, row.last_asked_at, row.text = row.count + 1, max(row.last_asked_at, now), masked
-        row.answered_with = answered_with
+    row.answered_with = answered_with
 
 
 async def answered_by_choice(session: AsyncSession, consultation_id: int, faq_id: str) -> None:
@@ -255,8 +264,9 @@ async def answer_not_solved(session: AsyncSession, consultation_id: int, text: s
     row = await session.get(Consultation, consultation_id)
     if row is None or row.outcome not in (ANSWERED_BY_KB, ANSWERED_BY_CHOICE):
         return False
+    picked = row.outcome == ANSWERED_BY_CHOICE  # its question was kept when no entry was sure of it
     row.outcome = ANSWER_NOT_SOLVED
-    await _keep_question(session, text, now, answered_with=row.faq_id)
+    await _keep_question(session, text, now, answered_with=row.faq_id, asked_again=not picked)
     await session.flush()
     return True
 

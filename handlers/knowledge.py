@@ -100,15 +100,16 @@ async def consult(update: Update, ctx: Context) -> Reply | None:
     answer = ctx.services.knowledge.answer(inquiry.faq_id) if inquiry.faq_id else None
     consultation = await kb.record_consultation(ctx.session, ctx.now, inquiry.faq_id if answer else None,
                                                 update.text or "")
+    question = kb.kept_text(update.text or "")
     if answer is not None:
-        await answered(update, ctx, consultation, update.text or "")
+        await answered(update, ctx, consultation, question)
         return Reply(text=T.KB_ANSWER.format(answer=answer))
     near = [c for c in inquiry.offered if ctx.services.knowledge.question(c)]
     if not near:
         return Reply(text=T.KB_UNKNOWN)
     since = await inbound.mark(ctx.session, update.platform, update.user_id)
     await exchange_store(update, ctx).set("offered", {"faq_ids": near, "consultation": consultation, "since": since,
-                                                      "text": kb.asked_key(update.text or "")[1]}, ctx.now)
+                                                      "text": question}, ctx.now)
     choices = "\n".join(T.KB_CHOICE.format(n=n, question=ctx.services.knowledge.question(c))
                         for n, c in enumerate(near, 1))
     return Reply(text=T.KB_SUGGEST.format(choices=choices))
@@ -120,10 +121,11 @@ def exchange_store(update: Update, ctx: Context) -> ConversationStore:
     return ConversationStore(ctx.session, f"{update.platform}#kb", update.user_id)
 
 
-async def answered(update: Update, ctx: Context, consultation: int, text: str) -> None:
+async def answered(update: Update, ctx: Context, consultation: int, question: str) -> None:
+    """An entry's answer was given to `question` (as kept): what a 没解决 right after it disowns."""
     since = await inbound.mark(ctx.session, update.platform, update.user_id)
     await exchange_store(update, ctx).set("answered", {"consultation": consultation, "since": since,
-                                                       "text": kb.asked_key(text)[1]}, ctx.now)
+                                                       "text": question}, ctx.now)
 
 
 async def answer_disowned(update: Update, ctx: Context) -> bool:

@@ -247,3 +247,19 @@ async def test_a_later_not_solved_disowns_no_answer(street, clock):
         rows = [(c.outcome, c.faq_id) for c in await s.scalars(select(Consultation))]
         assert list(await s.scalars(select(KbQuestion))) == []
     assert rows == [("answered_by_kb", "F022")]
+
+
+async def test_a_picked_answer_disowned_keeps_its_question_once(street):
+    """The question of a pick is kept already (no entry was sure of it): disowning the picked answer marks it
+    with that entry and does not count the one asking twice."""
+    r = street("o-kb-pick-unsolved")
+    offer = await r.say("狗的规矩有哪些")
+    head, tail = T.KB_SUGGEST.split("{choices}")
+    first = offer[len(head):len(offer) - len(tail)].split("\n")[0].split(". ", 1)[0]
+    assert (await r.say(first)).endswith(T.KB_ANSWER.split("{answer}")[1])  # the picked entry's answer
+    await r.say("没解决")
+    async with street.bot.db.sessions() as s:
+        [kept] = await kb.unanswered(s)
+        [row] = list(await s.scalars(select(Consultation)))
+    assert (kept.text, kept.count, kept.answered_with) == ("狗的规矩有哪些", 1, row.faq_id)
+    assert row.outcome == "answer_not_solved"
