@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import logging
 import math
-import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
-from .matcher import AnyOf, PhraseMatcher
+from .matcher import AnyOf, PhraseMatcher, any_pattern, read_list
 from .normalize import normalize
 
 
@@ -67,7 +66,7 @@ class KbWords:
     suggest: float | None = None  # least BM25 score of an entry offered to pick from; None: none is offered
     forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the question/report forms (inquiry.py)
     aspects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # what a question asks: cost, time, place…
-    evidence: Mapping[str, str] = field(default_factory=dict)  # aspect -> pattern an answer giving it matches
+    evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # aspect -> patterns an answer giving it matches
 
     @property
     def all_words(self) -> tuple[str, ...]:
@@ -87,9 +86,9 @@ def load_kb_words(path: str | Path | None = None) -> KbWords:
     threshold = float(retrieval.get("threshold", DEFAULT_THRESHOLD))
     taught = retrieval.get("taught_threshold")
     suggest = retrieval.get("suggest")
-    forms = {k: tuple(normalize(w) for w in v) for k, v in raw.get("forms", {}).items()}
+    forms = {k: read_list(k, v, normalize) for k, v in raw.get("forms", {}).items()}
     aspects = {k: tuple(normalize(w) for w in v) for k, v in raw.get("aspects", {}).items()}
-    evidence = {k: "|".join(f"(?:{p})" for p in v) for k, v in raw.get("evidence", {}).items() if v}
+    evidence = {k: tuple(v) for k, v in raw.get("evidence", {}).items() if v}
     return KbWords(synonyms, stop, threshold, None if taught is None else float(taught),
                    None if suggest is None else float(suggest), forms, aspects, evidence)
 
@@ -185,8 +184,9 @@ class FaqIndex:
         self._entry_aspects = {k: np.array([k in a for a in entry_aspects], dtype=bool) for k in self._aspect_words}
         self._entry_has_aspect = np.array([bool(a) for a in entry_aspects], dtype=bool)
         # per aspect with evidence declared, the entries whose answer does not give it (no price in the answer)
-        self._silent_on = {k: [re.search(p, normalize(e.answer)) is None for e in self.entries]
-                           for k, p in self.words.evidence.items()}
+        given = {k: any_pattern(patterns) for k, patterns in self.words.evidence.items()}
+        self._silent_on = {k: [found.search(normalize(e.answer)) is None for e in self.entries]
+                           for k, found in given.items() if found is not None}
         self._said = [frozenset(q) | frozenset(a) for q, a in zip(questions, answers)]
         self._said_bigrams = [frozenset(bigrams(q)) | frozenset(bigrams(a)) for q, a in zip(questions, answers)]
         df: dict[str, int] = {}

@@ -17,16 +17,12 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
-from .matcher import AnyOf
+from .matcher import AnyOf, any_pattern
 from .normalize import clauses
 
 QUESTION, REPORT, NEITHER = "question", "report", "neither"
 _A_NOT_A = re.compile(r"(\w)[不没]\1")  # 能不能, 行不行, 让不让, 算不算, 有没有, 是不是
 _QUESTION_MARK = ("?", "？")
-
-
-def _any_pattern(patterns: Sequence[str]) -> "re.Pattern | None":
-    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
 
 @dataclass(frozen=True)
@@ -41,14 +37,14 @@ class FormReader:
                  indefinites: Callable[[str], str] = lambda text: text):
         """`indefinites(text)`: the text without its indefinites ("没什么"), as the turn reader reads it."""
         self._ask = AnyOf(words.get("ask", ()))
-        self._ask_pattern = _any_pattern(words.get("ask_patterns", ()))
+        self._ask_pattern = any_pattern(words.get("ask_patterns", ()))
         self._opener = AnyOf(words.get("opener", ()))
         self._rhetorical = AnyOf(words.get("rhetorical", ()))
-        self._demand_pattern = _any_pattern(words.get("demand_patterns", ()))
+        self._demand_pattern = any_pattern(words.get("demand_patterns", ()))
         self._procedure = AnyOf(words.get("procedure", ()))
-        self._errand = _any_pattern(words.get("errand_patterns", ()))
+        self._errand = any_pattern(words.get("errand_patterns", ()))
         self._fact = AnyOf(words.get("fact", ()))
-        self._fact_pattern = _any_pattern(words.get("fact_patterns", ()))
+        self._fact_pattern = any_pattern(words.get("fact_patterns", ()))
         self._names_a_problem = names_a_problem
         self._without_indefinites = indefinites
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from .matcher import read_list
+
 DEFAULT_LEXICON = Path(__file__).with_name("lexicon.toml")
 
 
@@ -40,7 +42,7 @@ def _lower(words) -> tuple[str, ...]:
 def load_lexicon(path: str | Path | None = None) -> Lexicon:
     with open(Path(path) if path else DEFAULT_LEXICON, "rb") as f:
         raw = tomllib.load(f)
-    groups = lambda name: {k: _lower(v) for k, v in raw.get(name, {}).items()}  # noqa: E731
+    groups = lambda name: {k: read_list(k, v, str.lower) for k, v in raw.get(name, {}).items()}  # noqa: E731
     return Lexicon(
         negation=_lower(raw["negation"]),
         not_negation=_lower(raw.get("not_negation", ())),

@@ -2,12 +2,31 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterable
 
 
 # Up to this many phrases one compiled alternation (longest first) is faster than the dictionary walk; with
 # more (the taxonomy's ~1,000 keywords) the regex engine tries too many branches at each character.
 REGEX_UP_TO = 300
+
+
+PATTERNS_SUFFIX = "_patterns"  # a word list of the TOML files holding regular expressions, not words
+
+
+def any_pattern(patterns: Iterable[str]) -> "re.Pattern | None":
+    """One regular expression matching where any of `patterns` does; None for none."""
+    patterns = [p for p in patterns if p]
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def read_list(key: str, values: Iterable[str], fold) -> tuple[str, ...]:
+    """A word list as the readers compare it: words folded like the text they read (`fold`); a list of regular
+    expressions (its key ends in PATTERNS_SUFFIX) only NFKC-folded as the text is (full-width punctuation to
+    half-width), never lower-cased, which would turn \\S into \\s or rename a group."""
+    if key.endswith(PATTERNS_SUFFIX):
+        return tuple(unicodedata.normalize("NFKC", v) for v in values)
+    return tuple(fold(v) for v in values)
 
 
 class PhraseMatcher:

@@ -10,7 +10,7 @@ from typing import Callable
 
 from .answers import DetailReader, Details
 from .lexicon import Lexicon
-from .matcher import AnyOf
+from .matcher import AnyOf, any_pattern
 
 ANSWER, CONFIRM, CANCEL, CORRECTION, DETAIL = "answer", "confirm", "cancel", "correction", "detail"
 QUESTION, CHITCHAT, STAFF_COMMAND, EMPTY = "question", "chitchat", "staff_command", "empty"
@@ -37,7 +37,7 @@ class Indefinites:
 
     def __init__(self, words, patterns=()):
         self._words = sorted(words, key=len, reverse=True)
-        self._pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self._pattern = any_pattern(patterns)
 
     def out_of(self, text: str) -> str:
         for word in self._words:

@@ -291,3 +291,16 @@ def test_an_entry_whose_answer_names_no_price_does_not_answer_what_something_cos
     found, _, candidates = index.answer("办狗证要交多少钱")
     assert found is None and candidates[0][0] == "D"  # offered to pick from, not given
     assert index.answer("电瓶车充电要多少钱")[0] == "C"
+
+
+def test_the_forms_patterns_are_read_as_written_not_lower_cased(tmp_path):
+    """Words are folded like the text they are compared with; a regular expression must not be: \\S would
+    become \\s and a named group would not compile."""
+    from nlp.inquiry import FormReader
+
+    words = tmp_path / "kb.toml"
+    words.write_text('[forms]\ndemand_patterns = ["(?P<act>修)不(?P=act)", "\\\\S+管管"]\nask = ["吗"]\n', encoding="utf-8")
+    forms = load_kb_words(words).forms
+    assert forms["demand_patterns"] == ("(?P<act>修)不(?P=act)", "\\S+管管")
+    reader = FormReader(forms, lambda text: False)
+    assert reader.read("到底修不修").kind == "report" and reader.read("快来管管").kind == "report"
