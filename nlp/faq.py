@@ -174,6 +174,7 @@ class FaqIndex:
         self._read = SynonymReader(self.words, cut)
         self.entries = tuple(entries)
         self.ids = [e.faq_id for e in self.entries]
+        self._at = {faq_id: i for i, faq_id in enumerate(self.ids)}
         questions = [self.terms(" ".join((e.question, *e.keywords, *e.phrasings))) for e in self.entries]
         answers = [self.terms(e.answer) for e in self.entries]
         self._questions, self._answers = _Field(questions), _Field(answers)
@@ -185,7 +186,7 @@ class FaqIndex:
         self._entry_has_aspect = np.array([bool(a) for a in entry_aspects], dtype=bool)
         # per aspect with evidence declared, the entries whose answer does not give it (no price in the answer)
         given = {k: any_pattern(patterns) for k, patterns in self.words.evidence.items()}
-        self._silent_on = {k: [found.search(normalize(e.answer)) is None for e in self.entries]
+        self._silent = {k: [found.search(normalize(e.answer)) is None for e in self.entries]
                            for k, found in given.items() if found is not None}
         self._said = [frozenset(q) | frozenset(a) for q, a in zip(questions, answers)]
         self._said_bigrams = [frozenset(bigrams(q)) | frozenset(bigrams(a)) for q, a in zip(questions, answers)]
@@ -215,10 +216,9 @@ class FaqIndex:
         clean = normalize(text)
         return frozenset(k for k, found in self._aspect_words.items() if found(clean))
 
-    def _demote_other_aspects(self, text: str, scores: np.ndarray) -> np.ndarray:
+    def _demote_other_aspects(self, asked: frozenset[str], scores: np.ndarray) -> np.ndarray:
         """An entry whose question asks about something else than the resident's does (cost vs place) counts
         for ASPECT_WEIGHT of its score; entries and questions with no aspect keep theirs."""
-        asked = self.aspects(text)
         if not asked or not len(scores):
             return scores
         same = np.zeros(len(scores), dtype=bool)
@@ -229,10 +229,12 @@ class FaqIndex:
 
     def search(self, text: str, k: int = TOP_CANDIDATES) -> list[tuple[str, float]]:
         """The best `k` entries (faq_id, score), best first; entries sharing no word are left out."""
-        words = self.terms(text)
+        return self._search(self.terms(text), self.aspects(text), k)
+
+    def _search(self, words: list[str], asked: frozenset[str], k: int) -> list[tuple[str, float]]:
         if not words or not self.entries:
             return []
-        scores = self._demote_other_aspects(text, self._scored(words))
+        scores = self._demote_other_aspects(asked, self._scored(words))
         top = np.argsort(-scores, kind="stable")[:k]
         return [(self.ids[i], round(float(scores[i]), 3)) for i in top if scores[i] > 0]
 
@@ -240,7 +242,7 @@ class FaqIndex:
         """The IDF-weighted share of the question's words that the entry says (question, keywords or answer); a
         word it only shares character pairs with counts half, in proportion. A word no entry uses weighs most,
         so a question about something the street never mentions ("图书馆几点开门") covers little of any entry."""
-        i = self.ids.index(faq_id)
+        i = self._at[faq_id]
         n = len(self.entries)
         total = covered = 0.0
         for w in words:
@@ -256,12 +258,15 @@ class FaqIndex:
     def confidence(self, text: str, candidates: list[tuple[str, float]]) -> float:
         """The best candidate's score times the square root of its coverage of the question: what the threshold
         is compared with. Zero when the best is no clear first (within MARGIN of the second)."""
+        return self._confidence(self.terms(text), candidates)
+
+    def _confidence(self, words: list[str], candidates: list[tuple[str, float]]) -> float:
         if not candidates:
             return 0.0
         faq_id, score = candidates[0]
         if len(candidates) > 1 and score - candidates[1][1] < self.MARGIN * score:
             return 0.0
-        return round(score * math.sqrt(self.coverage(self.terms(text), faq_id)), 3)
+        return round(score * math.sqrt(self.coverage(words, faq_id)), 3)
 
     def near(self, candidates: list[tuple[str, float]]) -> tuple[str, ...]:
         """The candidates worth offering to pick from when none answers: up to OFFERED whose score reaches
@@ -270,25 +275,29 @@ class FaqIndex:
         return () if floor is None else tuple(c for c, score in candidates[:OFFERED] if score >= floor)
 
     def answer(self, text: str) -> tuple[str | None, float, list[tuple[str, float]]]:
-        """(faq_id or None when the confidence is below the threshold, the confidence, the candidates)."""
-        candidates = self.search(text)
+        """(faq_id or None when the confidence is below the threshold, the confidence, the candidates). The
+        question is read once: its words and what it asks about."""
+        words, asked = self.terms(text), self.aspects(text)
+        candidates = self._search(words, asked, TOP_CANDIDATES)
         if not candidates:
             return None, 0.0, []
-        confidence = self.confidence(text, candidates)
+        confidence = self._confidence(words, candidates)
         best = candidates[0][0]
-        sure = confidence >= self.threshold_of(best) and not self.silent_on_what_is_asked(text, best)
+        sure = confidence >= self.threshold_of(best) and not self._silent_on(asked, best)
         return (best if sure else None), confidence, candidates
 
     def silent_on_what_is_asked(self, text: str, faq_id: str) -> bool:
         """The question asks about an aspect (its cost) the entry's answer gives nothing of (kb.toml [evidence]):
         the entry is about the topic but cannot answer it ("狗证年检要交多少钱" to the entry on where to register
         a dog), so it is offered, not given."""
-        asked = self.aspects(text)
-        i = self.ids.index(faq_id)
-        return any(k in asked and silent[i] for k, silent in self._silent_on.items())
+        return self._silent_on(self.aspects(text), faq_id)
+
+    def _silent_on(self, asked: frozenset[str], faq_id: str) -> bool:
+        i = self._at[faq_id]
+        return any(k in asked and silent[i] for k, silent in self._silent.items())
 
     def is_taught(self, faq_id: str) -> bool:
-        return self._taught[self.ids.index(faq_id)]
+        return self._taught[self._at[faq_id]]
 
     def threshold_of(self, faq_id: str) -> float:
         """The confidence an entry needs to answer. An entry residents taught phrasings to says more words, so
