@@ -61,8 +61,6 @@ class IntentRecogniser:
             short = self._short_reply(bare, text)
             if short:
                 return IntentReading(short, rating, resolved)
-            if (rating is not None or resolved is not None) and not has_category_evidence:
-                return IntentReading(SURVEY_ANSWER, rating, resolved)
         if (rating is not None or resolved is not None) and not has_category_evidence and len(bare) <= 20:
             return IntentReading(SURVEY_ANSWER, rating, resolved)
         if self._is_charging_query(text):
