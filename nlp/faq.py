@@ -106,10 +106,13 @@ class SynonymReader:
     def _inside_a_longer_word(self, text: str) -> set[int]:
         """Where jieba sees a longer word around a synonym ("充电车位" around "电车"): no synonym starts there."""
         inside, at = set(), 0
-        for word in self._cut(text):
+        for word in self._cut(text):  # jieba drops white space: each word is found where it stands
+            start = text.find(word, at)
+            if start < 0:
+                continue
             if len(word) > 2:
-                inside.update(range(at + 1, at + len(word) - 1))
-            at += len(word)
+                inside.update(range(start + 1, start + len(word) - 1))
+            at = start + len(word)
         return inside
 
     def __call__(self, text: str) -> list[str]:
