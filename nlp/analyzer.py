@@ -158,7 +158,7 @@ class Analyzer:
 
     def faq_index(self, entries: Iterable[FaqEntry]) -> FaqIndex:
         """A knowledge-base index of these entries, cut by this analyzer's jieba with the street's synonyms."""
-        return FaqIndex(entries, self.tokenizer.cut, self.kb_words)
+        return FaqIndex(entries, self.tokenizer.cut, self.kb_words, asks=self.forms.asks)
 
     def inquire(self, text: object, index: FaqIndex | None, understanding: Understanding | None = None) -> Inquiry:
         """Question (and the entry answering it, if one does), complaint or other: the front door's decision.

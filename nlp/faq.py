@@ -3,8 +3,9 @@ synonyms (kb.toml) are rewritten to one word each, in the entries and in the que
 
 The index is built from the entries handed in (nlp/ reads no database) and is immutable: when entries change,
 build a new one and swap it in. An entry answers when its confidence reaches the threshold: its BM25 score times
-the square root of how much of the question it covers (a question about something no entry mentions covers
-little), and only when it stands clear of the second."""
+the square roots of how much of the question it covers (a question about something no entry mentions covers
+little) and of how much of what the question asks it covers (a near-miss shares the topic, not what is asked),
+and only when it stands clear of the second."""
 from __future__ import annotations
 
 import importlib
@@ -19,7 +20,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 
 from .matcher import AnyOf, PhraseMatcher, any_pattern, read_list
-from .normalize import normalize
+from .normalize import clauses, normalize
 
 
 
@@ -170,8 +171,12 @@ class FaqIndex:
     MARGIN = 0.05  # share of the best score the second must stay below for the best to answer
 
     def __init__(self, entries: Iterable[FaqEntry], cut: Callable[[str], list[str]], words: KbWords | None = None,
-                 threshold: float | None = None):
+                 threshold: float | None = None, asks: Callable[[str], bool] | None = None):
+        """`asks(clause)`: whether a clause of a question asks (the form reader's); without it, the whole
+        question is what it asks."""
         self.words = words or load_kb_words()
+        self._asks = asks
+        self._question_word = AnyOf(self.words.forms.get("ask", ()))  # 怎么办, 多少, 哪里: how it asks, not what
         self.threshold = self.words.threshold if threshold is None else threshold
         self.taught_threshold = self.words.taught_threshold
         self._read = SynonymReader(self.words, cut)
@@ -258,18 +263,35 @@ class FaqIndex:
                 covered += idf * 0.5 * sum(p in self._said_bigrams[i] for p in pairs) / len(pairs)
         return covered / total if total else 0.0
 
-    def confidence(self, text: str, candidates: list[tuple[str, float]]) -> float:
-        """The best candidate's score times the square root of its coverage of the question: what the threshold
-        is compared with. Zero when the best is no clear first (within MARGIN of the second)."""
-        return self._confidence(self.terms(text), candidates)
+    def read(self, text: str) -> tuple[list[str], list[list[str]]]:
+        """The question's words, and the words of each of its clauses that asks, less the question words
+        ("…人在老家，我能替她补办吗": 替, 补办), or all of them when no such clause has words of its own ("…钱也没
+        退回来，咋整" asks about what it told): what an entry must speak of to answer it. Jieba never cuts across
+        punctuation, so the words of the clauses are the question's."""
+        parts = [(c, self.terms(c)) for c in clauses(text)]
+        words = [w for _, clause_words in parts for w in clause_words]
+        asking = [[w for w in clause_words if not self._question_word(w)]
+                  for c, clause_words in parts if self._asks and self._asks(c)]
+        return words, [w for w in asking if w] or [words]
 
-    def _confidence(self, words: list[str], candidates: list[tuple[str, float]]) -> float:
+    def asked(self, text: str) -> list[list[str]]:
+        return self.read(text)[1]
+
+    def confidence(self, text: str, candidates: list[tuple[str, float]]) -> float:
+        """What the threshold is compared with: the best candidate's score times the square roots of its
+        coverage of the whole question and of what it asks (its best-covered asking clause), so an entry about
+        the topic that says nothing of what is asked ("能付现金吗" to the entry on how to pay) falls short.
+        Zero when the best is no clear first (within MARGIN of the second)."""
+        return self._confidence(*self.read(text), candidates)
+
+    def _confidence(self, words: list[str], asked: list[list[str]], candidates: list[tuple[str, float]]) -> float:
         if not candidates:
             return 0.0
         faq_id, score = candidates[0]
         if len(candidates) > 1 and score - candidates[1][1] < self.MARGIN * score:
             return 0.0
-        return round(score * math.sqrt(self.coverage(words, faq_id)), 3)
+        focus = max(self.coverage(part, faq_id) for part in asked)
+        return round(score * math.sqrt(self.coverage(words, faq_id) * focus), 3)
 
     def near(self, candidates: list[tuple[str, float]]) -> tuple[str, ...]:
         """The candidates worth offering to pick from when none answers: up to OFFERED whose score reaches
@@ -279,12 +301,12 @@ class FaqIndex:
 
     def answer(self, text: str) -> tuple[str | None, float, list[tuple[str, float]]]:
         """(faq_id or None when the confidence is below the threshold, the confidence, the candidates). The
-        question is read once: its words and what it asks about."""
-        words, asked = self.terms(text), self.aspects(text)
+        question is read once: its words, its asking clauses' and the aspects it asks about."""
+        (words, asking), asked = self.read(text), self.aspects(text)
         candidates = self._search(words, asked, TOP_CANDIDATES)
         if not candidates:
             return None, 0.0, []
-        confidence = self._confidence(words, candidates)
+        confidence = self._confidence(words, asking, candidates)
         best = candidates[0][0]
         sure = confidence >= self.threshold_of(best) and not self._silent_on(asked, best)
         return (best if sure else None), confidence, candidates

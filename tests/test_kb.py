@@ -77,7 +77,7 @@ async def test_an_edited_entry_is_the_next_answer(street, clock):
     before = await r.say("大件垃圾怎么预约清运")
     assert (await entry(street.bot.db, "F016")).answer in before
     async with street.bot.db.transaction() as s:
-        edited = kb.make_entry("F016", "旧沙发、床垫这些大件垃圾怎么扔？", "大件垃圾请拨打 65000000 预约，每周三上门。")
+        edited = kb.make_entry("F016", "旧沙发、床垫这些大件垃圾怎么扔？", "大件垃圾请拨打 65000000 预约清运，每周三上门。")
         assert await kb.put_entry(s, edited, clock(), "staff:S01", must_exist=True) == "updated"
     # edited outside this process's dashboard (the command line, another server): seen once the version is
     # read again, a few seconds on, not by a query on every message

@@ -294,6 +294,25 @@ def test_an_entry_whose_answer_names_no_price_does_not_answer_what_something_cos
     assert index.answer("电瓶车充电要多少钱")[0] == "C"
 
 
+def test_an_entry_must_speak_of_what_the_question_asks_not_only_of_its_topic():
+    """A near-miss shares the topic's words with an entry and asks what its answer does not say: its asking
+    clause ("能借给我老公用吗") is what the entry must cover; the situation told before it is not."""
+    entries = [FaqEntry("A", "电动车充电怎么付钱？要办卡吗？", answer="扫码付款，也可以在物业办充电月卡。"),
+               FaqEntry("B", "狗证在哪里办", answer="派出所。")]
+    words = KbWords({}, frozenset(), threshold=0.4)
+    reading = FaqIndex(entries, analyzer().tokenizer.cut, words, asks=analyzer().forms.asks)
+    whole = FaqIndex(entries, analyzer().tokenizer.cut, words)
+    told_then_asked = "我办了个电动车充电月卡，月卡怎么付钱"
+    near_miss = "我办了个电动车充电月卡，能借给我老公用吗"
+    assert reading.asked(near_miss) == [reading.terms("能借给我老公用吗")]
+    assert reading.answer(told_then_asked)[0] == "A"
+    assert reading.answer(told_then_asked)[1] > whole.answer(told_then_asked)[1]  # what is asked, it says
+    assert whole.answer(near_miss)[0] == "A"
+    found, confidence, candidates = reading.answer(near_miss)
+    assert found is None and candidates[0][0] == "A" and confidence < 0.7 * whole.answer(near_miss)[1]
+    assert reading.asked("电动车充电月卡") == [reading.terms("电动车充电月卡")]  # asks nothing: all of it
+
+
 def test_the_forms_patterns_are_read_as_written_not_lower_cased(tmp_path):
     """Words are folded like the text they are compared with; a regular expression must not be: \\S would
     become \\s and a named group would not compile."""
