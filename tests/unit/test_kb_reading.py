@@ -115,6 +115,7 @@ def test_a_complaint_phrased_as_a_question_is_still_a_complaint(text, why):
     "垃圾满地没人扫，要保洁干什么",
     "单元门的锁坏了好几天",  # 好几 is "several", no question
     "顶楼防水层补了又漏，到底修不修",  # an A-not-A of the street's own verb is a demand
+    "楼下棋牌室通宵打麻将 这也算正常吗",  # a space parts clauses as a comma does (voice input, WeChat)
 ])
 def test_a_demand_or_a_judgement_reports_whatever_topic_it_names(text):
     found = analyzer().inquire(text, demo_index())
