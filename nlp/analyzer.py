@@ -12,6 +12,7 @@ from .emergencies import Emergency, EmergencyRules
 from .faq import FaqEntry, FaqIndex, KbWords, load_kb_words
 from .extract import CueFinder, TimeFinder, find_building, find_case_number, find_phone, mask_phone
 from .inquiry import ASIDES, CHAT_MAX, FormReader, Inquiry, decide
+from .sounds import SoundAlike
 from .intent import IntentRecogniser
 from .keywords import KeywordClassifier
 from .lexicon import Lexicon, load_lexicon
@@ -158,7 +159,9 @@ class Analyzer:
 
     def faq_index(self, entries: Iterable[FaqEntry]) -> FaqIndex:
         """A knowledge-base index of these entries, cut by this analyzer's jieba with the street's synonyms."""
-        return FaqIndex(entries, self.tokenizer.cut, self.kb_words, asks=self.forms.asks)
+        return FaqIndex(entries, self.tokenizer.cut, self.kb_words, asks=self.forms.asks,
+                        sound_alike=lambda words: SoundAlike(words, self.tokenizer.is_word,
+                                                             self.tokenizer.log_probability))
 
     def inquire(self, text: object, index: FaqIndex | None, understanding: Understanding | None = None) -> Inquiry:
         """Question (and the entry answering it, if one does), complaint or other: the front door's decision.

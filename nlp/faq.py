@@ -21,6 +21,7 @@ import numpy as np
 
 from .matcher import AnyOf, PhraseMatcher, any_pattern, read_list
 from .normalize import clauses, normalize
+from .sounds import SoundAlike
 
 
 
@@ -171,9 +172,11 @@ class FaqIndex:
     MARGIN = 0.05  # share of the best score the second must stay below for the best to answer
 
     def __init__(self, entries: Iterable[FaqEntry], cut: Callable[[str], list[str]], words: KbWords | None = None,
-                 threshold: float | None = None, asks: Callable[[str], bool] | None = None):
+                 threshold: float | None = None, asks: Callable[[str], bool] | None = None,
+                 sound_alike: Callable[[Iterable[str]], SoundAlike] | None = None):
         """`asks(clause)`: whether a clause of a question asks (the form reader's); without it, the whole
-        question is what it asks."""
+        question is what it asks. `sound_alike(words)`: what mends a question's slips of the same sound to these
+        words (the analyzer's, with its dictionary); without it, a question is read as written."""
         self.words = words or load_kb_words()
         self._asks = asks
         self._question_word = AnyOf(self.words.forms.get("ask", ()))  # 怎么办, 多少, 哪里: how it asks, not what
@@ -198,6 +201,9 @@ class FaqIndex:
                            for k, found in given.items() if found is not None}
         self._said = [frozenset(q) | frozenset(a) for q, a in zip(questions, answers)]
         self._said_bigrams = [frozenset(bigrams(q)) | frozenset(bigrams(a)) for q, a in zip(questions, answers)]
+        # a voice message's slips are mended to the words the entries' questions and keywords name
+        named = {w for e in self.entries for w in self.terms(" ".join((e.question, *e.keywords)))}
+        self._sounds = sound_alike(named | set(self.words.all_words)) if sound_alike else None
         df: dict[str, int] = {}
         for said in self._said:
             for w in said:
@@ -206,6 +212,11 @@ class FaqIndex:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def asked_terms(self, text: str) -> list[str]:
+        """The words of a resident's question: its slips of the same sound read as the street's words first."""
+        clean = normalize(text)
+        return self.terms(self._sounds.mend(clean) if self._sounds else clean)
 
     def terms(self, text: str) -> list[str]:
         """The words BM25 sees: normalised, synonyms rewritten, cut by jieba, stop words and punctuation out, and
@@ -237,7 +248,7 @@ class FaqIndex:
 
     def search(self, text: str, k: int = TOP_CANDIDATES) -> list[tuple[str, float]]:
         """The best `k` entries (faq_id, score), best first; entries sharing no word are left out."""
-        return self._search(self.terms(text), self.aspects(text), k)
+        return self._search(self.asked_terms(text), self.aspects(text), k)
 
     def _search(self, words: list[str], asked: frozenset[str], k: int) -> list[tuple[str, float]]:
         if not words or not self.entries:
@@ -268,7 +279,7 @@ class FaqIndex:
         ("…人在老家，我能替她补办吗": 替, 补办), or all of them when no such clause has words of its own ("…钱也没
         退回来，咋整" asks about what it told): what an entry must speak of to answer it. Jieba never cuts across
         punctuation, so the words of the clauses are the question's."""
-        parts = [(c, self.terms(c)) for c in clauses(text)]
+        parts = [(c, self.asked_terms(c)) for c in clauses(normalize(text))]
         words = [w for _, clause_words in parts for w in clause_words]
         asking = [[w for w in clause_words if not self._question_word(w)]
                   for c, clause_words in parts if self._asks and self._asks(c)]

@@ -64,7 +64,32 @@ class Tokenizer:
                         words.extend(ch for ch in piece if not ch.isspace())
         return words
 
+    def log_probability(self, text: str) -> float:
+        """The log probability of the text's best segmentation under jieba's word frequencies (its blocks'
+        maximum-probability routes): how ordinary the text reads as words of the language."""
+        return sum(self._route(block)[0][0] for block in _RE_HAN.split(text) if block and _RE_HAN.match(block))
+
     def _cut_block(self, block: str, words: list[str]) -> None:
+        n = len(block)
+        _, end = self._route(block)
+        x, run = 0, ""
+        while x < n:
+            y = end[x] + 1
+            word = block[x:y]
+            if y - x == 1 and word in _ASCII_ALNUM:
+                run += word
+            else:
+                if run:
+                    words.append(run)
+                    run = ""
+                words.append(word)
+            x = y
+        if run:
+            words.append(run)
+
+    def _route(self, block: str) -> tuple[list[float], list[int]]:
+        """jieba's maximum-probability route over the block's DAG: the best log probability from each position
+        and where the word starting there ends."""
         freq, log, logtotal = self._freq, math.log, self._logtotal
         n = len(block)
         score = [0.0] * (n + 1)
@@ -83,20 +108,7 @@ class Tokenizer:
             if best is None:
                 best = (0.0 - logtotal) + score[k + 1]
             score[k], end[k] = best, best_end
-        x, run = 0, ""
-        while x < n:
-            y = end[x] + 1
-            word = block[x:y]
-            if y - x == 1 and word in _ASCII_ALNUM:
-                run += word
-            else:
-                if run:
-                    words.append(run)
-                    run = ""
-                words.append(word)
-            x = y
-        if run:
-            words.append(run)
+        return score, end
 
     def cut_for_search(self, text: str) -> list[str]:
         """Words plus the dictionary words inside long words ("占道经营" -> "占道", "经营", "占道经营")."""

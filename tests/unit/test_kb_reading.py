@@ -314,6 +314,28 @@ def test_an_entry_must_speak_of_what_the_question_asks_not_only_of_its_topic():
     assert reading.asked("电动车充电月卡") == [reading.terms("电动车充电月卡")]  # asks nothing: all of it
 
 
+def test_a_slip_of_the_same_sound_is_read_as_the_street_word_and_nothing_else_is():
+    """Speech recognition and pinyin input write a word as another of the same sound: a span that is no word
+    and differs from one street word in one character read the same becomes that word, when it reads much
+    likelier so; a word of the language, and a span that reads no better mended, stay as written."""
+    from nlp.sounds import SoundAlike
+    tokens = analyzer().tokenizer
+    sounds = SoundAlike(["居住证", "医保", "罚款", "以下", "水管", "垃圾房"], tokens.is_word, tokens.log_probability)
+    assert sounds.mend("想办个居住正要带啥") == "想办个居住证要带啥"
+    assert sounds.mend("医宝怎么交,会不会被发款") == "医保怎么交,会不会被罚款"
+    assert sounds.mend("问一下这个谁管") == "问一下这个谁管"  # 一下 is a word; 水管 reads no likelier
+    assert SoundAlike(["医保"]).mend("医宝 医宝") == "医保 医保"
+
+
+def test_a_voice_slip_on_the_topic_word_still_finds_its_entry():
+    index, reader = demo_index(), analyzer()
+    as_written = FaqIndex(index.entries, reader.tokenizer.cut, reader.kb_words, asks=reader.forms.asks)
+    for text, faq_id in [("医宝怎么交", "F070"), ("小区没有充电装能申请吗", "F027"), ("电瓶车被头了怎么办", "F028")]:
+        assert reader.inquire(text, index).faq_id == faq_id
+        assert reader.inquire(text, as_written).faq_id is None
+    assert index.search("残急证去哪办", 1)[0][0] == "F073" != as_written.search("残急证去哪办", 1)[0][0]
+
+
 def test_the_forms_patterns_are_read_as_written_not_lower_cased(tmp_path):
     """Words are folded like the text they are compared with; a regular expression must not be: \\S would
     become \\s and a named group would not compile."""

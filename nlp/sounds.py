@@ -1,0 +1,108 @@
+"""Slips of the same sound: speech recognition (a WeChat voice message comes with its text) and pinyin input
+write a word as another of the same syllables ("居住正" for 居住证, "医宝" for 医保, "发款" for 罚款). A span of a
+question that is no word of the street's, and differs from exactly one of its words in one character that can
+be read the same (tones aside), is read as that word. Only the street's own words are targets, so a slip is
+mended toward what the knowledge base can answer and nothing else is touched.
+
+The characters' readings are pypinyin's single-character table. A span that is a word of its own (jieba's
+dictionary: "一下" is no slip of 以下, "那个" none of 哪个) is left as written."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Callable, Iterable
+
+from pypinyin.pinyin_dict import pinyin_dict
+
+LENGTHS = (4, 3, 2)  # characters of the words mended, longest first
+_HAN_RUN = re.compile("[\u4e00-\u9fff]{2,}")
+CONTEXT = 4  # characters on each side of a span that its mend is read with
+MIN_GAIN = 5.0  # natural log: a mended text must read about 150 times likelier than as written
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+@lru_cache(maxsize=None)
+def sound(ch: str) -> str:
+    """A character's common reading without its tone ("正" -> "zheng"; "还" -> "hai", not its rarer "huan"): a
+    slip writes what sounds like the common reading; "" for what is no Chinese character."""
+    first = pinyin_dict.get(ord(ch), "").split(",")[0]
+    return "".join(c for c in unicodedata.normalize("NFKD", first) if not unicodedata.combining(c))
+
+
+class SoundAlike:
+    """The street's words by their sound with one character left out, to find a span that differs from one of
+    them in a single character of the same sound."""
+
+    def __init__(self, words: Iterable[str], known: Callable[[str], bool] = lambda span: False,
+                 likelihood: Callable[[str], float] | None = None):
+        """`words`: the street's words a slip is mended to; `known(span)`: whether a span is a word of its own;
+        `likelihood(text)`: the log probability of a text as words (the tokenizer's), which a mend must raise by
+        MIN_GAIN around it ("垃圾没分对会不会遭发款" reads far better as 罚款; "这个谁管" reads no better as 水管)."""
+        self._words = frozenset(w for w in words if len(w) in LENGTHS and all(_is_han(c) for c in w))
+        self._known = known
+        self._likelihood = likelihood
+        slots: dict[tuple[str, str, str], set[str]] = {}
+        for word in self._words:
+            for j, ch in enumerate(word):
+                slots.setdefault((word[:j], word[j + 1:], sound(ch)), set()).add(word)
+        self._slots = slots
+        self._frames = frozenset((before, after) for before, after, _ in slots)  # a word less one character
+        self._chars = frozenset(c for w in self._words for c in w)
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def _match(self, span: str) -> str | None:
+        """The one street word `span` is a same-sound slip of, or None (none, or more than one)."""
+        found: set[str] = set()
+        for j, ch in enumerate(span):
+            frame = (span[:j], span[j + 1:])
+            if frame in self._frames:
+                found |= self._slots.get((*frame, sound(ch)), set())
+        found.discard(span)
+        return next(iter(found)) if len(found) == 1 else None
+
+    def mend(self, text: str) -> str:
+        """`text` with every same-sound slip of a street word read as that word, leftmost-longest; a span that
+        is a street word already, or a word of the language, is kept whole."""
+        if not self._words:
+            return text
+        out, done = [], 0
+        for run in _HAN_RUN.finditer(text):
+            at, end = run.span()
+            while at < end - 1:
+                size, mended = self._read_at(text, at, end)
+                if mended is not None:
+                    out.append(text[done:at] + mended)
+                    done = at + size
+                at += size
+        return "".join(out) + text[done:] if out else text
+
+    def _read_at(self, text: str, at: int, end: int) -> tuple[int, str | None]:
+        """(characters read, the street word they are a slip of, if they are) of the span at `at`: one
+        character when no span there is kept whole or mended."""
+        chars = self._chars
+        for size in LENGTHS:
+            if at + size > end:
+                continue
+            span = text[at:at + size]
+            if (span[0] not in chars) + (span[1] not in chars) + sum(c not in chars for c in span[2:]) > 1:
+                continue  # two characters off any street word: no single slip
+            if span in self._words or self._known(span):
+                return size, None
+            mended = self._match(span)
+            if mended is not None and self._reads_better(text, at, span, mended):
+                return size, mended
+        return 1, None
+
+    def _reads_better(self, text: str, at: int, span: str, mended: str) -> bool:
+        if self._likelihood is None:
+            return True
+        start, end = max(0, at - CONTEXT), min(len(text), at + len(span) + CONTEXT)
+        before = text[start:end]
+        after = text[start:at] + mended + text[at + len(span):end]
+        return self._likelihood(after) - self._likelihood(before) >= MIN_GAIN
