@@ -21,7 +21,7 @@ import numpy as np
 
 from .matcher import AnyOf, PhraseMatcher, any_pattern, read_list
 from .normalize import clauses, normalize
-from .sounds import SoundAlike
+from .sounds import SoundAlike, word_sound
 
 
 
@@ -168,6 +168,8 @@ class FaqIndex:
 
     ANSWER_WEIGHT = 0.3  # the answer field's BM25 next to the question field's
     BIGRAM_WEIGHT = 0.25  # BM25 over the character pairs of the question field, so part of a word still meets
+    SOUND_WEIGHT = 0.5  # BM25 over the question field's words by their sound, for a word no entry's question says
+    SOUND_SHARE = 0.75  # share of a word's weight in the coverage when the entry says a word of its sound
     ASPECT_WEIGHT = 0.8  # share of its score an entry keeps when it answers another aspect of the topic
     MARGIN = 0.05  # share of the best score the second must stay below for the best to answer
 
@@ -191,6 +193,7 @@ class FaqIndex:
         self._questions, self._answers = _Field(questions), _Field(answers)
         self._taught = [bool(e.phrasings) for e in self.entries]
         self._bigrams = _Field([bigrams(q) for q in questions])
+        self._sounds_of = _Field([[x for x in map(word_sound, [*q, *a]) if x] for q, a in zip(questions, answers)])
         self._aspect_words = {k: AnyOf(v) for k, v in self.words.aspects.items()}
         entry_aspects = [self.aspects(e.question) for e in self.entries]
         self._entry_aspects = {k: np.array([k in a for a in entry_aspects], dtype=bool) for k in self._aspect_words}
@@ -201,6 +204,7 @@ class FaqIndex:
                            for k, found in given.items() if found is not None}
         self._said = [frozenset(q) | frozenset(a) for q, a in zip(questions, answers)]
         self._said_bigrams = [frozenset(bigrams(q)) | frozenset(bigrams(a)) for q, a in zip(questions, answers)]
+        self._said_sounds = [frozenset(x for x in map(word_sound, said) if x) for said in self._said]
         # a voice message's slips are mended to the words the entries' questions and keywords name
         named = {w for e in self.entries for w in self.terms(" ".join((e.question, *e.keywords)))}
         self._sounds = sound_alike(named | set(self.words.all_words)) if sound_alike else None
@@ -227,8 +231,11 @@ class FaqIndex:
 
     def _scored(self, words: list[str]) -> np.ndarray:
         n = len(self.entries)
+        known = self._questions.vocabulary
+        unheard = [x for x in (word_sound(w) for w in words if w not in known) if x]  # 实业 meets 失业 by sound
         return (self._questions.scores(words, n) + self.ANSWER_WEIGHT * self._answers.scores(words, n)
-                + self.BIGRAM_WEIGHT * self._bigrams.scores(bigrams(words), n))
+                + self.BIGRAM_WEIGHT * self._bigrams.scores(bigrams(words), n)
+                + (self.SOUND_WEIGHT * self._sounds_of.scores(unheard, n) if unheard else 0.0))
 
     def aspects(self, text: str) -> frozenset[str]:
         """What a text asks about (cost, time, place, procedure…), read from its question words (kb.toml)."""
@@ -269,6 +276,8 @@ class FaqIndex:
             total += idf
             if w in self._said[i]:
                 covered += idf
+            elif word_sound(w) in self._said_sounds[i]:
+                covered += idf * self.SOUND_SHARE
             elif len(w) > 1:
                 pairs = bigrams([w])
                 covered += idf * 0.5 * sum(p in self._said_bigrams[i] for p in pairs) / len(pairs)

@@ -33,6 +33,15 @@ def sound(ch: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", first) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=65536)
+def word_sound(word: str) -> str | None:
+    """A word of two or more Chinese characters as its syllables ("失业" -> "shiye"), to meet what a speech
+    recognizer wrote for it with another word of the same sound ("实业"); None for anything else."""
+    if len(word) < 2 or not all(_is_han(c) for c in word):
+        return None
+    return "".join(sound(c) for c in word)
+
+
 class SoundAlike:
     """The street's words by their sound with one character left out, to find a span that differs from one of
     them in a single character of the same sound."""
@@ -52,6 +61,8 @@ class SoundAlike:
         self._slots = slots
         self._frames = frozenset((before, after) for before, after, _ in slots)  # a word less one character
         self._chars = frozenset(c for w in self._words for c in w)
+        # a span one character off a word keeps the word's first or its second character in place
+        self._kept = frozenset((len(w), j, w[j]) for w in self._words for j in (0, 1))
 
     def __len__(self) -> int:
         return len(self._words)
@@ -85,9 +96,9 @@ class SoundAlike:
     def _read_at(self, text: str, at: int, end: int) -> tuple[int, str | None]:
         """(characters read, the street word they are a slip of, if they are) of the span at `at`: one
         character when no span there is kept whole or mended."""
-        chars = self._chars
+        chars, kept = self._chars, self._kept
         for size in LENGTHS:
-            if at + size > end:
+            if at + size > end or ((size, 0, text[at]) not in kept and (size, 1, text[at + 1]) not in kept):
                 continue
             span = text[at:at + size]
             if (span[0] not in chars) + (span[1] not in chars) + sum(c not in chars for c in span[2:]) > 1:

@@ -336,6 +336,19 @@ def test_a_voice_slip_on_the_topic_word_still_finds_its_entry():
     assert index.search("残急证去哪办", 1)[0][0] == "F073" != as_written.search("残急证去哪办", 1)[0][0]
 
 
+def test_a_word_no_entry_says_meets_the_entry_that_says_a_word_of_its_sound():
+    """Speech recognition writes a word as another word of the same sound (实业 for 失业): a question's word that
+    no entry's question says is looked up by its sound too, and covers an entry that says a word of that sound."""
+    from nlp.sounds import word_sound
+    assert word_sound("实业") == word_sound("失业") == "shiye" and word_sound("业") is None
+    index, reader = demo_index(), analyzer()
+    deaf = FaqIndex(index.entries, reader.tokenizer.cut, reader.kb_words, asks=reader.forms.asks)
+    deaf.SOUND_WEIGHT = deaf.SOUND_SHARE = 0.0
+    assert index.search("实业登记在哪办", 1)[0][0] == "F074" != deaf.search("实业登记在哪办", 1)[0][0]
+    words = index.terms("实业登记")
+    assert index.coverage(words, "F074") > deaf.coverage(words, "F074")
+
+
 def test_the_forms_patterns_are_read_as_written_not_lower_cased(tmp_path):
     """Words are folded like the text they are compared with; a regular expression must not be: \\S would
     become \\s and a named group would not compile."""
