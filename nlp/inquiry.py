@@ -23,6 +23,7 @@ from .normalize import clauses
 QUESTION, REPORT, NEITHER = "question", "report", "neither"
 _A_NOT_A = re.compile(r"(\w)[不没]\1")  # 能不能, 行不行, 让不让, 算不算, 有没有, 是不是
 _QUESTION_MARK = ("?", "？")
+_SCHEDULE_ASKED = re.compile(r"(?:每天|天天|每周|每个?月|每次|每年)(?=几|什么|啥|多少|哪)")  # how often, asked
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class FormReader:
         self._fact_pattern = any_pattern(words.get("fact_patterns", ()))
         self._names_a_problem = names_a_problem
         self._without_indefinites = indefinites
+        markers = "|".join(map(re.escape, words.get("hypothetical", ())))
+        self._supposed = re.compile(rf"(?:{markers})[^,.!?;:~\n、，。！？；：…～\s]*") if markers else None
 
     def asks(self, clause: str) -> bool:
         clause = self._without_indefinites(clause)
@@ -54,7 +57,14 @@ class FormReader:
                     or (self._ask_pattern is not None and self._ask_pattern.search(clause)))
 
     def _tells_of_something(self, text: str) -> bool:
+        """Something happening is told; how often, asked with a question word ("每天几点以后才能打电钻"), tells of
+        nothing."""
+        text = _SCHEDULE_ASKED.sub(" ", text)
         return self._fact(text) or (self._fact_pattern is not None and self._fact_pattern.search(text) is not None)
+
+    def told(self, text: str) -> str:
+        """The text less what it supposes ("要是坏了找谁修" to the end of its clause)."""
+        return self._supposed.sub(" ", text) if self._supposed is not None else text
 
     def _demands(self, text: str) -> bool:
         return bool(self._rhetorical(text) or (self._demand_pattern is not None and self._demand_pattern.search(text)))
@@ -66,15 +76,19 @@ class FormReader:
                     or (self._errand is not None and self._errand.search(text)))
 
     def read(self, text: str) -> Form:
-        """`text` normalised."""
+        """`text` normalised. A message that supposes ("要是坏了…") reports only what it tells happening outside the
+        supposition ("垃圾堆着，要是招了老鼠谁管"); a demand made only about what it supposes ("要是坏了找谁修") is
+        the resident's question."""
         parts = clauses(text)
         names = self._names_a_problem(text)
+        told = self.told(text)
+        present = names and (told == text or self._tells_of_something(told))
         asked = any(self.asks(c) for c in parts) or text.rstrip().endswith(_QUESTION_MARK)
-        if self._demands(text):
+        if self._demands(text if present else told):
             return Form(REPORT, names, "rhetorical")
-        if names and not asked:
+        if present and not asked:
             return Form(REPORT, names, "told")
-        if names and self._tells_of_something(text) and not self._own_errand(text):
+        if present and self._tells_of_something(told) and not self._own_errand(text):
             return Form(REPORT, names, "happening")
         if asked:
             return Form(QUESTION, names, "asked")
@@ -122,7 +136,9 @@ def decide(text: str, form: Form, *, urgent: bool, intent: str,
         return Inquiry(text, COMPLAINT, None, score, candidates, "hazard")
     if form.kind == REPORT:
         return Inquiry(text, COMPLAINT, None, score, candidates, form.why)
-    if intent in NOT_ASKING:
+    if intent in NOT_ASKING and not (intent == "survey_answer" and form.kind == QUESTION):
+        # a survey's word inside a question ("一般多久有人来": 一般 is "usually") asks; the survey, when one is
+        # waiting, reads its answer before any question is looked up
         return Inquiry(text, OTHER, None, score, candidates, intent)
     if form.kind == QUESTION:
         return Inquiry(text, CONSULTATION, faq_id, score, candidates, form.why)

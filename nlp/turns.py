@@ -36,12 +36,11 @@ class Indefinites:
     indefinite and indefinite_patterns of lexicon.toml)."""
 
     def __init__(self, words, patterns=()):
-        self._words = sorted(words, key=len, reverse=True)
-        self._pattern = any_pattern(patterns)
+        # a negation inside an A-not-A asks ("有没有什么补贴" is no "没有什么"): a word opened by 没 after 有 stays
+        phrases = [("(?<!有)" if w.startswith("没") else "") + re.escape(w) for w in sorted(words, key=len, reverse=True)]
+        self._pattern = any_pattern([*phrases, *patterns])
 
     def out_of(self, text: str) -> str:
-        for word in self._words:
-            text = text.replace(word, "")
         return self._pattern.sub("", text) if self._pattern is not None else text
 
 

@@ -140,6 +140,31 @@ def test_the_residents_own_errand_after_a_situation_is_a_question(text):
     assert analyzer().inquire(text, demo_index()).intent == "consultation"
 
 
+@pytest.mark.parametrize("text", [
+    "社区对独居老人有没有什么照顾",  # 有没有 asks, though 没有什么 alone says "nothing"
+    "电梯要是坏了找谁修，一般多久能修好",  # the problem and the demand are only supposed
+    "万一楼上漏水到我家，该找谁",
+    "我家下周装修，每天几点以后才能用电锤，怕影响邻居",  # how often, asked: no fact told
+    "报名以后一般多久能通知",  # 一般 is "usually" here, no survey's rating
+    "能不能让我妈去领",  # the resident's own going, not the street's
+    "我能不能去社区补办",
+])
+def test_what_is_supposed_scheduled_or_the_residents_own_is_a_question(text):
+    found = analyzer().inquire(text, demo_index())
+    assert found.intent == "consultation", found
+
+
+@pytest.mark.parametrize("text", [
+    "工地凌晨还在打桩 门口也没贴什么告示 吵得睡不着",  # 没…什么 is "no … any", no question
+    "垃圾堆着好几天了，要是招了老鼠谁管",  # told outside the supposition: its demand counts
+    "可不可以叫隔壁把音响关小",  # the street asked to make someone else stop
+    "楼下棋牌室从早上吵到半夜 怎么弄",  # from morning till night: it goes on
+])
+def test_a_problem_told_outside_a_supposition_or_a_demand_on_someone_else_is_a_report(text):
+    found = analyzer().inquire(text, demo_index())
+    assert found.intent == "complaint", found
+
+
 @pytest.mark.parametrize("text", ["什么东西都往楼道里堆", "这几天都没水", "谁也不来管一下这片烂泥地", "怎么敲门都不开"])
 def test_a_question_word_before_dou_or_ye_means_any(text):
     assert not any(analyzer().forms.asks(c) for c in text.split("，"))
