@@ -16,6 +16,8 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select, text
 
 from backend import cases, staff as staff_mod
+from backend.clock import LOCAL_TZ
+from backend.surveys import QUIET_END, QUIET_START
 from bot.app import PIPELINE_KEY, build_app
 from bot.background.jobs import JobPolicy, JobRunner, registered_handlers
 from bot.services import policies
@@ -30,10 +32,12 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") e
 
 
 class Clock:
-    """A clock the test controls: starts at the real time, moves only when told."""
+    """A clock the test controls: starts at the real date and minute, moves only when told. When the real hour
+    falls in the street's night (the surveys' quiet hours, 22:00-08:00 in Hefei) it starts at 10:00 of the
+    street's day instead, so no test depends on the hour it runs at."""
 
     def __init__(self, start: datetime | None = None):
-        self.now = start or datetime.now(timezone.utc)
+        self.now = start or _daytime(datetime.now(timezone.utc))
 
     def __call__(self) -> datetime:
         return self.now
@@ -43,6 +47,13 @@ class Clock:
 
     def advance(self, **kwargs) -> None:
         self.now += timedelta(**kwargs)
+
+
+def _daytime(now: datetime) -> datetime:
+    here = now.astimezone(LOCAL_TZ)
+    if QUIET_END <= here.time() < QUIET_START:
+        return now
+    return here.replace(hour=10).astimezone(timezone.utc)
 
 
 def pytest_generate_tests(metafunc):
