@@ -553,6 +553,7 @@ async def attach_place(draft: Draft, update: Update, ctx: Context) -> Reply:
 
 # --- handlers ---------------------------------------------------------------------------------
 
+INQUIRY = "inquiry"  # ctx.readings key of the front door's decision on a message at rest (handlers/knowledge.py)
 router = Router("intake")
 
 
@@ -711,9 +712,16 @@ async def on_first_text(draft: Draft, update: Update, ctx: Context) -> Reply:
 
 
 def is_complaint(update: Update, ctx: Context) -> bool:
-    """A report to start: the nlp reads a complaint, and the message is not empty, chit-chat, a question
-    to us or a staff command (those open no draft)."""
-    if not is_text(update, ctx) or understand(update, ctx).intent != "complaint":
+    """A report to start. At rest, the front door's decision on the message when it was made (INQUIRY: the
+    form reader's, what `kb ask` shows): a problem told with a demand ("…满出来两天了，请问什么时候来清一下") is a
+    report though the turn reader alone reads a question there. Otherwise the nlp reads a complaint, and the
+    message is not empty, chit-chat, a question to us or a staff command (those open no draft)."""
+    if not is_text(update, ctx):
+        return False
+    decided = ctx.readings.get(INQUIRY)
+    if decided is not None and ctx.dialog is None:
+        return decided.intent == "complaint"
+    if understand(update, ctx).intent != "complaint":
         return False
     return understand(update, ctx).urgent or not is_aside(update, ctx)
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from backend import kb
 from handlers import texts as T
-from handlers.intake import ACTIVE, TEXTUAL, understand
+from handlers.intake import ACTIVE, INQUIRY, TEXTUAL, understand
 from handlers.router import Context, Filter, Router, SkipHandler
 from handlers.types import Reply, Update
 from storage import inbound
@@ -84,10 +84,10 @@ class KnowledgeBase:
 
 async def inquiry_of(update: Update, ctx: Context) -> "Inquiry":
     """The nlp's decision on this message against the current entries, computed once per message."""
-    if "inquiry" not in ctx.readings:
+    if INQUIRY not in ctx.readings:
         index = await ctx.services.knowledge.index(ctx.session, ctx.services.nlp, ctx.now)
-        ctx.readings["inquiry"] = ctx.services.nlp.inquire(update.text or "", index, understand(update, ctx))
-    return ctx.readings["inquiry"]
+        ctx.readings[INQUIRY] = ctx.services.nlp.inquire(update.text or "", index, understand(update, ctx))
+    return ctx.readings[INQUIRY]
 
 
 async def consult(update: Update, ctx: Context) -> Reply | None:

@@ -50,6 +50,13 @@ async def test_a_complaint_sharing_an_entrys_words_still_becomes_a_case(street):
         assert list(await s.scalars(select(Consultation))) == []
 
 
+async def test_a_problem_told_with_a_demand_opens_a_report_as_kb_ask_decides(street):
+    """The front door's decision drives the chat: a problem told with a demand that the street act opens a
+    report, though "请问什么时候…" alone reads as a question to the turn reader."""
+    reply = await street("o-kb-demand").say("我们楼下垃圾桶满出来两天了，请问什么时候来清一下")
+    assert "在哪个小区" in reply and OFFER not in reply  # the report asks where
+
+
 async def test_the_same_words_asked_get_the_rule_and_told_open_a_report(street):
     asked = await street("o-kb-rule").say("楼道里能不能给电瓶车充电")
     assert OFFER in asked and (await entry(street.bot.db, "F020")).answer in asked
