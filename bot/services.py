@@ -47,8 +47,10 @@ async def build_services(settings: Settings, db: Database) -> Services:
 
 
 def policies(settings: Settings) -> dict[str, Any]:
-    """The street's configured rules that handlers hand to the backend, by Services field."""
+    """The street's configured rules that handlers hand to the backend, and where its pages are, by Services
+    field."""
     return {
+        "public_url": settings.public_url,
         "workflow_policy": Policy(sla=SlaPlan(settings.sla_accept_s, settings.sla_depart_s, settings.sla_arrive_s),
                                   revisit_after_s=settings.revisit_after_s,
                                   survey=SurveyPolicy(delay_s=settings.survey_delay_s)),

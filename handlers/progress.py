@@ -41,6 +41,17 @@ def reminder(ctx: Context) -> str:
     return T.DIALOG_PENDING if ctx.dialog is not None else ""
 
 
+def page_link(update: Update, ctx: Context, number: str | None = None) -> str:
+    """The line pointing a WeChat resident to their cases' page (or one case's) when the server has a public
+    address; the page logs them in by WeChat, so the link carries nothing of theirs."""
+    base = ctx.services.public_url
+    if not base or update.platform != "wechat":
+        return ""
+    if number is None:
+        return T.CASES_PAGE.format(url=f"{base.rstrip('/')}/h5/cases")
+    return T.CASE_PAGE.format(url=f"{base.rstrip('/')}/h5/cases/{number}")
+
+
 @router.on(Filter(wants_urge, "urge"))
 async def urge(update: Update, ctx: Context) -> Reply:
     number = case_number(update.text)
@@ -71,7 +82,7 @@ async def show_case(update: Update, ctx: Context) -> Reply:
     else:
         text = T.CASE_DETAIL_PUBLIC.format(**fields, place=names.get(view.compound_id, T.NOT_GIVEN),
                                            created=local(view.created_at).strftime("%m-%d %H:%M"))
-    return Reply(text=text + reminder(ctx))
+    return Reply(text=text + page_link(update, ctx, view.number) + reminder(ctx))
 
 
 @router.on(Filter(wants_list, "my cases"))
@@ -85,7 +96,7 @@ async def my_cases(update: Update, ctx: Context) -> Reply:
         place=place(line.case, names) if line.role == "reporter" else names.get(line.case.compound_id, T.NOT_GIVEN),
         status=line.status, role=T.FOLLOWED_MARK if line.role == "follower" else "", last=line.latest)
         for line in found)
-    return Reply(text=T.MY_CASES.format(n=len(found), lines=lines) + reminder(ctx))
+    return Reply(text=T.MY_CASES.format(n=len(found), lines=lines) + page_link(update, ctx) + reminder(ctx))
 
 
 def place(case, names: dict[str, str]) -> str:

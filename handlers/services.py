@@ -32,6 +32,7 @@ class Services:
     retention_policy: RetentionPolicy = field(default_factory=RetentionPolicy)
     dialog_ttl: timedelta = DIALOG_TTL  # a dialog idle this long is dropped (DRAFT_TTL_S)
     takeover_policy: TakeoverPolicy = field(default_factory=TakeoverPolicy)  # TAKEOVER_PICKUP_S, TAKEOVER_IDLE_S
+    public_url: str | None = None  # PUBLIC_URL: where residents open their pages (/h5/); None: no link is given
 
     @classmethod
     def of(cls, given: "Services | Mapping[str, Any] | None") -> "Services":

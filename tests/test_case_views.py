@@ -120,3 +120,21 @@ async def test_a_hotline_caller_whose_repeat_report_was_merged_reads_the_public_
         assert await trace.view_for(session, first.number, cases.Reporter("wechat", "o-stranger")) is None
         reporter = await trace.view_for(session, first.number, cases.Reporter("wechat", "o-chen"))
         assert reporter.photos == ["http://wx.invalid/own.jpg"]  # not the neighbour's photo
+
+
+async def test_the_chats_case_replies_point_to_the_residents_pages_when_the_server_has_an_address(town):
+    """我的工单 and a case's detail in the chat link the residents' pages (they log in by WeChat, so the link
+    carries nothing of the resident's); without PUBLIC_URL there is no address to give."""
+    await town.start(public_url="https://gz.example.cn/")
+    number = await reporter_with_photo(town, "o-chen")
+    resident = town.person("o-chen")
+    assert "https://gz.example.cn/h5/cases" in await resident.say("我的工单")
+    assert f"https://gz.example.cn/h5/cases/{number}" in await resident.say(f"查询 {number}")
+
+
+async def test_without_a_public_address_the_chat_gives_no_page_link(town):
+    await town.start()
+    number = await reporter_with_photo(town, "o-chen")
+    resident = town.person("o-chen")
+    assert number in (listing := await resident.say("我的工单")) and "/h5/" not in listing
+    assert "/h5/" not in await resident.say(f"查询 {number}")
