@@ -115,7 +115,7 @@ class SoundAlike:
             if at + size > end or ((size, 0, text[at]) not in kept and (size, 1, text[at + 1]) not in kept):
                 continue
             span = text[at:at + size]
-            if (span[0] not in chars) + (span[1] not in chars) + sum(c not in chars for c in span[2:]) > 1:
+            if sum(c not in chars for c in span) > 1:
                 continue  # two characters off any street word: no single slip
             if span in self._words or self._known(span):
                 return size, None
