@@ -28,7 +28,9 @@ measured blind and then studied (the form reader's errand rules, the [evidence] 
 `kb_holdout11.tsv` were measured blind after those (only a missed complaint of 11 was looked at);
 `kb_holdout12.tsv` and `kb_holdout13.tsv` measured the first reading of what a question asks blind, and were
 looked into for the second; `kb_holdout14.tsv` and `kb_holdout15.tsv` (residents typing in a hurry; voice input,
-dialect and slips of the same sound) measured the second blind. None of the questions of 6 on is a phrasing.
+dialect and slips of the same sound) measured the second blind; `kb_holdout16.tsv` and `kb_holdout17.tsv` (WeChat's
+speech recognition of voice messages) the mending of slips of the same sound; `kb_holdout18.tsv` (an ordinary
+week) the session's final state. None of the questions of 6 on is a phrasing.
 --calibrate prints, for each threshold, the right entries answered first, answered or offered, and the
 out-of-scope questions left unanswered over the TUNED files pooled: for entries without phrasings on the bare
 entries, for taught entries as the demo street is seeded (a STUDIED file with the other files' phrasings only);
