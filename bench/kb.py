@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nlp import Analyzer, load_taxonomy, places_from_csv  # noqa: E402
+from handlers.turns import ASIDES  # noqa: E402  (what the intake alone opens no report for)
 from nlp.faq import FaqEntry  # noqa: E402
 
 DEMO = ROOT / "backend" / "demo_street"
@@ -160,9 +161,6 @@ def form_rates(analyzer: Analyzer, index, path: Path) -> dict:
             "to_report_dialog": _share(sum(reaches_report(analyzer, index, t) for t in complaints), len(complaints)),
             "questions": len(questions), "read_as_questions": _share(
                 sum(analyzer.inquire(t, index).intent == "consultation" for t in questions), len(questions))}
-
-
-ASIDES = ("empty", "chitchat", "question", "staff_command")  # what the intake alone opens no report for
 
 
 def complaint_corpora(analyzer: Analyzer, index) -> dict:

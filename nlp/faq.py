@@ -168,7 +168,7 @@ class FaqIndex:
 
     ANSWER_WEIGHT = 0.3  # the answer field's BM25 next to the question field's
     BIGRAM_WEIGHT = 0.25  # BM25 over the character pairs of the question field, so part of a word still meets
-    SOUND_WEIGHT = 0.5  # BM25 over the question field's words by their sound, for a word no entry's question says
+    SOUND_WEIGHT = 0.8  # BM25 over the question field's words by their sound, for a word no entry's question says
     SOUND_SHARE = 0.75  # share of a word's weight in the coverage when the entry says a word of its sound
     ASPECT_WEIGHT = 0.8  # share of its score an entry keeps when it answers another aspect of the topic
     MARGIN = 0.05  # share of the best score the second must stay below for the best to answer
@@ -188,12 +188,13 @@ class FaqIndex:
         self.entries = tuple(entries)
         self.ids = [e.faq_id for e in self.entries]
         self._at = {faq_id: i for i, faq_id in enumerate(self.ids)}
-        questions = [self.terms(" ".join((e.question, *e.keywords, *e.phrasings))) for e in self.entries]
+        named = [self.terms(" ".join((e.question, *e.keywords))) for e in self.entries]  # the street's own words
+        questions = [own + self.terms(" ".join(e.phrasings)) for own, e in zip(named, self.entries)]
         answers = [self.terms(e.answer) for e in self.entries]
         self._questions, self._answers = _Field(questions), _Field(answers)
         self._taught = [bool(e.phrasings) for e in self.entries]
         self._bigrams = _Field([bigrams(q) for q in questions])
-        self._sounds_of = _Field([[x for x in map(word_sound, [*q, *a]) if x] for q, a in zip(questions, answers)])
+        self._sounds_of = _Field([[x for x in map(word_sound, q) if x] for q in questions])
         self._aspect_words = {k: AnyOf(v) for k, v in self.words.aspects.items()}
         entry_aspects = [self.aspects(e.question) for e in self.entries]
         self._entry_aspects = {k: np.array([k in a for a in entry_aspects], dtype=bool) for k in self._aspect_words}
@@ -206,8 +207,8 @@ class FaqIndex:
         self._said_bigrams = [frozenset(bigrams(q)) | frozenset(bigrams(a)) for q, a in zip(questions, answers)]
         self._said_sounds = [frozenset(x for x in map(word_sound, said) if x) for said in self._said]
         # a voice message's slips are mended to the words the entries' questions and keywords name
-        named = {w for e in self.entries for w in self.terms(" ".join((e.question, *e.keywords)))}
-        self._sounds = sound_alike(named | set(self.words.all_words)) if sound_alike else None
+        targets = {w for own in named for w in own} | set(self.words.all_words)
+        self._sounds = sound_alike(targets) if sound_alike else None
         df: dict[str, int] = {}
         for said in self._said:
             for w in said:
@@ -217,16 +218,19 @@ class FaqIndex:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def asked_terms(self, text: str) -> list[str]:
-        """The words of a resident's question: its slips of the same sound read as the street's words first."""
-        clean = normalize(text)
-        return self.terms(self._sounds.mend(clean) if self._sounds else clean)
-
     def terms(self, text: str) -> list[str]:
         """The words BM25 sees: normalised, synonyms rewritten, cut by jieba, stop words and punctuation out, and
         long numbers (a phone, an ID: the resident's, not the topic's; "12345" stays)."""
+        return self._words(normalize(text))
+
+    def _asked_words(self, clean: str) -> list[str]:
+        """The words of a resident's (normalised) question: its slips of the same sound read as the street's
+        words first."""
+        return self._words(self._sounds.mend(clean) if self._sounds else clean)
+
+    def _words(self, clean: str) -> list[str]:
         stop = self.words.stop
-        return [w for w in self._read(normalize(text)) if w.strip() and w not in stop
+        return [w for w in self._read(clean) if w.strip() and w not in stop
                 and any(ch.isalnum() for ch in w) and not (w.isdigit() and len(w) >= LONG_NUMBER)]
 
     def _scored(self, words: list[str]) -> np.ndarray:
@@ -255,7 +259,7 @@ class FaqIndex:
 
     def search(self, text: str, k: int = TOP_CANDIDATES) -> list[tuple[str, float]]:
         """The best `k` entries (faq_id, score), best first; entries sharing no word are left out."""
-        return self._search(self.asked_terms(text), self.aspects(text), k)
+        return self._search(self._asked_words(normalize(text)), self.aspects(text), k)
 
     def _search(self, words: list[str], asked: frozenset[str], k: int) -> list[tuple[str, float]]:
         if not words or not self.entries:
@@ -288,23 +292,17 @@ class FaqIndex:
         ("…人在老家，我能替她补办吗": 替, 补办), or all of them when no such clause has words of its own ("…钱也没
         退回来，咋整" asks about what it told): what an entry must speak of to answer it. Jieba never cuts across
         punctuation, so the words of the clauses are the question's."""
-        parts = [(c, self.asked_terms(c)) for c in clauses(normalize(text))]
+        parts = [(c, self._asked_words(c)) for c in clauses(normalize(text))]
         words = [w for _, clause_words in parts for w in clause_words]
         asking = [[w for w in clause_words if not self._question_word(w)]
                   for c, clause_words in parts if self._asks and self._asks(c)]
         return words, [w for w in asking if w] or [words]
 
-    def asked(self, text: str) -> list[list[str]]:
-        return self.read(text)[1]
-
-    def confidence(self, text: str, candidates: list[tuple[str, float]]) -> float:
+    def _confidence(self, words: list[str], asked: list[list[str]], candidates: list[tuple[str, float]]) -> float:
         """What the threshold is compared with: the best candidate's score times the square roots of its
         coverage of the whole question and of what it asks (its best-covered asking clause), so an entry about
         the topic that says nothing of what is asked ("能付现金吗" to the entry on how to pay) falls short.
         Zero when the best is no clear first (within MARGIN of the second)."""
-        return self._confidence(*self.read(text), candidates)
-
-    def _confidence(self, words: list[str], asked: list[list[str]], candidates: list[tuple[str, float]]) -> float:
         if not candidates:
             return 0.0
         faq_id, score = candidates[0]

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 from .matcher import AnyOf, any_pattern
-from .normalize import clauses
+from .normalize import CLAUSE_BREAK, clauses
 
 QUESTION, REPORT, NEITHER = "question", "report", "neither"
 _A_NOT_A = re.compile(r"(\w)[不没]\1")  # 能不能, 行不行, 让不让, 算不算, 有没有, 是不是
 _QUESTION_MARK = ("?", "？")
-_SCHEDULE_ASKED = re.compile(r"(?:每天|天天|每周|每个?月|每次|每年)(?=几|什么|啥|多少|哪)")  # how often, asked
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,8 @@ class FormReader:
         self._names_a_problem = names_a_problem
         self._without_indefinites = indefinites
         markers = "|".join(map(re.escape, words.get("hypothetical", ())))
-        self._supposed = re.compile(rf"(?:{markers})[^,.!?;:~\n、，。！？；：…～\s]*") if markers else None
+        self._supposed = re.compile(f"(?:{markers})[^{CLAUSE_BREAK}]*") if markers else None  # to its clause's end
+        self._asked_often = any_pattern(words.get("asked_often_patterns", ()))
 
     def asks(self, clause: str) -> bool:
         clause = self._without_indefinites(clause)
@@ -59,10 +59,11 @@ class FormReader:
     def _tells_of_something(self, text: str) -> bool:
         """Something happening is told; how often, asked with a question word ("每天几点以后才能打电钻"), tells of
         nothing."""
-        text = _SCHEDULE_ASKED.sub(" ", text)
+        if self._asked_often is not None:
+            text = self._asked_often.sub(" ", text)
         return self._fact(text) or (self._fact_pattern is not None and self._fact_pattern.search(text) is not None)
 
-    def told(self, text: str) -> str:
+    def _told(self, text: str) -> str:
         """The text less what it supposes ("要是坏了找谁修" to the end of its clause)."""
         return self._supposed.sub(" ", text) if self._supposed is not None else text
 
@@ -81,14 +82,15 @@ class FormReader:
         the resident's question."""
         parts = clauses(text)
         names = self._names_a_problem(text)
-        told = self.told(text)
-        present = names and (told == text or self._tells_of_something(told))
+        told = self._told(text)
+        happening = self._tells_of_something(told)
+        present = names and (told == text or happening)
         asked = any(self.asks(c) for c in parts) or text.rstrip().endswith(_QUESTION_MARK)
         if self._demands(text if present else told):
             return Form(REPORT, names, "rhetorical")
         if present and not asked:
             return Form(REPORT, names, "told")
-        if present and self._tells_of_something(told) and not self._own_errand(text):
+        if present and happening and not self._own_errand(text):
             return Form(REPORT, names, "happening")
         if asked:
             return Form(QUESTION, names, "asked")

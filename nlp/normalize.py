@@ -11,7 +11,8 @@ MAX_CHARS = 2000
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
                         "\ud800-\udfff\ue000-\uf8ff]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
-_CLAUSE_BREAK = re.compile(r"[,.!?;:~\n、，。！？；：…～\s]+")
+CLAUSE_BREAK = r",.!?;:~\n、，。！？；：…～\s"  # the characters a clause ends at (a regex character class's body)
+_CLAUSE_BREAK = re.compile(f"[{CLAUSE_BREAK}]+")
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}

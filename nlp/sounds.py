@@ -78,9 +78,6 @@ class SoundAlike:
         # a span one character off a word keeps the word's first or its second character in place
         self._kept = frozenset((len(w), j, w[j]) for w in self._words for j in (0, 1))
 
-    def __len__(self) -> int:
-        return len(self._words)
-
     def _match(self, span: str) -> str | None:
         """The one street word `span` is a same-sound slip of, or None (none, or more than one)."""
         found: set[str] = set()
