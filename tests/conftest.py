@@ -33,8 +33,9 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") e
 
 class Clock:
     """A clock the test controls: starts at the real date and minute, moves only when told. When the real hour
-    falls in the street's night (the surveys' quiet hours, 22:00-08:00 in Hefei) it starts at 10:00 of the
-    street's day instead, so no test depends on the hour it runs at."""
+    falls in the street's night (the surveys' quiet hours, 22:00-08:00 in Hefei) it starts at the last 10:00
+    of the street's day that has already passed, so no test depends on the hour it runs at, and nothing the
+    clock stamps lies in the future of code that reads the real time (a report's default `as_of`)."""
 
     def __init__(self, start: datetime | None = None):
         self.now = start or _daytime(datetime.now(timezone.utc))
@@ -53,7 +54,10 @@ def _daytime(now: datetime) -> datetime:
     here = now.astimezone(LOCAL_TZ)
     if QUIET_END <= here.time() < QUIET_START:
         return now
-    return here.replace(hour=10).astimezone(timezone.utc)
+    morning = here.replace(hour=10, minute=0, second=0, microsecond=0)
+    if morning > here:
+        morning -= timedelta(days=1)
+    return morning.astimezone(timezone.utc)
 
 
 def pytest_generate_tests(metafunc):
