@@ -14,6 +14,7 @@ far a message may be read as an answer depends on that and on whether a dialog i
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from backend import lifecycle, surveys, workflow
 from handlers import intake, texts as T
@@ -21,25 +22,14 @@ from handlers.casework import policy, rules_for
 from handlers.intake import reporter, understand
 from handlers.router import Context, Filter, Router, SkipHandler
 from handlers.types import Reply, Update
+from nlp.lexicon import load_lexicon
+from nlp.survey_words import SurveyWords
 
-WORDS = re.compile(r"^\s*(非常不满意|很不满意|不满意|不太满意|基本满意|比较满意|还算满意|非常满意|很满意|满意)[\s,，。!！:：]*(.*)$", re.S)
-RATING_OF = {"非常不满意": "unsatisfied", "很不满意": "unsatisfied", "不满意": "unsatisfied", "不太满意": "unsatisfied",
-             "基本满意": "basic", "比较满意": "basic", "还算满意": "basic",
-             "非常满意": "satisfied", "很满意": "satisfied", "满意": "satisfied"}
+# the survey's answers and the resident's words of "not solved", declared once in nlp/lexicon.toml
+ANSWERS = SurveyWords(load_lexicon())
 NUMBER = re.compile(r"^\s*([123１２３])[\s,，。.、:：]*(.*)$", re.S)
-NUMBER_RATING = {"1": "satisfied", "2": "basic", "3": "unsatisfied", "１": "satisfied", "２": "basic", "３": "unsatisfied"}
-
-# Discontent in the resident's own words: the work not done, the problem unchanged, a verdict on it.
-_NOT = "(?:没|没有|未|并没有|并未|还没|还没有|根本没|压根没|都没|也没)"
-_DONE = "(?:解决|修好|修|处理|弄好|搞好|搞定|整改|改好|改|清理|清走|清掉|管|来|来过|动过|好)"
-_STILL = "(?:还是|仍然|依然|照样|照旧|依旧|又)"
-_UNCHANGED = "(?:老样子|那样|一样|没变|没用|不行|坏|漏|堵|吵|乱|脏|臭|存在|不亮|不通)"
-DISCONTENT = re.compile("|".join((
-    f"{_NOT}(?:人|有人)?{_DONE}",
-    f"{_STILL}(?:没有?)?{_UNCHANGED}",
-    "问题(?:还在|仍在|依旧|没变)",
-    "(?:不满意|不行|太差|很差|敷衍|糊弄|应付了?事|走过场|走形式)",
-)))
+# the survey offers its answers numbered in their order ("回复 1 满意，2 基本满意，3 不满意")
+NUMBER_RATING = {str(n): rating for n, rating in enumerate(surveys.RATINGS, 1)}
 FIRST_CLAUSE = re.compile(r"[，。,.!！?？;；\n]")
 FIRST_CLAUSE_CHARS = 16  # longer, and the words of discontent are part of a report, not an answer
 
@@ -49,16 +39,16 @@ router = Router("survey")
 def reading(update: Update, ctx: Context) -> tuple[str, str, str] | None:
     """(rating, comment, how) if the text may be a survey answer; how: word | number | words."""
     text = (update.text or "").strip()
-    match = WORDS.match(text)
-    if match:
-        return RATING_OF[match.group(1)], match.group(2).strip(), "word"
+    answer = ANSWERS.answer(text)
+    if answer:
+        return *answer, "word"
     if ctx.dialog is not None:
         return None
     match = NUMBER.match(text)
     if match:
-        return NUMBER_RATING[match.group(1)], match.group(2).strip(), "number"
+        return NUMBER_RATING[unicodedata.normalize("NFKC", match.group(1))], match.group(2).strip(), "number"
     first = FIRST_CLAUSE.split(text, 1)[0]
-    if text and len(first) <= FIRST_CLAUSE_CHARS and DISCONTENT.search(first):
+    if text and len(first) <= FIRST_CLAUSE_CHARS and ANSWERS.unsolved(first):
         return "unsatisfied", text, "words"
     return None
 

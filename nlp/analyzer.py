@@ -56,7 +56,7 @@ class Understanding:
     case_number: str | None
     intent: str
     charging_kind: str | None  # ebike | car | None
-    rating: int | None  # 1-5 for a survey answer
+    rating: str | None  # a survey answer's level: satisfied | basic | unsatisfied
     resolved: bool | None
     missing_slots: list[str]  # the category's slots not filled from this message (nlp fills compound, building, time)
     matched: list[str] = field(default_factory=list)  # keyword evidence, for staff and debugging

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .survey_words import SurveyWords
 from .lexicon import Lexicon
 from .matcher import AnyOf
 
@@ -21,13 +22,14 @@ INTENTS = (COMPLAINT, STATUS_QUERY, CHARGING_QUERY, SURVEY_ANSWER, GREETING, HEL
 
 SHORT_REPLY = 8  # characters (after dropping punctuation and emoji) of a bare reply such as "好的" or "不是"
 _NOT_WORD = re.compile(r"[^\w]+")
-_RATING = re.compile(r"^([1-5一二三四五])\s*(?:分|星|颗星)?$")
+# a bare score ("3", "5分", "五星") reads as a survey's answer; what it means depends on the question it answers
+_SCORE = re.compile(r"^[1-5一二三四五]\s*(?:分|星|颗星)?$")
 
 
 @dataclass(frozen=True)
 class IntentReading:
     intent: str
-    rating: int | None = None  # 1-5 when the text is a satisfaction answer
+    rating: str | None = None  # the survey's level the words give (nlp.answers.LEVELS)
     resolved: bool | None = None  # the resident says the problem is (not) solved
 
 
@@ -40,19 +42,15 @@ class IntentRecogniser:
         self._cancel = words.get("cancel", ())
         self._confirm = frozenset(words.get("confirm", ()))
         self._deny = frozenset(words.get("deny", ()))
-        self._ratings = sorted(((p, r) for r, ps in lexicon.survey.items() for p in ps), key=lambda e: -len(e[0]))
-        self._resolved_yes = AnyOf(lexicon.resolved.get("yes", ()))
-        self._resolved_no = AnyOf(lexicon.resolved.get("no", ()))
+        self._answers = SurveyWords(lexicon)
         charging = lexicon.charging
         self._charging_place = AnyOf(charging.get("place", ()))
         self._charging_ask = AnyOf(charging.get("ask", ()))
         self._charging_complaint = AnyOf(charging.get("complaint", ()))
-        self._rating_phrase = {p: r for p, r in self._ratings}
-        self._rating_any = AnyOf(self._rating_phrase)
 
     def read(self, text: str, *, has_category_evidence: bool, case_number: str | None) -> IntentReading:
         bare = _NOT_WORD.sub("", text)
-        rating, resolved = self._rating(bare), self._resolved(text)
+        rating, resolved = self._answers.level(bare), self._answers.solved(text)
         if case_number:
             return IntentReading(STATUS_QUERY, rating, resolved)
         if not bare:
@@ -61,7 +59,8 @@ class IntentRecogniser:
             short = self._short_reply(bare, text)
             if short:
                 return IntentReading(short, rating, resolved)
-        if (rating is not None or resolved is not None) and not has_category_evidence and len(bare) <= 20:
+        answering = rating is not None or resolved is not None or _SCORE.match(bare)
+        if answering and not has_category_evidence and len(bare) <= 20:
             return IntentReading(SURVEY_ANSWER, rating, resolved)
         if self._is_charging_query(text):
             return IntentReading(CHARGING_QUERY)
@@ -85,20 +84,6 @@ class IntentRecogniser:
             return GREETING
         if self._help(bare):
             return HELP
-        return None
-
-    def _rating(self, bare: str) -> int | None:
-        m = _RATING.match(bare)
-        if m:
-            return int(m.group(1)) if m.group(1).isdigit() else "一二三四五".index(m.group(1)) + 1
-        phrase = self._rating_any.first(bare)
-        return self._rating_phrase[phrase] if phrase else None
-
-    def _resolved(self, text: str) -> bool | None:
-        if self._resolved_no(text):
-            return False
-        if self._resolved_yes(text):
-            return True
         return None
 
     def _is_charging_query(self, text: str) -> bool:

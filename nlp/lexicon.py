@@ -21,8 +21,8 @@ class Lexicon:
     time: Mapping[str, tuple[str, ...]]
     charging: Mapping[str, tuple[str, ...]]
     intent: Mapping[str, tuple[str, ...]]
-    survey: Mapping[int, tuple[str, ...]]
-    resolved: Mapping[str, tuple[str, ...]]
+    survey: Mapping[str, tuple[str, ...]]  # satisfied | basic | unsatisfied
+    resolved: Mapping[str, tuple[str, ...]]  # yes, and the parts of "not solved"
     repeats: Mapping[str, tuple[str, ...]]  # daily | weekly | weekends | often
     day_hours: Mapping[str, tuple[int, int]]  # part of day -> (start hour, end hour)
     spot: Mapping[str, tuple[str, ...]]  # nouns | relative | filler
@@ -52,7 +52,7 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         time=groups("time"),
         charging=groups("charging"),
         intent=groups("intent"),
-        survey={int(k): _lower(v) for k, v in raw.get("survey", {}).items()},
+        survey=groups("survey"),
         resolved=groups("resolved"),
         repeats=groups("repeats"),
         day_hours={k: (int(v[0]), int(v[1])) for k, v in raw.get("day_hours", {}).items()},

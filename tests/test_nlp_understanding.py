@@ -241,8 +241,8 @@ def test_case_number_and_charging_kind(analyzer):
 
 def test_survey_answer_carries_rating_and_resolution(analyzer):
     u = analyzer.analyze("不满意，还没解决")
-    assert u.intent == "survey_answer" and u.rating == 2 and u.resolved is False
-    assert analyzer.analyze("非常满意").rating == 5
+    assert u.intent == "survey_answer" and u.rating == "unsatisfied" and u.resolved is False
+    assert analyzer.analyze("非常满意").rating == "satisfied"
 
 
 # --- bad input -----------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from backend.surveys import campaign_results, outside_quiet_hours, start_campaign
@@ -59,6 +60,32 @@ async def test_satisfied_answer_shows_on_the_case_and_closes_it(town, clock):
     answered = next(e for e in view["events"] if e["kind"] == "survey_answered")
     assert answered["data"]["rating"] == "satisfied" and answered["note"] == "处理得很快"
     assert view["status"] == "closed"
+
+
+@pytest.mark.parametrize("words, rating, status", [("还不错，师傅来得挺快", "satisfied", "closed"),
+                                                   ("还行吧", "basic", "closed"),
+                                                   ("太差了，拖了好几天", "unsatisfied", "reopened")])
+async def test_everyday_words_answer_the_survey_as_the_intents_read_them(town, clock, words, rating, status):
+    clock.now = at_local(10)
+    await town.start(survey_delay_s=7200)
+    number = await resolved_case(town, "o-everyday")
+    clock.advance(hours=2)
+    await town.tick()
+    assert number in await town.person("o-everyday").say(words)
+    view = await town.case(number)
+    answered = next(e for e in view["events"] if e["kind"] == "survey_answered")
+    assert answered["data"]["rating"] == rating and view["status"] == status
+
+
+async def test_a_question_about_the_survey_is_not_an_answer(town, clock, db):
+    clock.now = at_local(10)
+    await town.start(survey_delay_s=7200)
+    await resolved_case(town, "o-curious")
+    clock.advance(hours=2)
+    await town.tick()
+    await town.person("o-curious").say("满意度调查是匿名的吗")
+    async with db.sessions() as s:
+        assert (await s.execute(select(Survey.status))).scalar_one() == "sent"
 
 
 async def test_unsatisfied_reopens_the_case_and_tells_the_supervisor(town, clock):

@@ -5,8 +5,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from backend import surveys
 from backend.wording import shorten
 from handlers.survey import reading
+from nlp import Analyzer, load_taxonomy
+from nlp.lexicon import load_lexicon
 
 
 def update(text: str):
@@ -66,3 +69,30 @@ def test_in_a_dialog_only_rating_words_are_read():
     busy = ctx(dialog=object())
     assert reading(update("还是老样子"), busy) is None and reading(update("3"), busy) is None
     assert reading(update("不满意 太慢了"), busy) == ("unsatisfied", "太慢了", "word")
+
+
+def test_the_survey_words_are_declared_once_for_the_intents_and_the_survey():
+    """Every answer word of nlp/lexicon.toml [survey] answers the survey as that level, and the intents read
+    it as a survey's answer of the same level: one list, one meaning."""
+    lexicon = load_lexicon()
+    assert tuple(lexicon.survey) == surveys.RATINGS
+    analyzer = Analyzer(load_taxonomy())
+    for level, words in lexicon.survey.items():
+        for word in words:
+            assert reading(update(word), ctx())[:2] == (level, ""), word
+            assert analyzer.analyze(word).rating == level, word
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("非常满意谢谢你们", ("satisfied", "谢谢你们", "word")),
+    ("还行，就是来得慢了点", ("basic", "就是来得慢了点", "word")),
+    ("一般般", ("basic", "", "word")),
+    ("２", ("basic", "", "number")),
+    ("还行吧", ("basic", "", "word")),
+    ("一般的话多久能到", None),  # no clause ends after the word
+    ("一般多久能修好", None),  # 一般 is "usually"
+    ("满意度调查是匿名的吗", None),
+    ("满意吗", None),
+])
+def test_an_answer_word_answers_when_it_stands_alone_or_ends_a_clause(text, answer):
+    assert reading(update(text), ctx()) == answer
