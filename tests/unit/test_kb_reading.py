@@ -79,7 +79,8 @@ def test_the_same_topic_asked_is_a_question_and_told_is_a_report(question, repor
     assert told.intent == "complaint", told
 
 
-@pytest.mark.parametrize("text", ["物业费是按月交还是按年交", "旧家具能上门收不", "小孩打疫苗要钱不", "充电棚离我家有多远"])
+@pytest.mark.parametrize("text", ["物业费是按月交还是按年交", "旧家具能上门收不", "小孩打疫苗要钱不", "充电棚离我家有多远",
+                                  "用完的暖宝宝算有害垃圾还是其他垃圾啊", "小区里的行道树归物业管还是归街道管"])
 def test_a_choice_or_a_clause_closed_by_bu_asks(text):
     assert analyzer().forms.read(text).kind == "question"
 
@@ -148,6 +149,8 @@ def test_the_residents_own_errand_after_a_situation_is_a_question(text):
     "报名以后一般多久能通知",  # 一般 is "usually" here, no survey's rating
     "能不能让我妈去领",  # the resident's own going, not the street's
     "我能不能去社区补办",
+    "老家的户口本丢了，孩子的户口能不能转过来",  # the resident's own thing moving here, not the street coming
+    "家里的旧沙发不要了，能不能搬下去放在垃圾房旁边",
 ])
 def test_what_is_supposed_scheduled_or_the_residents_own_is_a_question(text):
     found = analyzer().inquire(text, demo_index())
@@ -159,6 +162,10 @@ def test_what_is_supposed_scheduled_or_the_residents_own_is_a_question(text):
     "垃圾堆着好几天了，要是招了老鼠谁管",  # told outside the supposition: its demand counts
     "可不可以叫隔壁把音响关小",  # the street asked to make someone else stop
     "楼下棋牌室从早上吵到半夜 怎么弄",  # from morning till night: it goes on
+    "路口的井盖翘起来了，能不能尽快过来",  # coming is the verb asked for
+    "化粪池又满了，麻烦明天派人过来",
+    "楼道里的灯坏了一个月，可不可以早点来换",
+    "地下车库积水没过脚踝，能不能过来看一下",
 ])
 def test_a_problem_told_outside_a_supposition_or_a_demand_on_someone_else_is_a_report(text):
     found = analyzer().inquire(text, demo_index())
