@@ -66,6 +66,18 @@ def test_paraphrases_find_their_entry(text, faq_id):
     assert (found.intent, found.faq_id) == ("consultation", faq_id), found
 
 
+@pytest.mark.parametrize("text, faq_id", [
+    ("家里的旧洗衣机不要了，怎么处理比较好", "F018"),  # "…比较好" pads how it asks
+    ("小区想成立业委会，一般从哪开始弄", "F060"),
+    ("装修垃圾一般大概多少钱", "F017"),
+])
+def test_a_question_padded_with_how_people_ask_finds_its_entry(text, faq_id):
+    """Padding ("比较好", "一般", "从哪开始弄") names no topic: an asking clause made of it asks about the rest of
+    the question, not about words no entry says."""
+    found = analyzer().inquire(text, demo_index())
+    assert (found.intent, found.faq_id) == ("consultation", faq_id), found
+
+
 @pytest.mark.parametrize("question, report", [
     ("小区里能不能养鸡", "小区里有人养了一群鸡，天天早上打鸣"),
     ("垃圾房几点开门", "垃圾房门口的垃圾堆满了，好几天没人清"),
