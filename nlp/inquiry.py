@@ -49,7 +49,7 @@ class FormReader:
         self._without_indefinites = indefinites
         markers = "|".join(map(re.escape, words.get("hypothetical", ())))
         self._supposed = re.compile(f"(?:{markers})[^{CLAUSE_BREAK}]*") if markers else None  # to its clause's end
-        self._asked_often = any_pattern(words.get("asked_often_patterns", ()))
+        self._no_fact = any_pattern(words.get("no_fact_patterns", ()))
 
     def asks(self, clause: str) -> bool:
         clause = self._without_indefinites(clause)
@@ -57,10 +57,10 @@ class FormReader:
                     or (self._ask_pattern is not None and self._ask_pattern.search(clause)))
 
     def _tells_of_something(self, text: str) -> bool:
-        """Something happening is told; how often, asked with a question word ("每天几点以后才能打电钻"), tells of
-        nothing."""
-        if self._asked_often is not None:
-            text = self._asked_often.sub(" ", text)
+        """Something happening is told; how often, asked ("每天几点以后才能打电钻"), and the resident's own habit
+        ("我每天跑完单都十一点了") tell of nothing."""
+        if self._no_fact is not None:
+            text = self._no_fact.sub(" ", text)
         return self._fact(text) or (self._fact_pattern is not None and self._fact_pattern.search(text) is not None)
 
     def _told(self, text: str) -> str:

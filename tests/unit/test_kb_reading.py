@@ -163,6 +163,8 @@ def test_the_residents_own_errand_after_a_situation_is_a_question(text):
     "我能不能去社区补办",
     "老家的户口本丢了，孩子的户口能不能转过来",  # the resident's own thing moving here, not the street coming
     "家里的旧沙发不要了，能不能搬下去放在垃圾房旁边",
+    "我每天早上六点就出门上班了，垃圾房几点开门",  # the resident's own habit tells of no problem
+    "我老是分不清电池该扔哪个垃圾桶，有没有什么简单的办法",
 ])
 def test_what_is_supposed_scheduled_or_the_residents_own_is_a_question(text):
     found = analyzer().inquire(text, demo_index())
@@ -178,6 +180,8 @@ def test_what_is_supposed_scheduled_or_the_residents_own_is_a_question(text):
     "化粪池又满了，麻烦明天派人过来",
     "楼道里的灯坏了一个月，可不可以早点来换",
     "地下车库积水没过脚踝，能不能过来看一下",
+    "我每天晚上都被楼下烧烤摊的油烟熏得开不了窗",  # told, though the resident says it of themselves
+    "我又被楼上的漏水淹了，这都第三回了，到底谁来管",
 ])
 def test_a_problem_told_outside_a_supposition_or_a_demand_on_someone_else_is_a_report(text):
     found = analyzer().inquire(text, demo_index())
