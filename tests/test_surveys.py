@@ -33,6 +33,16 @@ async def resolved_case(town, resident: str) -> str:
     return number
 
 
+async def surveyed(town, clock, resident: str) -> str:
+    """A case of `resident`'s resolved at 10:00 with its survey sent two hours later; its number."""
+    clock.now = at_local(10)
+    await town.start(survey_delay_s=7200)
+    number = await resolved_case(town, resident)
+    clock.advance(hours=2)
+    await town.tick()
+    return number
+
+
 async def test_survey_comes_two_hours_after_resolution_outside_quiet_hours(town, clock, db):
     clock.now = at_local(20, 30)
     await town.start(survey_delay_s=7200)
@@ -50,11 +60,7 @@ async def test_survey_comes_two_hours_after_resolution_outside_quiet_hours(town,
 
 
 async def test_satisfied_answer_shows_on_the_case_and_closes_it(town, clock):
-    clock.now = at_local(10)
-    await town.start(survey_delay_s=7200)
-    number = await resolved_case(town, "o-happy")
-    clock.advance(hours=2)
-    await town.tick()
+    number = await surveyed(town, clock, "o-happy")
     assert "感谢" in await town.person("o-happy").say("满意，处理得很快")
     view = await town.case(number)
     answered = next(e for e in view["events"] if e["kind"] == "survey_answered")
@@ -66,11 +72,7 @@ async def test_satisfied_answer_shows_on_the_case_and_closes_it(town, clock):
                                                    ("还行吧", "basic", "closed"),
                                                    ("太差了，拖了好几天", "unsatisfied", "reopened")])
 async def test_everyday_words_answer_the_survey_as_the_intents_read_them(town, clock, words, rating, status):
-    clock.now = at_local(10)
-    await town.start(survey_delay_s=7200)
-    number = await resolved_case(town, "o-everyday")
-    clock.advance(hours=2)
-    await town.tick()
+    number = await surveyed(town, clock, "o-everyday")
     assert number in await town.person("o-everyday").say(words)
     view = await town.case(number)
     answered = next(e for e in view["events"] if e["kind"] == "survey_answered")
@@ -78,11 +80,7 @@ async def test_everyday_words_answer_the_survey_as_the_intents_read_them(town, c
 
 
 async def test_a_question_about_the_survey_is_not_an_answer(town, clock, db):
-    clock.now = at_local(10)
-    await town.start(survey_delay_s=7200)
-    await resolved_case(town, "o-curious")
-    clock.advance(hours=2)
-    await town.tick()
+    await surveyed(town, clock, "o-curious")
     await town.person("o-curious").say("满意度调查是匿名的吗")
     async with db.sessions() as s:
         assert (await s.execute(select(Survey.status))).scalar_one() == "sent"
@@ -110,11 +108,7 @@ async def test_unsatisfied_reopens_the_case_and_tells_the_supervisor(town, clock
 
 
 async def test_a_number_in_a_dialog_is_not_taken_as_a_survey_answer(town, clock, db):
-    clock.now = at_local(10)
-    await town.start(survey_delay_s=7200)
-    await resolved_case(town, "o-busy")
-    clock.advance(hours=2)
-    await town.tick()
+    await surveyed(town, clock, "o-busy")
     resident = town.person("o-busy")
     await resident.say("欣园3栋楼下有人摆摊卖烧烤，油烟很大")
     assert "满意" not in await resident.say("1")  # picks the first compound
@@ -124,11 +118,7 @@ async def test_a_number_in_a_dialog_is_not_taken_as_a_survey_answer(town, clock,
 
 
 async def test_no_answer_gets_one_reminder_then_is_recorded(town, clock, db):
-    clock.now = at_local(10)
-    await town.start(survey_delay_s=7200)
-    number = await resolved_case(town, "o-silent")
-    clock.advance(hours=2)
-    await town.tick()
+    number = await surveyed(town, clock, "o-silent")
     clock.advance(hours=72)
     await town.tick()
     assert len([p for p in await town.pushes("o-silent") if p.kind == "survey"]) == 2
