@@ -80,6 +80,11 @@ async def db(db_url):
     database = Database(db_url)
     if not database.is_sqlite:
         async with database.engine.begin() as conn:
+            # what an earlier test left connected (a reply still being handled when its server stopped) holds
+            # its transaction, its locks and its sender's advisory lock until the connection ends: end it
+            await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                                    "AND usename = current_user AND backend_type = 'client backend'"))
             await conn.execute(text("DROP SCHEMA public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))
     await database.migrate()
