@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import aiohttp
 import pytest
+from aiohttp import web_app
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select, text
 
@@ -158,6 +159,15 @@ async def start_bot(db, settings, clock, nlp_services):
     for server, http in started:
         await http.close()
         await server.close()
+
+
+@pytest.fixture(autouse=True)
+def _forget_stopped_apps():
+    """aiohttp caches each handler's middleware chain by (handler, applications) in a module-level LRU of
+    1,024: one application per server process costs nothing, but a test run starts a server per test and would
+    keep every stopped one (its services and knowledge-base index) alive, gigabytes by the end."""
+    yield
+    web_app._cached_build_middleware.cache_clear()
 
 
 @pytest.fixture(scope="session")
