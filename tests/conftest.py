@@ -165,9 +165,12 @@ async def start_bot(db, settings, clock, nlp_services):
 def _forget_stopped_apps():
     """aiohttp caches each handler's middleware chain by (handler, applications) in a module-level LRU of
     1,024: one application per server process costs nothing, but a test run starts a server per test and would
-    keep every stopped one (its services and knowledge-base index) alive, gigabytes by the end."""
+    keep every stopped one (its services and knowledge-base index) alive, gigabytes by the end. (aiohttp
+    before 3.10.6 has no such cache.)"""
     yield
-    web_app._cached_build_middleware.cache_clear()
+    cached = getattr(web_app, "_cached_build_middleware", None)
+    if cached is not None:
+        cached.cache_clear()
 
 
 @pytest.fixture(scope="session")
