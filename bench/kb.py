@@ -30,7 +30,9 @@ measured blind and then studied (the form reader's errand rules, the [evidence] 
 looked into for the second; `kb_holdout14.tsv` and `kb_holdout15.tsv` (residents typing in a hurry; voice input,
 dialect and slips of the same sound) measured the second blind; `kb_holdout16.tsv` and `kb_holdout17.tsv` (WeChat's
 speech recognition of voice messages) the mending of slips of the same sound; `kb_holdout18.tsv` (an ordinary
-week) the session's final state. None of the questions of 6 on is a phrasing.
+week) that round's final state; `kb_holdout19.tsv` and `kb_holdout20.tsv` were measured blind together, 19 then
+studied (padding words, the resident's own habits, coming as the verb asked for) and 20 kept unseen to measure
+the final state. None of the questions of 6 on is a phrasing.
 --calibrate prints, for each threshold, the right entries answered first, answered or offered, and the
 out-of-scope questions left unanswered over the TUNED files pooled: for entries without phrasings on the bare
 entries, for taught entries as the demo street is seeded (a STUDIED file with the other files' phrasings only);

@@ -22,11 +22,6 @@ from handlers.casework import policy, rules_for
 from handlers.intake import reporter, understand
 from handlers.router import Context, Filter, Router, SkipHandler
 from handlers.types import Reply, Update
-from nlp.lexicon import load_lexicon
-from nlp.survey_words import SurveyWords
-
-# the survey's answers and the resident's words of "not solved", declared once in nlp/lexicon.toml
-ANSWERS = SurveyWords(load_lexicon())
 NUMBER = re.compile(r"^\s*([123１２３])[\s,，。.、:：]*(.*)$", re.S)
 # the survey offers its answers numbered in their order ("回复 1 满意，2 基本满意，3 不满意")
 NUMBER_RATING = {str(n): rating for n, rating in enumerate(surveys.RATINGS, 1)}
@@ -39,7 +34,8 @@ router = Router("survey")
 def reading(update: Update, ctx: Context) -> tuple[str, str, str] | None:
     """(rating, comment, how) if the text may be a survey answer; how: word | number | words."""
     text = (update.text or "").strip()
-    answer = ANSWERS.answer(text)
+    words = ctx.services.nlp.intents.survey_words  # declared once in nlp/lexicon.toml, as the intents read them
+    answer = words.answer(text)
     if answer:
         return *answer, "word"
     if ctx.dialog is not None:
@@ -48,7 +44,7 @@ def reading(update: Update, ctx: Context) -> tuple[str, str, str] | None:
     if match:
         return NUMBER_RATING[unicodedata.normalize("NFKC", match.group(1))], match.group(2).strip(), "number"
     first = FIRST_CLAUSE.split(text, 1)[0]
-    if text and len(first) <= FIRST_CLAUSE_CHARS and ANSWERS.unsolved(first):
+    if text and len(first) <= FIRST_CLAUSE_CHARS and words.unsolved(first):
         return "unsatisfied", text, "words"
     return None
 

@@ -29,7 +29,7 @@ _SCORE = re.compile(r"^[1-5一二三四五]\s*(?:分|星|颗星)?$")
 @dataclass(frozen=True)
 class IntentReading:
     intent: str
-    rating: str | None = None  # the survey's level the words give (nlp.answers.LEVELS)
+    rating: str | None = None  # the survey's level the words give (lexicon.toml [survey])
     resolved: bool | None = None  # the resident says the problem is (not) solved
 
 
@@ -42,7 +42,7 @@ class IntentRecogniser:
         self._cancel = words.get("cancel", ())
         self._confirm = frozenset(words.get("confirm", ()))
         self._deny = frozenset(words.get("deny", ()))
-        self._answers = SurveyWords(lexicon)
+        self.survey_words = SurveyWords(lexicon)  # the survey handler reads answers with it too
         charging = lexicon.charging
         self._charging_place = AnyOf(charging.get("place", ()))
         self._charging_ask = AnyOf(charging.get("ask", ()))
@@ -50,7 +50,7 @@ class IntentRecogniser:
 
     def read(self, text: str, *, has_category_evidence: bool, case_number: str | None) -> IntentReading:
         bare = _NOT_WORD.sub("", text)
-        rating, resolved = self._answers.level(bare), self._answers.solved(text)
+        rating, resolved = self.survey_words.level(bare), self.survey_words.solved(text)
         if case_number:
             return IntentReading(STATUS_QUERY, rating, resolved)
         if not bare:

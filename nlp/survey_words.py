@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from .lexicon import Lexicon
+from .normalize import CLAUSE_BREAK
 
-_SEPARATOR = r"[\s,，。.!！~～、;；:：]"
+_SEPARATOR = f"(?![?？])[{CLAUSE_BREAK}]"  # a clause's end, but not a question's ("一般？" asks back)
 _PARTICLES = "吧啊呀的了哈哦嘛呢"  # "还行吧", "挺好的": the word still stands alone
 _RUNS_ON = "满意"  # a word of satisfaction that may run on into the comment ("非常满意谢谢")
 _NOT_A_VERDICT = "度吗么不"  # ...but not into a question about it ("满意度", "满意吗", "满意不")
@@ -21,7 +22,7 @@ class SurveyWords:
     def __init__(self, lexicon: Lexicon):
         self._level = {w: level for level, words in lexicon.survey.items() for w in words}
         words = _alternatives(self._level)
-        stands_alone = rf"[{_PARTICLES}]*(?:{_SEPARATOR}+|$)"
+        stands_alone = rf"[{_PARTICLES}]*(?:(?:{_SEPARATOR})+|$)"
         runs_on = rf"(?<={_RUNS_ON})(?![{_NOT_A_VERDICT}])"
         self._opening = re.compile(rf"^\s*({words})(?:{stands_alone}|{runs_on})(.*)$", re.S)
         self._anywhere = re.compile(words)

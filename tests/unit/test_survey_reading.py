@@ -1,6 +1,7 @@
 """The survey text's shortening and the reading of survey answers: pure functions, no HTTP."""
 from __future__ import annotations
 
+from functools import lru_cache
 from types import SimpleNamespace
 
 import pytest
@@ -9,15 +10,19 @@ from backend import surveys
 from backend.wording import shorten
 from handlers.survey import reading
 from nlp import Analyzer, load_taxonomy
-from nlp.lexicon import load_lexicon
 
 
 def update(text: str):
     return SimpleNamespace(text=text, kind="text")
 
 
+@lru_cache(maxsize=1)
+def analyzer() -> Analyzer:
+    return Analyzer(load_taxonomy())
+
+
 def ctx(dialog=None):
-    return SimpleNamespace(dialog=dialog)
+    return SimpleNamespace(dialog=dialog, services=SimpleNamespace(nlp=analyzer()))
 
 
 # Fresh descriptions, segmented by hand ("|" between words): a cut may fall only where a "|" is.
@@ -74,13 +79,12 @@ def test_in_a_dialog_only_rating_words_are_read():
 def test_the_survey_words_are_declared_once_for_the_intents_and_the_survey():
     """Every answer word of nlp/lexicon.toml [survey] answers the survey as that level, and the intents read
     it as a survey's answer of the same level: one list, one meaning."""
-    lexicon = load_lexicon()
+    lexicon = analyzer().lexicon
     assert tuple(lexicon.survey) == surveys.RATINGS
-    analyzer = Analyzer(load_taxonomy())
     for level, words in lexicon.survey.items():
         for word in words:
             assert reading(update(word), ctx())[:2] == (level, ""), word
-            assert analyzer.analyze(word).rating == level, word
+            assert analyzer().analyze(word).rating == level, word
 
 
 @pytest.mark.parametrize("text, answer", [
@@ -93,6 +97,7 @@ def test_the_survey_words_are_declared_once_for_the_intents_and_the_survey():
     ("一般多久能修好", None),  # 一般 is "usually"
     ("满意度调查是匿名的吗", None),
     ("满意吗", None),
+    ("一般？", None),  # asks back
 ])
 def test_an_answer_word_answers_when_it_stands_alone_or_ends_a_clause(text, answer):
     assert reading(update(text), ctx()) == answer
