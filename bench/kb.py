@@ -11,10 +11,11 @@ things (demands, rhetorical questions, situations told around a question). Then 
 core (CPU time, best of 5 passes), and the memory one index of 1,000 entries costs.
 
 The demo street is measured as `seed --demo` loads it: its 90 entries with the pilot's phrasings
-(backend/demo_street/faq_phrasings.csv: every answerable question of the STUDIED files, attached to its entry
-as a street's supervisors attach residents' questions from the dashboard; `--write-pilot` writes it again). A
-STUDIED file is measured with the phrasings of the other files only, so no file is measured on its own
-questions; `--bare` measures the street's file alone.
+(backend/demo_street/faq_phrasings.csv: every answerable question of the labelled files and the pilot files,
+attached to its entry as a street's supervisors attach residents' questions from the dashboard;
+`--write-pilot` writes it again). Each labelled file is measured with the phrasings of the other files only,
+so no file is measured on its own questions: a file reads as the next week's residents would; `--bare`
+measures the street's file alone.
 
 `faq_dev.tsv` (bench/data, the street's development file) is what the synonyms and the threshold were tuned on;
 `kb_holdout.tsv` was written before any tuning and later tuned on; `kb_holdout2.tsv` was written before the
@@ -32,11 +33,13 @@ dialect and slips of the same sound) measured the second blind; `kb_holdout16.ts
 speech recognition of voice messages) the mending of slips of the same sound; `kb_holdout18.tsv` (an ordinary
 week) that round's final state; `kb_holdout19.tsv` and `kb_holdout20.tsv` were measured blind together, 19 then
 studied (padding words, the resident's own habits, coming as the verb asked for) and 20 kept unseen to measure
-the final state. None of the questions of 6 on is a phrasing.
+the final state. Since then every labelled file's answerable questions are phrasings, each file measured
+without its own; `kb_holdout21.tsv` and `kb_holdout22.tsv`, written by two more people who saw only the entries,
+were measured blind before they joined.
 --calibrate prints, for each threshold, the right entries answered first, answered or offered, and the
-out-of-scope questions left unanswered over the TUNED files pooled: for entries without phrasings on the bare
-entries, for taught entries as the demo street is seeded (a STUDIED file with the other files' phrasings only);
-and the thresholds with the most of the first and the last."""
+out-of-scope questions left unanswered: for entries without phrasings on the bare entries, over the TUNED files
+pooled; for taught entries as the demo street is seeded, over every labelled file pooled, each asked of the
+entries with the other files' phrasings only; and the thresholds with the most of the first and the last."""
 from __future__ import annotations
 
 import argparse
@@ -53,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from nlp import Analyzer, load_taxonomy, places_from_csv  # noqa: E402
 from handlers.turns import ASIDES  # noqa: E402  (what the intake alone opens no report for)
-from nlp.faq import FaqEntry  # noqa: E402
+from nlp.faq import Decision, FaqEntry  # noqa: E402
 
 DEMO = ROOT / "backend" / "demo_street"
 PILOT = DEMO / "faq_phrasings.csv"
@@ -65,8 +68,8 @@ FILES = {"dev": DATA / "faq_dev.tsv", "holdout": DATA / "kb_holdout.tsv",
 # studied while the reader's demand and errand rules were written; forms_final.tsv was written after them.
 FORMS = {p.stem: p for p in sorted(DATA.glob("forms_*.tsv"))}
 CALIBRATION = ("dev", "holdout", "holdout2", "holdout3")  # the offer floor was chosen on these
-STUDIED = (*CALIBRATION, "holdout4", "holdout5")  # looked into, question by question; their questions are phrasings
-TUNED = (*STUDIED, *(f"holdout{n}" for n in range(6, 14)))  # the thresholds are chosen on these
+STUDIED = (*CALIBRATION, "holdout4", "holdout5")  # looked into, question by question
+TUNED = (*STUDIED, *(f"holdout{n}" for n in range(6, 14)))  # the untaught entries' threshold is chosen on these
 # Residents' ways of asking each entry, two per entry in each file, written for the pilot by three people who saw
 # only the entries (older residents; young people on a phone; renters, shop owners and parents): phrasings only,
 # never measured.
@@ -81,11 +84,11 @@ def entries() -> list[FaqEntry]:
 
 
 def pilot_rows() -> list[tuple[str, str, str]]:
-    """(faq_id, question masked as the dashboard keeps it, file) for every answerable question of the STUDIED
+    """(faq_id, question masked as the dashboard keeps it, file) for every answerable question of the labelled
     files and every line of the PILOT_FILES, once each."""
     from backend.kb import asked_key
 
-    asked = [(text, gold, FILES[name].name) for name in STUDIED for text, gold in labelled(FILES[name])]
+    asked = [(text, gold, path.name) for path in FILES.values() for text, gold in labelled(path)]
     for path in PILOT_FILES:
         with open(path, encoding="utf-8") as f:
             asked += [(r["text"], r["faq_id"].strip(), path.name) for r in csv.DictReader(f, delimiter="\t")]
@@ -211,17 +214,12 @@ def thousand_entries(analyzer: Analyzer, base: list[FaqEntry]) -> dict:
 
 
 def calibrate(analyzer: Analyzer) -> dict:
-    """The thresholds (1.0 to 8.0) with the most right entries answered first plus out-of-scope questions left
-    unanswered (the two rates the street is measured by, equally weighted), with the share of right entries
-    answered or offered, which they barely move, over the TUNED files pooled. `threshold` for entries nobody
-    taught: on the bare entries. `taught_threshold`: as the demo street is seeded, a STUDIED file asked of the
-    entries with the phrasings of the other files only (none of its own questions)."""
+    """`threshold`, for entries nobody taught: the threshold (1.0 to 8.0) with the most right entries answered
+    first plus out-of-scope questions left unanswered (the two rates the street is measured by, equally weighted),
+    with the share of right entries answered or offered, which it barely moves, on the bare entries over the TUNED
+    files pooled. `decision`, for taught entries: kb.toml's [decision], fitted (`fit_decision`)."""
     bare = analyzer.faq_index(entries())
-    plain = _scored(analyzer, {name: bare for name in TUNED})
-    seeded = analyzer.faq_index(taught(entries()))
-    taught_ = _scored(analyzer, {name: analyzer.faq_index(taught(entries(), name)) if name in STUDIED else seeded
-                                 for name in TUNED})
-    return {"threshold": _sweep(plain, taught=False), "taught_threshold": _sweep(taught_, taught=True)}
+    return {"threshold": _sweep(_scored(analyzer, {name: bare for name in TUNED})), "decision": fit_decision(analyzer)}
 
 
 def _scored(analyzer: Analyzer, indexes: dict) -> list:
@@ -237,23 +235,20 @@ def _scored(analyzer: Analyzer, indexes: dict) -> list:
     return scored
 
 
-def _sweep(scored: list, *, taught: bool) -> dict:
+def _sweep(scored: list) -> dict:
     answerable, outside = [r for r in scored if r[0]], [r for r in scored if not r[0]]
 
-    def sure(i, index, threshold: float) -> bool:
-        if i.intent != "consultation" or not i.candidates:
-            return False
-        top = i.candidates[0][0]
-        return i.score >= (threshold if taught == index.is_taught(top) else index.threshold_of(top))
+    def sure(i, threshold: float) -> bool:
+        return i.intent == "consultation" and bool(i.candidates) and i.score >= threshold
 
     table = []
     for step in range(10, 81):
         threshold = step / 10
-        said = [sure(i, index, threshold) for _, i, index in answerable]
+        said = [sure(i, threshold) for _, i, _ in answerable]
         right = sum(s and i.candidates[0][0] == g for s, (g, i, _) in zip(said, answerable))
         offered = sum(not s and i.intent == "consultation" and g in index.near(i.candidates)
                       for s, (g, i, index) in zip(said, answerable))
-        quiet = sum(not sure(i, index, threshold) for _, i, index in outside)
+        quiet = sum(not sure(i, threshold) for _, i, _ in outside)
         table.append({"threshold": threshold, "right_first": round(right / len(answerable), 4),
                       "answered_or_offered": round((right + offered) / len(answerable), 4),
                       "not_answered": round(quiet / len(outside), 4)})
@@ -261,19 +256,83 @@ def _sweep(scored: list, *, taught: bool) -> dict:
     return {"best": best, "table": table}
 
 
+def _decision_rows(analyzer: Analyzer) -> list[tuple[str, str, str | None, dict | None]]:
+    """(file, gold, best entry, what the [decision] reads of it) of every labelled question that is no complaint,
+    each file asked of the entries with the other files' phrasings only; no reading when the question is not read
+    as one, its best entry is untaught, or its answer is silent on what is asked (never answered, whatever the
+    rule)."""
+    rows = []
+    for name, path in FILES.items():
+        index = analyzer.faq_index(taught(entries(), name))
+        for text, gold in labelled(path):
+            if gold == "complaint":
+                continue
+            inquiry = analyzer.inquire(text, index)
+            best = inquiry.candidates[0][0] if inquiry.candidates else None
+            readable = (inquiry.intent == "consultation" and best is not None and index.is_taught(best)
+                        and not index.silent_on_what_is_asked(text, best))
+            rows.append((name, gold, best, index.decision_features(text) if readable else None))
+    return rows
+
+
+def _fit(rows: list) -> tuple[Decision, dict, list[dict]]:
+    """The logistic rule fitted on these rows, its best cut's figures, and the table of cuts."""
+    from sklearn.linear_model import LogisticRegression
+
+    read = [(gold == best, f) for _, gold, best, f in rows if f]
+    model = LogisticRegression(max_iter=2000).fit([[f[k] for k in Decision.FEATURES] for _, f in read],
+                                                  [right for right, _ in read])
+    weights = {k: round(float(w), 4) for k, w in zip(Decision.FEATURES, model.coef_[0])}
+    rule = Decision(weights, round(float(model.intercept_[0]), 4), cut=0.5)
+    table = [{"cut": step / 100, **_decided(rule, rows, step / 100)} for step in range(30, 96)]
+    best = max(table, key=lambda r: (r["right_first"] + r["not_answered"], -r["cut"]))
+    return replace(rule, cut=best["cut"]), best, table
+
+
+def _decided(rule: Decision, rows: list, cut: float) -> dict:
+    """Right entries answered first and out-of-scope questions left unanswered by the rule at this cut."""
+    said = [(gold, gold == best, f is not None and rule.confidence(f) >= cut) for _, gold, best, f in rows]
+    answerable = [right and sure for gold, right, sure in said if gold]
+    outside = [not sure for gold, _, sure in said if not gold]
+    return {"right_first": round(sum(answerable) / len(answerable), 4),
+            "not_answered": round(sum(outside) / len(outside), 4), "answerable": len(answerable),
+            "out_of_scope": len(outside)}
+
+
+def fit_decision(analyzer: Analyzer) -> dict:
+    """kb.toml's [decision]: a logistic rule (scikit-learn) on whether the best entry is the one that answers,
+    fitted on every labelled file's questions as the demo street is seeded (each file asked of the entries with
+    the other files' phrasings only), right entries against out-of-scope questions and other entries alike; and
+    its cut, the one with the most right entries answered first plus out-of-scope questions left unanswered over
+    the same questions. `left_out`: the same fitted on all files but one and measured on that one, file by file,
+    pooled: what the rule reads of questions it was not fitted on."""
+    rows = _decision_rows(analyzer)
+    rule, best, table = _fit(rows)
+    right = answerable = quiet = outside = 0
+    for name in FILES:
+        held, _, _ = _fit([r for r in rows if r[0] != name])
+        got = _decided(held, [r for r in rows if r[0] == name], held.cut)
+        right += round(got["right_first"] * got["answerable"])
+        answerable += got["answerable"]
+        quiet += round(got["not_answered"] * got["out_of_scope"]) if got["out_of_scope"] else 0
+        outside += got["out_of_scope"]
+    return {"weights": rule.weights, "bias": rule.bias, "cut": rule.cut, "questions": len(rows), "best": best,
+            "left_out": {"right_first": round(right / answerable, 4), "not_answered": round(quiet / outside, 4)},
+            "table": table}
+
+
 def measure(analyzer: Analyzer, bare: bool) -> dict:
     """Every figure, on the demo street as seeded (or its file alone, `bare`)."""
     base = entries() if bare else taught(entries())
     index = analyzer.faq_index(base)
-    indexes = {name: index if bare or name not in STUDIED else analyzer.faq_index(taught(entries(), name))
-               for name in FILES}
+    indexes = {name: index if bare else analyzer.faq_index(taught(entries(), name)) for name in FILES}
     result = {name: rates(analyzer, indexes[name], labelled(path)) for name, path in FILES.items()}
     result["complaint_corpora"] = complaint_corpora(analyzer, index)
     result["forms"] = {name: form_rates(analyzer, index, path) for name, path in FORMS.items()}
     texts = [t for path in FILES.values() for t, _ in labelled(path)]
     result["questions_per_s_one_core"] = speed(analyzer, index, texts)
     result["index_1000"] = thousand_entries(analyzer, base)
-    result["thresholds"] = [index.threshold, index.taught_threshold]
+    result["thresholds"] = [index.threshold, index.words.taught.cut if index.words.taught else None]
     return result
 
 
@@ -299,7 +358,7 @@ def main() -> int:
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--bare", action="store_true", help="the street's file alone, without the pilot's phrasings")
-    parser.add_argument("--write-pilot", action="store_true", help=f"write {PILOT.name} from the STUDIED files")
+    parser.add_argument("--write-pilot", action="store_true", help=f"write {PILOT.name} from the labelled files")
     args = parser.parse_args()
     if args.write_pilot:
         print(f"{write_pilot()} phrasings written to {PILOT}")

@@ -5,12 +5,14 @@ The index is built from the entries handed in (nlp/ reads no database) and is im
 build a new one and swap it in. An entry answers when its confidence reaches the threshold: its BM25 score times
 the square roots of how much of the question it covers (a question about something no entry mentions covers
 little) and of how much of what the question asks it covers (a near-miss shares the topic, not what is asked),
-and only when it stands clear of the second."""
+and only when it stands clear of the second. An entry residents taught phrasings to answers by a rule fitted on
+labelled questions over the same readings (kb.toml [decision])."""
 from __future__ import annotations
 
 import importlib
 import logging
 import math
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -46,6 +48,7 @@ TOP_CANDIDATES = 3
 DEFAULT_THRESHOLD = 3.4  # when kb.toml says nothing: BM25 score of the best entry below which nothing answers
 OFFERED = 3  # entries offered to pick from, at most
 LONG_NUMBER = 7  # digits: a phone or an ID number, no topic
+_LONG_NUMBER = re.compile(rf"\d{{{LONG_NUMBER},}}")
 
 
 @dataclass(frozen=True)
@@ -58,13 +61,43 @@ class FaqEntry:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """Whether an entry residents taught answers: a logistic rule over what the search read of the question,
+    fitted on labelled questions (`bench/kb.py --calibrate`, kb.toml [decision]). Its confidence is the chance
+    that the best entry is the one that answers; the entry answers from `cut`."""
+
+    FEATURES = ("log_score", "second_share", "coverage", "focus")
+
+    weights: Mapping[str, float]
+    bias: float
+    cut: float
+
+    def __post_init__(self):
+        if set(self.weights) != set(self.FEATURES):
+            raise ValueError(f"[decision] weights must name exactly {', '.join(self.FEATURES)}")
+
+    @staticmethod
+    def features(candidates: list[tuple[str, float]], coverage: float, focus: float) -> dict[str, float]:
+        """The best entry's BM25 score (its log), the second's share of it, and the best entry's coverage of the
+        question and of what it asks."""
+        best = candidates[0][1]
+        second = candidates[1][1] if len(candidates) > 1 else 0.0
+        return {"log_score": math.log1p(best), "second_share": second / best if best > 0 else 1.0,
+                "coverage": coverage, "focus": focus}
+
+    def confidence(self, features: Mapping[str, float]) -> float:
+        z = self.bias + sum(self.weights[k] * features[k] for k in self.FEATURES)
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass(frozen=True)
 class KbWords:
     """The synonym groups (first word kept) and the words that say nothing about an entry."""
 
     synonyms: dict[str, str]
     stop: frozenset[str]
     threshold: float = DEFAULT_THRESHOLD
-    taught_threshold: float | None = None  # an entry with residents' phrasings answers from this; None: threshold
+    taught: Decision | None = None  # whether an entry with residents' phrasings answers; None: as any entry
     suggest: float | None = None  # least BM25 score of an entry offered to pick from; None: none is offered
     forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the question/report forms (inquiry.py)
     aspects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # what a question asks: cost, time, place…
@@ -86,12 +119,13 @@ def load_kb_words(path: str | Path | None = None) -> KbWords:
     stop = frozenset(normalize(w) for w in raw.get("words", {}).get("stop", ()))
     retrieval = raw.get("retrieval", {})
     threshold = float(retrieval.get("threshold", DEFAULT_THRESHOLD))
-    taught = retrieval.get("taught_threshold")
+    decision = raw.get("decision")
+    taught = Decision(decision["weights"], float(decision["bias"]), float(decision["cut"])) if decision else None
     suggest = retrieval.get("suggest")
     forms = {k: read_list(k, v, normalize) for k, v in raw.get("forms", {}).items()}
     aspects = {k: tuple(normalize(w) for w in v) for k, v in raw.get("aspects", {}).items()}
     evidence = {k: tuple(v) for k, v in raw.get("evidence", {}).items() if v}
-    return KbWords(synonyms, stop, threshold, None if taught is None else float(taught),
+    return KbWords(synonyms, stop, threshold, taught,
                    None if suggest is None else float(suggest), forms, aspects, evidence)
 
 
@@ -183,7 +217,7 @@ class FaqIndex:
         self._asks = asks
         self._question_word = AnyOf(self.words.forms.get("ask", ()))  # 怎么办, 多少, 哪里: how it asks, not what
         self.threshold = self.words.threshold if threshold is None else threshold
-        self.taught_threshold = self.words.taught_threshold
+        self._cut = cut
         self._read = SynonymReader(self.words, cut)
         self.entries = tuple(entries)
         self.ids = [e.faq_id for e in self.entries]
@@ -223,6 +257,23 @@ class FaqIndex:
         long numbers (a phone, an ID: the resident's, not the topic's; "12345" stays)."""
         return self._words(normalize(text))
 
+    def _unglued(self, words: list[str]) -> list[str]:
+        """A question word that took the first character of the word after it gives it back: jieba cuts
+        "怎么办理" as 怎么办 / 理, read as 怎么 / 办理, when what is left is still a question word and the
+        character with the one after it is a word of its own."""
+        out, i = [], 0
+        while i < len(words):
+            word = words[i]
+            after = words[i + 1] if i + 1 < len(words) else ""
+            if (len(after) == 1 and len(word) >= 3 and self._question_word(word[:-1])
+                    and self._cut(word[-1] + after) == [word[-1] + after]):
+                out += [word[:-1], word[-1] + after]
+                i += 2
+            else:
+                out.append(word)
+                i += 1
+        return out
+
     def _asked_words(self, clean: str) -> list[str]:
         """The words of a resident's (normalised) question: its slips of the same sound read as the street's
         words first."""
@@ -230,7 +281,7 @@ class FaqIndex:
 
     def _words(self, clean: str) -> list[str]:
         stop = self.words.stop
-        return [w for w in self._read(clean) if w.strip() and w not in stop
+        return [w for w in self._unglued(self._read(clean)) if w.strip() and w not in stop
                 and any(ch.isalnum() for ch in w) and not (w.isdigit() and len(w) >= LONG_NUMBER)]
 
     def _scored(self, words: list[str]) -> np.ndarray:
@@ -291,25 +342,46 @@ class FaqIndex:
         """The question's words, and the words of each of its clauses that asks, less the question words
         ("…人在老家，我能替她补办吗": 替, 补办), or all of them when no such clause has words of its own ("…钱也没
         退回来，咋整" asks about what it told): what an entry must speak of to answer it. Jieba never cuts across
-        punctuation, so the words of the clauses are the question's."""
+        punctuation, so the words of the clauses are the question's. A clause that gives the resident's number
+        and asks nothing ("…怎么收费？我手机号139…") is theirs, not the question's, unless it is all there is."""
         parts = [(c, self._asked_words(c)) for c in clauses(normalize(text))]
+        parts = [(c, w) for c, w in parts if not self._contact(c)] or parts
         words = [w for _, clause_words in parts for w in clause_words]
         asking = [[w for w in clause_words if not self._question_word(w)]
                   for c, clause_words in parts if self._asks and self._asks(c)]
         return words, [w for w in asking if w] or [words]
 
+    def _contact(self, clause: str) -> bool:
+        return _LONG_NUMBER.search(clause) is not None and not (self._asks and self._asks(clause))
+
     def _confidence(self, words: list[str], asked: list[list[str]], candidates: list[tuple[str, float]]) -> float:
-        """What the threshold is compared with: the best candidate's score times the square roots of its
-        coverage of the whole question and of what it asks (its best-covered asking clause), so an entry about
-        the topic that says nothing of what is asked ("能付现金吗" to the entry on how to pay) falls short.
-        Zero when the best is no clear first (within MARGIN of the second)."""
+        """What the best entry's threshold is compared with. For an entry residents taught: the [decision]'s
+        chance that it is the one that answers, from its score, the second's share of it and its coverage of the
+        question and of what it asks. For any other: its score times the square roots of those coverages, so an
+        entry about the topic that says nothing of what is asked ("能付现金吗" to the entry on how to pay) falls
+        short, and zero when the best is no clear first (within MARGIN of the second). What it asks is the
+        best-covered asking clause."""
         if not candidates:
             return 0.0
         faq_id, score = candidates[0]
-        if len(candidates) > 1 and score - candidates[1][1] < self.MARGIN * score:
+        decision = self.words.taught if self.is_taught(faq_id) else None
+        if decision is None and len(candidates) > 1 and score - candidates[1][1] < self.MARGIN * score:
             return 0.0
-        focus = max(self.coverage(part, faq_id) for part in asked)
-        return round(score * math.sqrt(self.coverage(words, faq_id) * focus), 3)
+        features = self._features(words, asked, candidates)
+        if decision is not None:
+            return round(decision.confidence(features), 3)
+        return round(score * math.sqrt(features["coverage"] * features["focus"]), 3)
+
+    def _features(self, words: list[str], asked: list[list[str]], candidates: list[tuple[str, float]]) -> dict:
+        best = candidates[0][0]
+        return Decision.features(candidates, self.coverage(words, best), max(self.coverage(p, best) for p in asked))
+
+    def decision_features(self, text: str) -> dict[str, float] | None:
+        """What the [decision] reads of a question for its best entry (None when no entry shares a word with it):
+        what `bench/kb.py --calibrate` fits the rule on."""
+        (words, asking), asked = self.read(text), self.aspects(text)
+        candidates = self._search(words, asked, TOP_CANDIDATES)
+        return self._features(words, asking, candidates) if candidates else None
 
     def near(self, candidates: list[tuple[str, float]]) -> tuple[str, ...]:
         """The candidates worth offering to pick from when none answers: up to OFFERED whose score reaches
@@ -344,8 +416,8 @@ class FaqIndex:
 
     def threshold_of(self, faq_id: str) -> float:
         """The confidence an entry needs to answer. An entry residents taught phrasings to says more words, so
-        near-miss questions score higher against it too: it needs `taught_threshold` (kb.toml, calibrated with
-        phrasings taught from other files than the one measured)."""
-        if self.taught_threshold is not None and self.is_taught(faq_id):
-            return self.taught_threshold
+        near-miss questions score higher against it too, and a plain question meets more of them: the [decision]
+        fitted on such entries reads its confidence, and it answers from that rule's cut."""
+        if self.words.taught is not None and self.is_taught(faq_id):
+            return self.words.taught.cut
         return self.threshold

@@ -11,7 +11,7 @@ import pytest
 
 from backend import kb
 from nlp import Analyzer, load_taxonomy, places_from_csv
-from nlp.faq import FaqEntry, FaqIndex, KbWords, SynonymReader, load_kb_words
+from nlp.faq import Decision, FaqEntry, FaqIndex, KbWords, SynonymReader, load_kb_words
 
 DEMO = Path(__file__).resolve().parents[2] / "backend" / "demo_street"
 
@@ -27,6 +27,16 @@ def demo_index() -> FaqIndex:
         rows = list(csv.DictReader(f))
     return analyzer().faq_index(FaqEntry(r["faq_id"], r["question"], tuple(r["keywords"].split("|")), r["answer"])
                                 for r in rows)
+
+
+@lru_cache(maxsize=1)
+def taught_demo_index() -> FaqIndex:
+    """The demo street as `seed --demo` loads it: its entries with the pilot's phrasings."""
+    with open(DEMO / "faq_phrasings.csv", encoding="utf-8") as f:
+        taught: dict[str, list[str]] = {}
+        for row in csv.DictReader(f):
+            taught.setdefault(row["faq_id"], []).append(row["phrasing"])
+    return analyzer().faq_index(replace(e, phrasings=tuple(taught.get(e.faq_id, ()))) for e in demo_index().entries)
 
 
 def test_synonyms_become_their_groups_first_word_whole_and_longest_first():
@@ -317,14 +327,46 @@ def test_building_an_index_logs_nothing_at_debug_from_bm25s():
     assert "bm25s" not in out.stderr
 
 
-def test_an_entry_residents_taught_answers_from_its_own_threshold():
-    """Phrasings make an entry say more words, so it needs more to answer (kb.toml taught_threshold)."""
-    entries = [FaqEntry("A", "垃圾房几点开门", phrasings=("扔垃圾的地方几点开",)),
-               FaqEntry("B", "充电桩几点开放")]
-    strict = FaqIndex(entries, analyzer().tokenizer.cut, KbWords({}, frozenset(), threshold=0.5, taught_threshold=99))
+def test_an_entry_residents_taught_answers_by_the_fitted_decision():
+    """Phrasings make an entry say more words, so its score means something else: kb.toml [decision] reads it."""
+    entries = [FaqEntry("A", "垃圾房几点开门", phrasings=("扔垃圾的地方几点开",)), FaqEntry("B", "充电桩几点开放")]
+    never = Decision(dict.fromkeys(Decision.FEATURES, 0.0), bias=-50.0, cut=0.5)
+    strict = FaqIndex(entries, analyzer().tokenizer.cut, KbWords({}, frozenset(), threshold=0.5, taught=never))
     assert strict.answer("垃圾房几点开门")[0] is None and strict.answer("充电桩几点开放")[0] == "B"
     same = FaqIndex(entries, analyzer().tokenizer.cut, KbWords({}, frozenset(), threshold=0.5))
     assert same.answer("垃圾房几点开门")[0] == "A"
+
+
+def test_the_street_file_declares_the_decision_with_exactly_its_readings():
+    rule = load_kb_words().taught
+    assert rule is not None and 0 < rule.cut < 1 and set(rule.weights) == set(Decision.FEATURES)
+    assert rule.weights["coverage"] > 0 and rule.weights["second_share"] < 0  # covering more helps, a close second not
+    with pytest.raises(ValueError, match="second_share"):
+        Decision({"log_score": 1.0, "coverage": 1.0, "focus": 1.0}, 0.0, 0.5)
+
+
+@pytest.mark.parametrize("text, faq_id", [
+    ("旧床垫怎么扔", "F016"), ("狗证去哪办", "F037"), ("低保怎么申请", "F071"), ("旧衣服放哪", "F013"),
+])
+def test_a_short_plain_question_to_a_taught_entry_is_answered(text, faq_id):
+    """A short question meets few of a taught entry's many words, so its BM25 score is low: a threshold high enough
+    to keep near-misses out of taught entries left these unanswered. Its full coverage and clear lead answer it."""
+    found = analyzer().inquire(text, taught_demo_index())
+    assert (found.intent, found.faq_id) == ("consultation", faq_id), found
+
+
+@pytest.mark.parametrize("text", ["护照在哪办", "结婚证在哪领", "驾驶证丢了怎么补办", "猫咪走丢了怎么找"])
+def test_a_near_miss_to_a_taught_entry_is_not_answered(text):
+    found = analyzer().inquire(text, taught_demo_index())
+    assert found.intent == "consultation" and found.faq_id is None and found.candidates, found
+
+
+def test_a_question_word_gives_back_the_character_it_took_from_the_next_word():
+    """jieba cuts "怎么办理" as 怎么办 / 理: what the question asks about is 办理, and the entry says it."""
+    index = demo_index()
+    assert index.read("居住证怎么办理")[1] == [["居住证", "办理"]]
+    assert index.terms("身份证丢了怎么办") == ["身份证", "丢了", "怎么办"]
+    assert analyzer().inquire("居住证怎么办理", taught_demo_index()).faq_id == "F004"
 
 
 def test_a_phone_number_in_a_question_is_no_word_of_its_topic():
@@ -332,11 +374,21 @@ def test_a_phone_number_in_a_question_is_no_word_of_its_topic():
     assert "13912345678" not in index.terms("充电怎么收费 13912345678") and "12345" in index.terms("12345热线")
 
 
+def test_a_clause_giving_the_residents_number_is_no_part_of_the_question():
+    """"我手机号139…" tells how to reach the resident: it would lower the coverage of the entry that answers."""
+    index = demo_index()
+    assert index.read("狗证在哪办？我电话13912345678")[0] == index.read("狗证在哪办")[0]
+    assert "身份证" in index.read("身份证号340104199001011234过期了怎么换")[0]  # the number inside what is asked
+    assert index.read("13912345678")[0] == index.read("13912345678")[1][0]  # all there is: read as it is
+    found = analyzer().inquire("电瓶车充电怎么收费？我手机号13912345678", taught_demo_index())
+    assert found.faq_id == "F022", found
+
+
 def test_an_entry_whose_answer_names_no_price_does_not_answer_what_something_costs():
     words = load_kb_words()
     entries = [FaqEntry("D", "狗证在哪里办？", ("狗证", "养犬登记"), "带身份证和免疫证明到派出所办理养犬登记。"),
                FaqEntry("C", "电瓶车充电怎么收费？", answer="1元充4小时，2元充8小时。")]
-    index = FaqIndex(entries, analyzer().tokenizer.cut, replace(words, threshold=0.1, taught_threshold=None))
+    index = FaqIndex(entries, analyzer().tokenizer.cut, replace(words, threshold=0.1, taught=None))
     assert index.answer("狗证在哪里办")[0] == "D"
     found, _, candidates = index.answer("办狗证要交多少钱")
     assert found is None and candidates[0][0] == "D"  # offered to pick from, not given
