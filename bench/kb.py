@@ -36,10 +36,9 @@ studied (padding words, the resident's own habits, coming as the verb asked for)
 the final state. Since then every labelled file's answerable questions are phrasings, each file measured
 without its own; `kb_holdout21.tsv` and `kb_holdout22.tsv`, written by two more people who saw only the entries,
 were measured blind before they joined.
---calibrate prints, for each threshold, the right entries answered first, answered or offered, and the
-out-of-scope questions left unanswered: for entries without phrasings on the bare entries, over the TUNED files
-pooled; for taught entries as the demo street is seeded, over every labelled file pooled, each asked of the
-entries with the other files' phrasings only; and the thresholds with the most of the first and the last."""
+--calibrate fits kb.toml's [decision] (see `calibrate`) and prints its weights, its cut, the right entries answered
+first and out-of-scope questions left unanswered at each cut, and the same measured file by file on a rule
+fitted without the file, at each teaching level."""
 from __future__ import annotations
 
 import argparse
@@ -69,7 +68,6 @@ FILES = {"dev": DATA / "faq_dev.tsv", "holdout": DATA / "kb_holdout.tsv",
 FORMS = {p.stem: p for p in sorted(DATA.glob("forms_*.tsv"))}
 CALIBRATION = ("dev", "holdout", "holdout2", "holdout3")  # the offer floor was chosen on these
 STUDIED = (*CALIBRATION, "holdout4", "holdout5")  # looked into, question by question
-TUNED = (*STUDIED, *(f"holdout{n}" for n in range(6, 14)))  # the untaught entries' threshold is chosen on these
 # Residents' ways of asking each entry, two per entry in each file, written for the pilot by three people who saw
 # only the entries (older residents; young people on a phone; renters, shop owners and parents): phrasings only,
 # never measured.
@@ -213,65 +211,53 @@ def thousand_entries(analyzer: Analyzer, base: list[FaqEntry]) -> dict:
     return {"entries": len(many), "memory_growth_mb": round(grown / 1024, 1), "build_s": round(built, 2)}
 
 
+LEVELS = (0, 1, 2, 4, 8, None)  # phrasings each entry keeps at most when the rule is fitted (None: all it has)
+
+
 def calibrate(analyzer: Analyzer) -> dict:
-    """`threshold`, for entries nobody taught: the threshold (1.0 to 8.0) with the most right entries answered
-    first plus out-of-scope questions left unanswered (the two rates the street is measured by, equally weighted),
-    with the share of right entries answered or offered, which it barely moves, on the bare entries over the TUNED
-    files pooled. `decision`, for taught entries: kb.toml's [decision], fitted (`fit_decision`)."""
-    bare = analyzer.faq_index(entries())
-    return {"threshold": _sweep(_scored(analyzer, {name: bare for name in TUNED})), "decision": fit_decision(analyzer)}
+    """kb.toml's [decision]: a logistic rule (scikit-learn) on whether the best entry is the one that answers,
+    fitted on every labelled file's questions asked of the entries as a street teaches them, from none of the
+    phrasings to all (LEVELS; each file asked of the entries with the other files' phrasings only), right entries
+    against out-of-scope questions and other entries alike; and its cut, the one with the most right entries
+    answered first plus out-of-scope questions left unanswered over the same questions. `left_out`, per level:
+    the same fitted on all files but one and measured on that one, file by file, pooled: what the rule reads of
+    questions it was not fitted on."""
+    rows = _decision_rows(analyzer)
+    rule, best, table = _fit(rows)
+    left_out = {level: [0, 0, 0, 0] for level in LEVELS}
+    for name in FILES:
+        held = _fit([r for r in rows if r[0] != name])[0]
+        for level in LEVELS:
+            got = _decided(held, [r for r in rows if r[0] == name and r[1] == level], held.cut)
+            for i, n in enumerate(got["counts"]):
+                left_out[level][i] += n
+    return {"weights": rule.weights, "bias": rule.bias, "cut": rule.cut, "questions": len(rows), "best": best,
+            "left_out": {str(level): {"right_first": _share(c[0], c[1]), "not_answered": _share(c[2], c[3])}
+                         for level, c in left_out.items()},
+            "table": table}
 
 
-def _scored(analyzer: Analyzer, indexes: dict) -> list:
-    """(gold, the inquiry with the entry it would answer at any threshold, index) of every question."""
-    scored = []
-    for name, index in indexes.items():
-        for text, gold in labelled(FILES[name]):
-            if gold != "complaint":
-                inquiry = analyzer.inquire(text, index)
-                if inquiry.candidates and index.silent_on_what_is_asked(text, inquiry.candidates[0][0]):
-                    inquiry = replace(inquiry, score=0.0)  # never answered, whatever the threshold
-                scored.append((gold, inquiry, index))
-    return scored
-
-
-def _sweep(scored: list) -> dict:
-    answerable, outside = [r for r in scored if r[0]], [r for r in scored if not r[0]]
-
-    def sure(i, threshold: float) -> bool:
-        return i.intent == "consultation" and bool(i.candidates) and i.score >= threshold
-
-    table = []
-    for step in range(10, 81):
-        threshold = step / 10
-        said = [sure(i, threshold) for _, i, _ in answerable]
-        right = sum(s and i.candidates[0][0] == g for s, (g, i, _) in zip(said, answerable))
-        offered = sum(not s and i.intent == "consultation" and g in index.near(i.candidates)
-                      for s, (g, i, index) in zip(said, answerable))
-        quiet = sum(not sure(i, threshold) for _, i, _ in outside)
-        table.append({"threshold": threshold, "right_first": round(right / len(answerable), 4),
-                      "answered_or_offered": round((right + offered) / len(answerable), 4),
-                      "not_answered": round(quiet / len(outside), 4)})
-    best = max(table, key=lambda r: (r["right_first"] + r["not_answered"], -r["threshold"]))
-    return {"best": best, "table": table}
-
-
-def _decision_rows(analyzer: Analyzer) -> list[tuple[str, str, str | None, dict | None]]:
-    """(file, gold, best entry, what the [decision] reads of it) of every labelled question that is no complaint,
-    each file asked of the entries with the other files' phrasings only; no reading when the question is not read
-    as one, its best entry is untaught, or its answer is silent on what is asked (never answered, whatever the
-    rule)."""
+def _decision_rows(analyzer: Analyzer) -> list[tuple[str, int | None, str, str | None, dict | None]]:
+    """(file, level, gold, best entry, what the [decision] reads of it) of every labelled question that is no
+    complaint at every teaching level, each file asked of the entries with the other files' phrasings only; no
+    reading when the question is not read as one or its entry's answer is silent on what is asked (never
+    answered, whatever the rule), "worded" when it is in the very words of the entry's question or phrasings
+    (always answered)."""
     rows = []
     for name, path in FILES.items():
-        index = analyzer.faq_index(taught(entries(), name))
-        for text, gold in labelled(path):
-            if gold == "complaint":
-                continue
-            inquiry = analyzer.inquire(text, index)
-            best = inquiry.candidates[0][0] if inquiry.candidates else None
-            readable = (inquiry.intent == "consultation" and best is not None and index.is_taught(best)
-                        and not index.silent_on_what_is_asked(text, best))
-            rows.append((name, gold, best, index.decision_features(text) if readable else None))
+        full = taught(entries(), name)
+        for level in LEVELS:
+            index = analyzer.faq_index([replace(e, phrasings=e.phrasings[:level]) for e in full])
+            for text, gold in labelled(path):
+                if gold == "complaint":
+                    continue
+                inquiry = analyzer.inquire(text, index)
+                best = inquiry.candidates[0][0] if inquiry.candidates else None
+                readable = (inquiry.intent == "consultation" and best is not None
+                            and not index.silent_on_what_is_asked(text, best))
+                worded = readable and index.worded_as(text) == best  # sure whatever the rule
+                rows.append((name, level, gold, best, "worded" if worded else
+                             index.decision_features(text) if readable else None))
     return rows
 
 
@@ -279,46 +265,25 @@ def _fit(rows: list) -> tuple[Decision, dict, list[dict]]:
     """The logistic rule fitted on these rows, its best cut's figures, and the table of cuts."""
     from sklearn.linear_model import LogisticRegression
 
-    read = [(gold == best, f) for _, gold, best, f in rows if f]
-    model = LogisticRegression(max_iter=2000).fit([[f[k] for k in Decision.FEATURES] for _, f in read],
+    read = [(gold == best, f) for _, _, gold, best, f in rows if isinstance(f, dict)]
+    model = LogisticRegression(max_iter=5000).fit([[f[k] for k in Decision.FEATURES] for _, f in read],
                                                   [right for right, _ in read])
     weights = {k: round(float(w), 4) for k, w in zip(Decision.FEATURES, model.coef_[0])}
     rule = Decision(weights, round(float(model.intercept_[0]), 4), cut=0.5)
-    table = [{"cut": step / 100, **_decided(rule, rows, step / 100)} for step in range(30, 96)]
+    table = [{"cut": step / 100, **_decided(rule, rows, step / 100)} for step in range(20, 96)]
     best = max(table, key=lambda r: (r["right_first"] + r["not_answered"], -r["cut"]))
     return replace(rule, cut=best["cut"]), best, table
 
 
 def _decided(rule: Decision, rows: list, cut: float) -> dict:
     """Right entries answered first and out-of-scope questions left unanswered by the rule at this cut."""
-    said = [(gold, gold == best, f is not None and rule.confidence(f) >= cut) for _, gold, best, f in rows]
+    said = [(gold, gold == best, f == "worded" or f is not None and rule.confidence(f) >= cut)
+            for _, _, gold, best, f in rows]
     answerable = [right and sure for gold, right, sure in said if gold]
     outside = [not sure for gold, _, sure in said if not gold]
-    return {"right_first": round(sum(answerable) / len(answerable), 4),
-            "not_answered": round(sum(outside) / len(outside), 4), "answerable": len(answerable),
-            "out_of_scope": len(outside)}
-
-
-def fit_decision(analyzer: Analyzer) -> dict:
-    """kb.toml's [decision]: a logistic rule (scikit-learn) on whether the best entry is the one that answers,
-    fitted on every labelled file's questions as the demo street is seeded (each file asked of the entries with
-    the other files' phrasings only), right entries against out-of-scope questions and other entries alike; and
-    its cut, the one with the most right entries answered first plus out-of-scope questions left unanswered over
-    the same questions. `left_out`: the same fitted on all files but one and measured on that one, file by file,
-    pooled: what the rule reads of questions it was not fitted on."""
-    rows = _decision_rows(analyzer)
-    rule, best, table = _fit(rows)
-    right = answerable = quiet = outside = 0
-    for name in FILES:
-        held, _, _ = _fit([r for r in rows if r[0] != name])
-        got = _decided(held, [r for r in rows if r[0] == name], held.cut)
-        right += round(got["right_first"] * got["answerable"])
-        answerable += got["answerable"]
-        quiet += round(got["not_answered"] * got["out_of_scope"]) if got["out_of_scope"] else 0
-        outside += got["out_of_scope"]
-    return {"weights": rule.weights, "bias": rule.bias, "cut": rule.cut, "questions": len(rows), "best": best,
-            "left_out": {"right_first": round(right / answerable, 4), "not_answered": round(quiet / outside, 4)},
-            "table": table}
+    counts = (sum(answerable), len(answerable), sum(outside), len(outside))
+    return {"right_first": _share(counts[0], counts[1]), "not_answered": _share(counts[2], counts[3]),
+            "counts": counts}
 
 
 def measure(analyzer: Analyzer, bare: bool) -> dict:
@@ -332,7 +297,7 @@ def measure(analyzer: Analyzer, bare: bool) -> dict:
     texts = [t for path in FILES.values() for t, _ in labelled(path)]
     result["questions_per_s_one_core"] = speed(analyzer, index, texts)
     result["index_1000"] = thousand_entries(analyzer, base)
-    result["thresholds"] = [index.threshold, index.words.taught.cut if index.words.taught else None]
+    result["cut"] = index.bar()
     return result
 
 

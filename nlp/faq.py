@@ -5,8 +5,10 @@ The index is built from the entries handed in (nlp/ reads no database) and is im
 build a new one and swap it in. An entry answers when its confidence reaches the threshold: its BM25 score times
 the square roots of how much of the question it covers (a question about something no entry mentions covers
 little) and of how much of what the question asks it covers (a near-miss shares the topic, not what is asked),
-and only when it stands clear of the second. An entry residents taught phrasings to answers by a rule fitted on
-labelled questions over the same readings (kb.toml [decision])."""
+and only when it stands clear of the second. The street file's [decision] reads the same and more: a rule fitted
+on labelled questions over the score, the second's share of it, the two coverages and how many phrasings
+residents taught the entry (which raise its score for every question), so an entry answers alike whether one
+resident or a hundred taught it."""
 from __future__ import annotations
 
 import importlib
@@ -62,11 +64,11 @@ class FaqEntry:
 
 @dataclass(frozen=True)
 class Decision:
-    """Whether an entry residents taught answers: a logistic rule over what the search read of the question,
-    fitted on labelled questions (`bench/kb.py --calibrate`, kb.toml [decision]). Its confidence is the chance
-    that the best entry is the one that answers; the entry answers from `cut`."""
+    """Whether the best entry answers: a logistic rule over what the search read of the question, fitted on
+    labelled questions (`bench/kb.py --calibrate`, kb.toml [decision]). Its confidence is the chance that the best
+    entry is the one that answers; the entry answers from `cut`."""
 
-    FEATURES = ("log_score", "second_share", "coverage", "focus")
+    FEATURES = ("log_score", "second_share", "coverage", "focus", "log_phrasings")
 
     weights: Mapping[str, float]
     bias: float
@@ -77,13 +79,14 @@ class Decision:
             raise ValueError(f"[decision] weights must name exactly {', '.join(self.FEATURES)}")
 
     @staticmethod
-    def features(candidates: list[tuple[str, float]], coverage: float, focus: float) -> dict[str, float]:
-        """The best entry's BM25 score (its log), the second's share of it, and the best entry's coverage of the
-        question and of what it asks."""
+    def features(candidates: list[tuple[str, float]], coverage: float, focus: float,
+                 phrasings: int) -> dict[str, float]:
+        """The best entry's BM25 score (its log), the second's share of it, the best entry's coverage of the
+        question and of what it asks, and how many phrasings it was taught (its log)."""
         best = candidates[0][1]
         second = candidates[1][1] if len(candidates) > 1 else 0.0
         return {"log_score": math.log1p(best), "second_share": second / best if best > 0 else 1.0,
-                "coverage": coverage, "focus": focus}
+                "coverage": coverage, "focus": focus, "log_phrasings": math.log1p(phrasings)}
 
     def confidence(self, features: Mapping[str, float]) -> float:
         z = self.bias + sum(self.weights[k] * features[k] for k in self.FEATURES)
@@ -97,7 +100,7 @@ class KbWords:
     synonyms: dict[str, str]
     stop: frozenset[str]
     threshold: float = DEFAULT_THRESHOLD
-    taught: Decision | None = None  # whether an entry with residents' phrasings answers; None: as any entry
+    decision: Decision | None = None  # whether the best entry answers; None: its confidence against `threshold`
     suggest: float | None = None  # least BM25 score of an entry offered to pick from; None: none is offered
     forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the question/report forms (inquiry.py)
     aspects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # what a question asks: cost, time, place…
@@ -120,12 +123,12 @@ def load_kb_words(path: str | Path | None = None) -> KbWords:
     retrieval = raw.get("retrieval", {})
     threshold = float(retrieval.get("threshold", DEFAULT_THRESHOLD))
     decision = raw.get("decision")
-    taught = Decision(decision["weights"], float(decision["bias"]), float(decision["cut"])) if decision else None
+    rule = Decision(decision["weights"], float(decision["bias"]), float(decision["cut"])) if decision else None
     suggest = retrieval.get("suggest")
     forms = {k: read_list(k, v, normalize) for k, v in raw.get("forms", {}).items()}
     aspects = {k: tuple(normalize(w) for w in v) for k, v in raw.get("aspects", {}).items()}
     evidence = {k: tuple(v) for k, v in raw.get("evidence", {}).items() if v}
-    return KbWords(synonyms, stop, threshold, taught,
+    return KbWords(synonyms, stop, threshold, rule,
                    None if suggest is None else float(suggest), forms, aspects, evidence)
 
 
@@ -226,7 +229,8 @@ class FaqIndex:
         questions = [own + self.terms(" ".join(e.phrasings)) for own, e in zip(named, self.entries)]
         answers = [self.terms(e.answer) for e in self.entries]
         self._questions, self._answers = _Field(questions), _Field(answers)
-        self._taught = [bool(e.phrasings) for e in self.entries]
+        self._phrasings = [len(e.phrasings) for e in self.entries]
+        self._wordings = self._taught_wordings()
         self._bigrams = _Field([bigrams(q) for q in questions])
         self._sounds_of = _Field([[x for x in map(word_sound, q) if x] for q in questions])
         self._aspect_words = {k: AnyOf(v) for k, v in self.words.aspects.items()}
@@ -256,6 +260,16 @@ class FaqIndex:
         """The words BM25 sees: normalised, synonyms rewritten, cut by jieba, stop words and punctuation out, and
         long numbers (a phone, an ID: the resident's, not the topic's; "12345" stays)."""
         return self._words(normalize(text))
+
+    def _taught_wordings(self) -> dict[frozenset[str], str]:
+        """The words of each entry's question and of each of its phrasings, to the entry; words two entries share
+        are neither's."""
+        found: dict[frozenset[str], set[str]] = {}
+        for e in self.entries:
+            for wording in (e.question, *e.phrasings):
+                if key := frozenset(self.terms(wording)):
+                    found.setdefault(key, set()).add(e.faq_id)
+        return {key: next(iter(ids)) for key, ids in found.items() if len(ids) == 1}
 
     def _unglued(self, words: list[str]) -> list[str]:
         """A question word that took the first character of the word after it gives it back: jieba cuts
@@ -355,26 +369,28 @@ class FaqIndex:
         return _LONG_NUMBER.search(clause) is not None and not (self._asks and self._asks(clause))
 
     def _confidence(self, words: list[str], asked: list[list[str]], candidates: list[tuple[str, float]]) -> float:
-        """What the best entry's threshold is compared with. For an entry residents taught: the [decision]'s
-        chance that it is the one that answers, from its score, the second's share of it and its coverage of the
-        question and of what it asks. For any other: its score times the square roots of those coverages, so an
-        entry about the topic that says nothing of what is asked ("能付现金吗" to the entry on how to pay) falls
-        short, and zero when the best is no clear first (within MARGIN of the second). What it asks is the
-        best-covered asking clause."""
+        """What the threshold is compared with: the [decision]'s chance that the best entry is the one that
+        answers. Without a rule: its score times the square roots of its coverage of the question and of what it
+        asks (its best-covered asking clause), so an entry about the topic that says nothing of what is asked
+        ("能付现金吗" to the entry on how to pay) falls short, and zero when the best is no clear first (within
+        MARGIN of the second)."""
         if not candidates:
             return 0.0
-        faq_id, score = candidates[0]
-        decision = self.words.taught if self.is_taught(faq_id) else None
-        if decision is None and len(candidates) > 1 and score - candidates[1][1] < self.MARGIN * score:
-            return 0.0
         features = self._features(words, asked, candidates)
-        if decision is not None:
-            return round(decision.confidence(features), 3)
-        return round(score * math.sqrt(features["coverage"] * features["focus"]), 3)
+        if self.words.decision is not None:
+            return round(self.words.decision.confidence(features), 3)
+        if features["second_share"] > 1 - self.MARGIN:
+            return 0.0
+        return round(candidates[0][1] * math.sqrt(features["coverage"] * features["focus"]), 3)
 
     def _features(self, words: list[str], asked: list[list[str]], candidates: list[tuple[str, float]]) -> dict:
         best = candidates[0][0]
-        return Decision.features(candidates, self.coverage(words, best), max(self.coverage(p, best) for p in asked))
+        return Decision.features(candidates, self.coverage(words, best), max(self.coverage(p, best) for p in asked),
+                                 self._phrasings[self._at[best]])
+
+    def worded_as(self, text: str) -> str | None:
+        """The entry whose question or one of whose phrasings the question says in the very same words, if any."""
+        return self._wordings.get(frozenset(self.read(text)[0]))
 
     def decision_features(self, text: str) -> dict[str, float] | None:
         """What the [decision] reads of a question for its best entry (None when no entry shares a word with it):
@@ -391,14 +407,16 @@ class FaqIndex:
 
     def answer(self, text: str) -> tuple[str | None, float, list[tuple[str, float]]]:
         """(faq_id or None when the confidence is below the threshold, the confidence, the candidates). The
-        question is read once: its words, its asking clauses' and the aspects it asks about."""
+        question is read once: its words, its asking clauses' and the aspects it asks about. A question in the
+        very words of the best entry's question or of a phrasing residents taught it is sure (confidence 1)."""
         (words, asking), asked = self.read(text), self.aspects(text)
         candidates = self._search(words, asked, TOP_CANDIDATES)
         if not candidates:
             return None, 0.0, []
-        confidence = self._confidence(words, asking, candidates)
         best = candidates[0][0]
-        sure = confidence >= self.threshold_of(best) and not self._silent_on(asked, best)
+        said = self._wordings.get(frozenset(words)) == best
+        confidence = 1.0 if said else self._confidence(words, asking, candidates)
+        sure = confidence >= self.bar() and not self._silent_on(asked, best)
         return (best if sure else None), confidence, candidates
 
     def silent_on_what_is_asked(self, text: str, faq_id: str) -> bool:
@@ -411,13 +429,6 @@ class FaqIndex:
         i = self._at[faq_id]
         return any(k in asked and silent[i] for k, silent in self._silent.items())
 
-    def is_taught(self, faq_id: str) -> bool:
-        return self._taught[self._at[faq_id]]
-
-    def threshold_of(self, faq_id: str) -> float:
-        """The confidence an entry needs to answer. An entry residents taught phrasings to says more words, so
-        near-miss questions score higher against it too, and a plain question meets more of them: the [decision]
-        fitted on such entries reads its confidence, and it answers from that rule's cut."""
-        if self.words.taught is not None and self.is_taught(faq_id):
-            return self.words.taught.cut
-        return self.threshold
+    def bar(self) -> float:
+        """The confidence an entry needs to answer: the [decision]'s cut, or `threshold` without a rule."""
+        return self.words.decision.cut if self.words.decision is not None else self.threshold
