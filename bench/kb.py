@@ -17,7 +17,7 @@ attached to its entry as a street's supervisors attach residents' questions from
 so no file is measured on its own questions: a file reads as the next week's residents would; `--bare`
 measures the street's file alone.
 
-`faq_dev.tsv` (bench/data, the street's development file) is what the synonyms and the threshold were tuned on;
+`faq_dev.tsv` (bench/data, the street's development file) is what the synonyms and the first thresholds were tuned on;
 `kb_holdout.tsv` was written before any tuning and later tuned on; `kb_holdout2.tsv` was written before the
 retrieval mechanisms (character bigrams, coverage, margin) were tuned. `kb_holdout3.tsv`, `kb_holdout4.tsv` and
 `kb_holdout5.tsv` were each written by someone who saw only the entries (colloquial, with the resident's
@@ -34,8 +34,8 @@ speech recognition of voice messages) the mending of slips of the same sound; `k
 week) that round's final state; `kb_holdout19.tsv` and `kb_holdout20.tsv` were measured blind together, 19 then
 studied (padding words, the resident's own habits, coming as the verb asked for) and 20 kept unseen to measure
 the final state. Since then every labelled file's answerable questions are phrasings, each file measured
-without its own; `kb_holdout21.tsv` and `kb_holdout22.tsv`, written by two more people who saw only the entries,
-were measured blind before they joined.
+without its own; `kb_holdout21.tsv` to `kb_holdout24.tsv`, written by three more people who saw only the entries,
+were measured blind before they joined (the state before the fitted rule, then the final state).
 --calibrate fits kb.toml's [decision] (see `calibrate`) and prints its weights, its cut, the right entries answered
 first and out-of-scope questions left unanswered at each cut, and the same measured file by file on a rule
 fitted without the file, at each teaching level."""

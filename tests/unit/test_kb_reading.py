@@ -365,16 +365,20 @@ def test_a_short_plain_question_to_a_taught_entry_is_answered(text, faq_id):
     assert (found.intent, found.faq_id) == ("consultation", faq_id) and index.worded_as(text) is None, found
 
 
-@pytest.mark.parametrize("text, faq_id", [*PLAIN, ("居住证怎么办理", "F004")])
-def test_teaching_an_entry_its_first_phrasing_does_not_make_it_answer_less(text, faq_id):
+def test_teaching_entries_their_first_phrasing_does_not_make_them_answer_less():
     """A street starts with its own entries and teaches them one resident's question at a time."""
     with open(DEMO / "faq_phrasings.csv", encoding="utf-8") as f:
         first: dict[str, str] = {}
         for row in csv.DictReader(f):
             first.setdefault(row["faq_id"], row["phrasing"])
     once = analyzer().faq_index(replace(e, phrasings=(first[e.faq_id],)) for e in demo_index().entries)
-    assert analyzer().inquire(text, demo_index()).faq_id == faq_id
-    assert analyzer().inquire(text, once).faq_id == faq_id
+    answered = 0
+    for text, faq_id in [*PLAIN, ("居住证怎么办理", "F004")]:
+        before, after = analyzer().inquire(text, demo_index()), analyzer().inquire(text, once)
+        assert before.candidates[0][0] == after.candidates[0][0] == faq_id
+        assert after.faq_id == faq_id or before.faq_id is None, (before, after)
+        answered += after.faq_id == faq_id
+    assert answered >= 4
 
 
 def test_a_question_in_the_very_words_the_street_taught_is_answered():
