@@ -90,7 +90,7 @@ class Decision:
 
     def confidence(self, features: Mapping[str, float]) -> float:
         z = self.bias + sum(self.weights[k] * features[k] for k in self.FEATURES)
-        return 1.0 / (1.0 + math.exp(-z))
+        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))  # never overflows
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,17 @@ class _Field:
         return self.bm25.get_scores(known) if known else np.zeros(size)
 
 
+def _wordings(ids: list[str], wordings: list[list[list[str]]]) -> dict[frozenset[str], str]:
+    """The words of each entry's question and of each of its phrasings, to the entry; words two entries share
+    are neither's."""
+    found: dict[frozenset[str], set[str]] = {}
+    for faq_id, words_of in zip(ids, wordings):
+        for words in words_of:
+            if words:
+                found.setdefault(frozenset(words), set()).add(faq_id)
+    return {key: next(iter(owners)) for key, owners in found.items() if len(owners) == 1}
+
+
 def bigrams(words: list[str]) -> list[str]:
     """The character pairs inside each word, and a one-character word itself: "电瓶车" shares "瓶车" with nothing
     but "车" pairs let "垃圾房"/"垃圾站" meet on "垃圾"."""
@@ -200,7 +211,7 @@ class FaqIndex:
     names what residents ask about in their own words: "果皮" in the kitchen-waste entry).
 
     An entry's score is that sum with a share of BM25 over the question field's character pairs (电瓶/电瓶车); the
-    best entry answers when its confidence reaches the threshold (kb.toml, calibrated on the street's labelled
+    best entry answers when its confidence reaches the bar (kb.toml [decision], fitted on the street's labelled
     questions). `search` is pure computation, safe across threads."""
 
     ANSWER_WEIGHT = 0.3  # the answer field's BM25 next to the question field's
@@ -226,11 +237,12 @@ class FaqIndex:
         self.ids = [e.faq_id for e in self.entries]
         self._at = {faq_id: i for i, faq_id in enumerate(self.ids)}
         named = [self.terms(" ".join((e.question, *e.keywords))) for e in self.entries]  # the street's own words
-        questions = [own + self.terms(" ".join(e.phrasings)) for own, e in zip(named, self.entries)]
+        taught = [[self.terms(p) for p in e.phrasings] for e in self.entries]  # each phrasing read alone
+        questions = [own + [w for words in ts for w in words] for own, ts in zip(named, taught)]
         answers = [self.terms(e.answer) for e in self.entries]
         self._questions, self._answers = _Field(questions), _Field(answers)
         self._phrasings = [len(e.phrasings) for e in self.entries]
-        self._wordings = self._taught_wordings()
+        self._wordings = _wordings(self.ids, [[self.terms(e.question), *ts] for e, ts in zip(self.entries, taught)])
         self._bigrams = _Field([bigrams(q) for q in questions])
         self._sounds_of = _Field([[x for x in map(word_sound, q) if x] for q in questions])
         self._aspect_words = {k: AnyOf(v) for k, v in self.words.aspects.items()}
@@ -260,16 +272,6 @@ class FaqIndex:
         """The words BM25 sees: normalised, synonyms rewritten, cut by jieba, stop words and punctuation out, and
         long numbers (a phone, an ID: the resident's, not the topic's; "12345" stays)."""
         return self._words(normalize(text))
-
-    def _taught_wordings(self) -> dict[frozenset[str], str]:
-        """The words of each entry's question and of each of its phrasings, to the entry; words two entries share
-        are neither's."""
-        found: dict[frozenset[str], set[str]] = {}
-        for e in self.entries:
-            for wording in (e.question, *e.phrasings):
-                if key := frozenset(self.terms(wording)):
-                    found.setdefault(key, set()).add(e.faq_id)
-        return {key: next(iter(ids)) for key, ids in found.items() if len(ids) == 1}
 
     def _unglued(self, words: list[str]) -> list[str]:
         """A question word that took the first character of the word after it gives it back: jieba cuts
