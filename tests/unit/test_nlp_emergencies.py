@@ -63,6 +63,9 @@ def test_denied_compared_or_ordinary_is_no_emergency(text):
     "前天夜里这栋楼着过一次火，现在楼道还是堆满东西",
     "刚才有人晕倒了，现在已经送医院了",
     "上周电梯困过人，已经修好了",
+    "前两天楼道里着过火，想问问社区有没有补助",
+    "上礼拜电梯困过人，现在想问问维保是谁负责",
+    "前阵子家里着了火，东西烧了不少，能申请救助吗",
 ])
 def test_past_and_resolved_danger_is_not_an_emergency_now(text):
     e = nlp.emergency(text)
@@ -91,6 +94,8 @@ def test_a_street_can_add_a_kind_as_data(tmp_path):
 @pytest.mark.parametrize("text, now", [
     ("去年这栋楼着过一次火，现在走廊里又摆满了电瓶车", False),
     ("上午着过一次火，现在还在冒烟", True),
+    ("前两天着过火，现在还在冒烟", True),
+    ("前阵子着过一次火，现在又冒烟了", True),
 ])
 def test_a_past_danger_goes_on_only_if_its_own_clause_or_the_next_short_one_says_so(text, now):
     e = nlp.emergency(text)
