@@ -96,6 +96,7 @@ def test_a_street_can_add_a_kind_as_data(tmp_path):
     ("上午着过一次火，现在还在冒烟", True),
     ("前两天着过火，现在还在冒烟", True),
     ("前阵子着过一次火，现在又冒烟了", True),
+    ("今天前门那边着火了，烟很大", True),  # 今天前门 holds 天前, no past
 ])
 def test_a_past_danger_goes_on_only_if_its_own_clause_or_the_next_short_one_says_so(text, now):
     e = nlp.emergency(text)
