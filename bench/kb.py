@@ -34,7 +34,7 @@ speech recognition of voice messages) the mending of slips of the same sound; `k
 week) that round's final state; `kb_holdout19.tsv` and `kb_holdout20.tsv` were measured blind together, 19 then
 studied (padding words, the resident's own habits, coming as the verb asked for) and 20 kept unseen to measure
 the final state. Since then every labelled file's answerable questions are phrasings, each file measured
-without its own; `kb_holdout21.tsv` to `kb_holdout24.tsv`, written by three more people who saw only the entries,
+without its own; `kb_holdout21.tsv` to `kb_holdout26.tsv`, written by four more people who saw only the entries,
 were measured blind before they joined (the state before the fitted rule, then the final state).
 --calibrate fits kb.toml's [decision] (see `calibrate`) and prints its weights, its cut, the right entries answered
 first and out-of-scope questions left unanswered at each cut, and the same measured file by file on a rule
