@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 from nlp import Analyzer, load_taxonomy, places_from_csv  # noqa: E402
 from handlers.turns import ASIDES  # noqa: E402  (what the intake alone opens no report for)
-from nlp.faq import Decision, FaqEntry  # noqa: E402
+from nlp.faq import Decision, FaqEntry, Reading  # noqa: E402
 
 DEMO = ROOT / "backend" / "demo_street"
 PILOT = DEMO / "faq_phrasings.csv"
@@ -66,8 +66,6 @@ FILES = {"dev": DATA / "faq_dev.tsv", "holdout": DATA / "kb_holdout.tsv",
 # before any entry is looked for. forms_dev.tsv is two files, each written by someone who saw only the entries,
 # studied while the reader's demand and errand rules were written; forms_final.tsv was written after them.
 FORMS = {p.stem: p for p in sorted(DATA.glob("forms_*.tsv"))}
-CALIBRATION = ("dev", "holdout", "holdout2", "holdout3")  # the offer floor was chosen on these
-STUDIED = (*CALIBRATION, "holdout4", "holdout5")  # looked into, question by question
 # Residents' ways of asking each entry, two per entry in each file, written for the pilot by three people who saw
 # only the entries (older residents; young people on a phone; renters, shop owners and parents): phrasings only,
 # never measured.
@@ -237,12 +235,10 @@ def calibrate(analyzer: Analyzer) -> dict:
             "table": table}
 
 
-def _decision_rows(analyzer: Analyzer) -> list[tuple[str, int | None, str, str | None, dict | None]]:
-    """(file, level, gold, best entry, what the [decision] reads of it) of every labelled question that is no
-    complaint at every teaching level, each file asked of the entries with the other files' phrasings only; no
-    reading when the question is not read as one or its entry's answer is silent on what is asked (never
-    answered, whatever the rule), "worded" when it is in the very words of the entry's question or phrasings
-    (always answered)."""
+def _decision_rows(analyzer: Analyzer) -> list[tuple[str, int | None, str, str | None, Reading | None]]:
+    """(file, level, gold, best entry, what the index read of it) of every labelled question that is no complaint
+    at every teaching level, each file asked of the entries with the other files' phrasings only; no reading when
+    the question is not read as one."""
     rows = []
     for name, path in FILES.items():
         full = taught(entries(), name)
@@ -253,19 +249,21 @@ def _decision_rows(analyzer: Analyzer) -> list[tuple[str, int | None, str, str |
                     continue
                 inquiry = analyzer.inquire(text, index)
                 best = inquiry.candidates[0][0] if inquiry.candidates else None
-                readable = (inquiry.intent == "consultation" and best is not None
-                            and not index.silent_on_what_is_asked(text, best))
-                worded = readable and index.worded_as(text) == best  # sure whatever the rule
-                rows.append((name, level, gold, best, "worded" if worded else
-                             index.decision_features(text) if readable else None))
+                reading = index.reading(text) if inquiry.intent == "consultation" and best else None
+                rows.append((name, level, gold, best, reading))
     return rows
+
+
+def _ruled(reading: Reading | None) -> bool:
+    """Whether the rule decides this reading: neither always answered (worded) nor never (silent, none)."""
+    return reading is not None and not reading.silent and not reading.worded
 
 
 def _fit(rows: list) -> tuple[Decision, dict, list[dict]]:
     """The logistic rule fitted on these rows, its best cut's figures, and the table of cuts."""
     from sklearn.linear_model import LogisticRegression
 
-    read = [(gold == best, f) for _, _, gold, best, f in rows if isinstance(f, dict)]
+    read = [(gold == best, r.features) for _, _, gold, best, r in rows if _ruled(r)]
     model = LogisticRegression(max_iter=5000).fit([[f[k] for k in Decision.FEATURES] for _, f in read],
                                                   [right for right, _ in read])
     weights = {k: round(float(w), 4) for k, w in zip(Decision.FEATURES, model.coef_[0])}
@@ -277,8 +275,8 @@ def _fit(rows: list) -> tuple[Decision, dict, list[dict]]:
 
 def _decided(rule: Decision, rows: list, cut: float) -> dict:
     """Right entries answered first and out-of-scope questions left unanswered by the rule at this cut."""
-    said = [(gold, gold == best, f == "worded" or f is not None and rule.confidence(f) >= cut)
-            for _, _, gold, best, f in rows]
+    said = [(gold, gold == best, r is not None and not r.silent and (r.worded or rule.confidence(r.features) >= cut))
+            for _, _, gold, best, r in rows]
     answerable = [right and sure for gold, right, sure in said if gold]
     outside = [not sure for gold, _, sure in said if not gold]
     counts = (sum(answerable), len(answerable), sum(outside), len(outside))

@@ -186,6 +186,16 @@ class _Field:
         return self.bm25.get_scores(known) if known else np.zeros(size)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the index read of a question for its best entry."""
+
+    candidates: list[tuple[str, float]]  # the best entries (faq_id, BM25 score), best first
+    features: dict[str, float] | None  # what the [decision] reads (Decision.features); None: no candidate
+    worded: bool  # in the very words of the best entry's question or of a phrasing taught to it: sure
+    silent: bool  # asks an aspect the best entry's answer gives nothing of (kb.toml [evidence]): never given
+
+
 def _wordings(ids: list[str], wordings: list[list[list[str]]]) -> dict[frozenset[str], str]:
     """The words of each entry's question and of each of its phrasings, to the entry; words two entries share
     are neither's."""
@@ -298,7 +308,7 @@ class FaqIndex:
     def _words(self, clean: str) -> list[str]:
         stop = self.words.stop
         return [w for w in self._unglued(self._read(clean)) if w.strip() and w not in stop
-                and any(ch.isalnum() for ch in w) and not (w.isdigit() and len(w) >= LONG_NUMBER)]
+                and any(ch.isalnum() for ch in w) and not _LONG_NUMBER.fullmatch(w)]
 
     def _scored(self, words: list[str]) -> np.ndarray:
         n = len(self.entries)
@@ -370,36 +380,36 @@ class FaqIndex:
     def _contact(self, clause: str) -> bool:
         return _LONG_NUMBER.search(clause) is not None and not (self._asks and self._asks(clause))
 
-    def _confidence(self, words: list[str], asked: list[list[str]], candidates: list[tuple[str, float]]) -> float:
-        """What the threshold is compared with: the [decision]'s chance that the best entry is the one that
-        answers. Without a rule: its score times the square roots of its coverage of the question and of what it
-        asks (its best-covered asking clause), so an entry about the topic that says nothing of what is asked
-        ("能付现金吗" to the entry on how to pay) falls short, and zero when the best is no clear first (within
-        MARGIN of the second)."""
+    def reading(self, text: str) -> Reading:
+        """What the index reads of a question for its best entry: all its decision is made of. The question is
+        read once: its words, its asking clauses' and the aspects it asks about."""
+        (words, asking), asked = self.read(text), self.aspects(text)
+        candidates = self._search(words, asked, TOP_CANDIDATES)
         if not candidates:
+            return Reading([], None, worded=False, silent=False)
+        best = candidates[0][0]
+        focus = max(self.coverage(part, best) for part in asking)
+        features = Decision.features(candidates, self.coverage(words, best), focus, self._phrasings[self._at[best]])
+        return Reading(candidates, features, worded=self._wordings.get(frozenset(words)) == best,
+                       silent=any(k in asked and silent[self._at[best]] for k, silent in self._silent.items()))
+
+    def confidence(self, reading: Reading) -> float:
+        """What the bar is compared with: 1 for a question in the very words of the best entry's question or of a
+        phrasing residents taught it; else the [decision]'s chance that the best entry is the one that answers.
+        Without a rule: its score times the square roots of its coverage of the question and of what it asks (its
+        best-covered asking clause), so an entry about the topic that says nothing of what is asked ("能付现金吗"
+        to the entry on how to pay) falls short, and zero when the best is no clear first (within MARGIN of the
+        second)."""
+        features = reading.features
+        if reading.worded:
+            return 1.0
+        if features is None:
             return 0.0
-        features = self._features(words, asked, candidates)
         if self.words.decision is not None:
             return round(self.words.decision.confidence(features), 3)
         if features["second_share"] > 1 - self.MARGIN:
             return 0.0
-        return round(candidates[0][1] * math.sqrt(features["coverage"] * features["focus"]), 3)
-
-    def _features(self, words: list[str], asked: list[list[str]], candidates: list[tuple[str, float]]) -> dict:
-        best = candidates[0][0]
-        return Decision.features(candidates, self.coverage(words, best), max(self.coverage(p, best) for p in asked),
-                                 self._phrasings[self._at[best]])
-
-    def worded_as(self, text: str) -> str | None:
-        """The entry whose question or one of whose phrasings the question says in the very same words, if any."""
-        return self._wordings.get(frozenset(self.read(text)[0]))
-
-    def decision_features(self, text: str) -> dict[str, float] | None:
-        """What the [decision] reads of a question for its best entry (None when no entry shares a word with it):
-        what `bench/kb.py --calibrate` fits the rule on."""
-        (words, asking), asked = self.read(text), self.aspects(text)
-        candidates = self._search(words, asked, TOP_CANDIDATES)
-        return self._features(words, asking, candidates) if candidates else None
+        return round(reading.candidates[0][1] * math.sqrt(features["coverage"] * features["focus"]), 3)
 
     def near(self, candidates: list[tuple[str, float]]) -> tuple[str, ...]:
         """The candidates worth offering to pick from when none answers: up to OFFERED whose score reaches
@@ -408,28 +418,15 @@ class FaqIndex:
         return () if floor is None else tuple(c for c, score in candidates[:OFFERED] if score >= floor)
 
     def answer(self, text: str) -> tuple[str | None, float, list[tuple[str, float]]]:
-        """(faq_id or None when the confidence is below the threshold, the confidence, the candidates). The
-        question is read once: its words, its asking clauses' and the aspects it asks about. A question in the
-        very words of the best entry's question or of a phrasing residents taught it is sure (confidence 1)."""
-        (words, asking), asked = self.read(text), self.aspects(text)
-        candidates = self._search(words, asked, TOP_CANDIDATES)
-        if not candidates:
+        """(faq_id or None when the confidence is below the bar, the confidence, the candidates). An entry whose
+        answer gives nothing of an aspect the question asks (its cost: kb.toml [evidence]) is about the topic but
+        cannot answer it ("狗证年检要交多少钱" to the entry on where to register a dog): offered, never given."""
+        reading = self.reading(text)
+        if not reading.candidates:
             return None, 0.0, []
-        best = candidates[0][0]
-        said = self._wordings.get(frozenset(words)) == best
-        confidence = 1.0 if said else self._confidence(words, asking, candidates)
-        sure = confidence >= self.bar() and not self._silent_on(asked, best)
-        return (best if sure else None), confidence, candidates
-
-    def silent_on_what_is_asked(self, text: str, faq_id: str) -> bool:
-        """The question asks about an aspect (its cost) the entry's answer gives nothing of (kb.toml [evidence]):
-        the entry is about the topic but cannot answer it ("狗证年检要交多少钱" to the entry on where to register
-        a dog), so it is offered, not given."""
-        return self._silent_on(self.aspects(text), faq_id)
-
-    def _silent_on(self, asked: frozenset[str], faq_id: str) -> bool:
-        i = self._at[faq_id]
-        return any(k in asked and silent[i] for k, silent in self._silent.items())
+        confidence = self.confidence(reading)
+        sure = confidence >= self.bar() and not reading.silent
+        return (reading.candidates[0][0] if sure else None), confidence, reading.candidates
 
     def bar(self) -> float:
         """The confidence an entry needs to answer: the [decision]'s cut, or `threshold` without a rule."""
