@@ -137,16 +137,20 @@ def rates(analyzer: Analyzer, index, rows: list[tuple[str, str]]) -> dict:
     complaints = [t for t, g in rows if g == "complaint"]
     found = [analyzer.inquire(t, index) for t, _ in answerable]
     right = sum(i.faq_id == g for i, (_, g) in zip(found, answerable))
+    beside = sum(i.faq_id == g and i.intent == "complaint" for i, (_, g) in zip(found, answerable))
     offered = sum(i.faq_id is None and g in i.offered for i, (_, g) in zip(found, answerable))
     asked_out = [analyzer.inquire(t, index) for t in outside]
     unanswered = sum(i.faq_id is None for i in asked_out)
     shown = sum(i.faq_id is None and bool(i.offered) for i in asked_out)
-    reported = sum(reaches_report(analyzer, index, t) for t in complaints)
+    reported = [reaches_report(analyzer, index, t) for t in complaints]
+    with_answer = sum(r and analyzer.inquire(t, index).faq_id is not None for r, t in zip(reported, complaints))
     return {"answerable": len(answerable), "right_first": _share(right, len(answerable)),
             "right_answered_or_offered": _share(right + offered, len(answerable)),
+            "right_beside_report": _share(beside, len(answerable)),
             "out_of_scope": len(outside), "not_answered": _share(unanswered, len(outside)),
             "out_of_scope_shown_entries": _share(shown, len(outside)),
-            "complaints": len(complaints), "to_report_dialog": _share(reported, len(complaints))}
+            "complaints": len(complaints), "to_report_dialog": _share(sum(reported), len(complaints)),
+            "complaints_with_answer": _share(with_answer, len(complaints))}
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -238,7 +242,7 @@ def calibrate(analyzer: Analyzer) -> dict:
 def _decision_rows(analyzer: Analyzer) -> list[tuple[str, int | None, str, str | None, Reading | None]]:
     """(file, level, gold, best entry, what the index read of it) of every labelled question that is no complaint
     at every teaching level, each file asked of the entries with the other files' phrasings only; no reading when
-    the question is not read as one."""
+    no entry may answer it (read as no question, nor as a report that asks)."""
     rows = []
     for name, path in FILES.items():
         full = taught(entries(), name)
@@ -249,7 +253,7 @@ def _decision_rows(analyzer: Analyzer) -> list[tuple[str, int | None, str, str |
                     continue
                 inquiry = analyzer.inquire(text, index)
                 best = inquiry.candidates[0][0] if inquiry.candidates else None
-                reading = index.reading(text) if inquiry.intent == "consultation" and best else None
+                reading = index.reading(text) if inquiry.intent != "other" and best else None
                 rows.append((name, level, gold, best, reading))
     return rows
 
@@ -302,10 +306,11 @@ def measure(analyzer: Analyzer, bare: bool) -> dict:
 def show(result: dict) -> None:
     for name in FILES:
         r = result[name]
-        print(f"{name:8} right entry first {r['right_first']:.1%} (answered or offered "
-              f"{r['right_answered_or_offered']:.1%}) of {r['answerable']}  ·  out of scope not answered "
-              f"{r['not_answered']:.1%} (shown entries {r['out_of_scope_shown_entries']:.1%}) of {r['out_of_scope']}"
-              f"  ·  complaints to the report dialog {r['to_report_dialog']:.1%} of {r['complaints']}")
+        print(f"{name:8} right entry first {r['right_first']:.1%} (beside a report {r['right_beside_report']:.1%}; "
+              f"answered or offered {r['right_answered_or_offered']:.1%}) of {r['answerable']}  ·  out of scope not "
+              f"answered {r['not_answered']:.1%} (shown entries {r['out_of_scope_shown_entries']:.1%}) of "
+              f"{r['out_of_scope']}  ·  complaints to the report dialog {r['to_report_dialog']:.1%} (with an "
+              f"answer {r['complaints_with_answer']:.1%}) of {r['complaints']}")
     c = result["complaint_corpora"]
     print(f"nlp test complaints still reaching the report dialog: {c['still_reports']:.1%} of {c['reports']}")
     for name, r in result["forms"].items():

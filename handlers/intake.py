@@ -6,6 +6,8 @@ same states and is kept in step with DIALOG by a test.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from backend import cases, lifecycle, places, reports
 from backend.wording import shorten
 from backend.categories import priority_of
@@ -18,7 +20,7 @@ from handlers.dialog import Dialog, State, Step, in_dialog
 from handlers.draft import SPOT_LIMIT, Draft, next_state
 from handlers.router import Context, Filter, Router, kind
 from handlers.turns import ASIDES, CANCEL, CONFIRM, CORRECTION, QUESTION, is_aside, kind_of, turn_of
-from handlers.types import Reply, Update
+from handlers.types import REPLY_LIMIT_BYTES, Reply, Update
 
 LOCATION_MATCH_M = 1000  # a shared location this close to a place proposes it
 PLACE_TEXT_LIMIT = 128  # characters kept of a place described in the resident's words
@@ -696,9 +698,14 @@ async def location(update: Update, ctx: Context) -> Reply:
 
 
 async def start(update: Update, ctx: Context) -> Reply:
-    """A new report from a first message."""
-    draft = Draft()
-    return await on_first_text(draft, update, ctx)
+    """A new report from a first message, after the answer to what it asks when an entry answers it and both
+    fit in one reply (the report's question must not be cut off)."""
+    from handlers import knowledge
+
+    reply = await on_first_text(Draft(), update, ctx)
+    answer = knowledge.answer_beside_report(ctx)
+    both = T.KB_ANSWER_BEFORE_REPORT.format(answer=answer) + "\n" + (reply.text or "") if answer else ""
+    return replace(reply, text=both) if both and len(both.encode()) <= REPLY_LIMIT_BYTES else reply
 
 
 async def on_first_text(draft: Draft, update: Update, ctx: Context) -> Reply:

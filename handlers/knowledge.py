@@ -3,7 +3,8 @@
 The nlp decides what a message is (`Analyzer.inquire`): a question gets the entry that answers it and one line
 offering a person; a question no entry answers is told so, offered a person, and kept (masked) for the
 dashboard; a complaint, or anything else, goes on to the other conversations exactly as before (the report
-dialog first), so a question never swallows a complaint.
+dialog first), so a question never swallows a complaint. A complaint that also asks what an entry answers gets
+the answer before the report dialog's first question (`answer_beside_report`).
 
 `KnowledgeBase` holds the search index of the entries and builds a new one when they change. An edit in this
 process's dashboard marks it stale at once (the next answer is the edited one); edits made elsewhere (another
@@ -159,6 +160,16 @@ async def picked(update: Update, ctx: Context) -> tuple[str, int, str] | None:
     if not await inbound.nothing_since(ctx.session, update.platform, update.user_id, offer.data.get("since", {})):
         return None
     return near[n - 1], offer.data["consultation"], offer.data.get("text", "")
+
+
+def answer_beside_report(ctx: Context) -> str | None:
+    """The entry's answer to what a report at rest also asks ("路灯坏了三天了，到底归谁管？"), to say before the
+    report dialog's first question; None when the report asks nothing an entry answers. It opens a case, not a
+    consultation: the street's consultation figures do not count it."""
+    inquiry = ctx.readings.get(INQUIRY)
+    if inquiry is None or inquiry.intent != "complaint" or inquiry.faq_id is None:
+        return None
+    return ctx.services.knowledge.answer(inquiry.faq_id)
 
 
 async def known_answer(update: Update, ctx: Context) -> str | None:

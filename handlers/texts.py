@@ -334,6 +334,7 @@ REVEAL_STAFF_ONLY = "查看联系电话仅限办理该工单的工作人员。�
 
 # The knowledge base's answers (handlers/knowledge.py): the entry's answer, then what to do if it did not help.
 KB_ANSWER = "{answer}\n\n没解决？回复 人工 找工作人员，或直接说您遇到的问题"
+KB_ANSWER_BEFORE_REPORT = "{answer}\n\n现在就帮您登记这个问题："  # a report that asks what an entry answers
 KB_ANSWER_IN_DIALOG = "{answer}\n\n您的反映还没有提交："  # a question answered in the middle of a report
 KB_UNKNOWN = ("这个问题我暂时答不上来，已经记下，街道会补充答案。需要工作人员帮您，请回复 人工；"
               "如果是要反映问题，请直接描述问题和地点。")

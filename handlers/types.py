@@ -5,6 +5,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+REPLY_LIMIT_BYTES = 2048  # a text reply's length on WeChat and WeCom (UTF-8): what passes it is cut off
+
 
 @dataclass(frozen=True)
 class Location:

@@ -2,7 +2,8 @@
 its topic: the same words ("楼道", "电瓶车", "充电") make a question in "楼道里能不能给电瓶车充电" and a report in
 "楼道里有人给电瓶车充电，太危险了".
 
-A question must never swallow a complaint, so report signals win. A rhetorical question, a demand that the
+A question must never swallow a complaint, so report signals win; what a report also asks ("…这种僵尸车谁来
+处理") is answered beside it when an entry answers it, before the report dialog's first question. A rhetorical question, a demand that the
 street act ("能不能派人来看看", "啥时候能补一下") or a judgement of what someone else does ("这合法吗", "这种也能开
 吗") makes a report whatever it names: residents complain of more than the categories' words know. A problem
 named in a message that asks nothing, or that tells of something happening ("有人", "天天", "又"), makes a report
@@ -30,6 +31,7 @@ class Form:
     kind: str  # question | report | neither
     names_problem: bool  # some category's keywords or an emergency rule speak in the text
     why: str  # the signal that decided, for `kb ask --json` and the tests
+    asks: bool = False  # some clause is in question form (a report may ask too: "路灯坏了三天了，归谁管？")
 
 
 class FormReader:
@@ -87,13 +89,13 @@ class FormReader:
         present = names and (told == text or happening)
         asked = any(self.asks(c) for c in parts) or text.rstrip().endswith(_QUESTION_MARK)
         if self._demands(text if present else told):
-            return Form(REPORT, names, "rhetorical")
+            return Form(REPORT, names, "rhetorical", asked)
         if present and not asked:
             return Form(REPORT, names, "told")
         if present and happening and not self._own_errand(text):
-            return Form(REPORT, names, "happening")
+            return Form(REPORT, names, "happening", asked)
         if asked:
-            return Form(QUESTION, names, "asked")
+            return Form(QUESTION, names, "asked", True)
         return Form(NEITHER, names, "plain")
 
 CONSULTATION, COMPLAINT, OTHER = "consultation", "complaint", "other"
@@ -111,7 +113,8 @@ TOPIC_MAX = 12  # characters of a bare topic asked without a question form ("大
 @dataclass(frozen=True)
 class Inquiry:
     """The front door's decision on one message: a question (answered by `faq_id`, or by nobody when it is
-    None), a complaint for the report dialog, or something else for the other conversations."""
+    None), a complaint for the report dialog (with `faq_id` when it also asks what an entry answers: "路灯坏了三天
+    了，到底归谁管？" gets the answer and the report dialog), or something else for the other conversations."""
 
     text: str
     intent: str  # consultation | complaint | other
@@ -130,14 +133,16 @@ def decide(text: str, form: Form, *, urgent: bool, intent: str,
            found: tuple[str | None, float, list[tuple[str, float]]], hazard: bool = False) -> Inquiry:
     """`form` of the text, the analyzer's `urgent` and `intent`, whether it tells of a feared `hazard` (the
     emergency rules read one: "瓷砖松了，怕哪天掉下来", where 哪天 is "some day", not a question), and what the
-    knowledge base `found` (faq_id above the threshold or None, best score, candidates)."""
+    knowledge base `found` (faq_id above the threshold or None, best score, candidates). A report that asks keeps
+    the entry that answers what it asks; an emergency or a feared hazard keeps none (its advice comes first, and
+    a question word there is no question: "怕哪天砸下来")."""
     faq_id, score, candidates = found
     if urgent:
         return Inquiry(text, COMPLAINT, None, score, candidates, "urgent")
     if hazard and form.names_problem:
         return Inquiry(text, COMPLAINT, None, score, candidates, "hazard")
     if form.kind == REPORT:
-        return Inquiry(text, COMPLAINT, None, score, candidates, form.why)
+        return Inquiry(text, COMPLAINT, faq_id if form.asks else None, score, candidates, form.why)
     if intent in NOT_ASKING and not (intent == "survey_answer" and form.kind == QUESTION):
         # a survey's word inside a question ("一般多久有人来": 一般 is "usually") asks; the survey, when one is
         # waiting, reads its answer before any question is looked up

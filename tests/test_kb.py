@@ -50,6 +50,27 @@ async def test_a_complaint_sharing_an_entrys_words_still_becomes_a_case(street):
         assert list(await s.scalars(select(Consultation))) == []
 
 
+async def test_a_report_that_asks_who_handles_it_gets_the_answer_then_becomes_a_case(street):
+    r = street("o-kb-both")
+    reply = await r.say("锦绣苑5栋楼下那辆破车停了一年多没人开，这种僵尸车谁来处理")
+    answer = (await entry(street.bot.db, "F036")).answer
+    assert reply.startswith(T.KB_ANSWER_BEFORE_REPORT.format(answer=answer)) and OFFER not in reply
+    assert "请核对" in reply and len(reply.encode()) <= 2048  # the report's summary follows, whole
+    created = await r.say("1")
+    assert "已受理" in created and NUMBER.search(created)
+    async with street.bot.db.sessions() as s:
+        assert list(await s.scalars(select(Consultation))) == []  # a case, not a consultation
+        assert len(list(await s.scalars(select(Case)))) == 1
+
+
+async def test_an_answer_that_would_cut_off_the_reports_question_is_left_out(street, clock):
+    async with street.bot.db.transaction() as s:
+        long = kb.make_entry("F036", "小区里的僵尸车谁来处理？", "长期停放不动的车辆由物业先行告知。" * 60)
+        assert await kb.put_entry(s, long, clock(), "staff:S01", must_exist=True) == "updated"
+    reply = await street("o-kb-both-long").say("锦绣苑5栋楼下那辆破车停了一年多没人开，这种僵尸车谁来处理")
+    assert reply.startswith("请核对") and "长期停放不动" not in reply
+
+
 async def test_a_problem_told_with_a_demand_opens_a_report_as_kb_ask_decides(street):
     """The front door's decision drives the chat: a problem told with a demand that the street act opens a
     report, though "请问什么时候…" alone reads as a question to the turn reader."""
