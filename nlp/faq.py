@@ -6,9 +6,10 @@ build a new one and swap it in. An entry answers when its confidence reaches the
 the square roots of how much of the question it covers (a question about something no entry mentions covers
 little) and of how much of what the question asks it covers (a near-miss shares the topic, not what is asked),
 and only when it stands clear of the second. The street file's [decision] reads the same and more: a rule fitted
-on labelled questions over the score, the second's share of it, the two coverages and how many phrasings
-residents taught the entry (which raise its score for every question), so an entry answers alike whether one
-resident or a hundred taught it."""
+on labelled questions over the score, the second's share of it, the coverage of the question, the weight of the
+most specific word of what is asked that the entry never says (补发 in "高龄津贴以前的能补发吗": the entry is on
+the topic and answers something else) and how many phrasings residents taught the entry (which raise its score
+for every question), so an entry answers alike whether one resident or a hundred taught it."""
 from __future__ import annotations
 
 import importlib
@@ -68,7 +69,7 @@ class Decision:
     labelled questions (`bench/kb.py --calibrate`, kb.toml [decision]). Its confidence is the chance that the best
     entry is the one that answers; the entry answers from `cut`."""
 
-    FEATURES = ("log_score", "second_share", "coverage", "focus", "log_phrasings")
+    FEATURES = ("log_score", "second_share", "coverage", "log_phrasings", "unsaid")
 
     weights: Mapping[str, float]
     bias: float
@@ -80,13 +81,15 @@ class Decision:
 
     @staticmethod
     def features(candidates: list[tuple[str, float]], coverage: float, focus: float,
-                 phrasings: int) -> dict[str, float]:
+                 phrasings: int, unsaid: float) -> dict[str, float]:
         """The best entry's BM25 score (its log), the second's share of it, the best entry's coverage of the
-        question and of what it asks, and how many phrasings it was taught (its log)."""
+        question and of what it asks (`focus`, which the rule leaves to `unsaid`; the threshold without a rule
+        reads it), how many phrasings it was taught (its log), and the weight of the most specific word of what
+        is asked that the entry does not say."""
         best = candidates[0][1]
         second = candidates[1][1] if len(candidates) > 1 else 0.0
         return {"log_score": math.log1p(best), "second_share": second / best if best > 0 else 1.0,
-                "coverage": coverage, "focus": focus, "log_phrasings": math.log1p(phrasings)}
+                "coverage": coverage, "focus": focus, "log_phrasings": math.log1p(phrasings), "unsaid": unsaid}
 
     def confidence(self, features: Mapping[str, float]) -> float:
         z = self.bias + sum(self.weights[k] * features[k] for k in self.FEATURES)
@@ -350,19 +353,31 @@ class FaqIndex:
         word it only shares character pairs with counts half, in proportion. A word no entry uses weighs most,
         so a question about something the street never mentions ("图书馆几点开门") covers little of any entry."""
         i = self._at[faq_id]
-        n = len(self.entries)
-        total = covered = 0.0
-        for w in words:
-            idf = math.log(1 + n / (1 + self._df.get(w, 0)))
-            total += idf
-            if w in self._said[i]:
-                covered += idf
-            elif word_sound(w) in self._said_sounds[i]:
-                covered += idf * self.SOUND_SHARE
-            elif len(w) > 1:
-                pairs = bigrams([w])
-                covered += idf * 0.5 * sum(p in self._said_bigrams[i] for p in pairs) / len(pairs)
-        return covered / total if total else 0.0
+        weights = [self._idf(w) for w in words]
+        total = sum(weights)
+        return sum(idf * self._said_share(w, i) for w, idf in zip(words, weights)) / total if total else 0.0
+
+    def unsaid(self, words: list[str], faq_id: str) -> float:
+        """The IDF of the most specific of these words that the entry does not say, times how much of it is
+        unsaid, as a share of the most an IDF can be (a word no entry says): 0 when the entry says them all."""
+        i = self._at[faq_id]
+        top = math.log(1 + len(self.entries))
+        return max((self._idf(w) * (1 - self._said_share(w, i)) / top for w in words), default=0.0)
+
+    def _idf(self, word: str) -> float:
+        return math.log(1 + len(self.entries) / (1 + self._df.get(word, 0)))
+
+    def _said_share(self, word: str, i: int) -> float:
+        """How much of `word` the entry at `i` says: all of it, SOUND_SHARE of a word of its sound, half of the
+        share of its character pairs it says, or nothing."""
+        if word in self._said[i]:
+            return 1.0
+        if word_sound(word) in self._said_sounds[i]:
+            return self.SOUND_SHARE
+        if len(word) > 1:
+            pairs = bigrams([word])
+            return 0.5 * sum(p in self._said_bigrams[i] for p in pairs) / len(pairs)
+        return 0.0
 
     def read(self, text: str) -> tuple[list[str], list[list[str]]]:
         """The question's words, and the words of each of its clauses that asks, less the question words
@@ -388,8 +403,9 @@ class FaqIndex:
         if not candidates:
             return Reading([], None, worded=False, silent=False)
         best = candidates[0][0]
-        focus = max(self.coverage(part, best) for part in asking)
-        features = Decision.features(candidates, self.coverage(words, best), focus, self._phrasings[self._at[best]])
+        focus, asked_most = max(((self.coverage(part, best), part) for part in asking), key=lambda c: c[0])
+        features = Decision.features(candidates, self.coverage(words, best), focus, self._phrasings[self._at[best]],
+                                     self.unsaid(asked_most, best))
         return Reading(candidates, features, worded=self._wordings.get(frozenset(words)) == best,
                        silent=any(k in asked and silent[self._at[best]] for k, silent in self._silent.items()))
 

@@ -207,7 +207,7 @@ async def test_a_feared_hazard_with_a_question_word_in_it_is_still_a_report(stre
 async def test_a_question_no_entry_is_sure_of_offers_the_near_ones_and_a_number_picks(street):
     r = street("o-kb-pick")
     register, rules = [await entry(street.bot.db, f) for f in ("F037", "F038")]
-    offer = await r.say("狗的规矩有哪些")
+    offer = await r.say("养狗要注意什么")
     head, tail = T.KB_SUGGEST.split("{choices}")
     assert offer.startswith(head) and offer.endswith(tail)
     choices = offer[len(head):len(offer) - len(tail)].split("\n")
@@ -220,7 +220,7 @@ async def test_a_question_no_entry_is_sure_of_offers_the_near_ones_and_a_number_
         rows = [(c.outcome, c.faq_id) for c in await s.scalars(select(Consultation))]
         kept = [q.text for q in await s.scalars(select(KbQuestion))]
         figures = await kb.consultation_figures(s)
-    assert rows == [("answered_by_choice", "F038")] and kept == ["狗的规矩有哪些"]  # the street still sees it
+    assert rows == [("answered_by_choice", "F038")] and kept == ["养狗要注意什么"]  # the street still sees it
     assert figures == {"consultations": {"asked": 1, "answered_by_kb": 1, "answered_after_choice": 1,
                                        "answers_not_solved": 0},
                        "kb_answer_rate": 1.0}
@@ -231,13 +231,13 @@ async def test_a_number_is_no_pick_once_anything_came_between(street, clock):
 
     said = street("o-kb-said")
     answers = [(await entry(street.bot.db, f)).answer for f in ("F037", "F038", "F039")]
-    await said.say("狗的规矩有哪些")
+    await said.say("养狗要注意什么")
     await said.say("你好")
     reply = await said.say("2")
     assert reply and not any(a in reply for a in answers)
 
     pushed = street("o-kb-pushed")
-    await pushed.say("狗的规矩有哪些")
+    await pushed.say("养狗要注意什么")
     clock.advance(seconds=5)
     async with street.bot.db.transaction() as s:  # a survey or a case's news reached them since
         outbox.enqueue(s, platform="wechat", user_id="o-kb-pushed", kind="case_status", payload={"text": "…"},
@@ -286,7 +286,7 @@ async def test_a_picked_answer_disowned_keeps_its_question_once(street):
     """The question of a pick is kept already (no entry was sure of it): disowning the picked answer marks it
     with that entry and does not count the one asking twice."""
     r = street("o-kb-pick-unsolved")
-    offer = await r.say("狗的规矩有哪些")
+    offer = await r.say("养狗要注意什么")
     head, tail = T.KB_SUGGEST.split("{choices}")
     first = offer[len(head):len(offer) - len(tail)].split("\n")[0].split(". ", 1)[0]
     assert (await r.say(first)).endswith(T.KB_ANSWER.split("{answer}")[1])  # the picked entry's answer
@@ -294,5 +294,5 @@ async def test_a_picked_answer_disowned_keeps_its_question_once(street):
     async with street.bot.db.sessions() as s:
         [kept] = await kb.unanswered(s)
         [row] = list(await s.scalars(select(Consultation)))
-    assert (kept.text, kept.count, kept.answered_with) == ("狗的规矩有哪些", 1, row.faq_id)
+    assert (kept.text, kept.count, kept.answered_with) == ("养狗要注意什么", 1, row.faq_id)
     assert row.outcome == "answer_not_solved"

@@ -181,7 +181,7 @@ async def test_a_resident_sees_what_is_kept_and_erases_it(town, db, clock, db_ur
         await charging.subscribe(s, "wechat", "o-me", kind="ebike", now=clock(), policy=charging.ChargingPolicy(),
                                  station_id="P01")
     await officer.say(f"接单 {mine}")  # a push to the resident
-    assert "您想问的是不是" in await me.say("狗的规矩有哪些")  # entries offered to pick from, kept aside
+    assert "您想问的是不是" in await me.say("养狗要注意什么")  # entries offered to pick from, kept aside
     await me.say("滨湖欣园2栋门口的路灯坏了")  # a draft, not confirmed
 
     shown = await me.say("我的信息")

@@ -351,7 +351,7 @@ def test_the_decision_reads_how_many_phrasings_an_entry_was_taught():
     entries = [FaqEntry("A", "垃圾房几点开门", phrasings=("扔垃圾的地方几点开",)), FaqEntry("B", "充电桩几点开放")]
 
     def rule(per_phrasing: float) -> Decision:
-        weights = {"log_score": 0.0, "second_share": 0.0, "coverage": 4.0, "focus": 4.0, "log_phrasings": per_phrasing}
+        weights = {"log_score": 0.0, "second_share": 0.0, "coverage": 8.0, "log_phrasings": per_phrasing, "unsaid": 0.0}
         return Decision(weights, bias=-4.0, cut=0.5)
 
     strict = FaqIndex(entries, analyzer().tokenizer.cut, KbWords({}, frozenset(), decision=rule(-20.0)))
@@ -365,8 +365,20 @@ def test_the_street_file_declares_the_decision_with_exactly_its_readings():
     assert rule is not None and 0 < rule.cut < 1 and set(rule.weights) == set(Decision.FEATURES)
     assert rule.weights["coverage"] > 0 and rule.weights["second_share"] < 0  # covering more helps, a close second not
     assert rule.weights["log_phrasings"] < 0  # a taught entry's score says less
+    assert rule.weights["unsaid"] < 0  # a specific word asked that the entry never says: it answers something else
     with pytest.raises(ValueError, match="second_share"):
-        Decision({"log_score": 1.0, "coverage": 1.0, "focus": 1.0, "log_phrasings": 0.0}, 0.0, 0.5)
+        Decision({"log_score": 1.0, "coverage": 1.0, "unsaid": -1.0, "log_phrasings": 0.0}, 0.0, 0.5)
+
+
+@pytest.mark.parametrize("asked, elsewhere", [("狗证在哪里办理", "狗证丢了能补发吗"),
+                                             ("大件垃圾怎么预约", "大件垃圾清运要收押金吗")])
+def test_the_most_specific_word_asked_that_the_entry_never_says_is_read(asked, elsewhere):
+    """The entry on the topic that says nothing of 补发 or 押金 answers something else: the rule reads the weight
+    of that word, not just its share of the question's words."""
+    index = demo_index()
+    said, unsaid = index.reading(asked), index.reading(elsewhere)
+    assert said.candidates[0][0] == unsaid.candidates[0][0]
+    assert said.features["unsaid"] == 0.0 < 0.5 < unsaid.features["unsaid"] <= 1.0
 
 
 PLAIN = [("狗证去哪办", "F037"), ("旧衣服放哪", "F013"), ("残疾证怎么办", "F073"), ("失业登记去哪", "F074")]
