@@ -26,7 +26,7 @@ from handlers import words
 from handlers.dialog import Dialog, State, Step, in_dialog, in_state
 from handlers.intake import TEXTUAL, reporter, understand
 from handlers.router import Context, Filter, Router, kind
-from handlers.types import REPLY_LIMIT_BYTES, Reply, Update
+from handlers.types import TEXT_LIMIT_BYTES, Reply, Update
 from storage.conversation import DialogState
 
 LISTED = 3
@@ -177,7 +177,7 @@ def fit(template: str, entries: list[str], **fields) -> tuple[str, int]:
     """The list with as many entries as fit WeChat's 2048-byte text limit, and how many that is."""
     while True:
         text = template.format(lines="\n".join(entries), **fields)
-        if len(text.encode()) <= REPLY_LIMIT_BYTES or len(entries) <= 1:
+        if len(text.encode()) <= TEXT_LIMIT_BYTES or len(entries) <= 1:
             return text, len(entries)
         entries = entries[:-1]
 

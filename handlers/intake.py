@@ -20,7 +20,7 @@ from handlers.dialog import Dialog, State, Step, in_dialog
 from handlers.draft import SPOT_LIMIT, Draft, next_state
 from handlers.router import Context, Filter, Router, kind
 from handlers.turns import ASIDES, CANCEL, CONFIRM, CORRECTION, QUESTION, is_aside, kind_of, turn_of
-from handlers.types import REPLY_LIMIT_BYTES, Reply, Update
+from handlers.types import TEXT_LIMIT_BYTES, Reply, Update
 
 LOCATION_MATCH_M = 1000  # a shared location this close to a place proposes it
 PLACE_TEXT_LIMIT = 128  # characters kept of a place described in the resident's words
@@ -705,7 +705,7 @@ async def start(update: Update, ctx: Context) -> Reply:
     reply = await on_first_text(Draft(), update, ctx)
     answer = knowledge.answer_beside_report(ctx)
     both = T.KB_ANSWER_BEFORE_REPORT.format(answer=answer) + "\n" + (reply.text or "") if answer else ""
-    return replace(reply, text=both) if both and len(both.encode()) <= REPLY_LIMIT_BYTES else reply
+    return replace(reply, text=both) if both and len(both.encode()) <= TEXT_LIMIT_BYTES else reply
 
 
 async def on_first_text(draft: Draft, update: Update, ctx: Context) -> Reply:

@@ -5,7 +5,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-REPLY_LIMIT_BYTES = 2048  # a text reply's length on WeChat and WeCom (UTF-8): what passes it is cut off
+# a text message's length on WeChat and WeCom, replies and pushes alike (UTF-8 bytes): what passes it is cut off
+TEXT_LIMIT_BYTES = 2048
 
 
 @dataclass(frozen=True)

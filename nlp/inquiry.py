@@ -3,11 +3,11 @@ its topic: the same words ("楼道", "电瓶车", "充电") make a question in "
 "楼道里有人给电瓶车充电，太危险了".
 
 A question must never swallow a complaint, so report signals win; what a report also asks ("…这种僵尸车谁来
-处理") is answered beside it when an entry answers it, before the report dialog's first question. A rhetorical question, a demand that the
-street act ("能不能派人来看看", "啥时候能补一下") or a judgement of what someone else does ("这合法吗", "这种也能开
-吗") makes a report whatever it names: residents complain of more than the categories' words know. A problem
-named in a message that asks nothing, or that tells of something happening ("有人", "天天", "又"), makes a report
-too, unless the question is the resident's own errand: how to get something done ("怎么申请", "要什么材料"), what
+处理") is answered beside it when an entry answers it, before the report dialog's first question. A rhetorical
+question, a demand that the street act ("能不能派人来看看", "啥时候能补一下") or a judgement of what someone else
+does ("这合法吗", "这种也能开吗") makes a report whatever it names: residents complain of more than the
+categories' words know. A problem named in a message that asks nothing, or that tells of something happening
+("有人", "天天", "又"), makes a report too, unless the question is the resident's own errand: how to get something done ("怎么申请", "要什么材料"), what
 they mean to do ("想处理掉，能直接放…吗"), or a question they open ("想问下"). Otherwise a clause in question form
 (a question word, an "A不A" form such as 能不能/让不让, a question mark) or an opener ("请问") makes it a question;
 context around the question ("家里有个旧床垫要扔，咋弄") does not turn it into a report. A question word that means

@@ -15,9 +15,8 @@ import xmltodict
 from wechatpy.replies import ArticlesReply, TextReply
 
 from bot.wechat.limits import fit_utf8
-from handlers.types import Location, Media, Reply, Update
+from handlers.types import TEXT_LIMIT_BYTES, Location, Media, Reply, Update
 
-TEXT_LIMIT_BYTES = 2048
 MAX_ARTICLES = 8
 # characters XML 1.0 does not allow; a reply must never contain them
 _XML_ILLEGAL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))

@@ -22,10 +22,10 @@ from bot import texts
 from bot.background.outbox import Sent, Undeliverable
 from bot.wechat.limits import fit_utf8
 from bot.wecom.api import WeComAPI
+from handlers.types import TEXT_LIMIT_BYTES
 from storage.outbox import Claimed
 
 CASE_NUMBER = re.compile(r"20\d{6}-\d{4}")
-TEXT_LIMIT_BYTES = 2048
 TITLE_LIMIT_BYTES = 128
 DESCRIPTION_LIMIT_BYTES = 512
 LINE_BREAK = "<br>"
