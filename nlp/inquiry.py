@@ -7,8 +7,9 @@ A question must never swallow a complaint, so report signals win; what a report 
 question, a demand that the street act ("能不能派人来看看", "啥时候能补一下") or a judgement of what someone else
 does ("这合法吗", "这种也能开吗") makes a report whatever it names: residents complain of more than the
 categories' words know. A problem named in a message that asks nothing, or that tells of something happening
-("有人", "天天", "又"), makes a report too, unless the question is the resident's own errand: how to get something done ("怎么申请", "要什么材料"), what
-they mean to do ("想处理掉，能直接放…吗"), or a question they open ("想问下"). Otherwise a clause in question form
+("有人", "天天", "又"), makes a report too, unless the question is the resident's own errand: how to get
+something done ("怎么申请", "要什么材料"), what they mean to do ("想处理掉，能直接放…吗"), or a question they open
+("想问下"). Otherwise a clause in question form
 (a question word, an "A不A" form such as 能不能/让不让, a question mark) or an opener ("请问") makes it a question;
 context around the question ("家里有个旧床垫要扔，咋弄") does not turn it into a report. A question word that means
 "any" ("什么垃圾都有", "谁也不管") asks nothing (the turn reader's indefinites)."""
