@@ -172,7 +172,7 @@ class Analyzer:
             u = understanding or self.analyze(clean)
             form = self.forms.read(clean)
             hazard = u.emergency is not None and u.emergency.hazard and not u.emergency.past
-            may_ask = not u.urgent and not hazard and (form.kind != "report" or form.asks)
+            may_ask = not u.urgent and (not hazard and form.kind != "report" or form.asks)
             found = index.answer(clean) if index is not None and may_ask else (None, 0.0, [])
             aside = None if form.kind == "report" or u.urgent or len(clean) > CHAT_MAX else self.turn(clean).kind
             said = text.strip() if isinstance(text, str) else clean

@@ -134,14 +134,14 @@ def decide(text: str, form: Form, *, urgent: bool, intent: str,
            found: tuple[str | None, float, list[tuple[str, float]]], hazard: bool = False) -> Inquiry:
     """`form` of the text, the analyzer's `urgent` and `intent`, whether it tells of a feared `hazard` (the
     emergency rules read one: "瓷砖松了，怕哪天掉下来", where 哪天 is "some day", not a question), and what the
-    knowledge base `found` (faq_id above the threshold or None, best score, candidates). A report that asks keeps
-    the entry that answers what it asks; an emergency or a feared hazard keeps none (its advice comes first, and
-    a question word there is no question: "怕哪天砸下来")."""
+    knowledge base `found` (faq_id above the threshold or None, best score, candidates). A report that asks, a
+    feared hazard too, keeps the entry that answers what it asks ("…万一着火了谁负责": the entry on things piled in
+    stairwells); an emergency keeps none (the number to call comes first, alone)."""
     faq_id, score, candidates = found
     if urgent:
         return Inquiry(text, COMPLAINT, None, score, candidates, "urgent")
     if hazard and form.names_problem:
-        return Inquiry(text, COMPLAINT, None, score, candidates, "hazard")
+        return Inquiry(text, COMPLAINT, faq_id if form.asks else None, score, candidates, "hazard")
     if form.kind == REPORT:
         return Inquiry(text, COMPLAINT, faq_id if form.asks else None, score, candidates, form.why)
     if intent in NOT_ASKING and not (intent == "survey_answer" and form.kind == QUESTION):

@@ -207,6 +207,7 @@ def test_a_question_word_before_dou_or_ye_means_any(text):
     ("小区里那辆破车停了一年多没人开，这种僵尸车谁来处理", "F036"),
     ("对面工地晚上十二点还在打桩，夜里施工不违规吗", "F044"),
     ("快递员又不打电话直接把件塞快递柜，还收超时费，这合理吗", "F088"),
+    ("三楼邻居在楼道里堆了好多纸壳子，担心会着火，楼道堆放杂物归谁管", "F063"),  # a feared hazard that asks
 ])
 def test_a_report_that_asks_what_an_entry_answers_keeps_the_entry(text, faq_id):
     found = analyzer().inquire(text, taught_demo_index())
@@ -215,7 +216,7 @@ def test_a_report_that_asks_what_an_entry_answers_keeps_the_entry(text, faq_id):
 
 @pytest.mark.parametrize("text", ["楼上装修天天砸墙，吵得人头疼", "滨湖欣园3栋楼顶的招牌晃得厉害，怕哪天砸下来",
                                   "楼道里电瓶车着火了，怎么办啊"])
-def test_a_report_that_asks_nothing_an_emergency_and_a_feared_hazard_keep_no_entry(text):
+def test_a_report_that_asks_nothing_an_emergency_and_a_feared_hazard_no_entry_is_sure_of_keep_none(text):
     found = analyzer().inquire(text, taught_demo_index())
     assert found.intent == "complaint" and found.faq_id is None, found
 
