@@ -619,8 +619,7 @@ def advice_of(u) -> str | None:
 async def answer(update: Update, ctx: Context) -> Reply:
     prefix = await expiry_prefix(ctx)
     if prefix or ctx.dialog is None:
-        fresh = await start(update, ctx) if is_complaint(update, ctx) else await aside(update, ctx)
-        return prepend(prefix, fresh)
+        return prepend(prefix, await at_rest(update, ctx))
     draft = draft_of(ctx)
     u = understand(update, ctx)
     state = ctx.dialog.state
@@ -641,9 +640,18 @@ async def answer(update: Update, ctx: Context) -> Reply:
     if state == "add_place" and not (u.compound or u.compound_candidates):
         await ctx.store.clear()  # not a place: the emergency case stays as it is; this message is new
         ctx.dialog = None
-        return await start(update, ctx) if is_complaint(update, ctx) else await aside(update, ctx)
+        return await at_rest(update, ctx)
     step = await DIALOG.states[state].answer(draft, update, ctx)
     return await advance(draft, update, ctx, step)
+
+
+async def at_rest(update: Update, ctx: Context) -> Reply:
+    """A message once no dialog stands (an idle one was just dropped, or the emergency case took no place): the
+    front door decides, as for any message at rest (a report, with the answer to what it asks; a question)."""
+    from handlers import knowledge  # it routes after this module's filters, which it reuses
+
+    await knowledge.inquiry_of(update, ctx)
+    return await start(update, ctx) if is_complaint(update, ctx) else await aside(update, ctx)
 
 
 async def aside(update: Update, ctx: Context) -> Reply:

@@ -185,6 +185,15 @@ async def test_a_question_after_an_abandoned_report_gets_the_knowledge_base(stre
     assert (await entry(street.bot.db, "F016")).answer in reply and OFFER in reply
 
 
+async def test_a_report_that_asks_after_an_abandoned_report_gets_the_answer_too(street, clock):
+    r = street("o-kb-both-expired")
+    await r.say("小区门口的路灯坏了好几天了")
+    clock.advance(hours=2)
+    reply = await r.say("锦绣苑5栋楼下那辆破车停了一年多没人开，这种僵尸车谁来处理")
+    answer = (await entry(street.bot.db, "F036")).answer
+    assert T.KB_ANSWER_BEFORE_REPORT.format(answer=answer) in reply and "请核对" in reply
+
+
 @pytest.mark.parametrize("words", ["没什么问题了", "没什么事了，谢谢你们"])
 async def test_a_resident_saying_they_are_done_is_no_question_for_the_knowledge_base(street, words):
     r = street("o-kb-done")
