@@ -56,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 from nlp import Analyzer, load_taxonomy, places_from_csv  # noqa: E402
 from handlers.turns import ASIDES  # noqa: E402  (what the intake alone opens no report for)
 from nlp.faq import Decision, FaqEntry, Reading  # noqa: E402
+from nlp.inquiry import Inquiry  # noqa: E402
 
 DEMO = ROOT / "backend" / "demo_street"
 PILOT = DEMO / "faq_phrasings.csv"
@@ -122,13 +123,13 @@ def labelled(path: Path) -> list[tuple[str, str]]:
         return [(r["text"], r["faq_id"].strip()) for r in csv.DictReader(f, delimiter="\t")]
 
 
-def reaches_report(analyzer: Analyzer, index, text: str) -> bool:
+def reaches_report(analyzer: Analyzer, inquiry: Inquiry) -> bool:
     """The chat's path for a message at rest: what the front door decides is a complaint starts the report
     dialog (handlers/intake.py is_complaint), unless the progress or charging conversations, asked before the
     knowledge base, take the message as theirs."""
-    if analyzer.inquire(text, index).intent != "complaint":
+    if inquiry.intent != "complaint":
         return False
-    return analyzer.analyze(text).intent not in ("status_query", "charging_query")
+    return analyzer.analyze(inquiry.text).intent not in ("status_query", "charging_query")
 
 
 def rates(analyzer: Analyzer, index, rows: list[tuple[str, str]]) -> dict:
@@ -142,8 +143,9 @@ def rates(analyzer: Analyzer, index, rows: list[tuple[str, str]]) -> dict:
     asked_out = [analyzer.inquire(t, index) for t in outside]
     unanswered = sum(i.faq_id is None for i in asked_out)
     shown = sum(i.faq_id is None and bool(i.offered) for i in asked_out)
-    reported = [reaches_report(analyzer, index, t) for t in complaints]
-    with_answer = sum(r and analyzer.inquire(t, index).faq_id is not None for r, t in zip(reported, complaints))
+    told = [analyzer.inquire(t, index) for t in complaints]
+    reported = [reaches_report(analyzer, i) for i in told]
+    with_answer = sum(r and i.faq_id is not None for r, i in zip(reported, told))
     return {"answerable": len(answerable), "right_first": _share(right, len(answerable)),
             "right_answered_or_offered": _share(right + offered, len(answerable)),
             "right_beside_report": _share(beside, len(answerable)),
@@ -163,7 +165,7 @@ def form_rates(analyzer: Analyzer, index, path: Path) -> dict:
     complaints = [t for t, kind in rows if kind == "complaint"]
     questions = [t for t, kind in rows if kind == "question"]
     return {"complaints": len(complaints),
-            "to_report_dialog": _share(sum(reaches_report(analyzer, index, t) for t in complaints), len(complaints)),
+            "to_report_dialog": _share(sum(reaches_report(analyzer, analyzer.inquire(t, index)) for t in complaints), len(complaints)),
             "questions": len(questions), "read_as_questions": _share(
                 sum(analyzer.inquire(t, index).intent == "consultation" for t in questions), len(questions))}
 

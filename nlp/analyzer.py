@@ -11,7 +11,7 @@ from .answers import DetailReader, Details
 from .emergencies import Emergency, EmergencyRules
 from .faq import FaqEntry, FaqIndex, KbWords, load_kb_words
 from .extract import CueFinder, TimeFinder, find_building, find_case_number, find_phone, mask_phone
-from .inquiry import ASIDES, CHAT_MAX, FormReader, Inquiry, decide
+from .inquiry import ASIDES, CHAT_MAX, FormReader, Inquiry, answerable, decide
 from .sounds import SoundAlike
 from .intent import IntentRecogniser
 from .keywords import KeywordClassifier
@@ -172,8 +172,8 @@ class Analyzer:
             u = understanding or self.analyze(clean)
             form = self.forms.read(clean)
             hazard = u.emergency is not None and u.emergency.hazard and not u.emergency.past
-            may_ask = not u.urgent and (not hazard and form.kind != "report" or form.asks)
-            found = index.answer(clean) if index is not None and may_ask else (None, 0.0, [])
+            may_ask = index is not None and answerable(form, urgent=u.urgent, hazard=hazard)
+            found = index.answer(clean) if may_ask else (None, 0.0, [])
             aside = None if form.kind == "report" or u.urgent or len(clean) > CHAT_MAX else self.turn(clean).kind
             said = text.strip() if isinstance(text, str) else clean
             decided = decide(said, form, urgent=u.urgent, intent=aside if aside in ASIDES else u.intent, found=found,

@@ -219,6 +219,12 @@ def bigrams(words: list[str]) -> list[str]:
     return out
 
 
+def _coverage(shares: list[tuple[float, float]]) -> float:
+    """The IDF-weighted share said of words given as (IDF, share said) pairs."""
+    total = sum(idf for idf, _ in shares)
+    return sum(idf * said for idf, said in shares) / total if total else 0.0
+
+
 class FaqIndex:
     """BM25 over the entries' questions with their keywords, plus a share of BM25 over their answers (an answer
     names what residents ask about in their own words: "果皮" in the kitchen-waste entry).
@@ -352,20 +358,18 @@ class FaqIndex:
         """The IDF-weighted share of the question's words that the entry says (question, keywords or answer); a
         word it only shares character pairs with counts half, in proportion. A word no entry uses weighs most,
         so a question about something the street never mentions ("图书馆几点开门") covers little of any entry."""
-        i = self._at[faq_id]
-        weights = [self._idf(w) for w in words]
-        total = sum(weights)
-        return sum(idf * self._said_share(w, i) for w, idf in zip(words, weights)) / total if total else 0.0
+        return _coverage(self._shares(words, faq_id))
 
-    def unsaid(self, words: list[str], faq_id: str) -> float:
-        """The IDF of the most specific of these words that the entry does not say, times how much of it is
-        unsaid, as a share of the most an IDF can be (a word no entry says): 0 when the entry says them all."""
-        i = self._at[faq_id]
+    def _unsaid(self, shares: list[tuple[float, float]]) -> float:
+        """The IDF of the most specific word that the entry does not say, times how much of it is unsaid, as a
+        share of the most an IDF can be (a word no entry says): 0 when the entry says them all."""
         top = math.log(1 + len(self.entries))
-        return max((self._idf(w) * (1 - self._said_share(w, i)) / top for w in words), default=0.0)
+        return max((idf * (1 - said) / top for idf, said in shares), default=0.0)
 
-    def _idf(self, word: str) -> float:
-        return math.log(1 + len(self.entries) / (1 + self._df.get(word, 0)))
+    def _shares(self, words: list[str], faq_id: str) -> list[tuple[float, float]]:
+        """(IDF, how much of it the entry says) of each word."""
+        i, n = self._at[faq_id], len(self.entries)
+        return [(math.log(1 + n / (1 + self._df.get(w, 0))), self._said_share(w, i)) for w in words]
 
     def _said_share(self, word: str, i: int) -> float:
         """How much of `word` the entry at `i` says: all of it, SOUND_SHARE of a word of its sound, half of the
@@ -403,9 +407,9 @@ class FaqIndex:
         if not candidates:
             return Reading([], None, worded=False, silent=False)
         best = candidates[0][0]
-        focus, asked_most = max(((self.coverage(part, best), part) for part in asking), key=lambda c: c[0])
-        features = Decision.features(candidates, self.coverage(words, best), focus, self._phrasings[self._at[best]],
-                                     self.unsaid(asked_most, best))
+        asked_most = max((self._shares(part, best) for part in asking), key=_coverage)  # the best-covered clause
+        features = Decision.features(candidates, self.coverage(words, best), _coverage(asked_most),
+                                     self._phrasings[self._at[best]], self._unsaid(asked_most))
         return Reading(candidates, features, worded=self._wordings.get(frozenset(words)) == best,
                        silent=any(k in asked and silent[self._at[best]] for k, silent in self._silent.items()))
 

@@ -32,7 +32,7 @@ class Form:
     kind: str  # question | report | neither
     names_problem: bool  # some category's keywords or an emergency rule speak in the text
     why: str  # the signal that decided, for `kb ask --json` and the tests
-    asks: bool = False  # some clause is in question form (a report may ask too: "路灯坏了三天了，归谁管？")
+    asks: bool  # some clause is in question form (a report may ask too: "路灯坏了三天了，归谁管？")
 
 
 class FormReader:
@@ -92,12 +92,12 @@ class FormReader:
         if self._demands(text if present else told):
             return Form(REPORT, names, "rhetorical", asked)
         if present and not asked:
-            return Form(REPORT, names, "told")
+            return Form(REPORT, names, "told", asked)
         if present and happening and not self._own_errand(text):
             return Form(REPORT, names, "happening", asked)
         if asked:
-            return Form(QUESTION, names, "asked", True)
-        return Form(NEITHER, names, "plain")
+            return Form(QUESTION, names, "asked", asked)
+        return Form(NEITHER, names, "plain", asked)
 
 CONSULTATION, COMPLAINT, OTHER = "consultation", "complaint", "other"
 INQUIRY_INTENTS = (CONSULTATION, COMPLAINT, OTHER)
@@ -130,20 +130,28 @@ class Inquiry:
                 "candidates": [[c, s] for c, s in self.candidates], "offered": list(self.offered), "why": self.why}
 
 
+def answerable(form: Form, *, urgent: bool, hazard: bool) -> bool:
+    """Whether any entry may answer the message, so whether the knowledge base is searched at all: never an
+    emergency (the number to call comes first, alone); a report or a feared hazard only when it asks
+    ("…万一着火了谁负责": the entry on things piled in stairwells, said before the report dialog)."""
+    return not urgent and (form.asks or (form.kind != REPORT and not hazard))
+
+
 def decide(text: str, form: Form, *, urgent: bool, intent: str,
            found: tuple[str | None, float, list[tuple[str, float]]], hazard: bool = False) -> Inquiry:
     """`form` of the text, the analyzer's `urgent` and `intent`, whether it tells of a feared `hazard` (the
     emergency rules read one: "瓷砖松了，怕哪天掉下来", where 哪天 is "some day", not a question), and what the
-    knowledge base `found` (faq_id above the threshold or None, best score, candidates). A report that asks, a
-    feared hazard too, keeps the entry that answers what it asks ("…万一着火了谁负责": the entry on things piled in
-    stairwells); an emergency keeps none (the number to call comes first, alone)."""
+    knowledge base `found` (faq_id above the threshold or None, best score, candidates), kept only when the
+    message is `answerable`."""
     faq_id, score, candidates = found
+    if not answerable(form, urgent=urgent, hazard=hazard):
+        faq_id = None
     if urgent:
         return Inquiry(text, COMPLAINT, None, score, candidates, "urgent")
     if hazard and form.names_problem:
-        return Inquiry(text, COMPLAINT, faq_id if form.asks else None, score, candidates, "hazard")
+        return Inquiry(text, COMPLAINT, faq_id, score, candidates, "hazard")
     if form.kind == REPORT:
-        return Inquiry(text, COMPLAINT, faq_id if form.asks else None, score, candidates, form.why)
+        return Inquiry(text, COMPLAINT, faq_id, score, candidates, form.why)
     if intent in NOT_ASKING and not (intent == "survey_answer" and form.kind == QUESTION):
         # a survey's word inside a question ("一般多久有人来": 一般 is "usually") asks; the survey, when one is
         # waiting, reads its answer before any question is looked up
