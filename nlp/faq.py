@@ -130,9 +130,18 @@ def load_kb_words(path: str | Path | None = None) -> KbWords:
     suggest = retrieval.get("suggest")
     forms = {k: read_list(k, v, normalize) for k, v in raw.get("forms", {}).items()}
     aspects = {k: tuple(normalize(w) for w in v) for k, v in raw.get("aspects", {}).items()}
-    evidence = {k: tuple(v) for k, v in raw.get("evidence", {}).items() if v}
+    evidence = _evidence(raw.get("evidence", {}), aspects)
     return KbWords(synonyms, stop, threshold, rule,
                    None if suggest is None else float(suggest), forms, aspects, evidence)
+
+
+def _evidence(declared: Mapping[str, list[str]], aspects: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Each aspect's evidence patterns, with those of every narrower aspect (one whose question words are all its
+    own): an answer that gives what the narrower question asks (an amount) gives the broader one (the cost) too."""
+    def narrower(inner: str, outer: str) -> bool:
+        return inner != outer and bool(aspects.get(inner)) and set(aspects[inner]) <= set(aspects.get(outer, ()))
+    return {k: tuple(p for j in declared for p in declared[j] if j == k or narrower(j, k))
+            for k in declared if declared[k]}
 
 
 class SynonymReader:

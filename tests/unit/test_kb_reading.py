@@ -79,7 +79,7 @@ def test_paraphrases_find_their_entry(text, faq_id):
 @pytest.mark.parametrize("text, faq_id", [
     ("家里的旧洗衣机不要了，怎么处理比较好", "F018"),  # "…比较好" pads how it asks
     ("小区想成立业委会，一般从哪开始弄", "F060"),
-    ("装修垃圾一般大概多少钱", "F017"),
+    ("电瓶车充电一般大概多少钱", "F022"),
 ])
 def test_a_question_padded_with_how_people_ask_finds_its_entry(text, faq_id):
     """Padding ("比较好", "一般", "从哪开始弄") names no topic: an asking clause made of it asks about the rest of
@@ -328,7 +328,7 @@ def test_an_entry_answering_another_aspect_of_the_topic_is_demoted():
     words = KbWords({}, frozenset(), aspects=load_kb_words().aspects)
     index = FaqIndex([FaqEntry("cost", "电动车充电点收费多少钱"), FaqEntry("place", "电动车在哪里充电")],
                      analyzer().tokenizer.cut, words)
-    assert index.aspects("电动车充电点在哪里") == {"place"} and index.aspects("充电点收费多少钱") == {"cost"}
+    assert index.aspects("电动车充电点在哪里") == {"place"} and index.aspects("充电点收费吗") == {"cost"}
     assert index.search("电动车充电点在哪里")[0][0] == "place"  # more words shared with "cost", but it asks where
     index.ASPECT_WEIGHT = 1.0
     assert index.search("电动车充电点在哪里")[0][0] == "cost"
@@ -530,3 +530,17 @@ def test_the_forms_patterns_are_read_as_written_not_lower_cased(tmp_path):
     assert forms["demand_patterns"] == ("(?P<act>修)不(?P=act)", "\\S+管管")
     reader = FormReader(forms, lambda text: False)
     assert reader.read("到底修不修").kind == "report" and reader.read("快来管管").kind == "report"
+
+
+def test_asked_how_much_an_entry_must_name_an_amount_not_only_that_it_costs():
+    """"多少钱" asks an amount: an answer that only says a fee is charged ("按物价标准收费") tells whether, not how
+    much, so it answers "收费吗" and is offered, not given, for "多少钱"; a price or "free" answers both."""
+    entries = [FaqEntry("P", "街道游泳馆在哪？", answer="在文体中心二楼，按市物价部门核定的标准收费。"),
+               FaqEntry("L", "社区图书室怎么借书？", answer="带身份证到图书室免费办借书证，每次可借两本。"),
+               FaqEntry("C", "电瓶车充电怎么收费？", answer="一元充四小时，两元充八小时。")]
+    index = FaqIndex(entries, analyzer().tokenizer.cut, replace(load_kb_words(), threshold=0.1, decision=None))
+    assert index.answer("游泳馆收费吗")[0] == "P"
+    found, _, candidates = index.answer("游泳馆游一次要多少钱")
+    assert found is None and candidates[0][0] == "P"
+    assert index.answer("图书室办借书证要交多少")[0] == "L"
+    assert index.answer("电瓶车充一次电几块钱")[0] == "C"
