@@ -112,6 +112,17 @@ def test_still_and_a_plain_negation_ask_nothing(text):
     assert not any(analyzer().forms.asks(c) for c in text.split("，"))
 
 
+@pytest.mark.parametrize("question", ["晚上十点用洗衣机不算扰民吧", "家里装修周六上午打钻没关系吧",
+                                      "狗在小区里遛一下不用拴绳吧", "电动车电池拿回家充一晚上应该没事吧"])
+@pytest.mark.parametrize("report", ["他家狗从来不拴绳，这不违法吧", "楼上天天半夜唱歌也太吵了吧",
+                                    "小区绿化带被人圈占了搭了个棚子，这算私搭乱建吧"])
+def test_a_clause_closed_by_ba_asks_whether_the_residents_own_doing_is_all_right(question, report):
+    """"…没关系吧" asks to be told that what the resident does is all right: a question, not a report of it; a
+    judgement of what was told ("…，这不违法吧") and an exclamation ("太吵了吧") still report."""
+    assert analyzer().inquire(question, demo_index()).intent == "consultation"
+    assert analyzer().inquire(report, demo_index()).intent == "complaint"
+
+
 @pytest.mark.parametrize("text, why", [
     ("门口的油烟怎么这么大", "rhetorical"),
     ("小区门口摆摊的有没有人管", "rhetorical"),
