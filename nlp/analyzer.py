@@ -63,6 +63,7 @@ class Understanding:
     emergency: Emergency | None = None  # the emergency or hazard read (kind, number, advice, evidence)
     hazard: bool = False  # a danger feared or over ("万一着火"): a priority, no call advice
     priority: str = "normal"  # urgent | high | normal | low: the category's, raised by an emergency or hazard
+    names_problem: bool | None = None  # some category's keywords or an emergency rule speak (the form reader's)
 
     @property
     def details(self) -> Details | None:
@@ -170,7 +171,7 @@ class Analyzer:
         try:
             clean = normalize(text)
             u = understanding or self.analyze(clean)
-            form = self.forms.read(clean)
+            form = self.forms.read(clean, names=u.names_problem)
             hazard = u.emergency is not None and u.emergency.hazard and not u.emergency.past
             may_ask = index is not None and answerable(form, urgent=u.urgent, hazard=hazard)
             found = index.answer(clean) if may_ask else (None, 0.0, [])
@@ -250,6 +251,7 @@ class Analyzer:
             matched=list(evidence.matched),
             emergency=emergency,
             hazard=emergency is not None and emergency.hazard,
+            names_problem=self.keywords.strong(evidence) or emergency is not None,
             priority=self._priority(category, emergency),
         )
         object.__setattr__(u, "_read_details", partial(self.detail_reader.read, text, place.text, when=when,

@@ -79,12 +79,13 @@ class FormReader:
         return bool(self._procedure(text) or self._opener(text)
                     or (self._errand is not None and self._errand.search(text)))
 
-    def read(self, text: str) -> Form:
-        """`text` normalised. A message that supposes ("要是坏了…") reports only what it tells happening outside the
+    def read(self, text: str, names: bool | None = None) -> Form:
+        """`text` normalised; `names`: whether it names a problem, when the caller has read that already (the
+        analyzer's `Understanding.names_problem`). A message that supposes ("要是坏了…") reports only what it tells happening outside the
         supposition ("垃圾堆着，要是招了老鼠谁管"); a demand made only about what it supposes ("要是坏了找谁修") is
         the resident's question."""
         parts = clauses(text)
-        names = self._names_a_problem(text)
+        names = self._names_a_problem(text) if names is None else names
         told = self._told(text)
         happening = self._tells_of_something(told)
         present = names and (told == text or happening)

@@ -51,7 +51,12 @@ class KeywordClassifier:
 
     def names_a_problem(self, text: str) -> bool:
         """Strong evidence of a category other than the fallback: the text reports something."""
-        scores = self.evidence(text).scores
+        return self.strong(self.evidence(text))
+
+    @staticmethod
+    def strong(evidence: KeywordEvidence) -> bool:
+        """Whether this evidence names a problem (names_a_problem of the text it was read from)."""
+        scores = evidence.scores
         return max((v for code, v in scores.items() if code != FALLBACK), default=0.0) >= STRONG_EVIDENCE
 
     def evidence(self, text: str) -> KeywordEvidence:

@@ -555,3 +555,12 @@ def test_asked_how_much_an_entry_must_name_an_amount_not_only_that_it_costs():
     assert found is None and candidates[0][0] == "P"
     assert index.answer("图书室办借书证要交多少")[0] == "L"
     assert index.answer("电瓶车充一次电几块钱")[0] == "C"
+
+
+@pytest.mark.parametrize("text", ["楼道里有人给电瓶车充电，太危险了", "楼道里能不能给电瓶车充电", "厨房里闻到煤气味",
+                                  "万一着火了谁负责", "大件垃圾怎么预约", "你好", ""])
+def test_the_analysis_says_whether_a_problem_is_named_as_the_form_reader_would(text):
+    """The front door reads the form with the analysis's `names_problem` instead of reading the keywords and the
+    emergency rules a second time: both must say the same."""
+    a = analyzer()
+    assert a.analyze(text).names_problem == a._names_a_problem(text)
