@@ -148,11 +148,15 @@ class Analyzer:
     def _names_a_problem(self, text: str) -> bool:
         return self.keywords.names_a_problem(text) or self.emergencies.read(text) is not None
 
-    def turn(self, text: object, expecting: str | None = None) -> Turn:
+    def turn(self, text: object, expecting: str | None = None, understanding: Understanding | None = None) -> Turn:
         """What a message at a dialog step is (answer, confirm, cancel, correction, detail, question,
-        chit-chat, staff command, empty); `expecting` is what the step asked (turns.EXPECTING)."""
+        chit-chat, staff command, empty); `expecting` is what the step asked (turns.EXPECTING). `understanding`:
+        analyze() of the same text when the caller has it, whose place, details and evidence are not read again."""
         try:
             clean = normalize(text)
+            if understanding is not None and "_place_text" in understanding.__dict__:
+                return self.turns.read(clean, expecting, understanding.__dict__["_place_text"],
+                                       understanding.details, understanding.names_problem)
             return self.turns.read(clean, expecting, self.places.find(clean).text)
         except Exception:
             log.exception("turn reading failed; taking it as a detail")
@@ -175,7 +179,8 @@ class Analyzer:
             hazard = u.emergency is not None and u.emergency.hazard and not u.emergency.past
             may_ask = index is not None and answerable(form, urgent=u.urgent, hazard=hazard)
             found = index.answer(clean) if may_ask else (None, 0.0, [])
-            aside = None if form.kind == "report" or u.urgent or len(clean) > CHAT_MAX else self.turn(clean).kind
+            short = form.kind != "report" and not u.urgent and len(clean) <= CHAT_MAX
+            aside = self.turn(clean, None, u).kind if short else None
             said = text.strip() if isinstance(text, str) else clean
             decided = decide(said, form, urgent=u.urgent, intent=aside if aside in ASIDES else u.intent, found=found,
                              hazard=hazard)
@@ -256,6 +261,7 @@ class Analyzer:
         )
         object.__setattr__(u, "_read_details", partial(self.detail_reader.read, text, place.text, when=when,
                                                        building_ref=building))
+        object.__setattr__(u, "_place_text", place.text)  # for turn(), which reads the same text
         return u
 
     def _ranked(self, ranked: list[tuple[str, float]], emergency: Emergency | None) -> list[tuple[str, float]]:

@@ -88,15 +88,17 @@ class TurnReader:
         self._details = details
         self._has_evidence = has_evidence
 
-    def read(self, text: str, expecting: str | None = None, place_text: str | None = None) -> Turn:
+    def read(self, text: str, expecting: str | None = None, place_text: str | None = None,
+             details: Details | None = None, names: bool | None = None) -> Turn:
         """`text` normalised; `expecting` what the dialog asked (see EXPECTING); `place_text` the compound
-        name found in the text, so it is not taken for what happens."""
+        name found in the text, so it is not taken for what happens; `details` of the text and whether it
+        `names` a problem, when the caller has read them already (the analyzer's), so they are not read again."""
         bare = _NOT_WORD.sub("", text).replace("_", "")
         if not text.strip():
             return Turn(EMPTY, text)
         if not bare:
             return Turn(QUESTION if any(c in text for c in "?？") else CHITCHAT, text)
-        details = self._details.read(text, place_text)
+        details = self._details.read(text, place_text) if details is None else details
         staff = self._staff.match(text)
         if staff:
             return Turn(STAFF_COMMAND, text, value=staff.group(1), details=details)
@@ -105,16 +107,21 @@ class TurnReader:
             return Turn(ANSWER, text, value=number.group(1), details=details)
         if expecting in MENUS and expecting != "confirm" and bare.rstrip(_PARTICLES) in self._none_of:
             return Turn(ANSWER, text, value=None, skip=True, details=details)  # none of the options
-        return (self._short_reply(text, bare, expecting, details)
+        return (self._short_reply(text, bare, expecting, details, names)
                 or self._correction_of(text, bare, details)
-                or (None if place_text else self._question_or_chat(text, bare, details))
+                or (None if place_text else self._question_or_chat(text, bare, details, names))
                 or self._answer(text, bare, expecting, details))
 
-    def _short_reply(self, text: str, bare: str, expecting: str | None, details: Details) -> Turn | None:
+    def _names_problem(self, text: str, names: bool | None) -> bool:
+        """Whether the whole text names a problem: what the caller read (`names`), or else read now."""
+        return self._has_evidence(text) if names is None else names
+
+    def _short_reply(self, text: str, bare: str, expecting: str | None, details: Details,
+                     names: bool | None) -> Turn | None:
         first = _NOT_WORD.sub("", _CLAUSE.split(text.strip(), maxsplit=1)[0])
         if first != bare and len(first) <= SHORT // 2 and self._cancel(first) and not self._has_evidence(first):
             return Turn(CANCEL, text, details=details)  # "不报了，我自己去找物业": opens with a cancellation
-        if len(bare) > SHORT or self._has_evidence(text):
+        if len(bare) > SHORT or self._names_problem(text, names):
             return None
         core = unrepeated(bare.rstrip(_PARTICLES) or bare)  # "对对对", "好好好": said three times, meant once
         if expecting in OPTIONAL and (core in self._skip or bare in self._skip):
@@ -169,8 +176,8 @@ class TurnReader:
         value = new.building if new.building and len(_NOT_WORD.sub("", rest)) <= 8 else rest or None
         return Turn(CORRECTION, text, value=value, details=new)
 
-    def _question_or_chat(self, text: str, bare: str, details: Details) -> Turn | None:
-        names_problem = self._has_evidence(text)
+    def _question_or_chat(self, text: str, bare: str, details: Details, names: bool | None) -> Turn | None:
+        names_problem = self._names_problem(text, names)
         if not names_problem and self._is_chitchat(bare):
             return Turn(CHITCHAT, text, details=details)
         asks = text.rstrip().endswith(("?", "？")) or self._asks(bare) or self._asking(bare)
