@@ -338,7 +338,9 @@ class FaqIndex:
 
     def aspects(self, text: str) -> frozenset[str]:
         """What a text asks about (cost, time, place, procedure…), read from its question words (kb.toml)."""
-        clean = normalize(text)
+        return self._aspects(normalize(text))
+
+    def _aspects(self, clean: str) -> frozenset[str]:
         return frozenset(k for k, found in self._aspect_words.items() if found(clean))
 
     def _demote_other_aspects(self, asked: frozenset[str], scores: np.ndarray) -> np.ndarray:
@@ -398,7 +400,10 @@ class FaqIndex:
         退回来，咋整" asks about what it told): what an entry must speak of to answer it. Jieba never cuts across
         punctuation, so the words of the clauses are the question's. A clause that gives the resident's number
         and asks nothing ("…怎么收费？我手机号139…") is theirs, not the question's, unless it is all there is."""
-        parts = [(c, self._asked_words(c)) for c in clauses(normalize(text))]
+        return self._read_clean(normalize(text))
+
+    def _read_clean(self, clean: str) -> tuple[list[str], list[list[str]]]:
+        parts = [(c, self._asked_words(c)) for c in clauses(clean)]
         parts = [(c, w) for c, w in parts if not self._contact(c)] or parts
         words = [w for _, clause_words in parts for w in clause_words]
         asking = [[w for w in clause_words if not self._question_word(w)]
@@ -410,14 +415,17 @@ class FaqIndex:
 
     def reading(self, text: str) -> Reading:
         """What the index reads of a question for its best entry: all its decision is made of. The question is
-        read once: its words, its asking clauses' and the aspects it asks about."""
-        (words, asking), asked = self.read(text), self.aspects(text)
+        read once (normalised once too): its words, its asking clauses' and the aspects it asks about."""
+        clean = normalize(text)
+        (words, asking), asked = self._read_clean(clean), self._aspects(clean)
         candidates = self._search(words, asked, TOP_CANDIDATES)
         if not candidates:
             return Reading([], None, worded=False, silent=False)
         best = candidates[0][0]
-        asked_most = max((self._shares(part, best) for part in asking), key=_coverage)  # the best-covered clause
-        features = Decision.features(candidates, self.coverage(words, best), _coverage(asked_most),
+        shares = self._shares(words, best)  # the asking clauses' words are the question's: each is read once
+        of = dict(zip(words, shares))
+        asked_most = max(([of[w] for w in part] for part in asking), key=_coverage)  # the best-covered clause
+        features = Decision.features(candidates, _coverage(shares), _coverage(asked_most),
                                      self._phrasings[self._at[best]], self._unsaid(asked_most))
         return Reading(candidates, features, worded=self._wordings.get(frozenset(words)) == best,
                        silent=any(k in asked and silent[self._at[best]] for k, silent in self._silent.items()))
