@@ -169,7 +169,8 @@ class SynonymReader:
     def __call__(self, text: str) -> list[str]:
         out, at = [], 0
         found = self._matcher.find(text)
-        inside = self._inside_a_longer_word(text) if found else set()
+        short = any(len(phrase) < 3 for _, phrase in found)  # only a short synonym can sit inside a longer word
+        inside = self._inside_a_longer_word(text) if short else set()
         for start, phrase in found:
             if start in inside and len(phrase) < 3:
                 continue
