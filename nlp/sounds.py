@@ -68,23 +68,26 @@ class SoundAlike:
         self._words = frozenset(w for w in words if len(w) in LENGTHS and all(_is_han(c) for c in w))
         self._known = known
         self._likelihood = likelihood
-        slots: dict[tuple[str, str, str], set[str]] = {}
+        # each word less one character (its frame: before, after) to the words of that frame by the sound of the
+        # character left out: a span is looked up frame by frame, and a sound read only where a frame is a word's
+        frames: dict[tuple[str, str], dict[str, set[str]]] = {}
         for word in self._words:
             for j, ch in enumerate(word):
-                slots.setdefault((word[:j], word[j + 1:], sound(ch)), set()).add(word)
-        self._slots = slots
-        self._frames = frozenset((before, after) for before, after, _ in slots)  # a word less one character
+                frames.setdefault((word[:j], word[j + 1:]), {}).setdefault(sound(ch), set()).add(word)
+        self._frames = frames
         self._chars = frozenset(c for w in self._words for c in w)
-        # a span one character off a word keeps the word's first or its second character in place
-        self._kept = frozenset((len(w), j, w[j]) for w in self._words for j in (0, 1))
+        # a span one character off a word keeps the word's first or its second character in place: by length,
+        # the words' first characters and their second ones
+        self._kept = {size: (frozenset(w[0] for w in self._words if len(w) == size),
+                             frozenset(w[1] for w in self._words if len(w) == size)) for size in LENGTHS}
 
     def _match(self, span: str) -> str | None:
         """The one street word `span` is a same-sound slip of, or None (none, or more than one)."""
         found: set[str] = set()
         for j, ch in enumerate(span):
-            frame = (span[:j], span[j + 1:])
-            if frame in self._frames:
-                found |= self._slots.get((*frame, sound(ch)), set())
+            by_sound = self._frames.get((span[:j], span[j + 1:]))
+            if by_sound is not None:
+                found.update(by_sound.get(sound(ch), ()))
         found.discard(span)
         return next(iter(found)) if len(found) == 1 else None
 
@@ -107,12 +110,15 @@ class SoundAlike:
     def _read_at(self, text: str, at: int, end: int) -> tuple[int, str | None]:
         """(characters read, the street word they are a slip of, if they are) of the span at `at`: one
         character when no span there is kept whole or mended."""
-        chars, kept = self._chars, self._kept
+        chars = self._chars
         for size in LENGTHS:
-            if at + size > end or ((size, 0, text[at]) not in kept and (size, 1, text[at + 1]) not in kept):
+            if at + size > end:
+                continue
+            firsts, seconds = self._kept[size]
+            if text[at] not in firsts and text[at + 1] not in seconds:
                 continue
             span = text[at:at + size]
-            if sum(c not in chars for c in span) > 1:
+            if sum(map(chars.__contains__, span)) < size - 1:
                 continue  # two characters off any street word: no single slip
             if span in self._words or self._known(span):
                 return size, None
