@@ -195,8 +195,9 @@ class _Field:
             self.vocabulary = self.bm25.vocab_dict
 
     def scores(self, words: list[str], size: int) -> np.ndarray:
-        known = [w for w in words if w in self.vocabulary]
-        return self.bm25.get_scores(known) if known else np.zeros(size)
+        vocabulary = self.vocabulary  # bm25s's own word ids: it is handed them, not the words to look up again
+        ids = [vocabulary[w] for w in words if w in vocabulary]
+        return self.bm25.get_scores_from_ids(ids) if ids else np.zeros(size)
 
 
 @dataclass(frozen=True)
@@ -364,7 +365,8 @@ class FaqIndex:
             return []
         scores = self._demote_other_aspects(asked, self._scored(words))
         top = np.argsort(-scores, kind="stable")[:k]
-        return [(self.ids[i], round(float(scores[i]), 3)) for i in top if scores[i] > 0]
+        # as Python numbers at once: indexing numpy scalars one by one costs more than the search around it
+        return [(self.ids[i], round(score, 3)) for i, score in zip(top.tolist(), scores[top].tolist()) if score > 0]
 
     def coverage(self, words: list[str], faq_id: str) -> float:
         """The IDF-weighted share of the question's words that the entry says (question, keywords or answer); a
