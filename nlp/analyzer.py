@@ -64,6 +64,7 @@ class Understanding:
     hazard: bool = False  # a danger feared or over ("万一着火"): a priority, no call advice
     priority: str = "normal"  # urgent | high | normal | low: the category's, raised by an emergency or hazard
     names_problem: bool | None = None  # some category's keywords or an emergency rule speak (the form reader's)
+    place_text: str | None = None  # the compound's name as written, which the turn reader must not read as what happens
 
     @property
     def details(self) -> Details | None:
@@ -154,8 +155,8 @@ class Analyzer:
         analyze() of the same text when the caller has it, whose place, details and evidence are not read again."""
         try:
             clean = normalize(text)
-            if understanding is not None and "_place_text" in understanding.__dict__:
-                return self.turns.read(clean, expecting, understanding.__dict__["_place_text"],
+            if understanding is not None:
+                return self.turns.read(clean, expecting, understanding.place_text,
                                        understanding.details, understanding.names_problem)
             return self.turns.read(clean, expecting, self.places.find(clean).text)
         except Exception:
@@ -257,11 +258,11 @@ class Analyzer:
             emergency=emergency,
             hazard=emergency is not None and emergency.hazard,
             names_problem=self.keywords.strong(evidence) or emergency is not None,
+            place_text=place.text,
             priority=self._priority(category, emergency),
         )
         object.__setattr__(u, "_read_details", partial(self.detail_reader.read, text, place.text, when=when,
                                                        building_ref=building))
-        object.__setattr__(u, "_place_text", place.text)  # for turn(), which reads the same text
         return u
 
     def _ranked(self, ranked: list[tuple[str, float]], emergency: Emergency | None) -> list[tuple[str, float]]:
