@@ -47,6 +47,14 @@ def sound(ch: str) -> str:
     return _readings().get(ch, "")
 
 
+@lru_cache(maxsize=1)
+def _sound_marks() -> dict[int, str]:
+    """Each Chinese character to one mark standing for its reading (the same mark for characters read alike, a
+    private-use character), for str.translate: a run of characters becomes its sound, one mark a character."""
+    marks: dict[str, str] = {}
+    return {code: marks.setdefault(sound(chr(code)), chr(0xE000 + len(marks))) for code in range(0x4E00, 0xA000)}
+
+
 @lru_cache(maxsize=65536)
 def word_sound(word: str) -> str | None:
     """A word of two or more Chinese characters as its syllables ("失业" -> "shiye"), to meet what a speech
@@ -66,6 +74,8 @@ class SoundAlike:
         `likelihood(text)`: the log probability of a text as words (the tokenizer's), which a mend must raise by
         MIN_GAIN around it ("垃圾没分对会不会遭发款" reads far better as 罚款; "这个谁管" reads no better as 水管)."""
         self._words = frozenset(w for w in words if len(w) in LENGTHS and all(_is_han(c) for c in w))
+        self._sounded = frozenset(w.translate(_sound_marks()) for w in self._words)  # the words' sounds
+        self._sounded_openings = frozenset(w[:2] for w in self._sounded)  # and their first two characters'
         self._known = known
         self._likelihood = likelihood
         # each word less one character (its frame: before, after) to the words of that frame by the sound of the
@@ -94,8 +104,8 @@ class SoundAlike:
     def mend(self, text: str) -> str:
         """`text` with every same-sound slip of a street word read as that word, leftmost-longest; a span that
         is a street word already, or a word of the language, is kept whole."""
-        if not self._words:
-            return text
+        if not self._words or not self._sounds_like_a_word(text):
+            return text  # no span of it can be a slip: read as written without looking span by span
         out, done = [], 0
         for run in _HAN_RUN.finditer(text):
             at, end = run.span()
@@ -106,6 +116,21 @@ class SoundAlike:
                     done = at + size
                 at += size
         return "".join(out) + text[done:] if out else text
+
+    def _sounds_like_a_word(self, text: str) -> bool:
+        """Whether some span of the text that is no street word sounds like one, character by character: a slip
+        differs from its word in one character of the same sound, so it sounds like it. Only Chinese characters
+        become marks of their sound; anything else stays as it is and, at worst, sends the text to be read span
+        by span."""
+        sounded = text.translate(_sound_marks())
+        openings, words = self._sounded_openings, self._words
+        for at in range(len(text) - 1):
+            if sounded[at:at + 2] not in openings:
+                continue  # no word (two characters or more) opens with this sound: the usual case, seen first
+            for size in LENGTHS:  # a slice past the text's end is a shorter span, itself of LENGTHS
+                if sounded[at:at + size] in self._sounded and text[at:at + size] not in words:
+                    return True
+        return False
 
     def _read_at(self, text: str, at: int, end: int) -> tuple[int, str | None]:
         """(characters read, the street word they are a slip of, if they are) of the span at `at`: one
