@@ -14,7 +14,7 @@ from .extract import CueFinder, TimeFinder, find_building, find_case_number, fin
 from .inquiry import ASIDES, CHAT_MAX, FormReader, Inquiry, answerable, decide
 from .sounds import SoundAlike
 from .intent import IntentRecogniser
-from .keywords import KeywordClassifier
+from .keywords import KeywordClassifier, names_a_problem
 from .lexicon import Lexicon, load_lexicon
 from .linear import LinearModel
 from .normalize import normalize
@@ -63,7 +63,7 @@ class Understanding:
     emergency: Emergency | None = None  # the emergency or hazard read (kind, number, advice, evidence)
     hazard: bool = False  # a danger feared or over ("万一着火"): a priority, no call advice
     priority: str = "normal"  # urgent | high | normal | low: the category's, raised by an emergency or hazard
-    names_problem: bool | None = None  # some category's keywords or an emergency rule speak (the form reader's)
+    names_problem: bool = False  # some category's keywords or an emergency rule speak (keywords.names_a_problem)
     place_text: str | None = None  # the compound's name as written, which the turn reader must not read as what happens
 
     @property
@@ -147,7 +147,7 @@ class Analyzer:
         return mask_phone(phone)
 
     def _names_a_problem(self, text: str) -> bool:
-        return self.keywords.names_a_problem(text) or self.emergencies.read(text) is not None
+        return names_a_problem(self.keywords.evidence(text), self.emergencies.read(text))
 
     def turn(self, text: object, expecting: str | None = None, understanding: Understanding | None = None) -> Turn:
         """What a message at a dialog step is (answer, confirm, cancel, correction, detail, question,
@@ -257,7 +257,7 @@ class Analyzer:
             matched=list(evidence.matched),
             emergency=emergency,
             hazard=emergency is not None and emergency.hazard,
-            names_problem=self.keywords.strong(evidence) or emergency is not None,
+            names_problem=names_a_problem(evidence, emergency),
             place_text=place.text,
             priority=self._priority(category, emergency),
         )

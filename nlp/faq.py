@@ -50,6 +50,7 @@ DEFAULT_KB_WORDS = Path(__file__).with_name("kb.toml")
 TOP_CANDIDATES = 3
 DEFAULT_THRESHOLD = 3.4  # when kb.toml says nothing: BM25 score of the best entry below which nothing answers
 OFFERED = 3  # entries offered to pick from, at most
+INSIDE_MAX = 2  # characters: a synonym this short may sit inside a longer word jieba sees ("电车" in "充电车位")
 LONG_NUMBER = 7  # digits: a phone or an ID number, no topic
 _LONG_NUMBER = re.compile(rf"\d{{{LONG_NUMBER},}}")
 
@@ -161,7 +162,7 @@ class SynonymReader:
             start = text.find(word, at)
             if start < 0:
                 continue
-            if len(word) > 2:
+            if len(word) > INSIDE_MAX:
                 inside.update(range(start + 1, start + len(word) - 1))
             at = start + len(word)
         return inside
@@ -169,10 +170,10 @@ class SynonymReader:
     def __call__(self, text: str) -> list[str]:
         out, at = [], 0
         found = self._matcher.find(text)
-        short = any(len(phrase) < 3 for _, phrase in found)  # only a short synonym can sit inside a longer word
-        inside = self._inside_a_longer_word(text) if short else set()
+        short = any(len(phrase) <= INSIDE_MAX for _, phrase in found)
+        inside = self._inside_a_longer_word(text) if short else set()  # a longer synonym is never skipped
         for start, phrase in found:
-            if start in inside and len(phrase) < 3:
+            if start in inside and len(phrase) <= INSIDE_MAX:
                 continue
             if start > at:
                 out.extend(self._cut(text[at:start]))

@@ -81,8 +81,8 @@ class FormReader:
 
     def read(self, text: str, names: bool | None = None) -> Form:
         """`text` normalised; `names`: whether it names a problem, when the caller has read that already (the
-        analyzer's `Understanding.names_problem`). A message that supposes ("要是坏了…") reports only what it tells happening outside the
-        supposition ("垃圾堆着，要是招了老鼠谁管"); a demand made only about what it supposes ("要是坏了找谁修") is
+        analyzer's `Understanding.names_problem`). A message that supposes ("要是坏了…") reports only what it tells
+        happening outside the supposition ("垃圾堆着，要是招了老鼠谁管"); a demand made only about what it supposes ("要是坏了找谁修") is
         the resident's question."""
         parts = clauses(text)
         names = self._names_a_problem(text) if names is None else names

@@ -27,6 +27,13 @@ class KeywordEvidence:
     hearsay: bool
 
 
+def names_a_problem(evidence: KeywordEvidence, emergency: object | None) -> bool:
+    """Whether a message names a problem, from its keyword `evidence` and the `emergency` (or hazard) the rules read
+    in it: strong evidence of a category other than the fallback, or any danger at all."""
+    strongest = max((v for code, v in evidence.scores.items() if code != FALLBACK), default=0.0)
+    return strongest >= STRONG_EVIDENCE or emergency is not None
+
+
 class KeywordClassifier:
     def __init__(self, taxonomy: Taxonomy, lexicon: Lexicon):
         self.taxonomy = taxonomy
@@ -48,16 +55,6 @@ class KeywordClassifier:
     @property
     def phrases(self) -> tuple[str, ...]:
         return tuple(self._weights)
-
-    def names_a_problem(self, text: str) -> bool:
-        """Strong evidence of a category other than the fallback: the text reports something."""
-        return self.strong(self.evidence(text))
-
-    @staticmethod
-    def strong(evidence: KeywordEvidence) -> bool:
-        """Whether this evidence names a problem (names_a_problem of the text it was read from)."""
-        scores = evidence.scores
-        return max((v for code, v in scores.items() if code != FALLBACK), default=0.0) >= STRONG_EVIDENCE
 
     def evidence(self, text: str) -> KeywordEvidence:
         """Scores per category of normalised text; phrases after a negation cue count against theirs."""

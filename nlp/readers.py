@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from .answers import DetailReader, Details
 from .emergencies import Emergency, EmergencyRules
-from .keywords import KeywordClassifier
+from .keywords import KeywordClassifier, names_a_problem
 from .lexicon import load_lexicon
 from .normalize import normalize
 from .taxonomy import load_taxonomy
@@ -24,7 +24,7 @@ def _turns() -> TurnReader:
     keywords = KeywordClassifier(load_taxonomy(), lexicon)
     rules = _rules()
     return TurnReader(lexicon, DetailReader(lexicon),
-                      lambda text: keywords.names_a_problem(text) or rules.read(text) is not None)
+                      lambda text: names_a_problem(keywords.evidence(text), rules.read(text)))
 
 
 def emergency(text: object) -> Emergency | None:
